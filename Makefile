@@ -1,0 +1,95 @@
+# netlab — build, grade and test the socket-programming lab kit.
+# `make help` lists the targets.
+
+CC       = cc
+CFLAGS   = -std=c17 -Wall -Wextra -Werror -g -O2
+# The labs and the helper library are plain POSIX; the grader and the tests use
+# Linux extensions (pseudo-terminals, prctl, pidfd).
+LAB_CPPFLAGS     = -D_POSIX_C_SOURCE=200809L -Ilabs/common
+GRADER_CPPFLAGS  = -D_GNU_SOURCE -Iharness -Ilabs/common
+LDLIBS_THREADS   = -pthread
+
+BUILD    = build
+LIB      = $(BUILD)/libnetlab.a
+GRADER   = harness/grade
+
+# Every lab folder: starters, solutions and the known-buggy variants.
+LAB_DIRS     := $(sort $(wildcard labs/[0-9][0-9]-*) $(wildcard solutions/[0-9][0-9]-*))
+VARIANT_DIRS := $(sort $(wildcard tests/variants/[0-9][0-9]-*/*))
+PROGRAM_SRCS := $(wildcard $(addsuffix /server.c,$(LAB_DIRS) $(VARIANT_DIRS)) \
+                           $(addsuffix /client.c,$(LAB_DIRS) $(VARIANT_DIRS)))
+PROGRAMS     := $(PROGRAM_SRCS:.c=)
+
+LIB_SRCS     := $(wildcard labs/common/*.c)
+LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+GRADER_SRCS  := $(filter-out harness/grade.c,$(wildcard harness/*.c harness/labs/*.c))
+GRADER_OBJS  := $(GRADER_SRCS:%.c=$(BUILD)/%.o)
+GRADER_LIB   := $(BUILD)/libgrader.a
+TEST_SRCS    := $(wildcard tests/test_*.c)
+TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+
+# Options passed through to the grader by `make grade`.
+IMPL   ?= labs
+LAB    ?=
+FORMAT ?= text
+OUT    ?=
+GRADE_ARGS = --impl $(IMPL) $(foreach l,$(LAB),--lab $(l)) --format $(FORMAT) \
+             $(if $(OUT),--out $(OUT)) --transcripts $(BUILD)/transcripts
+
+.PHONY: all help grade test bench deps clean
+.DEFAULT_GOAL := all
+
+all: $(LIB) $(PROGRAMS) $(GRADER)
+
+help:
+	@echo "make            build the helper library, every lab, solution and the grader"
+	@echo "make grade      grade the work in labs/ (IMPL=DIR LAB=NN FORMAT=text|gradescope|junit OUT=FILE)"
+	@echo "make test       build everything and run the kit's own Criterion tests"
+	@echo "make bench      time the grader on the solutions of every lab, per check"
+	@echo "make deps       install (as root) or name the packages the kit needs"
+	@echo "make clean      remove everything the build made"
+
+grade: all
+	./$(GRADER) $(GRADE_ARGS)
+
+test: all $(TEST_BINS)
+	@mk/deps.sh test
+	@set -e; for t in $(TEST_BINS); do echo "== $$t"; ./$$t --jobs 2; done
+
+bench: all
+	./$(GRADER) --impl solutions --bench
+
+deps:
+	@mk/deps.sh build test
+
+# Check once per build tree that the system packages are there.
+$(BUILD)/deps-ok: mk/deps.sh
+	@mk/deps.sh build
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(if $(filter harness/%,$<),$(GRADER_CPPFLAGS),$(LAB_CPPFLAGS)) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(GRADER_LIB): $(GRADER_OBJS)
+	$(AR) rcs $@ $^
+
+$(GRADER): $(BUILD)/harness/grade.o $(GRADER_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_THREADS)
+
+# Each lab program is one C file linked with the helper library.
+$(PROGRAMS): %: %.c $(LIB) | $(BUILD)/deps-ok
+	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -o $@ $< $(LIB) $(LDLIBS_THREADS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) | $(BUILD)/deps-ok
+	@mk/deps.sh test
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(GRADER_LIB) $(LIB) -lcriterion $(LDLIBS_THREADS)
+
+clean:
+	rm -rf $(BUILD) $(GRADER) $(PROGRAMS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
