@@ -1,0 +1,77 @@
+/*
+ * Lab 01 - hello: the client.  Usage: client HOST PORT [MESSAGE]
+ *
+ * Your task: connect to HOST PORT, send MESSAGE (by default "hello from
+ * the client") followed by "\n", print the line the server answers and
+ * exit 0.  Read handouts/01-hello.md first.  Checking the arguments is
+ * done for you; the numbered TODOs in main walk you through the rest.
+ * Make every call yourself in this lab: do not use netlab.h.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LINE 1024   /* longest line sent or received, with "\n" and NUL */
+
+/* Only a decimal 1-65535: getaddrinfo would also take a service name. */
+static bool
+is_port(const char *s)
+{
+    char *end;
+    long n = strtol(s, &end, 10);
+
+    return isdigit((unsigned char)s[0]) && *end == '\0' && n >= 1 && n <= 65535;
+}
+
+int
+main(int argc, char *argv[])
+{
+    if ((argc != 3 && argc != 4) || !is_port(argv[2]) ||
+        (argc == 4 && strlen(argv[3]) > MAX_LINE - 2)) {
+        fprintf(stderr, "usage: client HOST PORT [MESSAGE of at most %d bytes]\n",
+                MAX_LINE - 2);
+        return 2;
+    }
+    const char *host = argv[1], *port = argv[2];
+    const char *message = argc == 4 ? argv[3] : "hello from the client";
+
+    /*
+     * TODO 1. signal(SIGPIPE, SIG_IGN): otherwise a send to a server that
+     *    has already gone kills the client silently.
+     *
+     * TODO 2. Resolve: getaddrinfo(host, port, &hints, &res) with hints
+     *    ai_family = AF_UNSPEC (IPv4 or IPv6, whatever HOST has) and
+     *    ai_socktype = SOCK_STREAM.  Its errors are not errno values:
+     *    print them with gai_strerror(rc).
+     *
+     * TODO 3. Connect.  Pitfall: a name may have several addresses
+     *    ("localhost" is often ::1 and 127.0.0.1) and the server may
+     *    listen on only one of them.  So for each address in the list:
+     *    socket(), connect(); stop at the first that works, and close the
+     *    socket of each one that fails.  Then freeaddrinfo(res).
+     *
+     * TODO 4. If none worked, print ONE line on stderr naming the
+     *    operation, the endpoint and the cause, e.g.
+     *    "client: connect to localhost port 9: Connection refused"
+     *    (strerror(errno), never the raw number), and return 1.
+     *
+     * TODO 5. Send message and "\n" (build the line in a buffer of
+     *    MAX_LINE bytes with snprintf, so both travel in one send()).
+     *
+     * TODO 6. Read the reply line.  Pitfall: one recv is NOT one line.
+     *    TCP is a byte stream, and the reply may arrive in pieces, so
+     *    call recv in a loop, appending to a buffer, until you find '\n'
+     *    or recv returns 0 (the server closed).  Never read past the end
+     *    of your buffer.  Drop the '\n' and a '\r' just before it; recv
+     *    does not add a '\0': add it yourself.
+     *
+     * TODO 7. Print the reply line, close the socket, return 0.
+     */
+    (void)host;
+    (void)port;
+    (void)message;
+    fprintf(stderr, "client: not implemented yet — see the TODOs in client.c\n");
+    return 1;
+}
