@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LINE 1024   /* longest line sent or received, with "\n" and NUL */
+#define MAX_LINE 1024   /* room for a line, its "\n" and a NUL */
 
 /* Only a decimal 1-65535: getaddrinfo would also take a service name. */
 static bool

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_LINE 1024   /* longest line sent or received, with "\n" and NUL */
+#define MAX_LINE 1024   /* room for a line, its "\n" and a NUL */
 #define ERR_LEN  256
 
 /* Only a decimal 1-65535: getaddrinfo would also take a service name. */

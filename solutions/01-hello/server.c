@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_LINE 1024   /* longest line received, with its NUL */
+#define MAX_LINE 1024   /* room for a line, its "\n" and a NUL */
 #define ERR_LEN  256
 
 static const char REPLY[] = "hello from the server\n";
@@ -30,7 +30,8 @@ is_port(const char *s)
     return isdigit((unsigned char)s[0]) && *end == '\0' && n >= 1 && n <= 65535;
 }
 
-/* Ctrl-C or kill: nothing to undo, the kernel closes our sockets. */
+/* Ctrl-C or kill: nothing to undo, the kernel closes our sockets.  _exit,
+ * not exit: a signal handler may only make async-signal-safe calls. */
 static void
 stop(int sig)
 {
@@ -154,6 +155,7 @@ main(int argc, char *argv[])
         return 1;
     }
     printf("received: %s\n", line);
+    fflush(stdout);     /* the line must show now, even in a pipe */
     /* A blocking send of a few bytes sends them all; lab 02 sends more. */
     if (send(client, REPLY, strlen(REPLY), 0) == -1) {
         fprintf(stderr, "server: send: %s\n", strerror(errno));

@@ -69,8 +69,10 @@ echo_until_closed(int fd)
 
     while (!stop_requested) {
         ssize_t n = recv(fd, buf, sizeof buf, 0);
-        if (n <= 0)
-            return (int)n;
+        if (n == 0)
+            return 0;           /* the client closed its side */
+        if (n == -1)
+            return -1;
         /* send may take fewer bytes than asked: send_all loops. */
         if (send_all(fd, buf, (size_t)n) == -1)
             return -1;
