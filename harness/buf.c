@@ -1,0 +1,210 @@
+/* buf.c - byte buffers and safe display of untrusted bytes. */
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL) {
+        /* The grader cannot report anything without memory: stop loudly. */
+        fputs("grade: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL) {
+        fputs("grade: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (p == NULL) {
+        fputs("grade: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n), s, n);
+}
+
+static void reserve(struct buf *b, size_t extra)
+{
+    if (b->data != NULL && b->len + extra < b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap <= b->len + extra)
+        cap *= 2;
+    b->data = xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void buf_append(struct buf *b, const void *data, size_t len)
+{
+    if (b->limit && b->len + len > b->limit) {
+        size_t room = b->limit > b->len ? b->limit - b->len : 0;
+        b->dropped += len - room;
+        len = room;
+    }
+    reserve(b, len);
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0)
+        return;
+    char *tmp = xmalloc((size_t)n + 1);
+    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+    buf_append(b, tmp, (size_t)n);
+    free(tmp);
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+    if (n >= b->len) {
+        b->len = 0;
+    } else {
+        memmove(b->data, b->data + n, b->len - n);
+        b->len -= n;
+    }
+    if (b->data)
+        b->data[b->len] = '\0';
+}
+
+void buf_reset(struct buf *b)
+{
+    b->len = 0;
+    b->dropped = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void buf_free(struct buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = b->dropped = 0;
+}
+
+static void escape_byte(struct buf *out, unsigned char ch)
+{
+    switch (ch) {
+    case '\n': buf_puts(out, "\\n"); return;
+    case '\r': buf_puts(out, "\\r"); return;
+    case '\t': buf_puts(out, "\\t"); return;
+    case '\\': buf_puts(out, "\\\\"); return;
+    case '"':  buf_puts(out, "\\\""); return;
+    case '\0': buf_puts(out, "\\0"); return;
+    }
+    if (ch >= 0x20 && ch < 0x7f) {
+        char c = (char)ch;
+        buf_append(out, &c, 1);
+    } else {
+        buf_printf(out, "\\x%02x", ch);
+    }
+}
+
+void buf_escape(struct buf *out, const void *data, size_t len, size_t max)
+{
+    const unsigned char *p = data;
+    size_t shown = len < max ? len : max;
+    buf_puts(out, "\"");
+    for (size_t i = 0; i < shown; i++)
+        escape_byte(out, p[i]);
+    buf_puts(out, "\"");
+    if (shown < len)
+        buf_printf(out, " ... (%zu more bytes)", len - shown);
+}
+
+void buf_escape_window(struct buf *out, const void *data, size_t len,
+                       size_t offset, size_t context)
+{
+    const unsigned char *p = data;
+    size_t from = offset > context ? offset - context : 0;
+    size_t to = offset + context < len ? offset + context : len;
+    if (from > 0)
+        buf_printf(out, "(%zu bytes) ", from);
+    buf_puts(out, "\"");
+    for (size_t i = from; i < to; i++)
+        escape_byte(out, p[i]);
+    buf_puts(out, "\"");
+    if (to < len)
+        buf_printf(out, " (%zu more bytes)", len - to);
+}
+
+bool has_line(const char *data, size_t len, const char *line, bool whole_only)
+{
+    size_t want = strlen(line);
+    size_t start = 0;
+    while (start <= len) {
+        const char *nl = memchr(data + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        if (!nl && whole_only)
+            return false;
+        size_t n = end - start;
+        if (n > 0 && data[start + n - 1] == '\r')
+            n--;
+        if (n == want && memcmp(data + start, line, n) == 0)
+            return true;
+        if (!nl)
+            return false;
+        start = end + 1;
+    }
+    return false;
+}
+
+size_t count_lines(const char *data, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += data[i] == '\n';
+    return n;
+}
+
+int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t now_ms(void)
+{
+    return now_us() / 1000;
+}

@@ -1,0 +1,58 @@
+/*
+ * buf.h - growable byte buffers, clocks and the escaping of untrusted bytes
+ * for display.  Everything a student program sends or prints passes through
+ * buf_escape before it reaches a message, so reports stay printable ASCII.
+ */
+#ifndef NETLAB_BUF_H
+#define NETLAB_BUF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+    char *data;         /* always NUL-terminated when non-NULL */
+    size_t len;
+    size_t cap;
+    size_t limit;       /* 0: no limit; else bytes past it are dropped... */
+    size_t dropped;     /* ...and counted here */
+};
+
+void buf_append(struct buf *b, const void *data, size_t len);
+void buf_puts(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_consume(struct buf *b, size_t n);   /* drop n bytes from the front */
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+
+/*
+ * Appends DATA as a C-like quoted string: printable ASCII as is, \n \r \t
+ * \\ \" and \0 escaped, every other byte as \xNN.  At most MAX input bytes
+ * are shown; the rest is summarised as "... (N more bytes)".
+ */
+void buf_escape(struct buf *out, const void *data, size_t len, size_t max);
+
+/* The same for a window of DATA around OFFSET (context bytes each side). */
+void buf_escape_window(struct buf *out, const void *data, size_t len,
+                       size_t offset, size_t context);
+
+/* Whether LEN bytes at DATA hold LINE as one of their lines ("\r\n" or "\n"
+ * endings, or the unterminated last line when WHOLE_ONLY is false). */
+bool has_line(const char *data, size_t len, const char *line, bool whole_only);
+
+/* Number of complete lines ('\n') in DATA. */
+size_t count_lines(const char *data, size_t len);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Monotonic clock in milliseconds and microseconds. */
+int64_t now_ms(void);
+int64_t now_us(void);
+
+#endif

@@ -1,0 +1,273 @@
+/*
+ * check.c - the life of one check inside its own process: the deadline, the
+ * transcript, the I/O pump that every wait goes through, and the end of the
+ * check (stop every program, hand the result to the runner, exit).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int64_t time_left_ms(const struct check *c)
+{
+    int64_t left = c->deadline_ms - now_ms();
+    return left > 0 ? left : 0;
+}
+
+static void stamp(struct check *c)
+{
+    double ms = (double)(now_us() - c->start_us) / 1000.0;
+    buf_printf(&c->transcript, "[%8.1f ms] ", ms);
+}
+
+void note(struct check *c, const char *fmt, ...)
+{
+    va_list ap;
+    stamp(c);
+    va_start(ap, fmt);
+    buf_vprintf(&c->transcript, fmt, ap);
+    va_end(ap);
+    buf_puts(&c->transcript, "\n");
+}
+
+void record(struct check *c, struct stream_log *log, const char *who,
+            const void *data, size_t len)
+{
+    if (log->logged >= TRANSCRIPT_DETAIL) {
+        log->skipped += len;
+        log->skipped_chunks++;
+        return;
+    }
+    size_t shown = TRANSCRIPT_DETAIL - log->logged;
+    if (shown > TRANSCRIPT_ENTRY)
+        shown = TRANSCRIPT_ENTRY;
+    if (shown > len)
+        shown = len;
+    stamp(c);
+    buf_printf(&c->transcript, "%s: %zu byte%s ", who, len, len == 1 ? "" : "s");
+    buf_escape(&c->transcript, data, len, shown);
+    buf_puts(&c->transcript, "\n");
+    log->logged += shown;
+    log->skipped += len - shown;
+}
+
+void flush_stream_log(struct check *c, struct stream_log *log, const char *who)
+{
+    if (log->skipped_chunks > 0)
+        note(c, "%s: %zu more bytes in %zu pieces (not shown)", who,
+             log->skipped, log->skipped_chunks);
+    log->skipped = 0;
+    log->skipped_chunks = 0;
+}
+
+/* Copies what the check found into the shared slot and ends the process. */
+static _Noreturn void finish(struct check *c, bool passed, const struct buf *msg)
+{
+    for (size_t i = 0; i < c->npeers; i++) {
+        struct peer *p = c->peers[i];
+        flush_stream_log(c, &p->out_log, p->label);
+        flush_stream_log(c, &p->in_log, p->label);
+    }
+    stop_programs(c);
+
+    struct result_slot *s = c->slot;
+    s->passed = passed;
+    if (msg != NULL && msg->len > 0) {
+        s->message_len = msg->len < SLOT_MESSAGE ? msg->len : SLOT_MESSAGE - 1;
+        memcpy(s->message, msg->data, s->message_len);
+    }
+    if (c->transcript.len > 0) {
+        s->transcript_len = c->transcript.len < SLOT_TRANSCRIPT
+                                ? c->transcript.len : SLOT_TRANSCRIPT - 1;
+        memcpy(s->transcript, c->transcript.data, s->transcript_len);
+    }
+    __atomic_store_n(&s->finished, 1, __ATOMIC_RELEASE);
+    _exit(0);
+}
+
+/* How long a failing check waits for programs that are exiting. */
+#define SETTLE_MS 100
+
+static bool all_programs_exited(struct check *c, void *arg)
+{
+    (void)arg;
+    for (size_t i = 0; i < c->nprograms; i++)
+        if (!c->programs[i]->exited)
+            return false;
+    return true;
+}
+
+_Noreturn void fail(struct check *c, const char *fmt, ...)
+{
+    struct buf msg = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (msg.len > 0 && msg.data[msg.len - 1] != '\n')
+        buf_puts(&msg, "\n");
+    note(c, "FAIL: %s", msg.data);
+    /* Say what became of each program: a crash often explains the failure,
+     * and one may be dying right now (a refused connection is often the
+     * first sign), so let exits under way be noticed first. */
+    pump_until(c, all_programs_exited, NULL, now_ms() + SETTLE_MS, false);
+    for (size_t i = 0; i < c->nprograms; i++)
+        describe_program(&msg, c->programs[i]);
+    finish(c, false, &msg);
+}
+
+void run_check(struct check *c)
+{
+    c->start_us = now_us();
+    c->deadline_ms = now_ms() + c->def->timeout_ms;
+    c->transcript.limit = SLOT_TRANSCRIPT - 1024;
+    note(c, "check %s/%s: %s (time limit %d ms)", c->lab->id, c->def->name,
+         c->def->what, c->def->timeout_ms);
+    c->def->run(c);
+    note(c, "PASS");
+    finish(c, true, NULL);
+}
+
+/* ---- The pump: every wait of a check moves all pending I/O. ------------ */
+
+static void peer_read(struct check *c, struct peer *p)
+{
+    char chunk[64 * 1024];
+    ssize_t n = recv(p->fd, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n > 0) {
+        buf_append(&p->in, chunk, (size_t)n);
+        char who[80];
+        snprintf(who, sizeof who, "%s -> grader", p->other);
+        record(c, &p->in_log, who, chunk, (size_t)n);
+    } else if (n == 0) {
+        p->eof = true;
+        note(c, "%s: closed its side of the connection (%s)", p->other, p->label);
+    } else if (errno != EAGAIN && errno != EINTR) {
+        p->error = errno;
+        p->eof = true;
+        note(c, "%s: recv failed: %s", p->label, strerror(errno));
+    }
+}
+
+static void peer_write(struct check *c, struct peer *p)
+{
+    ssize_t n = send(p->fd, p->out.data, p->out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+        record(c, &p->out_log, p->label, p->out.data, (size_t)n);
+        buf_consume(&p->out, (size_t)n);
+    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        p->error = errno;
+        note(c, "%s: send failed: %s", p->label, strerror(errno));
+        buf_reset(&p->out);
+    }
+}
+
+void pump(struct check *c, int timeout_ms)
+{
+    size_t max = c->nprograms * 3 + c->npeers + 1;
+    struct pollfd *fds = xcalloc(max, sizeof *fds);
+    size_t *first = xcalloc(c->nprograms + 1, sizeof *first);
+    size_t n = 0;
+
+    for (size_t i = 0; i < c->nprograms; i++) {
+        first[i] = n;
+        program_fds(c->programs[i], fds, &n);
+    }
+    size_t peers_at = n;
+    for (size_t i = 0; i < c->npeers; i++) {
+        struct peer *p = c->peers[i];
+        short ev = 0;
+        if (p->fd >= 0 && p->reading && !p->eof)
+            ev |= POLLIN;
+        if (p->fd >= 0 && p->out.len > 0 && p->error == 0)
+            ev |= POLLOUT;
+        fds[n].fd = ev ? p->fd : -1;
+        fds[n].events = ev;
+        n++;
+    }
+
+    if (poll(fds, n, timeout_ms) > 0) {
+        for (size_t i = 0; i < c->nprograms; i++)
+            program_events(c, c->programs[i], fds + first[i]);
+        for (size_t i = 0; i < c->npeers; i++) {
+            struct pollfd *f = &fds[peers_at + i];
+            if (f->fd < 0)
+                continue;
+            if (f->revents & (POLLIN | POLLHUP | POLLERR))
+                peer_read(c, c->peers[i]);
+            if ((f->revents & (POLLOUT | POLLERR)) && c->peers[i]->fd >= 0)
+                peer_write(c, c->peers[i]);
+        }
+    }
+    free(first);
+    free(fds);
+}
+
+bool pump_until(struct check *c, bool (*done)(struct check *, void *),
+                void *arg, int64_t until_ms, bool poll_slowly)
+{
+    int64_t interval = 1;
+    if (until_ms > c->deadline_ms)
+        until_ms = c->deadline_ms;
+    for (;;) {
+        if (done(c, arg))
+            return true;
+        int64_t left = until_ms - now_ms();
+        if (left <= 0)
+            return done(c, arg);
+        /* Some conditions (a socket starts listening, a peer reads) raise
+         * no event here: look again after a short, growing interval. */
+        if (poll_slowly && left > interval) {
+            left = interval;
+            interval = interval < 4 ? interval * 2 : 4;
+        }
+        pump(c, (int)left);
+    }
+}
+
+/* ---- Messages ---------------------------------------------------------- */
+
+static void show_byte(struct buf *msg, const unsigned char *p, size_t len, size_t i)
+{
+    if (i >= len) {
+        buf_puts(msg, "end of data");
+        return;
+    }
+    buf_escape(msg, p + i, 1, 1);
+    buf_printf(msg, " (0x%02x)", p[i]);
+}
+
+void describe_difference(struct buf *msg, const void *expected, size_t elen,
+                         const void *got, size_t glen)
+{
+    const unsigned char *e = expected, *g = got;
+    size_t i = 0;
+    while (i < elen && i < glen && e[i] == g[i])
+        i++;
+    if (i == elen && i == glen)
+        return;
+    if (elen <= 120 && glen <= 120) {
+        buf_puts(msg, "  expected: ");
+        buf_escape(msg, e, elen, elen);
+        buf_puts(msg, "\n  got:      ");
+        buf_escape(msg, g, glen, glen);
+        buf_puts(msg, "\n");
+    } else {
+        buf_printf(msg, "  expected %zu bytes, got %zu\n", elen, glen);
+        buf_puts(msg, "  expected around there: ");
+        buf_escape_window(msg, e, elen, i, 16);
+        buf_puts(msg, "\n  got around there:      ");
+        buf_escape_window(msg, g, glen, i, 16);
+        buf_puts(msg, "\n");
+    }
+    buf_printf(msg, "  first difference at byte %zu: expected ", i);
+    show_byte(msg, e, elen, i);
+    buf_puts(msg, ", got ");
+    show_byte(msg, g, glen, i);
+    buf_puts(msg, "\n");
+}

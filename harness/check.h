@@ -1,0 +1,167 @@
+/*
+ * check.h - what a lab's checks are written with.
+ *
+ * A lab is a table of checks (lab.h); each check is a function that starts the
+ * student's programs, acts as their peer and states what it expects.  Every
+ * helper here records the bytes it moves in the check's transcript and, when
+ * an expectation is not met by the check's deadline, fails the check with a
+ * message that says what was sent, what was expected and what came back.
+ * A failing helper does not return: the check ends there.
+ *
+ * Each check runs in a process of its own (runner.c), so a check may use
+ * blocking logic freely; every wait is bounded by the check's deadline.
+ */
+#ifndef NETLAB_CHECK_H
+#define NETLAB_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct check;       /* the running check: deadline, transcript, what it owns */
+struct program;     /* a student program the check started */
+struct peer;        /* one TCP connection of the grader's */
+struct listener;    /* the grader listening for a student client */
+
+/* ---- Failing and noting ------------------------------------------------ */
+
+/* Fails the check with a message (printf-style); adds the state of every
+ * program the check started.  Does not return. */
+_Noreturn void fail(struct check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Adds a line to the transcript (printf-style). */
+void note(struct check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Milliseconds left before the check's deadline (never negative). */
+int64_t time_left_ms(const struct check *c);
+
+/* ---- Student programs -------------------------------------------------- */
+
+/*
+ * Starts the lab's program NAME ("server" or "client") with the given
+ * arguments (NULL-terminated).  Its stdin and stdout are a pseudo-terminal,
+ * so stdio buffers as it would for a person; stderr is a pipe of its own.
+ * It runs in its own session and process group, in the lab's folder.
+ */
+struct program *start_program(struct check *c, const char *name, ...)
+    __attribute__((sentinel));
+
+/* The same with the arguments in an array. */
+struct program *start_program_args(struct check *c, const char *name,
+                                   const char *const *args, size_t nargs);
+
+/*
+ * Reserves a free port, starts the lab's "server" with that port as its first
+ * argument followed by ARGS, and waits until it listens on TCP.
+ */
+struct program *start_server(struct check *c, ...) __attribute__((sentinel));
+
+/* The port a program started by start_server listens on. */
+int program_port(const struct program *p);
+
+/* Types LINE and a newline on the program's terminal. */
+void type_line(struct check *c, struct program *p, const char *line);
+
+/* Types end-of-file (Ctrl-D at the start of a line). */
+void type_eof(struct check *c, struct program *p);
+
+/* Waits until the program's stdout holds LINE as a whole line. */
+void expect_output_line(struct check *c, struct program *p, const char *line);
+
+/* Waits until the program's stdout has at least N complete lines. */
+void expect_output_lines(struct check *c, struct program *p, size_t n,
+                         const char *what);
+
+/* Waits until the program exits with STATUS; fails if it is still running
+ * at the deadline, is killed by a signal, or exits with another status. */
+void expect_exit(struct check *c, struct program *p, int status);
+
+/* Waits until the program has exited or the deadline passes; returns
+ * whether it exited. */
+bool wait_exit(struct check *c, struct program *p);
+
+/* Sends SIG to the program's process group. */
+void signal_program(struct check *c, struct program *p, int sig);
+
+/* Whether the program is still running (reaped or not). */
+bool program_running(struct program *p);
+
+/* What the program wrote so far. */
+const struct buf *program_stdout(const struct program *p);
+const struct buf *program_stderr(const struct program *p);
+
+/* Open descriptors of every process in the program's process group, read
+ * from /proc; -1 when they cannot be read. */
+int count_open_fds(struct program *p);
+
+/* ---- The grader as a peer --------------------------------------------- */
+
+/* A port no other check or grader on this machine is using: reserved for
+ * the rest of the check. */
+int reserve_port(struct check *c);
+
+/* Connects to the server at 127.0.0.1 on its port. */
+struct peer *connect_to(struct check *c, struct program *server);
+
+/* A reserved port on which every TCP connection attempt is refused. */
+int refused_port(struct check *c);
+
+/* Listens on 127.0.0.1 and ::1 (both) on a reserved port, for a client. */
+struct listener *listen_for_client(struct check *c);
+int listener_port(const struct listener *l);
+
+/* Waits for CLIENT to connect to L. */
+struct peer *accept_client(struct check *c, struct listener *l,
+                           struct program *client);
+
+/* Queues bytes and waits until the kernel has taken all of them, reading
+ * whatever arrives meanwhile (so an echo never deadlocks). */
+void send_bytes(struct check *c, struct peer *p, const void *data, size_t len);
+void send_text(struct check *c, struct peer *p, const char *text);
+
+/*
+ * Sends DATA in pieces of PIECE bytes; after each piece it waits until the
+ * program at the other end has read it (its socket's receive queue is
+ * empty), so that every piece reaches it as a separate read.
+ */
+void send_in_pieces(struct check *c, struct peer *p, const void *data,
+                    size_t len, size_t piece);
+
+/* Connects like connect_to, with a receive buffer so small and a reader so
+ * slow (none) that the server soon blocks in send. */
+struct peer *connect_without_reading(struct check *c, struct program *server);
+
+/* Stops reading the connection (the peer's sends then block). */
+void pause_reading(struct peer *p);
+
+/* Waits for exactly these bytes next; on a mismatch shows the first
+ * difference. */
+void expect_bytes(struct check *c, struct peer *p, const void *data,
+                  size_t len, const char *what);
+
+/* Waits for the next line and compares it with LINE ("\r\n" tolerated). */
+void expect_line(struct check *c, struct peer *p, const char *line);
+
+/* Waits for the next line and returns it (without "\n", NUL-terminated,
+ * caller frees). */
+char *read_line_from(struct check *c, struct peer *p, const char *what);
+
+/* Waits until the other end closes the connection (after any bytes). */
+void expect_closed(struct check *c, struct peer *p, const char *what);
+
+/* Half-closes (shutdown SHUT_WR), closes, or resets (RST) the connection. */
+void half_close(struct check *c, struct peer *p);
+void close_peer(struct check *c, struct peer *p);
+void reset_peer(struct check *c, struct peer *p);
+
+/* Waits until the other end has received our FIN (it is in CLOSE_WAIT). */
+void wait_fin_acked(struct check *c, struct peer *p);
+
+/* Waits until at least one byte waits unread on our side. */
+void wait_unread_bytes(struct check *c, struct peer *p);
+
+#endif

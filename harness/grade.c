@@ -1,0 +1,309 @@
+/*
+ * grade.c - the grader's command line: picks the labs and checks, runs them,
+ * writes the report and sets the exit status (0 only when every check passed).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "lab.h"
+#include "report.h"
+#include "runner.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+    fputs("usage: grade [--impl DIR] [--lab NN]... [--check LAB/NAME]...\n"
+          "             [--format text|gradescope|junit] [--out FILE]\n"
+          "             [--transcripts DIR] [--jobs N] [--list] [--bench[=RUNS]]\n"
+          "\n"
+          "Grades the labs in DIR (default: labs): runs each lab's server and client\n"
+          "as black boxes and checks them against the contracts in the handouts.\n"
+          "  --impl DIR         the tree to grade: DIR/NN-name/server and client\n"
+          "  --lab NN           only this lab (01, 01-hello or hello); repeatable\n"
+          "  --check LAB/NAME   only this check (e.g. 02-echo/binary-safe); repeatable\n"
+          "  --format F         text (default), gradescope (results.json) or junit (XML)\n"
+          "  --out FILE         write the report to FILE instead of stdout\n"
+          "  --transcripts DIR  save every check's transcript as DIR/LAB/CHECK.txt\n"
+          "  --jobs N           checks run at once (default: twice the CPUs)\n"
+          "  --list             list the labs and their checks (the rubric), then exit\n"
+          "  --bench[=RUNS]     time RUNS gradings (default 5): total and per check\n"
+          "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage.\n",
+          f);
+}
+
+struct options {
+    const char *impl;
+    const struct lab_def *labs[16];
+    size_t nlabs;
+    const char *checks[64];
+    size_t nchecks;
+    const char *format;
+    const char *out;
+    const char *transcripts;
+    int jobs;
+    bool list;
+    int bench_runs;
+};
+
+static bool parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        { "impl", required_argument, NULL, 'i' },
+        { "lab", required_argument, NULL, 'l' },
+        { "check", required_argument, NULL, 'c' },
+        { "format", required_argument, NULL, 'f' },
+        { "out", required_argument, NULL, 'o' },
+        { "transcripts", required_argument, NULL, 't' },
+        { "jobs", required_argument, NULL, 'j' },
+        { "list", no_argument, NULL, 'L' },
+        { "bench", optional_argument, NULL, 'b' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    *o = (struct options){ .impl = "labs", .format = "text" };
+    long n = (long)sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = n > 0 ? (int)(2 * n) : 4;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        char *end;
+        switch (opt) {
+        case 'i': o->impl = optarg; break;
+        case 'f': o->format = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 't': o->transcripts = optarg; break;
+        case 'L': o->list = true; break;
+        case 'h': usage(stdout); exit(0);
+        case 'l':
+            if (o->nlabs == COUNT_OF(o->labs))
+                return false;
+            if ((o->labs[o->nlabs++] = find_lab(optarg)) == NULL) {
+                fprintf(stderr, "grade: no lab named '%s' (try --list)\n", optarg);
+                return false;
+            }
+            break;
+        case 'c':
+            if (o->nchecks == COUNT_OF(o->checks))
+                return false;
+            o->checks[o->nchecks++] = optarg;
+            break;
+        case 'j':
+            o->jobs = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || o->jobs < 1 || o->jobs > 256) {
+                fprintf(stderr, "grade: --jobs takes a number from 1 to 256\n");
+                return false;
+            }
+            break;
+        case 'b':
+            o->bench_runs = optarg ? (int)strtol(optarg, &end, 10) : 5;
+            if (optarg && (*end != '\0' || o->bench_runs < 1)) {
+                fprintf(stderr, "grade: --bench takes a positive number of runs\n");
+                return false;
+            }
+            break;
+        default:
+            return false;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "grade: unexpected argument '%s'\n", argv[optind]);
+        return false;
+    }
+    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "gradescope") != 0 &&
+        strcmp(o->format, "junit") != 0) {
+        fprintf(stderr, "grade: --format is text, gradescope or junit, not '%s'\n", o->format);
+        return false;
+    }
+    return true;
+}
+
+static bool folder_exists(const char *impl, const char *lab)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", impl, lab);
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool check_selected(const struct options *o, const struct lab_def *lab,
+                           const struct check_def *def)
+{
+    if (o->nchecks == 0)
+        return true;
+    for (size_t i = 0; i < o->nchecks; i++) {
+        const char *slash = strchr(o->checks[i], '/');
+        if (slash == NULL)
+            continue;
+        struct buf want = {0};
+        buf_append(&want, o->checks[i], (size_t)(slash - o->checks[i]));
+        bool match = find_lab(want.data) == lab && strcmp(slash + 1, def->name) == 0;
+        buf_free(&want);
+        if (match)
+            return true;
+    }
+    return false;
+}
+
+/* The checks to run, in lab order; NULL (with a message) if none. */
+static struct check_result *plan(struct options *o, size_t *n)
+{
+    if (o->nlabs == 0) {
+        for (size_t i = 0; all_labs[i] != NULL; i++)
+            if (folder_exists(o->impl, all_labs[i]->id) && o->nlabs < COUNT_OF(o->labs))
+                o->labs[o->nlabs++] = all_labs[i];
+        if (o->nlabs == 0) {
+            fprintf(stderr, "grade: %s holds no lab folder (01-hello, 02-echo, ...)\n", o->impl);
+            return NULL;
+        }
+    }
+    struct check_result *results = NULL;
+    *n = 0;
+    for (size_t l = 0; l < o->nlabs; l++) {
+        for (size_t i = 0; i < o->labs[l]->nchecks; i++) {
+            const struct check_def *def = &o->labs[l]->checks[i];
+            if (!check_selected(o, o->labs[l], def))
+                continue;
+            results = xrealloc(results, (*n + 1) * sizeof *results);
+            results[(*n)++] = (struct check_result){ .lab = o->labs[l], .def = def };
+        }
+    }
+    if (*n == 0) {
+        fprintf(stderr, "grade: no check matches (try --list)\n");
+        free(results);
+        return NULL;
+    }
+    return results;
+}
+
+static void list_checks(void)
+{
+    for (size_t l = 0; all_labs[l] != NULL; l++) {
+        const struct lab_def *lab = all_labs[l];
+        int total = 0;
+        for (size_t i = 0; i < lab->nchecks; i++)
+            total += lab->checks[i].points;
+        printf("%s  %s (%d points)\n", lab->id, lab->title, total);
+        for (size_t i = 0; i < lab->nchecks; i++)
+            printf("  %-22s %d  %s\n", lab->checks[i].name, lab->checks[i].points,
+                   lab->checks[i].what);
+    }
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, compare_doubles);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Grades RUNS times and prints the wall time of each run and of each check. */
+static int bench(const struct options *o, const struct run_options *ro,
+                 struct check_result *plan, size_t n)
+{
+    int runs = o->bench_runs;
+    double *totals = xcalloc((size_t)runs, sizeof *totals);
+    double *per_check = xcalloc((size_t)runs * n, sizeof *per_check);
+    int failures = 0;
+    for (int r = 0; r < runs; r++) {
+        int64_t start = now_us();
+        if (run_checks(ro, plan, n) < 0)
+            return 130;
+        totals[r] = (double)(now_us() - start) / 1e6;
+        for (size_t i = 0; i < n; i++) {
+            per_check[i * (size_t)runs + (size_t)r] = plan[i].seconds;
+            failures += !plan[i].passed;
+        }
+        free_results(plan, n);
+    }
+    printf("netlab bench: grading %s, %zu checks, %d jobs, %d runs\n", o->impl, n, ro->jobs, runs);
+    printf("%-36s %10s %10s\n", "check", "median s", "max s");
+    for (size_t i = 0; i < n; i++) {
+        double *v = &per_check[i * (size_t)runs];
+        char name[64];
+        snprintf(name, sizeof name, "%s/%s", plan[i].lab->id, plan[i].def->name);
+        double med = median(v, (size_t)runs);
+        printf("%-36s %10.3f %10.3f\n", name, med, v[runs - 1]);
+    }
+    double fastest = totals[0], slowest = totals[0];
+    for (int r = 1; r < runs; r++) {
+        fastest = totals[r] < fastest ? totals[r] : fastest;
+        slowest = totals[r] > slowest ? totals[r] : slowest;
+    }
+    printf("%-36s %10.3f %10.3f   (fastest %.3f)\n", "whole grading (wall time)",
+           median(totals, (size_t)runs), slowest, fastest);
+    if (failures)
+        printf("warning: %d check results failed during the runs\n", failures);
+    free(totals);
+    free(per_check);
+    return failures ? EXIT_FAILED : 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    if (!parse_options(argc, argv, &o)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (o.list) {
+        list_checks();
+        return 0;
+    }
+    char impl[PATH_MAX];
+    if (realpath(o.impl, impl) == NULL) {
+        fprintf(stderr, "grade: cannot grade %s: %s\n", o.impl, strerror(errno));
+        return EXIT_USAGE;
+    }
+    size_t n;
+    struct check_result *results = plan(&o, &n);
+    if (results == NULL)
+        return EXIT_USAGE;
+    struct run_options ro = { .impl_dir = impl, .jobs = o.jobs };
+    if (o.bench_runs > 0)
+        return bench(&o, &ro, results, n);
+
+    int64_t start = now_us();
+    if (run_checks(&ro, results, n) < 0) {
+        fprintf(stderr, "grade: interrupted; every program it started was stopped\n");
+        return 130;
+    }
+    struct report r = { .impl = o.impl, .results = results, .n = n,
+                        .seconds = (double)(now_us() - start) / 1e6 };
+    if (o.transcripts && save_transcripts(o.transcripts, results, n) == 0)
+        r.transcripts = o.transcripts;
+
+    FILE *out = stdout;
+    if (o.out && (out = fopen(o.out, "w")) == NULL) {
+        fprintf(stderr, "grade: cannot write %s: %s\n", o.out, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (strcmp(o.format, "gradescope") == 0)
+        write_gradescope(out, &r);
+    else if (strcmp(o.format, "junit") == 0)
+        write_junit(out, &r);
+    else
+        write_text(out, &r);
+    if (out != stdout && fclose(out) != 0) {
+        fprintf(stderr, "grade: cannot write %s: %s\n", o.out, strerror(errno));
+        return EXIT_USAGE;
+    }
+    bool all_passed = true;
+    for (size_t i = 0; i < n; i++)
+        all_passed &= results[i].passed;
+    free_results(results, n);
+    free(results);
+    return all_passed ? 0 : EXIT_FAILED;
+}

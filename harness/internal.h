@@ -1,0 +1,100 @@
+/*
+ * internal.h - the check process's own state, shared by check.c, proc.c
+ * and net.c.  Lab files see only check.h.
+ */
+#ifndef NETLAB_INTERNAL_H
+#define NETLAB_INTERNAL_H
+
+#include <stdbool.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "check.h"
+#include "lab.h"
+#include "runner.h"
+
+/* How many bytes of each stream the transcript shows before summarising. */
+#define TRANSCRIPT_DETAIL (2 * 1024)
+/* ...and of one read or write. */
+#define TRANSCRIPT_ENTRY 256
+
+struct stream_log {
+    size_t logged;          /* bytes shown in detail so far */
+    size_t skipped;         /* bytes moved but not shown */
+    size_t skipped_chunks;
+};
+
+struct program {
+    char name[16];          /* "server", "client" */
+    pid_t pid;              /* also its process group and session */
+    int pidfd;              /* readable once it has exited */
+    int pty;                /* master side: its stdin and stdout */
+    int err;                /* read end of its stderr */
+    int port;               /* for a server: where it listens */
+    bool exited;
+    int status;             /* waitpid status once exited */
+    struct buf in;          /* typed, not yet taken by the terminal */
+    struct buf out, errout;
+    struct stream_log out_log, err_log, in_log;
+};
+
+struct peer {
+    int fd;                 /* -1 once closed */
+    char label[48];         /* "grader -> server #2" for the transcript */
+    const char *other;      /* name of the program at the other end */
+    struct buf in, out;
+    struct buf sent;        /* escaped summary of what was sent, for messages */
+    bool reading;
+    bool eof;               /* the other end closed */
+    int error;              /* errno of a failed send or recv, or 0 */
+    struct stream_log in_log, out_log;
+};
+
+struct listener {
+    int fds[2];             /* 127.0.0.1 and ::1 (-1 where unavailable) */
+    int port;
+};
+
+struct check {
+    const struct lab_def *lab;
+    const struct check_def *def;
+    const char *lab_dir;    /* IMPL/NN-name */
+    int64_t start_us;
+    int64_t deadline_ms;
+    struct buf transcript;
+    struct result_slot *slot;
+    struct program *programs[MAX_PROGRAMS];
+    size_t nprograms;
+    struct peer **peers;
+    size_t npeers;
+    struct listener *listeners[4];
+    size_t nlisteners;
+    int port_locks[8];
+    size_t nport_locks;
+};
+
+/* check.c */
+_Noreturn void run_check(struct check *c);
+void record(struct check *c, struct stream_log *log, const char *who,
+            const void *data, size_t len);
+void pump(struct check *c, int timeout_ms);
+bool pump_until(struct check *c, bool (*done)(struct check *, void *),
+                void *arg, int64_t until_ms, bool poll_slowly);
+void describe_difference(struct buf *msg, const void *expected, size_t elen,
+                         const void *got, size_t glen);
+void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
+
+/* proc.c */
+void stop_programs(struct check *c);
+void reap_all_descendants(void);
+void program_fds(struct program *p, struct pollfd *fds, size_t *n);
+void program_events(struct check *c, struct program *p, const struct pollfd *fds);
+void describe_program(struct buf *msg, struct program *p);
+
+/* net.c */
+bool port_is_listening(int port);
+int tcp_unread_bytes_at(int local_port, int remote_port);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * lab.h - a lab is a table of checks.  Each row is one line of the lab's
+ * rubric: a stable name, the points, what it checks, a time limit, and a
+ * hint that points into the handout.
+ */
+#ifndef NETLAB_LAB_H
+#define NETLAB_LAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct check;
+
+struct check_def {
+    const char *name;       /* stable: "binary-safe" -> "02-echo/binary-safe" */
+    int points;
+    int timeout_ms;
+    const char *what;       /* the rubric line: what a pass means */
+    const char *hint;       /* what to read again when it fails */
+    void (*run)(struct check *c);
+};
+
+struct lab_def {
+    const char *id;         /* the folder name: "02-echo" */
+    const char *title;
+    const struct check_def *checks;
+    size_t nchecks;
+};
+
+/* Every lab the grader knows, in order, NULL-terminated. */
+extern const struct lab_def *const all_labs[];
+
+/* The lab a user named by "02", "02-echo" or "echo", or NULL. */
+const struct lab_def *find_lab(const char *name);
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,592 @@
+/*
+ * net.c - the grader as a network peer: ports no one else uses, readiness
+ * read from the kernel's socket tables instead of guessed, connections whose
+ * every byte goes to the transcript, and expectations with deadlines.
+ */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <linux/sockios.h>
+
+/* Below Linux's ephemeral range (32768-60999), so the kernel never hands
+ * one of these out as the local port of an outgoing connection. */
+#define PORT_FIRST 20000
+#define PORT_COUNT 12000
+#define PIECE_WAIT_MS 500       /* longest wait for a peer to read one piece */
+#define SENT_SUMMARY 600        /* bytes of escaped "sent" kept for messages */
+
+/* ---- Ports ------------------------------------------------------------- */
+
+/*
+ * A lock on PORT shared by every grader on this machine: a Unix socket bound
+ * to an abstract name.  Binding is atomic, and the name is released when the
+ * process that holds it dies, so no lock file is ever left behind.
+ */
+static int lock_port(int port)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int len = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "netlab-port-%d", port);
+    if (bind(fd, (struct sockaddr *)&sa,
+             (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Whether a program could bind PORT without SO_REUSEADDR, for TCP and UDP,
+ * over IPv4 and IPv6: a connection of an earlier check in TIME_WAIT makes
+ * such a bind fail, so such a port is skipped too. */
+static bool port_is_free(int port)
+{
+    static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+    for (size_t t = 0; t < COUNT_OF(types); t++) {
+        struct sockaddr_in v4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                  .sin_addr.s_addr = htonl(INADDR_ANY) };
+        struct sockaddr_in6 v6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+                                   .sin6_addr = IN6ADDR_ANY_INIT };
+        int fd4 = socket(AF_INET, types[t] | SOCK_CLOEXEC, 0);
+        int fd6 = socket(AF_INET6, types[t] | SOCK_CLOEXEC, 0);
+        int one = 1;
+        if (fd6 >= 0)
+            setsockopt(fd6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        bool ok = fd4 >= 0 && bind(fd4, (struct sockaddr *)&v4, sizeof v4) == 0 &&
+                  (fd6 < 0 || bind(fd6, (struct sockaddr *)&v6, sizeof v6) == 0 ||
+                   errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT);
+        if (fd4 >= 0)
+            close(fd4);
+        if (fd6 >= 0)
+            close(fd6);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+int reserve_port(struct check *c)
+{
+    if (c->nport_locks == COUNT_OF(c->port_locks))
+        fail(c, "grader error: too many ports in one check");
+    unsigned start = (unsigned)(now_us() ^ ((int64_t)getpid() << 16)) % PORT_COUNT;
+    for (unsigned i = 0; i < PORT_COUNT; i++) {
+        int port = PORT_FIRST + (int)((start + i * 7919u) % PORT_COUNT);
+        int lock = lock_port(port);
+        if (lock < 0)
+            continue;
+        if (!port_is_free(port)) {
+            close(lock);
+            continue;
+        }
+        c->port_locks[c->nport_locks++] = lock;
+        return port;
+    }
+    fail(c, "grader error: no free port between %d and %d", PORT_FIRST,
+         PORT_FIRST + PORT_COUNT - 1);
+}
+
+/* ---- The kernel's socket tables --------------------------------------- */
+
+struct tcp_entry {
+    unsigned local_port, remote_port, state, tx_queue, rx_queue;
+};
+
+#define TCP_STATE_ESTABLISHED 0x01
+#define TCP_STATE_CLOSE_WAIT  0x08
+#define TCP_STATE_LISTEN      0x0A
+
+/* Calls FOUND for each socket in /proc/net/tcp and tcp6 until it returns
+ * true; returns whether one did. */
+static bool scan_tcp(bool (*found)(const struct tcp_entry *, void *), void *arg)
+{
+    static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+    for (size_t i = 0; i < COUNT_OF(tables); i++) {
+        FILE *f = fopen(tables[i], "r");
+        if (f == NULL)
+            continue;
+        char line[512];
+        bool hit = false;
+        while (!hit && fgets(line, sizeof line, f) != NULL) {
+            struct tcp_entry e;
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %x %x:%x",
+                       &e.local_port, &e.remote_port, &e.state, &e.tx_queue,
+                       &e.rx_queue) == 5)
+                hit = found(&e, arg);
+        }
+        fclose(f);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+static bool is_listener(const struct tcp_entry *e, void *arg)
+{
+    return e->state == TCP_STATE_LISTEN && e->local_port == *(unsigned *)arg;
+}
+
+bool port_is_listening(int port)
+{
+    unsigned p = (unsigned)port;
+    return scan_tcp(is_listener, &p);
+}
+
+struct endpoint_query {
+    unsigned local_port, remote_port;
+    int unread;
+};
+
+static bool is_endpoint(const struct tcp_entry *e, void *arg)
+{
+    struct endpoint_query *q = arg;
+    if (e->local_port != q->local_port || e->remote_port != q->remote_port ||
+        (e->state != TCP_STATE_ESTABLISHED && e->state != TCP_STATE_CLOSE_WAIT))
+        return false;
+    q->unread = (int)e->rx_queue;
+    return true;
+}
+
+int tcp_unread_bytes_at(int local_port, int remote_port)
+{
+    struct endpoint_query q = { (unsigned)local_port, (unsigned)remote_port, -1 };
+    scan_tcp(is_endpoint, &q);
+    return q.unread;
+}
+
+/* ---- Connections ------------------------------------------------------- */
+
+static struct peer *new_peer(struct check *c, int fd, const char *other)
+{
+    struct peer *p = xcalloc(1, sizeof *p);
+    p->fd = fd;
+    p->other = other;
+    p->reading = true;
+    p->in.limit = 64 * 1024 * 1024;
+    snprintf(p->label, sizeof p->label, "grader -> %s #%zu", other, c->npeers + 1);
+    c->peers = xrealloc(c->peers, (c->npeers + 1) * sizeof *c->peers);
+    c->peers[c->npeers++] = p;
+    return p;
+}
+
+static int local_port_of(int fd, bool peer_side)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int rc = peer_side ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                       : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (rc < 0)
+        return -1;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static bool writable(int fd, int timeout_ms)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+    return poll(&pfd, 1, timeout_ms) > 0;
+}
+
+static struct peer *connect_with(struct check *c, struct program *server, int rcvbuf)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        fail(c, "grader error: socket: %s", strerror(errno));
+    /* Before connect, so that the window offered to the server is small. */
+    if (rcvbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)server->port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    /* A server that does not accept can leave the connection pending in its
+     * backlog: wait for it, but keep moving the check's other I/O. */
+    while (rc < 0 && errno == EINPROGRESS && !writable(fd, 0) && time_left_ms(c) > 0)
+        pump(c, 1);
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (rc < 0 && errno == EINPROGRESS)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    else if (rc < 0)
+        err = errno;
+    if (err != 0 || !writable(fd, 0)) {
+        close(fd);
+        fail(c, "could not connect to the server at 127.0.0.1 port %d: %s.",
+             server->port, err ? strerror(err) : "no answer in time");
+    }
+    struct peer *p = new_peer(c, fd, server->name);
+    note(c, "%s: connected from port %d to 127.0.0.1 port %d", p->label,
+         local_port_of(fd, false), server->port);
+    return p;
+}
+
+struct peer *connect_to(struct check *c, struct program *server)
+{
+    return connect_with(c, server, 0);
+}
+
+struct peer *connect_without_reading(struct check *c, struct program *server)
+{
+    struct peer *p = connect_with(c, server, 2048);
+    note(c, "%s: small receive buffer, not reading", p->label);
+    pause_reading(p);
+    return p;
+}
+
+static int bind_loopback(int family, int port, bool listening)
+{
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+    if (family == AF_INET) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+        *v4 = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        len = sizeof *v4;
+    } else {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+        *v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+                                     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+        len = sizeof *v6;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || (listening && listen(fd, 64) < 0)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static struct listener *open_listener(struct check *c, bool listening)
+{
+    if (c->nlisteners == COUNT_OF(c->listeners))
+        fail(c, "grader error: too many listeners in one check");
+    struct listener *l = xcalloc(1, sizeof *l);
+    l->port = reserve_port(c);
+    l->fds[0] = bind_loopback(AF_INET, l->port, listening);
+    l->fds[1] = bind_loopback(AF_INET6, l->port, listening);   /* -1 without IPv6 */
+    if (l->fds[0] < 0)
+        fail(c, "grader error: cannot bind 127.0.0.1 port %d: %s", l->port, strerror(errno));
+    c->listeners[c->nlisteners++] = l;
+    return l;
+}
+
+int refused_port(struct check *c)
+{
+    /* Bound but not listening: every connection attempt gets a reset. */
+    struct listener *l = open_listener(c, false);
+    note(c, "port %d: bound, not listening (connections are refused)", l->port);
+    return l->port;
+}
+
+struct listener *listen_for_client(struct check *c)
+{
+    struct listener *l = open_listener(c, true);
+    note(c, "grader listens on 127.0.0.1%s port %d", l->fds[1] >= 0 ? " and ::1" : "",
+         l->port);
+    return l;
+}
+
+int listener_port(const struct listener *l)
+{
+    return l->port;
+}
+
+struct accept_wait {
+    struct listener *l;
+    struct program *client;
+    int fd;
+};
+
+static bool accepted_or_gone(struct check *c, void *arg)
+{
+    (void)c;
+    struct accept_wait *w = arg;
+    for (int i = 0; i < 2 && w->fd < 0; i++)
+        if (w->l->fds[i] >= 0)
+            w->fd = accept4(w->l->fds[i], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    return w->fd >= 0 || w->client->exited;
+}
+
+struct peer *accept_client(struct check *c, struct listener *l, struct program *client)
+{
+    struct accept_wait w = { l, client, -1 };
+    /* No event announces a connection to the pump: look often. */
+    pump_until(c, accepted_or_gone, &w, c->deadline_ms, true);
+    if (w.fd < 0 && client->exited)
+        fail(c, "the %s ended without connecting to the grader at localhost port %d.",
+             client->name, l->port);
+    if (w.fd < 0)
+        fail(c, "the %s did not connect to the grader at localhost port %d within %d ms.",
+             client->name, l->port, c->def->timeout_ms);
+    struct peer *p = new_peer(c, w.fd, client->name);
+    note(c, "%s: accepted a connection from port %d", p->label, local_port_of(w.fd, true));
+    return p;
+}
+
+/* ---- Sending ----------------------------------------------------------- */
+
+static void summarise_sent(struct peer *p, const void *data, size_t len)
+{
+    if (p->sent.len >= SENT_SUMMARY) {
+        return;
+    }
+    if (p->sent.len > 0)
+        buf_puts(&p->sent, " then ");
+    buf_escape(&p->sent, data, len, 120);
+    if (p->sent.len >= SENT_SUMMARY)
+        buf_puts(&p->sent, " ...");
+}
+
+static bool out_drained(struct check *c, void *arg)
+{
+    (void)c;
+    struct peer *p = arg;
+    return p->out.len == 0 || p->error != 0 || p->fd < 0;
+}
+
+void send_bytes(struct check *c, struct peer *p, const void *data, size_t len)
+{
+    summarise_sent(p, data, len);
+    buf_append(&p->out, data, len);
+    pump_until(c, out_drained, p, c->deadline_ms, false);
+    if (p->error != 0)
+        fail(c, "the grader could not send to the %s: %s.\n  sent so far: %s",
+             p->other, strerror(p->error), p->sent.data);
+    if (p->out.len > 0)
+        fail(c, "the %s stopped reading: %zu of %zu bytes could not be sent within %d ms.",
+             p->other, p->out.len, len, c->def->timeout_ms);
+}
+
+void send_text(struct check *c, struct peer *p, const char *text)
+{
+    send_bytes(c, p, text, strlen(text));
+}
+
+static bool piece_consumed(struct check *c, void *arg)
+{
+    (void)c;
+    struct peer *p = arg;
+    int unacked = 0;
+    if (p->fd < 0 || p->eof || ioctl(p->fd, SIOCOUTQ, &unacked) < 0)
+        return true;
+    if (unacked > 0)
+        return false;
+    /* The other end's socket: its local port is our remote one. */
+    int unread = tcp_unread_bytes_at(local_port_of(p->fd, true), local_port_of(p->fd, false));
+    return unread <= 0;
+}
+
+void send_in_pieces(struct check *c, struct peer *p, const void *data,
+                    size_t len, size_t piece)
+{
+    const char *bytes = data;
+    int nodelay = 1;
+    setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
+    note(c, "%s: sending %zu bytes in pieces of %zu, each once the %s has read the last",
+         p->label, len, piece, p->other);
+    for (size_t off = 0; off < len; off += piece) {
+        size_t n = len - off < piece ? len - off : piece;
+        send_bytes(c, p, bytes + off, n);
+        if (off + n < len)
+            pump_until(c, piece_consumed, p, now_ms() + PIECE_WAIT_MS, true);
+    }
+}
+
+void pause_reading(struct peer *p)
+{
+    p->reading = false;
+}
+
+/* ---- Expecting --------------------------------------------------------- */
+
+struct bytes_wait {
+    struct peer *p;
+    size_t len;
+    bool line;
+};
+
+static bool enough_input(struct check *c, void *arg)
+{
+    (void)c;
+    struct bytes_wait *w = arg;
+    if (w->p->eof || w->p->fd < 0)
+        return true;
+    if (w->line)
+        return memchr(w->p->in.data ? w->p->in.data : "", '\n', w->p->in.len) != NULL;
+    return w->p->in.len >= w->len;
+}
+
+static void describe_arrival(struct buf *msg, struct check *c, struct peer *p)
+{
+    if (p->sent.len > 0)
+        buf_printf(msg, "  sent to the %s: %s\n", p->other, p->sent.data);
+    if (p->error)
+        buf_printf(msg, "  the connection failed: %s\n", strerror(p->error));
+    else if (p->eof)
+        buf_printf(msg, "  then the %s closed the connection\n", p->other);
+    else
+        buf_printf(msg, "  nothing more arrived within %d ms\n", c->def->timeout_ms);
+}
+
+void expect_bytes(struct check *c, struct peer *p, const void *data,
+                  size_t len, const char *what)
+{
+    struct bytes_wait w = { .p = p, .len = len };
+    pump_until(c, enough_input, &w, c->deadline_ms, false);
+    if (p->in.len >= len && memcmp(p->in.data, data, len) == 0) {
+        buf_consume(&p->in, len);
+        return;
+    }
+    struct buf msg = {0};
+    buf_printf(&msg, "expected %s (%zu bytes) from the %s, but %s.\n", what, len, p->other,
+               p->in.len < len ? "fewer arrived" : "different bytes arrived");
+    describe_difference(&msg, data, len, p->in.data, p->in.len < len ? p->in.len : len);
+    if (p->in.len < len)
+        describe_arrival(&msg, c, p);
+    fail(c, "%s", msg.data);
+}
+
+char *read_line_from(struct check *c, struct peer *p, const char *what)
+{
+    struct bytes_wait w = { .p = p, .line = true };
+    pump_until(c, enough_input, &w, c->deadline_ms, false);
+    const char *nl = memchr(p->in.data ? p->in.data : "", '\n', p->in.len);
+    if (nl == NULL) {
+        struct buf msg = {0};
+        buf_printf(&msg, "expected %s from the %s: a line ending in \"\\n\".\n  got: ",
+                   what, p->other);
+        buf_escape(&msg, p->in.data, p->in.len, 200);
+        buf_puts(&msg, "\n");
+        describe_arrival(&msg, c, p);
+        fail(c, "%s", msg.data);
+    }
+    size_t n = (size_t)(nl - p->in.data);
+    char *line = xmalloc(n + 1);
+    memcpy(line, p->in.data, n);
+    line[n] = '\0';
+    buf_consume(&p->in, n + 1);
+    if (n > 0 && line[n - 1] == '\r')
+        line[n - 1] = '\0';
+    return line;
+}
+
+void expect_line(struct check *c, struct peer *p, const char *line)
+{
+    struct buf what = {0};
+    buf_puts(&what, "the line ");
+    buf_escape(&what, line, strlen(line), 120);
+    struct bytes_wait w = { .p = p, .line = true };
+    pump_until(c, enough_input, &w, c->deadline_ms, false);
+    const char *nl = memchr(p->in.data ? p->in.data : "", '\n', p->in.len);
+    size_t n = nl ? (size_t)(nl - p->in.data) : p->in.len;
+    size_t body = n > 0 && p->in.data[n - 1] == '\r' ? n - 1 : n;
+    if (nl && body == strlen(line) && memcmp(p->in.data, line, body) == 0) {
+        buf_consume(&p->in, n + 1);
+        buf_free(&what);
+        return;
+    }
+    struct buf expected = {0}, msg = {0};
+    buf_printf(&expected, "%s\n", line);
+    buf_printf(&msg, "expected %s from the %s.\n", what.data, p->other);
+    describe_difference(&msg, expected.data, expected.len, p->in.data,
+                        nl ? n + 1 : p->in.len);
+    if (nl == NULL)
+        describe_arrival(&msg, c, p);
+    else if (p->sent.len > 0)
+        buf_printf(&msg, "  sent to the %s: %s\n", p->other, p->sent.data);
+    fail(c, "%s", msg.data);
+}
+
+static bool closed_by_other(struct check *c, void *arg)
+{
+    (void)c;
+    struct peer *p = arg;
+    if (p->in.len > 0)                  /* bytes before the close are fine */
+        buf_reset(&p->in);
+    return p->eof || p->fd < 0;
+}
+
+void expect_closed(struct check *c, struct peer *p, const char *what)
+{
+    pump_until(c, closed_by_other, p, c->deadline_ms, false);
+    if (!p->eof)
+        fail(c, "expected the %s to close the connection %s; it was still open "
+             "after %d ms.", p->other, what, c->def->timeout_ms);
+}
+
+/* ---- Ending a connection ----------------------------------------------- */
+
+void half_close(struct check *c, struct peer *p)
+{
+    note(c, "%s: half-close (shutdown SHUT_WR): no more bytes from the grader", p->label);
+    shutdown(p->fd, SHUT_WR);
+}
+
+void close_peer(struct check *c, struct peer *p)
+{
+    if (p->fd < 0)
+        return;
+    note(c, "%s: close", p->label);
+    flush_stream_log(c, &p->out_log, p->label);
+    flush_stream_log(c, &p->in_log, p->label);
+    close(p->fd);
+    p->fd = -1;
+    buf_free(&p->in);
+    buf_free(&p->out);
+}
+
+void reset_peer(struct check *c, struct peer *p)
+{
+    /* A zero linger time makes close send a reset instead of a FIN. */
+    struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+    setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    note(c, "%s: reset (RST)", p->label);
+    close_peer(c, p);
+}
+
+static bool fin_acked(struct check *c, void *arg)
+{
+    (void)c;
+    struct peer *p = arg;
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    if (getsockopt(p->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+        return true;
+    return ti.tcpi_state != TCP_ESTABLISHED && ti.tcpi_state != TCP_FIN_WAIT1;
+}
+
+void wait_fin_acked(struct check *c, struct peer *p)
+{
+    pump_until(c, fin_acked, p, c->deadline_ms, true);
+}
+
+static bool has_unread(struct check *c, void *arg)
+{
+    (void)c;
+    struct peer *p = arg;
+    int unread = 0;
+    return ioctl(p->fd, FIONREAD, &unread) < 0 || unread > 0;
+}
+
+void wait_unread_bytes(struct check *c, struct peer *p)
+{
+    pump_until(c, has_unread, p, c->deadline_ms, true);
+}

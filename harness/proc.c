@@ -1,0 +1,613 @@
+/*
+ * proc.c - the student's programs as the grader sees them: started in a
+ * session of their own with a pseudo-terminal for stdin and stdout (so that
+ * stdio buffers exactly as it would for a person) and a pipe for stderr;
+ * typed to, read from, signalled, and finally stopped, SIGTERM then SIGKILL,
+ * with every descendant reaped.
+ */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define OUTPUT_LIMIT (4 * 1024 * 1024)  /* a program that floods stdout is cut */
+#define STOP_GRACE_MS 250               /* between SIGTERM and SIGKILL */
+#define EOF_CHAR 0x04                   /* Ctrl-D */
+
+/*
+ * The terminal a student's program gets: canonical input (read returns one
+ * typed line at a time, and Ctrl-D is end-of-file, as for a person) but no
+ * echo, no signals from typed characters, no editing characters and no
+ * output processing, so bytes go through unchanged.
+ */
+static int configure_terminal(int slave)
+{
+    struct termios t;
+    if (tcgetattr(slave, &t) < 0)
+        return -1;
+    t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+                             ICRNL | IXON | IXOFF);
+    t.c_oflag &= ~(tcflag_t)OPOST;
+    t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ECHOE | ECHOK | ISIG | IEXTEN);
+    t.c_lflag |= ICANON;
+    static const int disabled[] = { VINTR, VQUIT, VERASE, VKILL, VEOL, VEOL2,
+                                    VSTART, VSTOP, VSUSP, VREPRINT, VWERASE,
+                                    VLNEXT, VDISCARD };
+    for (size_t i = 0; i < COUNT_OF(disabled); i++)
+        t.c_cc[disabled[i]] = _POSIX_VDISABLE;
+    t.c_cc[VEOF] = EOF_CHAR;
+    return tcsetattr(slave, TCSANOW, &t);
+}
+
+static int open_terminal(int *master, int *slave)
+{
+    char name[64];
+    *master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (*master < 0)
+        return -1;
+    if (grantpt(*master) < 0 || unlockpt(*master) < 0 ||
+        ptsname_r(*master, name, sizeof name) != 0) {
+        close(*master);
+        return -1;
+    }
+    *slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (*slave < 0 || configure_terminal(*slave) < 0) {
+        close(*master);
+        if (*slave >= 0)
+            close(*slave);
+        return -1;
+    }
+    fcntl(*master, F_SETFL, fcntl(*master, F_GETFL) | O_NONBLOCK);
+    return 0;
+}
+
+/* A small, fixed environment: programs must not depend on the grader's. */
+static char **program_environment(void)
+{
+    static char path[4096], home[1024];
+    const char *p = getenv("PATH"), *h = getenv("HOME");
+    snprintf(path, sizeof path, "PATH=%s", p ? p : "/usr/local/bin:/usr/bin:/bin");
+    snprintf(home, sizeof home, "HOME=%s", h ? h : "/");
+    static char *env[] = { path, home, "LC_ALL=C", "LANG=C", "TERM=dumb",
+                           "PYTHONDONTWRITEBYTECODE=1", NULL };
+    return env;
+}
+
+/* In the child: become the program.  Only async-signal-safe calls. */
+static _Noreturn void exec_program(const char *dir, const char *path,
+                                   char *const argv[], int slave, int errw,
+                                   int report, pid_t parent)
+{
+    setsid();                           /* own session and process group */
+    ioctl(slave, TIOCSCTTY, 0);         /* the terminal is its terminal */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);   /* dies with its check */
+    if (getppid() != parent)
+        _exit(127);
+    dup2(slave, STDIN_FILENO);
+    dup2(slave, STDOUT_FILENO);
+    dup2(errw, STDERR_FILENO);
+
+    /* The grader ignores SIGPIPE; a student's program must choose itself. */
+    struct sigaction dfl = { .sa_handler = SIG_DFL };
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+    int err = 0;
+    if (chdir(dir) == 0)
+        execve(path, argv, program_environment());
+    err = errno;
+    ssize_t ignored = write(report, &err, sizeof err);
+    (void)ignored;
+    _exit(127);
+}
+
+static void register_group(struct check *c, pid_t pgid)
+{
+    for (size_t i = 0; i < MAX_PROGRAMS; i++) {
+        if (c->slot->pgids[i] == 0) {
+            c->slot->pgids[i] = pgid;
+            return;
+        }
+    }
+}
+
+struct program *start_program_args(struct check *c, const char *name,
+                                   const char *const *args, size_t nargs)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", c->lab_dir, name);
+    if (access(path, X_OK) != 0)
+        fail(c, "cannot run %s/%s/%s: %s.\n  Build it with `make` (or, in "
+             "another language, make it an executable file).",
+             "<impl>", c->lab->id, name, strerror(errno));
+    if (c->nprograms == MAX_PROGRAMS)
+        fail(c, "grader error: too many programs in one check");
+
+    char *argv[32];
+    char arg0[32];
+    snprintf(arg0, sizeof arg0, "./%s", name);
+    argv[0] = arg0;
+    size_t argc = 1;
+    for (size_t i = 0; i < nargs && argc < COUNT_OF(argv) - 1; i++)
+        argv[argc++] = (char *)args[i];
+    argv[argc] = NULL;
+
+    int master, slave, errp[2], report[2];
+    if (open_terminal(&master, &slave) < 0)
+        fail(c, "grader error: no pseudo-terminal: %s", strerror(errno));
+    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0)
+        fail(c, "grader error: pipe: %s", strerror(errno));
+
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+        fail(c, "grader error: fork: %s", strerror(errno));
+    if (pid == 0)
+        exec_program(c->lab_dir, path, argv, slave, errp[1], report[1], parent);
+
+    register_group(c, pid);
+    close(slave);
+    close(errp[1]);
+    close(report[1]);
+
+    struct program *p = xcalloc(1, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->pid = pid;
+    p->pty = master;
+    p->err = errp[0];
+    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    p->out.limit = OUTPUT_LIMIT;
+    p->errout.limit = OUTPUT_LIMIT;
+    fcntl(p->err, F_SETFL, fcntl(p->err, F_GETFL) | O_NONBLOCK);
+    c->programs[c->nprograms++] = p;
+
+    struct buf cmd = {0};
+    for (size_t i = 0; i < argc; i++)
+        buf_printf(&cmd, "%s%s", i ? " " : "", argv[i]);
+    note(c, "start %s (pid %d)", cmd.data, (int)pid);
+    buf_free(&cmd);
+
+    int err = 0;
+    ssize_t n;
+    while ((n = read(report[0], &err, sizeof err)) < 0 && errno == EINTR)
+        ;
+    close(report[0]);
+    if (n > 0)
+        fail(c, "cannot run %s/%s: %s", c->lab->id, name, strerror(err));
+    return p;
+}
+
+struct program *start_program(struct check *c, const char *name, ...)
+{
+    const char *args[16];
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, name);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < COUNT_OF(args);)
+        args[n++] = a;
+    va_end(ap);
+    return start_program_args(c, name, args, n);
+}
+
+static bool listening_or_gone(struct check *c, void *arg)
+{
+    (void)c;
+    struct program *p = arg;
+    return p->exited || port_is_listening(p->port);
+}
+
+struct program *start_server(struct check *c, ...)
+{
+    int port = reserve_port(c);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    const char *args[16] = { portstr };
+    size_t n = 1;
+    va_list ap;
+    va_start(ap, c);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < COUNT_OF(args);)
+        args[n++] = a;
+    va_end(ap);
+
+    struct program *p = start_program_args(c, "server", args, n);
+    p->port = port;
+    pump_until(c, listening_or_gone, p, c->deadline_ms, true);
+    if (p->exited && !port_is_listening(port))
+        fail(c, "the server stopped before it listened on TCP port %d.", port);
+    if (!port_is_listening(port))
+        fail(c, "the server did not listen on TCP port %d within %d ms.",
+             port, c->def->timeout_ms);
+    note(c, "server listens on port %d", port);
+    return p;
+}
+
+int program_port(const struct program *p)
+{
+    return p->port;
+}
+
+/* ---- I/O, driven by the pump ------------------------------------------- */
+
+void program_fds(struct program *p, struct pollfd *fds, size_t *n)
+{
+    fds[*n] = (struct pollfd){ .fd = p->pty, .events = POLLIN };
+    if (p->pty >= 0 && p->in.len > 0)
+        fds[*n].events |= POLLOUT;
+    (*n)++;
+    fds[(*n)++] = (struct pollfd){ .fd = p->err, .events = POLLIN };
+    fds[(*n)++] = (struct pollfd){ .fd = p->exited ? -1 : p->pidfd, .events = POLLIN };
+}
+
+static void read_output(struct check *c, struct program *p, int *fd,
+                        struct buf *into, struct stream_log *log, const char *stream)
+{
+    char chunk[16 * 1024];
+    ssize_t n = read(*fd, chunk, sizeof chunk);
+    if (n > 0) {
+        buf_append(into, chunk, (size_t)n);
+        char who[64];
+        snprintf(who, sizeof who, "%s %s", p->name, stream);
+        record(c, log, who, chunk, (size_t)n);
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        /* EIO on the terminal: every process has closed it. */
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+static void describe_status(struct buf *b, int status)
+{
+    if (WIFEXITED(status)) {
+        buf_printf(b, "exited with status %d", WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char *abbrev = sigabbrev_np(sig);
+        buf_printf(b, "was killed by signal SIG%s (%s)", abbrev ? abbrev : "?",
+                   strsignal(sig));
+    } else {
+        buf_puts(b, "stopped");
+    }
+}
+
+/*
+ * Notes that the program exited, without reaping it: as a zombie it keeps
+ * its process ID, so its process group cannot be reused by another process
+ * before the check kills the group at its end.
+ */
+static void notice_exit(struct check *c, struct program *p)
+{
+    siginfo_t info = {0};
+    if (p->exited || waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+        info.si_pid != p->pid)
+        return;
+    p->exited = true;
+    /* Encoded as waitpid would, so that the W* macros read it. */
+    p->status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8
+                                           : (info.si_status & 0x7f);
+    int status = p->status;
+    struct buf b = {0};
+    describe_status(&b, status);
+    note(c, "%s %s", p->name, b.data);
+    buf_free(&b);
+}
+
+void program_events(struct check *c, struct program *p, const struct pollfd *fds)
+{
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR))
+        read_output(c, p, &p->pty, &p->out, &p->out_log, "stdout");
+    if (p->pty >= 0 && (fds[0].revents & POLLOUT)) {
+        ssize_t n = write(p->pty, p->in.data, p->in.len);
+        if (n > 0)
+            buf_consume(&p->in, (size_t)n);
+    }
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
+        read_output(c, p, &p->err, &p->errout, &p->err_log, "stderr");
+    if (fds[2].revents & POLLIN)
+        notice_exit(c, p);
+}
+
+static bool input_taken(struct check *c, void *arg)
+{
+    (void)c;
+    struct program *p = arg;
+    return p->in.len == 0 || p->pty < 0;
+}
+
+static void type_bytes(struct check *c, struct program *p, const char *data, size_t len)
+{
+    char who[64];
+    snprintf(who, sizeof who, "typed on %s's terminal", p->name);
+    record(c, &p->in_log, who, data, len);
+    buf_append(&p->in, data, len);
+    if (!pump_until(c, input_taken, p, c->deadline_ms, false))
+        fail(c, "the %s did not read its standard input (typed: %s).", p->name, data);
+}
+
+void type_line(struct check *c, struct program *p, const char *line)
+{
+    struct buf b = {0};
+    buf_printf(&b, "%s\n", line);
+    type_bytes(c, p, b.data, b.len);
+    buf_free(&b);
+}
+
+void type_eof(struct check *c, struct program *p)
+{
+    char eof = EOF_CHAR;
+    type_bytes(c, p, &eof, 1);
+}
+
+/* ---- Expectations on a program ---------------------------------------- */
+
+struct line_wait {
+    struct program *p;
+    const char *line;
+    size_t lines;
+};
+
+static bool output_done(struct program *p)
+{
+    return p->exited && p->pty < 0;
+}
+
+static bool has_output_line(struct check *c, void *arg)
+{
+    (void)c;
+    struct line_wait *w = arg;
+    return has_line(w->p->out.data ? w->p->out.data : "", w->p->out.len, w->line, true) ||
+           output_done(w->p);
+}
+
+void expect_output_line(struct check *c, struct program *p, const char *line)
+{
+    struct line_wait w = { .p = p, .line = line };
+    pump_until(c, has_output_line, &w, c->deadline_ms, false);
+    if (has_line(p->out.data ? p->out.data : "", p->out.len, line, true))
+        return;
+    struct buf msg = {0};
+    buf_printf(&msg, "expected the %s to print the line ", p->name);
+    buf_escape(&msg, line, strlen(line), 200);
+    buf_puts(&msg, " on its standard output");
+    buf_puts(&msg, output_done(p) ? " before it ended" : "");
+    buf_printf(&msg, ".\n  its stdout so far: ");
+    size_t from = p->out.len > 600 ? p->out.len - 600 : 0;
+    if (from)
+        buf_printf(&msg, "(%zu bytes) ... ", from);
+    buf_escape(&msg, p->out.data + from, p->out.len - from, 600);
+    fail(c, "%s", msg.data);
+}
+
+static bool has_output_lines(struct check *c, void *arg)
+{
+    (void)c;
+    struct line_wait *w = arg;
+    return count_lines(w->p->out.data, w->p->out.len) >= w->lines || output_done(w->p);
+}
+
+void expect_output_lines(struct check *c, struct program *p, size_t n, const char *what)
+{
+    struct line_wait w = { .p = p, .lines = n };
+    pump_until(c, has_output_lines, &w, c->deadline_ms, false);
+    size_t have = count_lines(p->out.data, p->out.len);
+    if (have >= n)
+        return;
+    struct buf got = {0};
+    buf_escape(&got, p->out.data, p->out.len, 600);
+    fail(c, "expected %s: at least %zu line%s on the %s's stdout, found %zu.\n"
+         "  its stdout: %s", what, n, n == 1 ? "" : "s", p->name, have, got.data);
+}
+
+static bool output_finished(struct check *c, void *arg)
+{
+    (void)c;
+    return output_done(arg);
+}
+
+static bool reaped(struct check *c, void *arg)
+{
+    (void)c;
+    return ((struct program *)arg)->exited;
+}
+
+bool wait_exit(struct check *c, struct program *p)
+{
+    pump_until(c, reaped, p, c->deadline_ms, false);
+    if (!p->exited)
+        return false;
+    /* Collect what it printed last; a child it left behind may keep the
+     * terminal open, so this wait is short. */
+    pump_until(c, output_finished, p, now_ms() + 100, false);
+    return true;
+}
+
+void expect_exit(struct check *c, struct program *p, int status)
+{
+    if (!wait_exit(c, p))
+        fail(c, "the %s was still running %d ms into the check; it should have "
+             "exited with status %d.", p->name, c->def->timeout_ms, status);
+    if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == status)
+        return;
+    struct buf b = {0};
+    describe_status(&b, p->status);
+    fail(c, "the %s %s; it should have exited with status %d.", p->name, b.data, status);
+}
+
+void signal_program(struct check *c, struct program *p, int sig)
+{
+    note(c, "send SIG%s to the %s", sigabbrev_np(sig), p->name);
+    if (!p->exited)
+        killpg(p->pid, sig);
+}
+
+bool program_running(struct program *p)
+{
+    return !p->exited;
+}
+
+const struct buf *program_stdout(const struct program *p)
+{
+    return &p->out;
+}
+
+const struct buf *program_stderr(const struct program *p)
+{
+    return &p->errout;
+}
+
+static int count_dir_entries(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Process group of PID from /proc/PID/stat (its 5th field), or -1. */
+static pid_t process_group_of(const char *pid)
+{
+    char path[300], line[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    char *ok = fgets(line, sizeof line, f);
+    fclose(f);
+    char *paren = ok ? strrchr(line, ')') : NULL;   /* the name may hold spaces */
+    int pgrp;
+    if (paren == NULL || sscanf(paren + 1, " %*c %*d %d", &pgrp) != 1)
+        return -1;
+    return pgrp;
+}
+
+int count_open_fds(struct program *p)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return -1;
+    int total = -1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+            process_group_of(e->d_name) != p->pid)
+            continue;
+        char path[300];
+        snprintf(path, sizeof path, "/proc/%s/fd", e->d_name);
+        int n = count_dir_entries(path);
+        if (n >= 0)
+            total = (total < 0 ? 0 : total) + n;
+    }
+    closedir(d);
+    return total;
+}
+
+/* ---- The end of a check ------------------------------------------------ */
+
+void describe_program(struct buf *msg, struct program *p)
+{
+    buf_printf(msg, "  the %s ", p->name);
+    if (p->exited)
+        describe_status(msg, p->status);
+    else
+        buf_puts(msg, "was still running");
+    if (p->errout.len > 0) {
+        size_t from = p->errout.len > 400 ? p->errout.len - 400 : 0;
+        buf_puts(msg, "; its stderr: ");
+        buf_escape(msg, p->errout.data + from, p->errout.len - from, 400);
+    }
+    buf_puts(msg, "\n");
+}
+
+static bool all_exited(struct check *c)
+{
+    for (size_t i = 0; i < c->nprograms; i++)
+        if (!c->programs[i]->exited)
+            return false;
+    return true;
+}
+
+/* Kills every child this (subreaper) process still has, until none is left:
+ * descendants that were orphaned, even outside their process group, come
+ * back to it as children. */
+static int kill_children(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    int pid, killed = 0;
+    while (fscanf(f, "%d", &pid) == 1) {
+        kill(pid, SIGKILL);
+        killed++;
+    }
+    fclose(f);
+    return killed;
+}
+
+void reap_all_descendants(void)
+{
+    for (;;) {
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        int killed = kill_children();
+        if (killed == 0)
+            return;
+        if (killed < 0) {           /* no list to read: wait for them all */
+            while (waitpid(-1, NULL, 0) > 0)
+                ;
+            return;
+        }
+        waitpid(-1, NULL, 0);       /* at least one of them is dying */
+    }
+}
+
+void stop_programs(struct check *c)
+{
+    bool signalled = false;
+    for (size_t i = 0; i < c->nprograms; i++) {
+        struct program *p = c->programs[i];
+        if (!p->exited) {
+            note(c, "stop the %s: SIGTERM to its process group", p->name);
+            killpg(p->pid, SIGTERM);
+            killpg(p->pid, SIGCONT);    /* in case a check left it paused */
+            signalled = true;
+        }
+    }
+    int64_t until = now_ms() + STOP_GRACE_MS;
+    while (signalled && !all_exited(c) && now_ms() < until)
+        pump(c, (int)(until - now_ms()));
+    for (size_t i = 0; i < c->nprograms; i++) {
+        struct program *p = c->programs[i];
+        if (!p->exited)
+            note(c, "the %s ignored SIGTERM for %d ms: SIGKILL", p->name, STOP_GRACE_MS);
+        /* Also kills what it forked into its group, even after it exited. */
+        killpg(p->pid, SIGKILL);
+    }
+    for (size_t i = 0; i < MAX_PROGRAMS; i++)
+        c->slot->pgids[i] = 0;
+    reap_all_descendants();
+    for (size_t i = 0; i < c->nprograms; i++) {
+        struct program *p = c->programs[i];
+        flush_stream_log(c, &p->out_log, p->name);
+        flush_stream_log(c, &p->err_log, p->name);
+    }
+}

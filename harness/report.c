@@ -1,0 +1,305 @@
+/*
+ * report.c - writes the results as text, Gradescope JSON or JUnit XML.
+ *
+ * Check messages are already escaped when they are made, but this file does
+ * not rely on it: every string goes through put_text, put_json_string or
+ * put_xml_text, which pass valid UTF-8 and show every other byte as \xNN, so
+ * each report stays valid whatever a student's program sent or printed.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "lab.h"
+
+/* Length of the valid UTF-8 sequence at S (1-4), or 0 if it is not one. */
+static size_t utf8_length(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+             : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+             : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    if (n == 0)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    /* Reject overlong forms, surrogates and code points past U+10FFFF. */
+    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+enum format { TEXT, JSON, XML };
+
+static void put_safe(FILE *f, const char *str, enum format fmt)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    while (*s) {
+        size_t n = utf8_length(s);
+        unsigned char ch = *s;
+        bool control = ch < 0x20 && ch != '\n' && ch != '\t';
+        if (n == 0 || control || ch == 0x7f) {
+            fprintf(f, fmt == JSON ? "\\\\x%02x" : "\\x%02x", ch);
+            s++;
+            continue;
+        }
+        if (fmt == JSON && (ch == '"' || ch == '\\'))
+            fprintf(f, "\\%c", ch);
+        else if (fmt == JSON && ch == '\n')
+            fputs("\\n", f);
+        else if (fmt == JSON && ch == '\t')
+            fputs("\\t", f);
+        else if (fmt == XML && ch == '&')
+            fputs("&amp;", f);
+        else if (fmt == XML && ch == '<')
+            fputs("&lt;", f);
+        else if (fmt == XML && ch == '>')
+            fputs("&gt;", f);
+        else if (fmt == XML && ch == '"')
+            fputs("&quot;", f);
+        else
+            fwrite(s, 1, n, f);
+        s += n;
+    }
+}
+
+void put_text(FILE *f, const char *s)        { put_safe(f, s, TEXT); }
+void put_xml_text(FILE *f, const char *s)    { put_safe(f, s, XML); }
+
+void put_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    put_safe(f, s, JSON);
+    fputc('"', f);
+}
+
+/* ---- Scores ------------------------------------------------------------ */
+
+struct score {
+    int got, max, failed;
+};
+
+static struct score score_of(const struct report *r, const struct lab_def *lab)
+{
+    struct score s = {0};
+    for (size_t i = 0; i < r->n; i++) {
+        const struct check_result *c = &r->results[i];
+        if (lab != NULL && c->lab != lab)
+            continue;
+        s.max += c->def->points;
+        s.got += c->passed ? c->def->points : 0;
+        s.failed += !c->passed;
+    }
+    return s;
+}
+
+static void put_indented(FILE *f, const char *text, const char *indent)
+{
+    struct buf line = {0};
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        buf_reset(&line);
+        buf_append(&line, p, n);
+        fputs(indent, f);
+        put_text(f, line.data);
+        fputc('\n', f);
+        p += n + (nl != NULL);
+    }
+    buf_free(&line);
+}
+
+/* ---- Text -------------------------------------------------------------- */
+
+void write_text(FILE *f, const struct report *r)
+{
+    const struct lab_def *lab = NULL;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct check_result *c = &r->results[i];
+        if (c->lab != lab) {
+            lab = c->lab;
+            struct score s = score_of(r, lab);
+            fprintf(f, "\n%s  %s", lab->id, lab->title);
+            fprintf(f, "%*s%d/%d\n", (int)(58 - strlen(lab->id) - strlen(lab->title)), "",
+                    s.got, s.max);
+        }
+        fprintf(f, "  %-4s  %-22s %d/%d  %s\n", c->passed ? "ok" : "FAIL", c->def->name,
+                c->passed ? c->def->points : 0, c->def->points, c->def->what);
+        if (c->passed)
+            continue;
+        put_indented(f, c->message ? c->message : "(no message)", "        ");
+        fprintf(f, "        hint: %s\n", c->def->hint);
+        if (r->transcripts)
+            fprintf(f, "        transcript: %s/%s/%s.txt\n", r->transcripts, lab->id,
+                    c->def->name);
+    }
+    struct score s = score_of(r, NULL);
+    fprintf(f, "\nScore: %d/%d", s.got, s.max);
+    if (s.failed)
+        fprintf(f, " (%d check%s failed)", s.failed, s.failed == 1 ? "" : "s");
+    else
+        fputs(" (every check passed)", f);
+    fprintf(f, " for %s in %.1f s\n", r->impl, r->seconds);
+}
+
+/* ---- Gradescope -------------------------------------------------------- */
+
+/* How much of a transcript goes into a Gradescope test's output. */
+#define GRADESCOPE_TRANSCRIPT (8 * 1024)
+
+void write_gradescope(FILE *f, const struct report *r)
+{
+    struct score s = score_of(r, NULL);
+    fprintf(f, "{\n  \"score\": %d,\n  \"max_score\": %d,\n", s.got, s.max);
+    fputs("  \"visibility\": \"visible\",\n  \"stdout_visibility\": \"visible\",\n", f);
+    fprintf(f, "  \"output\": \"netlab: %d/%d points, %d check%s failed\",\n",
+            s.got, s.max, s.failed, s.failed == 1 ? "" : "s");
+    fputs("  \"tests\": [", f);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct check_result *c = &r->results[i];
+        struct buf name = {0}, out = {0};
+        buf_printf(&name, "%s/%s", c->lab->id, c->def->name);
+        buf_printf(&out, "%s\n", c->def->what);
+        if (!c->passed) {
+            buf_printf(&out, "\n%s\nhint: %s\n", c->message ? c->message : "", c->def->hint);
+            if (c->transcript && *c->transcript) {
+                buf_puts(&out, "\ntranscript:\n");
+                buf_append(&out, c->transcript, strnlen(c->transcript, GRADESCOPE_TRANSCRIPT));
+            }
+        }
+        fprintf(f, "%s\n    {\n      \"name\": ", i ? "," : "");
+        put_json_string(f, name.data);
+        fprintf(f, ",\n      \"score\": %d,\n      \"max_score\": %d,\n",
+                c->passed ? c->def->points : 0, c->def->points);
+        fprintf(f, "      \"status\": \"%s\",\n      \"visibility\": \"visible\",\n",
+                c->passed ? "passed" : "failed");
+        fputs("      \"output\": ", f);
+        put_json_string(f, out.data);
+        fputs("\n    }", f);
+        buf_free(&name);
+        buf_free(&out);
+    }
+    fputs("\n  ]\n}\n", f);
+}
+
+/* ---- JUnit ------------------------------------------------------------- */
+
+static void junit_suite(FILE *f, const struct report *r, const struct lab_def *lab)
+{
+    struct score s = score_of(r, lab);
+    double seconds = 0;
+    size_t tests = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->results[i].lab == lab) {
+            seconds += r->results[i].seconds;
+            tests++;
+        }
+    fputs("  <testsuite name=\"", f);
+    put_xml_text(f, lab->id);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
+            tests, s.failed, seconds);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct check_result *c = &r->results[i];
+        if (c->lab != lab)
+            continue;
+        fputs("    <testcase classname=\"netlab.", f);
+        put_xml_text(f, lab->id);
+        fputs("\" name=\"", f);
+        put_xml_text(f, c->def->name);
+        fprintf(f, "\" time=\"%.3f\">\n", c->seconds);
+        fprintf(f, "      <properties><property name=\"points\" value=\"%d\"/>"
+                "<property name=\"max_points\" value=\"%d\"/></properties>\n",
+                c->passed ? c->def->points : 0, c->def->points);
+        if (!c->passed) {
+            const char *msg = c->message ? c->message : "";
+            const char *nl = strchr(msg, '\n');
+            struct buf first = {0};
+            buf_append(&first, msg, nl ? (size_t)(nl - msg) : strlen(msg));
+            fputs("      <failure type=\"check\" message=\"", f);
+            put_xml_text(f, first.data);
+            fputs("\">", f);
+            put_xml_text(f, msg);
+            fputs("hint: ", f);
+            put_xml_text(f, c->def->hint);
+            fputs("</failure>\n", f);
+            buf_free(&first);
+        }
+        if (c->transcript && *c->transcript) {
+            fputs("      <system-out>", f);
+            put_xml_text(f, c->transcript);
+            fputs("</system-out>\n", f);
+        }
+        fputs("    </testcase>\n", f);
+    }
+    fputs("  </testsuite>\n", f);
+}
+
+void write_junit(FILE *f, const struct report *r)
+{
+    struct score s = score_of(r, NULL);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+    fprintf(f, "<testsuites name=\"netlab\" tests=\"%zu\" failures=\"%d\" time=\"%.3f\">\n",
+            r->n, s.failed, r->seconds);
+    for (size_t i = 0; i < r->n; i++)
+        if (i == 0 || r->results[i].lab != r->results[i - 1].lab)
+            junit_suite(f, r, r->results[i].lab);
+    fputs("</testsuites>\n", f);
+}
+
+/* ---- Transcripts ------------------------------------------------------- */
+
+static int make_dirs(const char *path)
+{
+    char *p = xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
+    free(p);
+    return rc;
+}
+
+int save_transcripts(const char *dir, const struct check_result *results, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct check_result *c = &results[i];
+        struct buf path = {0};
+        buf_printf(&path, "%s/%s", dir, c->lab->id);
+        if (make_dirs(path.data) < 0) {
+            fprintf(stderr, "grade: cannot create %s: %s\n", path.data, strerror(errno));
+            buf_free(&path);
+            return -1;
+        }
+        buf_printf(&path, "/%s.txt", c->def->name);
+        FILE *f = fopen(path.data, "w");
+        if (f == NULL) {
+            fprintf(stderr, "grade: cannot write %s: %s\n", path.data, strerror(errno));
+            buf_free(&path);
+            return -1;
+        }
+        put_text(f, c->transcript ? c->transcript : "");
+        if (!c->passed) {
+            fputs("\nWhy it failed:\n", f);
+            put_text(f, c->message ? c->message : "");
+        }
+        fclose(f);
+        buf_free(&path);
+    }
+    return 0;
+}

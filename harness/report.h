@@ -1,0 +1,33 @@
+/*
+ * report.h - the grader's reports: text for people, Gradescope JSON and JUnit
+ * XML for machines.  All escaping of untrusted text happens in report.c.
+ */
+#ifndef NETLAB_REPORT_H
+#define NETLAB_REPORT_H
+
+#include <stdio.h>
+
+#include "runner.h"
+
+struct report {
+    const char *impl;               /* the tree graded, as the user named it */
+    const struct check_result *results;
+    size_t n;
+    const char *transcripts;        /* folder holding the transcripts, or NULL */
+    double seconds;                 /* wall time of the whole run */
+};
+
+void write_text(FILE *f, const struct report *r);
+void write_gradescope(FILE *f, const struct report *r);
+void write_junit(FILE *f, const struct report *r);
+
+/* Writes each check's transcript to DIR/LAB/CHECK.txt.  Returns 0 or -1. */
+int save_transcripts(const char *dir, const struct check_result *results, size_t n);
+
+/* Text made safe for each format: valid UTF-8 and allowed characters pass,
+ * anything else is shown as \xNN.  Exposed for the tests. */
+void put_text(FILE *f, const char *s);
+void put_json_string(FILE *f, const char *s);
+void put_xml_text(FILE *f, const char *s);
+
+#endif

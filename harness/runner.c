@@ -1,0 +1,222 @@
+/*
+ * runner.c - runs each check in a process of its own, several at once,
+ * under a deadline.  A check that crashes or overruns is a failed check,
+ * never a crashed grader; whatever it started is killed and reaped.
+ *
+ * The grader is a child subreaper, and so is every check process: a
+ * student's process that is orphaned comes back to the check that started
+ * it (or to the grader if that check died), never to init, so nothing a
+ * submission starts can outlive its check.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A check's own helpers fail it at its deadline; this much more is its
+ * time to stop programs and report before the runner kills it. */
+#define RUNNER_MARGIN_MS 2000
+
+struct running {
+    size_t index;
+    pid_t pid;
+    int pidfd;
+    int64_t started_us;
+    int64_t kill_at_ms;
+    bool killed;
+    struct result_slot *slot;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    interrupted = sig;
+}
+
+static void catch_interrupts(void)
+{
+    struct sigaction sa = { .sa_handler = on_interrupt };   /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static _Noreturn void be_check(const struct run_options *opts,
+                               const struct check_result *r,
+                               struct result_slot *slot, pid_t grader)
+{
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);       /* dies with the grader */
+    if (getppid() != grader)
+        _exit(1);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+
+    char *lab_dir = xmalloc(strlen(opts->impl_dir) + strlen(r->lab->id) + 2);
+    sprintf(lab_dir, "%s/%s", opts->impl_dir, r->lab->id);
+    struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot };
+    run_check(&c);
+}
+
+static bool start(const struct run_options *opts, struct check_result *results,
+                  size_t index, struct running *run)
+{
+    struct result_slot *slot = mmap(NULL, sizeof *slot, PROT_READ | PROT_WRITE,
+                                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (slot == MAP_FAILED) {
+        perror("grade: mmap");
+        return false;
+    }
+    pid_t grader = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("grade: fork");
+        munmap(slot, sizeof *slot);
+        return false;
+    }
+    if (pid == 0)
+        be_check(opts, &results[index], slot, grader);
+    setpgid(pid, pid);
+    *run = (struct running){
+        .index = index, .pid = pid, .slot = slot,
+        .pidfd = (int)syscall(SYS_pidfd_open, pid, 0),
+        .started_us = now_us(),
+        .kill_at_ms = now_ms() + results[index].def->timeout_ms + RUNNER_MARGIN_MS,
+    };
+    return true;
+}
+
+static char *copy_text(const char *data, size_t len)
+{
+    char *s = xmalloc(len + 1);
+    memcpy(s, data, len);
+    s[len] = '\0';
+    return s;
+}
+
+/* Kills and reaps the grader's children that are not running checks:
+ * processes orphaned by a check that died. */
+static void reap_orphans(const struct running *run, size_t active)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    int pid;
+    while (fscanf(f, "%d", &pid) == 1) {
+        bool is_check = false;
+        for (size_t i = 0; i < active; i++)
+            is_check |= run[i].pid == pid;
+        if (!is_check) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+    }
+    fclose(f);
+}
+
+static void collect(struct check_result *r, struct running *run)
+{
+    int status = 0;
+    waitpid(run->pid, &status, 0);
+    struct result_slot *s = run->slot;
+    bool finished = __atomic_load_n(&s->finished, __ATOMIC_ACQUIRE);
+
+    /* A check that died left its programs behind: kill their groups. */
+    for (size_t i = 0; i < MAX_PROGRAMS; i++)
+        if (s->pgids[i] > 0)
+            killpg(s->pgids[i], SIGKILL);
+
+    r->seconds = (double)(now_us() - run->started_us) / 1e6;
+    r->passed = finished && s->passed;
+    r->transcript = copy_text(s->transcript, s->transcript_len);
+    if (finished) {
+        r->message = r->passed ? NULL : copy_text(s->message, s->message_len);
+    } else if (run->killed) {
+        struct buf b = {0};
+        buf_printf(&b, "the check did not finish within %d ms and was stopped.\n",
+                   r->def->timeout_ms + RUNNER_MARGIN_MS);
+        r->message = b.data;
+    } else {
+        struct buf b = {0};
+        buf_printf(&b, "grader error: the check's process ended abnormally (%s); "
+                   "please report this.\n",
+                   WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "no result");
+        r->message = b.data;
+    }
+    munmap(s, sizeof *s);
+    if (run->pidfd >= 0)
+        close(run->pidfd);
+}
+
+int run_checks(const struct run_options *opts, struct check_result *results, size_t n)
+{
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    catch_interrupts();
+    size_t jobs = opts->jobs > 0 ? (size_t)opts->jobs : 1;
+    struct running *run = xcalloc(jobs, sizeof *run);
+    struct pollfd *fds = xcalloc(jobs, sizeof *fds);
+    size_t next = 0, active = 0;
+
+    while ((next < n || active > 0) && !interrupted) {
+        while (active < jobs && next < n && start(opts, results, next, &run[active])) {
+            next++;
+            active++;
+        }
+        int64_t now = now_ms(), wait = 60000;
+        for (size_t i = 0; i < active; i++) {
+            fds[i] = (struct pollfd){ .fd = run[i].pidfd, .events = POLLIN };
+            if (run[i].kill_at_ms - now < wait)
+                wait = run[i].kill_at_ms - now;
+        }
+        poll(fds, active, wait > 0 ? (int)wait : 0);
+        for (size_t i = 0; i < active;) {
+            if (!run[i].killed && now_ms() >= run[i].kill_at_ms) {
+                kill(run[i].pid, SIGKILL);
+                run[i].killed = true;
+            }
+            if (fds[i].revents & POLLIN) {
+                collect(&results[run[i].index], &run[i]);
+                run[i] = run[--active];
+                fds[i] = fds[active];
+                reap_orphans(run, active);
+            } else {
+                i++;
+            }
+        }
+    }
+
+    if (interrupted) {
+        for (size_t i = 0; i < active; i++) {
+            kill(run[i].pid, SIGKILL);
+            run[i].killed = true;
+            collect(&results[run[i].index], &run[i]);
+        }
+        reap_orphans(run, 0);
+    }
+    free(fds);
+    free(run);
+    return interrupted ? -1 : 0;
+}
+
+void free_results(struct check_result *results, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(results[i].message);
+        free(results[i].transcript);
+    }
+}

@@ -1,0 +1,55 @@
+/*
+ * runner.h - runs checks, each in a process of its own under a deadline,
+ * several at once, and collects their results.
+ */
+#ifndef NETLAB_RUNNER_H
+#define NETLAB_RUNNER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lab.h"
+
+#define MAX_PROGRAMS    16
+#define SLOT_MESSAGE    (16 * 1024)
+#define SLOT_TRANSCRIPT (256 * 1024)
+
+/*
+ * Shared memory between the runner and one check process: the check
+ * registers the process groups it starts (so that the runner can kill them
+ * if the check dies) and writes its result here before it exits.
+ */
+struct result_slot {
+    volatile sig_atomic_t finished;
+    int passed;
+    pid_t pgids[MAX_PROGRAMS];      /* 0 once the check has cleaned it up */
+    size_t message_len;
+    size_t transcript_len;
+    char message[SLOT_MESSAGE];
+    char transcript[SLOT_TRANSCRIPT];
+};
+
+struct check_result {
+    const struct lab_def *lab;
+    const struct check_def *def;
+    bool passed;
+    char *message;          /* why it failed; NULL when passed */
+    char *transcript;       /* every byte exchanged, escaped */
+    double seconds;         /* wall time of the check */
+};
+
+struct run_options {
+    const char *impl_dir;   /* absolute path of the tree being graded */
+    int jobs;               /* checks run at once */
+};
+
+/* Runs every check of RESULTS (lab and def filled in by the caller) and
+ * fills in the rest.  Returns 0, or -1 if interrupted by SIGINT/SIGTERM. */
+int run_checks(const struct run_options *opts, struct check_result *results,
+               size_t n);
+
+void free_results(struct check_result *results, size_t n);
+
+#endif
