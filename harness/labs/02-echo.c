@@ -1,0 +1,257 @@
+/*
+ * 02-echo.c - the checks of lab 02, the blocking echo server and its client.
+ * The rubric is the table at the end of this file.
+ */
+#include "check.h"
+#include "lab.h"
+#include "labs/common.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HINT(section) "handouts/02-echo.md, section \"" section "\""
+
+/* Sends DATA and expects exactly the same bytes back. */
+static void echo_round_trip(struct check *c, struct peer *p, const void *data, size_t len,
+                            const char *what)
+{
+    send_bytes(c, p, data, len);
+    expect_bytes(c, p, data, len, what);
+}
+
+/* A line comes back unchanged. */
+static void line_echo(struct check *c)
+{
+    static const char line[] = "echo this line, please\n";
+    struct program *srv = start_server(c, NULL);
+    struct peer *p = connect_to(c, srv);
+    echo_round_trip(c, p, line, sizeof line - 1, "the echo of the line");
+}
+
+/* All 256 byte values, NUL and newline included, come back unchanged. */
+static void binary_safe(struct check *c)
+{
+    unsigned char all[256];
+    for (int i = 0; i < 256; i++)
+        all[i] = (unsigned char)i;
+    struct program *srv = start_server(c, NULL);
+    struct peer *p = connect_to(c, srv);
+    echo_round_trip(c, p, all, sizeof all, "the echo of the 256 byte values 0x00 to 0xff");
+}
+
+/* 8 MiB come back byte for byte, sent and read at once (as a real peer). */
+static void large_payload(struct check *c)
+{
+    size_t len = 8u << 20;
+    unsigned char *data = malloc(len);
+    uint32_t x = 2463534242u;       /* xorshift: the same bytes every run */
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        data[i] = (unsigned char)x;
+    }
+    struct program *srv = start_server(c, NULL);
+    struct peer *p = connect_to(c, srv);
+    echo_round_trip(c, p, data, len, "the echo of 8 MiB of varied bytes");
+    free(data);
+}
+
+/* Bytes sent one at a time, each read on its own, come back. */
+static void one_byte_at_a_time(struct check *c)
+{
+    static const char slow[] = "one byte at a time\n";
+    struct program *srv = start_server(c, NULL);
+    struct peer *p = connect_to(c, srv);
+    send_in_pieces(c, p, slow, sizeof slow - 1, 1);
+    expect_bytes(c, p, slow, sizeof slow - 1, "the echo of the bytes sent one by one");
+}
+
+/* Twenty clients, one after another, are all served. */
+static void clients_in_a_row(struct check *c)
+{
+    struct program *srv = start_server(c, NULL);
+    for (int i = 1; i <= 20; i++) {
+        char line[64];
+        int n = snprintf(line, sizeof line, "client %d of 20\n", i);
+        struct peer *p = connect_to(c, srv);
+        echo_round_trip(c, p, line, (size_t)n, "the echo of this client's line");
+        close_peer(c, p);
+    }
+}
+
+/*
+ * A client that resets the connection while the server still has its bytes
+ * to echo must not kill the server.  The server is paused (SIGSTOP) while
+ * the bytes, a FIN and then a reset reach its socket, so that when it goes
+ * on, its next send fails with EPIPE for certain: that raises SIGPIPE,
+ * which kills the server unless it ignores the signal (or uses MSG_NOSIGNAL).
+ */
+static void survives_reset(struct check *c)
+{
+    static char burst[32 * 1024];
+    memset(burst, 'r', sizeof burst);
+    struct program *srv = start_server(c, NULL);
+    struct peer *p = connect_to(c, srv);
+    echo_round_trip(c, p, "first\n", 6, "the echo");
+    signal_program(c, srv, SIGSTOP);
+    send_bytes(c, p, burst, sizeof burst);
+    half_close(c, p);
+    wait_fin_acked(c, p);
+    reset_peer(c, p);
+    signal_program(c, srv, SIGCONT);
+
+    static const char line[] = "are you still there?\n";
+    struct peer *next = connect_to(c, srv);
+    echo_round_trip(c, next, line, sizeof line - 1, "the echo for the next client");
+}
+
+/* 200 clients come and go; the server holds no more descriptors after. */
+static void no_descriptor_leak(struct check *c)
+{
+    static const char line[] = "count my descriptors\n";
+    struct program *srv = start_server(c, NULL);
+
+    /* Measure while a client is being served, before and after: the same
+     * state, and the round trip proves the previous closes were handled. */
+    struct peer *probe = connect_to(c, srv);
+    echo_round_trip(c, probe, line, sizeof line - 1, "the echo");
+    int before = count_open_fds(srv);
+    close_peer(c, probe);
+    for (int i = 0; i < 200; i++) {
+        struct peer *p = connect_to(c, srv);
+        echo_round_trip(c, p, line, sizeof line - 1, "the echo");
+        close_peer(c, p);
+    }
+    probe = connect_to(c, srv);
+    echo_round_trip(c, probe, line, sizeof line - 1, "the echo");
+    int after = count_open_fds(srv);
+    note(c, "open descriptors of the server: %d before, %d after 200 clients", before, after);
+    if (before < 0 || after < 0)
+        fail(c, "grader error: cannot read the server's descriptors under /proc.");
+    if (after > before + 2)
+        fail(c, "the server had %d descriptors open while serving a client, and %d "
+             "while serving one after 200 more clients came and went: it does not "
+             "close each client's socket when the client leaves.", before, after);
+}
+
+/* One log line per connect and per disconnect. */
+static void logs_connections(struct check *c)
+{
+    struct program *srv = start_server(c, NULL);
+    for (int i = 0; i < 5; i++) {
+        struct peer *p = connect_to(c, srv);
+        echo_round_trip(c, p, "log me\n", 7, "the echo");
+        close_peer(c, p);
+    }
+    expect_output_lines(c, srv, 10, "a log line for each connect and each "
+                        "disconnect of 5 clients");
+}
+
+/* SIGTERM while serving a client and SIGINT while waiting for one: exit 0. */
+static void clean_shutdown(struct check *c)
+{
+    struct program *busy = start_server(c, NULL);
+    struct peer *p = connect_to(c, busy);
+    echo_round_trip(c, p, "busy\n", 5, "the echo");
+    signal_program(c, busy, SIGTERM);
+    expect_exit(c, busy, 0);
+
+    struct program *idle = start_server(c, NULL);
+    signal_program(c, idle, SIGINT);
+    expect_exit(c, idle, 0);
+}
+
+static struct program *start_client(struct check *c, struct listener *l)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", listener_port(l));
+    return start_program(c, "client", "localhost", port, NULL);
+}
+
+/* The client prints each echo, even when it comes back in fragments,
+ * before the next line is typed. */
+static void client_fragments(struct check *c)
+{
+    static const char *const lines[] = { "first line to echo", "second, longer line to echo" };
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, l);
+    struct peer *p = accept_client(c, l, cl);
+    for (size_t i = 0; i < 2; i++) {
+        char line[64];
+        int n = snprintf(line, sizeof line, "%s\n", lines[i]);
+        type_line(c, cl, lines[i]);
+        expect_bytes(c, p, line, (size_t)n, "the typed line");
+        send_in_pieces(c, p, line, (size_t)n, 3);
+        expect_output_line(c, cl, lines[i]);
+    }
+}
+
+/* At the end of its input the client half-closes, prints what still
+ * arrives, and exits 0 when the server closes. */
+static void client_eof(struct check *c)
+{
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, l);
+    struct peer *p = accept_client(c, l, cl);
+    type_line(c, cl, "the only line");
+    expect_bytes(c, p, "the only line\n", 14, "the typed line");
+    send_text(c, p, "the only line\n");
+    expect_output_line(c, cl, "the only line");
+    type_eof(c, cl);
+    expect_closed(c, p, "with a half-close (shutdown SHUT_WR) when its input ends");
+    send_text(c, p, "words that arrive after the end of input\n");
+    close_peer(c, p);
+    expect_output_line(c, cl, "words that arrive after the end of input");
+    expect_exit(c, cl, 0);
+}
+
+/* The student's client and server together. */
+static void pair(struct check *c)
+{
+    struct program *srv = start_server(c, NULL);
+    char port[16];
+    snprintf(port, sizeof port, "%d", program_port(srv));
+    struct program *cl = start_program(c, "client", "localhost", port, NULL);
+    type_line(c, cl, "the pair's first line");
+    expect_output_line(c, cl, "the pair's first line");
+    type_line(c, cl, "and its second");
+    expect_output_line(c, cl, "and its second");
+    type_eof(c, cl);
+    expect_exit(c, cl, 0);
+}
+
+static const struct check_def checks[] = {
+    { "line-echo", 1, 3000, "a line comes back unchanged",
+      HINT("The server, step by step"), line_echo },
+    { "binary-safe", 2, 3000, "all 256 byte values come back unchanged",
+      HINT("Pitfall: bytes are not strings"), binary_safe },
+    { "large-payload", 2, 10000, "8 MiB come back byte for byte",
+      HINT("Pitfall: short reads and short writes"), large_payload },
+    { "one-byte-at-a-time", 1, 3000, "bytes sent one at a time come back",
+      HINT("Pitfall: short reads and short writes"), one_byte_at_a_time },
+    { "clients-in-a-row", 1, 3000, "20 clients in a row are all served",
+      HINT("The server, step by step"), clients_in_a_row },
+    { "survives-reset", 2, 3000, "a client that resets mid-stream does not kill the server",
+      HINT("Pitfall: SIGPIPE"), survives_reset },
+    { "no-descriptor-leak", 2, 10000, "no descriptor is leaked over 200 clients",
+      HINT("Pitfall: closing what you open"), no_descriptor_leak },
+    { "logs-connections", 1, 3000, "the server logs each connect and disconnect",
+      HINT("The contract"), logs_connections },
+    { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0",
+      HINT("Pitfall: stopping cleanly"), clean_shutdown },
+    { "client-fragments", 2, 3000, "the client prints each echo, even in fragments",
+      HINT("The client, step by step"), client_fragments },
+    { "client-eof", 2, 3000, "at end of input the client half-closes, prints the rest, exits 0",
+      HINT("Half-close: the end of input is not the end of the echo"), client_eof },
+    { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
+      HINT("The contract"), check_client_refused },
+    { "bad-arguments", 1, 3000, "missing arguments give a usage line and exit status 2",
+      HINT("The contract"), check_bad_arguments },
+    { "pair", 1, 3000, "the client and the server work together",
+      HINT("The conversation"), pair },
+};
+
+const struct lab_def lab_02_echo = { "02-echo", "blocking echo", checks, COUNT_OF(checks) };
