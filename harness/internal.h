@@ -95,6 +95,5 @@ void describe_program(struct buf *msg, struct program *p);
 
 /* net.c */
 bool port_is_listening(int port);
-int tcp_unread_bytes_at(int local_port, int remote_port);
 
 #endif

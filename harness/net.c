@@ -18,6 +18,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 
 /* Below Linux's ephemeral range (32768-60999), so the kernel never hands
@@ -101,70 +104,97 @@ int reserve_port(struct check *c)
 
 /* ---- The kernel's socket tables --------------------------------------- */
 
-struct tcp_entry {
-    unsigned local_port, remote_port, state, tx_queue, rx_queue;
-};
+/*
+ * Readiness is asked of the kernel through sock_diag netlink: whether some
+ * socket listens on a port (a walk of the listening table only), and how
+ * many bytes wait unread in the socket at the other end of one of our
+ * connections (an exact lookup by address and ports).  /proc/net/tcp tells
+ * the same, but lists every connection, TIME_WAIT ones included: after a
+ * few checks that is thousands of lines, and milliseconds a read.
+ */
 
-#define TCP_STATE_ESTABLISHED 0x01
-#define TCP_STATE_CLOSE_WAIT  0x08
-#define TCP_STATE_LISTEN      0x0A
-
-/* Calls FOUND for each socket in /proc/net/tcp and tcp6 until it returns
- * true; returns whether one did. */
-static bool scan_tcp(bool (*found)(const struct tcp_entry *, void *), void *arg)
+/* Sends REQ and calls FOUND for each socket in the answer until it returns
+ * true.  Returns whether one did. */
+static bool ask_kernel(const struct inet_diag_req_v2 *req, bool dump,
+                       bool (*found)(const struct inet_diag_msg *, void *), void *arg)
 {
-    static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-    for (size_t i = 0; i < COUNT_OF(tables); i++) {
-        FILE *f = fopen(tables[i], "r");
-        if (f == NULL)
-            continue;
-        char line[512];
-        bool hit = false;
-        while (!hit && fgets(line, sizeof line, f) != NULL) {
-            struct tcp_entry e;
-            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %x %x:%x",
-                       &e.local_port, &e.remote_port, &e.state, &e.tx_queue,
-                       &e.rx_queue) == 5)
-                hit = found(&e, arg);
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0)
+        return false;
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 req;
+    } msg = {
+        .nlh = { .nlmsg_len = sizeof msg, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+                 .nlmsg_flags = NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0) },
+        .req = *req,
+    };
+    bool hit = false, done = send(fd, &msg, sizeof msg, 0) < 0;
+    static char answer[32 * 1024];
+    while (!done && !hit) {
+        ssize_t len = recv(fd, answer, sizeof answer, 0);
+        if (len <= 0)
+            break;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, (size_t)len);
+             h = NLMSG_NEXT(h, len)) {
+            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+                done = true;
+                break;
+            }
+            if ((hit = found(NLMSG_DATA(h), arg)))
+                break;
         }
-        fclose(f);
-        if (hit)
+        done |= !dump;      /* an exact lookup answers with one message */
+    }
+    close(fd);
+    return hit;
+}
+
+static bool on_port(const struct inet_diag_msg *m, void *arg)
+{
+    return ntohs(m->id.idiag_sport) == *(int *)arg;
+}
+
+bool port_is_listening(int port)
+{
+    static const int families[] = { AF_INET, AF_INET6 };
+    for (size_t i = 0; i < COUNT_OF(families); i++) {
+        struct inet_diag_req_v2 req = { .sdiag_family = (uint8_t)families[i],
+                                        .sdiag_protocol = IPPROTO_TCP,
+                                        .idiag_states = 1u << TCP_LISTEN };
+        if (ask_kernel(&req, true, on_port, &port))
             return true;
     }
     return false;
 }
 
-static bool is_listener(const struct tcp_entry *e, void *arg)
+static bool take_unread(const struct inet_diag_msg *m, void *arg)
 {
-    return e->state == TCP_STATE_LISTEN && e->local_port == *(unsigned *)arg;
-}
-
-bool port_is_listening(int port)
-{
-    unsigned p = (unsigned)port;
-    return scan_tcp(is_listener, &p);
-}
-
-struct endpoint_query {
-    unsigned local_port, remote_port;
-    int unread;
-};
-
-static bool is_endpoint(const struct tcp_entry *e, void *arg)
-{
-    struct endpoint_query *q = arg;
-    if (e->local_port != q->local_port || e->remote_port != q->remote_port ||
-        (e->state != TCP_STATE_ESTABLISHED && e->state != TCP_STATE_CLOSE_WAIT))
-        return false;
-    q->unread = (int)e->rx_queue;
+    *(int *)arg = (int)m->idiag_rqueue;
     return true;
 }
 
-int tcp_unread_bytes_at(int local_port, int remote_port)
+/* Unread bytes in the socket at the other end of our IPv4 loopback
+ * connection FD, or -1 when there is no such socket any more. */
+static int unread_at_other_end(int fd)
 {
-    struct endpoint_query q = { (unsigned)local_port, (unsigned)remote_port, -1 };
-    scan_tcp(is_endpoint, &q);
-    return q.unread;
+    struct sockaddr_in us, them;
+    socklen_t len = sizeof us;
+    if (getsockname(fd, (struct sockaddr *)&us, &len) < 0 ||
+        (len = sizeof them, getpeername(fd, (struct sockaddr *)&them, &len) < 0) ||
+        us.sin_family != AF_INET)
+        return -1;
+    /* The other end's socket: its source is our destination.  The kernel
+     * finds it even when it belongs to a dual-stack IPv6 listener. */
+    struct inet_diag_req_v2 req = {
+        .sdiag_family = AF_INET, .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0u,
+        .id = { .idiag_sport = them.sin_port, .idiag_dport = us.sin_port,
+                .idiag_src = { them.sin_addr.s_addr }, .idiag_dst = { us.sin_addr.s_addr },
+                .idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE } },
+    };
+    int unread = -1;
+    ask_kernel(&req, false, take_unread, &unread);
+    return unread;
 }
 
 /* ---- Connections ------------------------------------------------------- */
@@ -211,21 +241,22 @@ static struct peer *connect_with(struct check *c, struct program *server, int rc
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)server->port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    int err = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : errno;
     /* A server that does not accept can leave the connection pending in its
      * backlog: wait for it, but keep moving the check's other I/O. */
-    while (rc < 0 && errno == EINPROGRESS && !writable(fd, 0) && time_left_ms(c) > 0)
+    while (err == EINPROGRESS && !writable(fd, 0) && time_left_ms(c) > 0)
         pump(c, 1);
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (rc < 0 && errno == EINPROGRESS)
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    else if (rc < 0)
-        err = errno;
-    if (err != 0 || !writable(fd, 0)) {
+    if (err == EINPROGRESS) {
+        socklen_t len = sizeof err;
+        if (!writable(fd, 0))
+            err = ETIMEDOUT;
+        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+            err = errno;
+    }
+    if (err != 0) {
         close(fd);
         fail(c, "could not connect to the server at 127.0.0.1 port %d: %s.",
-             server->port, err ? strerror(err) : "no answer in time");
+             server->port, strerror(err));
     }
     struct peer *p = new_peer(c, fd, server->name);
     note(c, "%s: connected from port %d to 127.0.0.1 port %d", p->label,
@@ -367,6 +398,9 @@ void send_bytes(struct check *c, struct peer *p, const void *data, size_t len)
     summarise_sent(p, data, len);
     buf_append(&p->out, data, len);
     pump_until(c, out_drained, p, c->deadline_ms, false);
+    if (p->error == EPIPE || p->error == ECONNRESET)
+        fail(c, "the %s closed the connection before the grader had sent everything "
+             "(send: %s).\n  sent so far: %s", p->other, strerror(p->error), p->sent.data);
     if (p->error != 0)
         fail(c, "the grader could not send to the %s: %s.\n  sent so far: %s",
              p->other, strerror(p->error), p->sent.data);
@@ -384,14 +418,13 @@ static bool piece_consumed(struct check *c, void *arg)
 {
     (void)c;
     struct peer *p = arg;
-    int unacked = 0;
-    if (p->fd < 0 || p->eof || ioctl(p->fd, SIOCOUTQ, &unacked) < 0)
+    int unsent = 0;
+    /* Once sent, loopback bytes are in the other socket's queue at once. */
+    if (p->fd < 0 || p->eof || ioctl(p->fd, SIOCOUTQNSD, &unsent) < 0)
         return true;
-    if (unacked > 0)
+    if (unsent > 0)
         return false;
-    /* The other end's socket: its local port is our remote one. */
-    int unread = tcp_unread_bytes_at(local_port_of(p->fd, true), local_port_of(p->fd, false));
-    return unread <= 0;
+    return unread_at_other_end(p->fd) <= 0;
 }
 
 void send_in_pieces(struct check *c, struct peer *p, const void *data,

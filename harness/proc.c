@@ -335,8 +335,11 @@ static void type_bytes(struct check *c, struct program *p, const char *data, siz
     snprintf(who, sizeof who, "typed on %s's terminal", p->name);
     record(c, &p->in_log, who, data, len);
     buf_append(&p->in, data, len);
-    if (!pump_until(c, input_taken, p, c->deadline_ms, false))
-        fail(c, "the %s did not read its standard input (typed: %s).", p->name, data);
+    if (!pump_until(c, input_taken, p, c->deadline_ms, false)) {
+        struct buf typed = {0};
+        buf_escape(&typed, data, len, 200);
+        fail(c, "the %s did not read its standard input (typed: %s).", p->name, typed.data);
+    }
 }
 
 void type_line(struct check *c, struct program *p, const char *line)
@@ -521,6 +524,17 @@ int count_open_fds(struct program *p)
 
 /* ---- The end of a check ------------------------------------------------ */
 
+/* The last bytes a program wrote on one of its streams, if any. */
+static void describe_tail(struct buf *msg, const char *stream, const struct buf *b)
+{
+    if (b->len == 0)
+        return;
+    size_t from = b->len > 300 ? b->len - 300 : 0;
+    buf_printf(msg, "    its %s%s: ", from ? "last " : "", stream);
+    buf_escape(msg, b->data + from, b->len - from, 300);
+    buf_puts(msg, "\n");
+}
+
 void describe_program(struct buf *msg, struct program *p)
 {
     buf_printf(msg, "  the %s ", p->name);
@@ -528,12 +542,9 @@ void describe_program(struct buf *msg, struct program *p)
         describe_status(msg, p->status);
     else
         buf_puts(msg, "was still running");
-    if (p->errout.len > 0) {
-        size_t from = p->errout.len > 400 ? p->errout.len - 400 : 0;
-        buf_puts(msg, "; its stderr: ");
-        buf_escape(msg, p->errout.data + from, p->errout.len - from, 400);
-    }
     buf_puts(msg, "\n");
+    describe_tail(msg, "stdout", &p->out);
+    describe_tail(msg, "stderr", &p->errout);
 }
 
 static bool all_exited(struct check *c)

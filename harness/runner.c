@@ -173,9 +173,15 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
     size_t next = 0, active = 0;
 
     while ((next < n || active > 0) && !interrupted) {
-        while (active < jobs && next < n && start(opts, results, next, &run[active])) {
+        while (active < jobs && next < n) {
+            if (start(opts, results, next, &run[active])) {
+                active++;
+            } else {
+                results[next].message = xstrdup("grader error: could not start the "
+                                                "check's process (see stderr).\n");
+                results[next].transcript = xstrdup("");
+            }
             next++;
-            active++;
         }
         int64_t now = now_ms(), wait = 60000;
         for (size_t i = 0; i < active; i++) {
