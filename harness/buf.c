@@ -168,22 +168,15 @@ void buf_escape_window(struct buf *out, const void *data, size_t len,
         buf_printf(out, " (%zu more bytes)", len - to);
 }
 
-bool has_line(const char *data, size_t len, const char *line, bool whole_only)
+bool has_text_in_line(const char *data, size_t len, const char *text)
 {
-    size_t want = strlen(line);
-    size_t start = 0;
-    while (start <= len) {
+    size_t want = strlen(text);
+    for (size_t start = 0; start + want <= len;) {
         const char *nl = memchr(data + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - data) : len;
-        if (!nl && whole_only)
-            return false;
-        size_t n = end - start;
-        if (n > 0 && data[start + n - 1] == '\r')
-            n--;
-        if (n == want && memcmp(data + start, line, n) == 0)
-            return true;
-        if (!nl)
-            return false;
+        for (size_t i = start; i + want <= end; i++)
+            if (memcmp(data + i, text, want) == 0)
+                return true;
         start = end + 1;
     }
     return false;

@@ -39,9 +39,9 @@ void buf_escape(struct buf *out, const void *data, size_t len, size_t max);
 void buf_escape_window(struct buf *out, const void *data, size_t len,
                        size_t offset, size_t context);
 
-/* Whether LEN bytes at DATA hold LINE as one of their lines ("\r\n" or "\n"
- * endings, or the unterminated last line when WHOLE_ONLY is false). */
-bool has_line(const char *data, size_t len, const char *line, bool whole_only);
+/* Whether TEXT stands within one line of the LEN bytes at DATA (not across
+ * a newline; the last line may lack its "\n"). */
+bool has_text_in_line(const char *data, size_t len, const char *text);
 
 /* Number of complete lines ('\n') in DATA. */
 size_t count_lines(const char *data, size_t len);

@@ -69,8 +69,10 @@ void type_line(struct check *c, struct program *p, const char *line);
 /* Types end-of-file (Ctrl-D at the start of a line). */
 void type_eof(struct check *c, struct program *p);
 
-/* Waits until the program's stdout holds LINE as a whole line. */
-void expect_output_line(struct check *c, struct program *p, const char *line);
+/* Waits until the program's stdout shows TEXT within one line.  A prompt or
+ * a prefix around it is fine: checks never depend on a program's wording
+ * beyond the contract's. */
+void expect_output_line(struct check *c, struct program *p, const char *text);
 
 /* Waits until the program's stdout has at least N complete lines. */
 void expect_output_lines(struct check *c, struct program *p, size_t n,

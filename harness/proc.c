@@ -373,7 +373,7 @@ static bool has_output_line(struct check *c, void *arg)
 {
     (void)c;
     struct line_wait *w = arg;
-    return has_line(w->p->out.data ? w->p->out.data : "", w->p->out.len, w->line, true) ||
+    return has_text_in_line(w->p->out.data ? w->p->out.data : "", w->p->out.len, w->line) ||
            output_done(w->p);
 }
 
@@ -381,12 +381,12 @@ void expect_output_line(struct check *c, struct program *p, const char *line)
 {
     struct line_wait w = { .p = p, .line = line };
     pump_until(c, has_output_line, &w, c->deadline_ms, false);
-    if (has_line(p->out.data ? p->out.data : "", p->out.len, line, true))
+    if (has_text_in_line(p->out.data ? p->out.data : "", p->out.len, line))
         return;
     struct buf msg = {0};
-    buf_printf(&msg, "expected the %s to print the line ", p->name);
+    buf_printf(&msg, "expected the %s to print ", p->name);
     buf_escape(&msg, line, strlen(line), 200);
-    buf_puts(&msg, " on its standard output");
+    buf_puts(&msg, " (within one line) on its standard output");
     buf_puts(&msg, output_done(p) ? " before it ended" : "");
     buf_printf(&msg, ".\n  its stdout so far: ");
     size_t from = p->out.len > 600 ? p->out.len - 600 : 0;

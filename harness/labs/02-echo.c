@@ -150,7 +150,8 @@ static void logs_connections(struct check *c)
                         "disconnect of 5 clients");
 }
 
-/* SIGTERM while serving a client and SIGINT while waiting for one: exit 0. */
+/* SIGTERM while serving a client and SIGINT while waiting for one: exit 0.
+ * Each server first serves a client, so it is surely past its start-up. */
 static void clean_shutdown(struct check *c)
 {
     struct program *busy = start_server(c, NULL);
@@ -160,6 +161,9 @@ static void clean_shutdown(struct check *c)
     expect_exit(c, busy, 0);
 
     struct program *idle = start_server(c, NULL);
+    p = connect_to(c, idle);
+    echo_round_trip(c, p, "soon idle\n", 10, "the echo");
+    close_peer(c, p);
     signal_program(c, idle, SIGINT);
     expect_exit(c, idle, 0);
 }
