@@ -560,9 +560,7 @@ static bool all_exited(struct check *c)
  * back to it as children. */
 static int kill_children(void)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen("/proc/thread-self/children", "r");
     if (f == NULL)
         return -1;
     int pid, killed = 0;

@@ -49,6 +49,7 @@ static void catch_interrupts(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);       /* the terminal went away */
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -107,26 +108,31 @@ static char *copy_text(const char *data, size_t len)
     return s;
 }
 
-/* Kills and reaps the grader's children that are not running checks:
- * processes orphaned by a check that died. */
+/*
+ * Kills and reaps the grader's children that are not running checks: the
+ * processes orphaned by a check that died.  Killing one may orphan its own
+ * children onto the grader, so look again until none is left.
+ */
 static void reap_orphans(const struct running *run, size_t active)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return;
-    int pid;
-    while (fscanf(f, "%d", &pid) == 1) {
-        bool is_check = false;
-        for (size_t i = 0; i < active; i++)
-            is_check |= run[i].pid == pid;
-        if (!is_check) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
+    for (bool found = true; found;) {
+        found = false;
+        FILE *f = fopen("/proc/thread-self/children", "r");
+        if (f == NULL)
+            return;
+        int pid;
+        while (fscanf(f, "%d", &pid) == 1) {
+            bool is_check = false;
+            for (size_t i = 0; i < active; i++)
+                is_check |= run[i].pid == pid;
+            if (!is_check) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                found = true;
+            }
         }
+        fclose(f);
     }
-    fclose(f);
 }
 
 static void collect(struct check_result *r, struct running *run)
