@@ -29,6 +29,7 @@ struct stream_log {
 struct program {
     char name[16];          /* "server", "client" */
     pid_t pid;              /* also its process group and session */
+    pid_t outside_pid;      /* the same as /proc and the runner number it */
     int pidfd;              /* readable once it has exited */
     int pty;                /* master side: its stdin and stdout */
     int err;                /* read end of its stderr */

@@ -117,6 +117,27 @@ static _Noreturn void exec_program(const char *dir, const char *path,
     _exit(127);
 }
 
+/*
+ * The program's process ID as /proc and the runner see it.  A check that
+ * is init of its own PID namespace knows its children by numbers of that
+ * namespace; the pidfd's fdinfo tells the number outside.
+ */
+static pid_t outside_pid(int pidfd, pid_t pid)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
+    FILE *f = pidfd >= 0 ? fopen(path, "r") : NULL;
+    pid_t found = pid;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        int n;
+        if (sscanf(line, "Pid: %d", &n) == 1)
+            found = n;
+    }
+    if (f != NULL)
+        fclose(f);
+    return found;
+}
+
 static void register_group(struct check *c, pid_t pgid)
 {
     for (size_t i = 0; i < MAX_PROGRAMS; i++) {
@@ -161,7 +182,6 @@ struct program *start_program_args(struct check *c, const char *name,
     if (pid == 0)
         exec_program(c->lab_dir, path, argv, slave, errp[1], report[1], parent);
 
-    register_group(c, pid);
     close(slave);
     close(errp[1]);
     close(report[1]);
@@ -172,6 +192,8 @@ struct program *start_program_args(struct check *c, const char *name,
     p->pty = master;
     p->err = errp[0];
     p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    p->outside_pid = outside_pid(p->pidfd, pid);
+    register_group(c, p->outside_pid);
     p->out.limit = OUTPUT_LIMIT;
     p->errout.limit = OUTPUT_LIMIT;
     fcntl(p->err, F_SETFL, fcntl(p->err, F_GETFL) | O_NONBLOCK);
@@ -510,7 +532,7 @@ int count_open_fds(struct program *p)
     int total = -1;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
-            process_group_of(e->d_name) != p->pid)
+            process_group_of(e->d_name) != p->outside_pid)
             continue;
         char path[300];
         snprintf(path, sizeof path, "/proc/%s/fd", e->d_name);
@@ -574,6 +596,13 @@ static int kill_children(void)
 
 void reap_all_descendants(void)
 {
+    if (getpid() == 1) {
+        /* Init of its own PID namespace: everything else in it is ours. */
+        kill(-1, SIGKILL);
+        while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+            ;
+        return;
+    }
     for (;;) {
         while (waitpid(-1, NULL, WNOHANG) > 0)
             ;
