@@ -1,8 +1,10 @@
 /*
  * netlab.h - the small socket helper library shared by every lab.
  *
- * Read this header before lab 03: from there on, the labs use these helpers
- * instead of the raw calls you wrote by hand in labs 01 and 02.
+ * Read this header before lab 02.  Lab 01 makes every socket call by hand;
+ * from lab 02 on, the labs set up their sockets with these helpers (the same
+ * getaddrinfo loops you wrote in lab 01) and keep the raw calls for what each
+ * lab teaches: recv and shutdown in lab 02, poll in lab 03, and so on.
  *
  * Rules every function here follows:
  *   - Addresses go through getaddrinfo, so IPv4, IPv6 and host names all work.
