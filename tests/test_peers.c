@@ -1,0 +1,738 @@
+/*
+ * test_peers.c - the reference solutions work with real peers, as the spec
+ * requires: the echo and hello servers with nc, socat and a Python client,
+ * over IPv4 and IPv6; the echo and hello clients against socat and a Python
+ * server.
+ *
+ * Every process a test starts runs in its own process group, dies with the
+ * test (PR_SET_PDEATHSIG, so a Criterion timeout leaves nothing), and is
+ * killed with its group at the end of the test, whatever the outcome.
+ * Ports are chosen by binding port 0, and a server that finds its port taken
+ * is started again on another.  Nothing sleeps: waits poll with a short,
+ * growing interval up to a deadline.  Run from the top of the kit.
+ */
+#include <criterion/criterion.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+#define ECHO_SERVER  "solutions/02-echo/server"
+#define ECHO_CLIENT  "solutions/02-echo/client"
+#define HELLO_SERVER "solutions/01-hello/server"
+#define HELLO_CLIENT "solutions/01-hello/client"
+
+/* ---- Processes ------------------------------------------------------------ */
+
+#define MAX_CHILDREN 16
+
+static pid_t children[MAX_CHILDREN];
+static size_t nchildren;
+
+/* Kills CHILD's process group and reaps it. */
+static void kill_child(pid_t pid)
+{
+    killpg(pid, SIGKILL);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    for (size_t i = 0; i < nchildren; i++)
+        if (children[i] == pid)
+            children[i] = children[--nchildren];
+}
+
+static void kill_all(void)
+{
+    while (nchildren > 0)
+        kill_child(children[nchildren - 1]);
+}
+
+static void setup(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+}
+
+TestSuite(echo_server, .init = setup, .fini = kill_all, .timeout = 40);
+TestSuite(echo_client, .init = setup, .fini = kill_all, .timeout = 30);
+TestSuite(hello, .init = setup, .fini = kill_all, .timeout = 30);
+
+/* A pipe with both ends close-on-exec (spawn's dup2 clears it on the copy). */
+static void make_pipe(int fds[2])
+{
+    cr_assert_eq(pipe2(fds, O_CLOEXEC), 0, "pipe: %s", strerror(errno));
+}
+
+/*
+ * Starts ARGV (a path, or a name looked up in PATH) with the given standard
+ * streams (-1: /dev/null), in a process group of its own, to die with this
+ * process.  Its other descriptors are closed.
+ */
+static pid_t spawn(char *const argv[], int in, int out, int err)
+{
+    pid_t parent = getpid();
+    int report[2];          /* the child's errno if it cannot exec */
+    make_pipe(report);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        unsetenv("BXFI_MAP");       /* in case it is a Criterion binary */
+        int null = open("/dev/null", O_RDWR);
+        dup2(in >= 0 ? in : null, STDIN_FILENO);
+        dup2(out >= 0 ? out : null, STDOUT_FILENO);
+        dup2(err >= 0 ? err : null, STDERR_FILENO);
+        signal(SIGPIPE, SIG_DFL);   /* as from a shell */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        close(report[0]);
+        if (report[1] > 2)  /* all but the report pipe (close-on-exec) */
+            syscall(SYS_close_range, 3U, (unsigned)report[1] - 1, 0U);
+        syscall(SYS_close_range, (unsigned)report[1] + 1, ~0U, 0U);
+        execvp(argv[0], argv);
+        int e = errno;
+        ssize_t ignored = write(report[1], &e, sizeof e);
+        (void)ignored;
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    cr_assert_lt(nchildren, MAX_CHILDREN);
+    children[nchildren++] = pid;
+    close(report[1]);
+    int e = 0;
+    ssize_t n;
+    while ((n = read(report[0], &e, sizeof e)) < 0 && errno == EINTR)
+        ;
+    close(report[0]);
+    cr_assert_leq(n, 0, "cannot run %s: %s", argv[0], strerror(e));
+    return pid;
+}
+
+static void pause_ms(int ms)
+{
+    poll(NULL, 0, ms);
+}
+
+/* Waits until PID exits or DEADLINE (now_ms) passes; returns its status, or
+ * -1 if it is still running. */
+static int wait_exit_until(pid_t pid, int64_t deadline)
+{
+    int interval = 1;
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) {
+            for (size_t i = 0; i < nchildren; i++)
+                if (children[i] == pid) {
+                    killpg(pid, SIGKILL);   /* what it left in its group */
+                    children[i] = children[--nchildren];
+                }
+            return status;
+        }
+        if (now_ms() >= deadline)
+            return -1;
+        pause_ms(interval);
+        interval = interval < 32 ? interval * 2 : 32;
+    }
+}
+
+static char *describe_status(int status)
+{
+    struct buf b = {0};
+    if (status == -1)
+        buf_puts(&b, "still running at the deadline");
+    else if (WIFEXITED(status))
+        buf_printf(&b, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        buf_printf(&b, "was killed by signal %d (%s)", WTERMSIG(status),
+                   strsignal(WTERMSIG(status)));
+    else
+        buf_puts(&b, "stopped");
+    return b.data;
+}
+
+static void expect_exit_0(pid_t pid, const char *who, int64_t deadline, const char *why)
+{
+    int status = wait_exit_until(pid, deadline);
+    char *how = describe_status(status);
+    cr_expect(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "%s %s%s", who, how, why ? why : "");
+    free(how);
+}
+
+/* The read end of a pipe already holding DATA and closed for writing. */
+static int pipe_with(const void *data, size_t len)
+{
+    int p[2];
+    make_pipe(p);
+    cr_assert_leq(len, 60000, "more than a pipe holds");
+    cr_assert_eq(write(p[1], data, len), (ssize_t)len);
+    close(p[1]);
+    return p[0];
+}
+
+/* Reads FD until end of file or DEADLINE into B; returns whether it saw the
+ * end.  Closes FD. */
+static bool read_to_end(int fd, struct buf *b, int64_t deadline)
+{
+    bool eof = false;
+    buf_puts(b, "");
+    while (!eof) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        if (poll(&pfd, 1, (int)left) <= 0)
+            continue;
+        char chunk[65536];
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n > 0)
+            buf_append(b, chunk, (size_t)n);
+        else if (n == 0 || errno != EINTR)
+            eof = true;
+    }
+    close(fd);
+    return eof;
+}
+
+/* Reads one line (without its "\n") from FD by DEADLINE; NULL if none. */
+static char *read_line(int fd, int64_t deadline)
+{
+    struct buf b = {0};
+    buf_puts(&b, "");
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            break;
+        char ch;
+        if (read(fd, &ch, 1) != 1)
+            break;
+        if (ch == '\n')
+            return b.data;
+        buf_append(&b, &ch, 1);
+    }
+    buf_free(&b);
+    return NULL;
+}
+
+static char *escaped(const struct buf *b)
+{
+    struct buf e = {0};
+    buf_escape(&e, b->data, b->len, 400);
+    return e.data;
+}
+
+static void need(const char *path)
+{
+    cr_assert_eq(access(path, X_OK), 0, "%s: %s (run from the top of the kit, after make)",
+                 path, strerror(errno));
+}
+
+/* ---- Ports and readiness -------------------------------------------------- */
+
+/* A port free on both IPv4 and IPv6 a moment ago (the kernel's choice). */
+static int free_port(void)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+    struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
+    int off = 0;
+    if (fd >= 0) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+        if (bind(fd, (struct sockaddr *)&a6, sizeof a6) < 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd < 0) {       /* no IPv6 here */
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(bind(fd, (struct sockaddr *)&a4, sizeof a4), 0, "bind: %s",
+                     strerror(errno));
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    cr_assert_eq(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+    int port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                        : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    close(fd);
+    return port;
+}
+
+static bool have_ipv6(void)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A connected socket to ADDRESS (127.0.0.1 or ::1) PORT, or -1. */
+static int connect_to(const char *address, int port)
+{
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+    if (strchr(address, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        inet_pton(AF_INET6, address, &a->sin6_addr);
+        len = sizeof *a;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
+        inet_pton(AF_INET, address, &a->sin_addr);
+        len = sizeof *a;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Whether some socket listens on TCP PORT, from the kernel's tables (no
+ * connection: a one-shot server must not spend its one client on it). */
+static bool listening(int port)
+{
+    static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+    for (size_t i = 0; i < 2; i++) {
+        FILE *f = fopen(tables[i], "r");
+        if (f == NULL)
+            continue;
+        char line[512];
+        bool found = false;
+        while (!found && fgets(line, sizeof line, f) != NULL) {
+            unsigned local, remote, state;
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %x", &local, &remote,
+                       &state) == 3)
+                found = state == 0x0A && local == (unsigned)port;
+        }
+        fclose(f);
+        if (found)
+            return true;
+    }
+    return false;
+}
+
+enum readiness { BY_CONNECTING, BY_LISTEN_TABLE };
+
+/*
+ * Starts a server: ARGV with the port as the string PORTSTR points into
+ * (filled in here), ready when it accepts a connection or shows in the
+ * listening table.  A server that exits first (its port was taken in the
+ * meantime) is started again on another port.  Returns its PID; *PORT gets
+ * the port.
+ */
+static pid_t start_server(char *argv[], char *portstr, size_t portstr_size, int out,
+                          enum readiness how, int *port)
+{
+    for (int attempt = 0; attempt < 10; attempt++) {
+        *port = free_port();
+        snprintf(portstr, portstr_size, "%d", *port);
+        pid_t pid = spawn(argv, -1, out, -1);
+        int64_t deadline = now_ms() + 5000;
+        int interval = 1;
+        bool ready = false, gone = false;
+        while (!ready && !gone && now_ms() < deadline) {
+            if (how == BY_CONNECTING) {
+                int fd = connect_to("127.0.0.1", *port);
+                if (fd >= 0) {
+                    close(fd);
+                    ready = true;
+                }
+            } else {
+                ready = listening(*port);
+            }
+            if (!ready) {
+                gone = waitpid(pid, NULL, WNOHANG) == pid;
+                pause_ms(interval);
+                interval = interval < 32 ? interval * 2 : 32;
+            }
+        }
+        if (ready)
+            return pid;
+        kill_child(pid);
+        cr_assert(gone, "%s did not listen on port %d within 5 s", argv[0], *port);
+    }
+    cr_assert_fail("%s could not listen on any of 10 free ports", argv[0]);
+    return -1;
+}
+
+static pid_t start_echo_server(int *port)
+{
+    static char portstr[16];
+    char *argv[] = { (char *)ECHO_SERVER, portstr, NULL };
+    need(ECHO_SERVER);
+    return start_server(argv, portstr, sizeof portstr, -1, BY_CONNECTING, port);
+}
+
+/* ---- The echo server with real clients ------------------------------------ */
+
+Test(echo_server, nc_gets_its_line_back)
+{
+    int port;
+    start_echo_server(&port);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int in = pipe_with("hello\n", 6), out[2];
+    make_pipe(out);
+    char *argv[] = { "nc", "-N", "127.0.0.1", portstr, NULL };
+    pid_t nc = spawn(argv, in, out[1], -1);
+    close(in);
+    close(out[1]);
+    struct buf got = {0};
+    int64_t deadline = now_ms() + 10000;
+    bool eof = read_to_end(out[0], &got, deadline);
+    char *shown = escaped(&got);
+    cr_expect(eof, "nc's output did not end: the server kept the connection open; got %s",
+              shown);
+    cr_expect_str_eq(got.data, "hello\n", "nc got %s", shown);
+    expect_exit_0(nc, "nc", deadline, NULL);
+    free(shown);
+    buf_free(&got);
+}
+
+/* A file of LEN pseudo-random bytes; returns its path (to free). */
+static char *random_file(size_t len, unsigned seed)
+{
+    char *path = xstrdup("/tmp/netlab-peers-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0, "mkstemp: %s", strerror(errno));
+    unsigned char *data = xmalloc(len);
+    uint32_t x = seed | 1;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        data[i] = (unsigned char)(x >> 11);
+    }
+    for (size_t i = 0; i < 256; i++)    /* every byte value, surely */
+        data[i] = (unsigned char)i;
+    cr_assert_eq(write(fd, data, len), (ssize_t)len);
+    close(fd);
+    free(data);
+    return path;
+}
+
+Test(echo_server, socat_echoes_a_mebibyte_of_binary)
+{
+    int port;
+    start_echo_server(&port);
+    char *sent = random_file(1 << 20, (unsigned)getpid());
+    char *back = xstrdup("/tmp/netlab-peers-XXXXXX");
+    int out = mkstemp(back);
+    cr_assert_geq(out, 0);
+    int in = open(sent, O_RDONLY | O_CLOEXEC);
+    cr_assert_geq(in, 0);
+    char target[64];
+    snprintf(target, sizeof target, "TCP:localhost:%d", port);
+    /* -t 10: after the end of its input, wait up to 10 s for the rest of
+     * the echo (the default is half a second). */
+    char *argv[] = { "socat", "-t", "10", "-", target, NULL };
+    int err[2];
+    make_pipe(err);
+    pid_t socat = spawn(argv, in, out, err[1]);
+    close(in);
+    close(out);
+    close(err[1]);
+    int64_t deadline = now_ms() + 20000;
+    struct buf errors = {0};
+    read_to_end(err[0], &errors, deadline);
+    expect_exit_0(socat, "socat", deadline, errors.data);
+
+    struct stat st;
+    cr_assert_eq(stat(back, &st), 0);
+    cr_expect_eq(st.st_size, 1 << 20, "%lld of %d bytes came back", (long long)st.st_size,
+                 1 << 20);
+    char *cmp_argv[] = { "cmp", sent, back, NULL };
+    int cmp_out[2];
+    make_pipe(cmp_out);
+    pid_t cmp = spawn(cmp_argv, -1, cmp_out[1], cmp_out[1]);
+    close(cmp_out[1]);
+    struct buf said = {0};
+    read_to_end(cmp_out[0], &said, now_ms() + 10000);
+    expect_exit_0(cmp, "cmp of what was sent and what came back", now_ms() + 10000,
+                  said.data);
+    unlink(sent);
+    unlink(back);
+    free(sent);
+    free(back);
+    buf_free(&said);
+    buf_free(&errors);
+}
+
+static const char python_client[] =
+    "import socket, sys\n"
+    "data = bytes(range(256)) * 4\n"
+    "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)\n"
+    "s.sendall(data)\n"
+    "s.shutdown(socket.SHUT_WR)\n"
+    "got = b''\n"
+    "while True:\n"
+    "    chunk = s.recv(65536)\n"
+    "    if not chunk:\n"
+    "        break\n"
+    "    got += chunk\n"
+    "if got != data:\n"
+    "    n = min(len(got), len(data))\n"
+    "    i = next((i for i in range(n) if got[i] != data[i]), n)\n"
+    "    print('sent %d bytes, got %d, first difference at %d' % (len(data), len(got), i))\n"
+    "    sys.exit(1)\n"
+    "print('ok', len(got))\n";
+
+Test(echo_server, python_client_gets_every_byte_value_back)
+{
+    int port;
+    start_echo_server(&port);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int out[2];
+    make_pipe(out);
+    char *argv[] = { "python3", "-c", (char *)python_client, portstr, NULL };
+    pid_t py = spawn(argv, -1, out[1], out[1]);
+    close(out[1]);
+    struct buf said = {0};
+    int64_t deadline = now_ms() + 15000;
+    read_to_end(out[0], &said, deadline);
+    expect_exit_0(py, "the Python client", deadline, said.data);
+    cr_expect_str_eq(said.data, "ok 1024\n");
+    buf_free(&said);
+}
+
+/* Sends LEN bytes on FD, half-closes, and reads until the server closes. */
+static void echo_round_trip(int fd, const void *data, size_t len, struct buf *got)
+{
+    const char *p = data;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = send(fd, p + off, len - off, MSG_NOSIGNAL);
+        cr_assert_gt(n, 0, "send: %s", strerror(errno));
+        off += (size_t)n;
+    }
+    cr_assert_eq(shutdown(fd, SHUT_WR), 0);
+    cr_expect(read_to_end(fd, got, now_ms() + 10000), "the server did not close");
+}
+
+Test(echo_server, ipv6_loopback)
+{
+    if (!have_ipv6())
+        cr_skip_test("no IPv6 on this host");
+    int port;
+    start_echo_server(&port);
+    unsigned char data[256 + 10];
+    for (int i = 0; i < 256; i++)
+        data[i] = (unsigned char)i;
+    memcpy(data + 256, "over IPv6\n", 10);
+    int fd = connect_to("::1", port);
+    cr_assert_geq(fd, 0, "connect to [::1]:%d: %s", port, strerror(errno));
+    struct buf got = {0};
+    echo_round_trip(fd, data, sizeof data, &got);
+    cr_expect_eq(got.len, sizeof data, "%zu of %zu bytes came back", got.len, sizeof data);
+    cr_expect(got.len == sizeof data && memcmp(got.data, data, sizeof data) == 0,
+              "the echo over ::1 differs");
+    buf_free(&got);
+
+    /* And the same server still serves IPv4 afterwards. */
+    fd = connect_to("127.0.0.1", port);
+    cr_assert_geq(fd, 0, "connect to 127.0.0.1:%d: %s", port, strerror(errno));
+    echo_round_trip(fd, "then IPv4\n", 10, &got);
+    cr_expect_str_eq(got.data, "then IPv4\n");
+    buf_free(&got);
+}
+
+/* ---- The echo client with socat as its server ----------------------------- */
+
+/* socat listening on a free port: "TCP-LISTEN:PORT,reuseaddr,..." then
+ * ADDRESS2. */
+static pid_t start_socat_server(const char *options, const char *address2, int *port)
+{
+    static char listen_address[128];
+    char *argv[] = { "socat", listen_address, (char *)address2, NULL };
+    for (int attempt = 0; attempt < 10; attempt++) {
+        *port = free_port();
+        snprintf(listen_address, sizeof listen_address, "TCP-LISTEN:%d,reuseaddr%s", *port,
+                 options);
+        pid_t pid = spawn(argv, -1, -1, -1);
+        int64_t deadline = now_ms() + 5000;
+        int interval = 1;
+        bool gone = false;
+        while (!gone && now_ms() < deadline) {
+            if (listening(*port))
+                return pid;
+            gone = waitpid(pid, NULL, WNOHANG) == pid;
+            pause_ms(interval);
+            interval = interval < 32 ? interval * 2 : 32;
+        }
+        kill_child(pid);
+        cr_assert(gone, "socat did not listen on port %d within 5 s", *port);
+    }
+    cr_assert_fail("socat could not listen on any of 10 free ports");
+    return -1;
+}
+
+Test(echo_client, three_lines_through_socat)
+{
+    need(ECHO_CLIENT);
+    int port;
+    start_socat_server(",fork", "PIPE", &port);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    static const char lines[] = "first line\nsecond, a longer line \xe2\x82\xac\n"
+                                "third line\n";
+    int in = pipe_with(lines, sizeof lines - 1), out[2], err[2];
+    make_pipe(out);
+    make_pipe(err);
+    char *argv[] = { (char *)ECHO_CLIENT, "localhost", portstr, NULL };
+    pid_t client = spawn(argv, in, out[1], err[1]);
+    close(in);
+    close(out[1]);
+    close(err[1]);
+    struct buf got = {0}, errors = {0};
+    int64_t deadline = now_ms() + 10000;
+    cr_expect(read_to_end(out[0], &got, deadline), "the client's stdout did not end");
+    read_to_end(err[0], &errors, deadline);
+    char *shown = escaped(&got), *shown_err = escaped(&errors);
+    cr_expect_str_eq(got.data, lines, "the client printed %s; stderr %s", shown, shown_err);
+    expect_exit_0(client, "the echo client", deadline, shown_err);
+    free(shown);
+    free(shown_err);
+    buf_free(&got);
+    buf_free(&errors);
+}
+
+/* ---- Lab 01: the hello server and client ---------------------------------- */
+
+Test(hello, server_answers_nc)
+{
+    need(HELLO_SERVER);
+    static char portstr[16];
+    char *argv[] = { (char *)HELLO_SERVER, portstr, NULL };
+    int log[2];
+    make_pipe(log);
+    int port;
+    pid_t server = start_server(argv, portstr, sizeof portstr, log[1], BY_LISTEN_TABLE, &port);
+    close(log[1]);
+
+    int in = pipe_with("hi from nc\n", 11), out[2];
+    make_pipe(out);
+    char *nc_argv[] = { "nc", "-N", "127.0.0.1", portstr, NULL };
+    pid_t nc = spawn(nc_argv, in, out[1], -1);
+    close(in);
+    close(out[1]);
+    struct buf got = {0}, printed = {0};
+    int64_t deadline = now_ms() + 10000;
+    cr_expect(read_to_end(out[0], &got, deadline), "nc's output did not end");
+    cr_expect_str_eq(got.data, "hello from the server\n");
+    expect_exit_0(nc, "nc", deadline, NULL);
+    cr_expect(read_to_end(log[0], &printed, deadline), "the server's stdout did not end");
+    cr_expect_not_null(strstr(printed.data, "received: hi from nc\n"),
+                       "the server printed: %s", printed.data);
+    expect_exit_0(server, "the hello server", deadline, " after its one client");
+    buf_free(&got);
+    buf_free(&printed);
+}
+
+/* Listens on a port of the kernel's choice and tells it first, so there is
+ * no race for the port: one client, one line, one reply. */
+static const char python_server[] =
+    "import socket, sys\n"
+    "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+    "s.bind(('127.0.0.1', 0))\n"
+    "s.listen(1)\n"
+    "print(s.getsockname()[1], flush=True)\n"
+    "s.settimeout(10)\n"
+    "c, _ = s.accept()\n"
+    "c.settimeout(10)\n"
+    "line = b''\n"
+    "while not line.endswith(b'\\n'):\n"
+    "    chunk = c.recv(1)\n"
+    "    if not chunk:\n"
+    "        break\n"
+    "    line += chunk\n"
+    "c.sendall(b'reply from python\\n')\n"
+    "c.close()\n"
+    "print('got:', line.decode('utf-8', 'backslashreplace').rstrip('\\n'), flush=True)\n";
+
+Test(hello, client_talks_to_a_python_server)
+{
+    need(HELLO_CLIENT);
+    int py_out[2];
+    make_pipe(py_out);
+    char *py_argv[] = { "python3", "-c", (char *)python_server, NULL };
+    pid_t py = spawn(py_argv, -1, py_out[1], py_out[1]);
+    close(py_out[1]);
+    int64_t deadline = now_ms() + 10000;
+    char *portstr = read_line(py_out[0], deadline);
+    cr_assert_not_null(portstr, "the Python server did not say its port");
+    cr_assert_gt(atoi(portstr), 0, "the Python server said: %s", portstr);
+
+    int out[2], err[2];
+    make_pipe(out);
+    make_pipe(err);
+    char *argv[] = { (char *)HELLO_CLIENT, "localhost", portstr, "a message, with \xc3\xa9",
+                     NULL };
+    pid_t client = spawn(argv, -1, out[1], err[1]);
+    close(out[1]);
+    close(err[1]);
+    struct buf got = {0}, errors = {0}, said = {0};
+    cr_expect(read_to_end(out[0], &got, deadline), "the client's stdout did not end");
+    read_to_end(err[0], &errors, deadline);
+    cr_expect_str_eq(got.data, "reply from python\n", "stderr: %s", errors.data);
+    expect_exit_0(client, "the hello client", deadline, errors.data);
+    read_to_end(py_out[0], &said, deadline);
+    cr_expect_str_eq(said.data, "got: a message, with \xc3\xa9\n");
+    expect_exit_0(py, "the Python server", deadline, NULL);
+    free(portstr);
+    buf_free(&got);
+    buf_free(&errors);
+    buf_free(&said);
+}
+
+Test(hello, client_talks_to_socat)
+{
+    need(HELLO_CLIENT);
+    int port;
+    pid_t socat = start_socat_server("", "SYSTEM:read l; echo \"reply to $l\"", &port);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int out[2], err[2];
+    make_pipe(out);
+    make_pipe(err);
+    char *argv[] = { (char *)HELLO_CLIENT, "127.0.0.1", portstr, NULL };
+    pid_t client = spawn(argv, -1, out[1], err[1]);
+    close(out[1]);
+    close(err[1]);
+    struct buf got = {0}, errors = {0};
+    int64_t deadline = now_ms() + 10000;
+    cr_expect(read_to_end(out[0], &got, deadline), "the client's stdout did not end");
+    read_to_end(err[0], &errors, deadline);
+    cr_expect_str_eq(got.data, "reply to hello from the client\n", "stderr: %s", errors.data);
+    expect_exit_0(client, "the hello client", deadline, errors.data);
+    expect_exit_0(socat, "socat (one connection, no fork)", deadline, NULL);
+    buf_free(&got);
+    buf_free(&errors);
+}
