@@ -169,7 +169,7 @@ static void peer_write(struct check *c, struct peer *p)
 
 void pump(struct check *c, int timeout_ms)
 {
-    size_t max = c->nprograms * 3 + c->npeers + 1;
+    size_t max = c->nprograms * 2 + c->npeers + 1;
     struct pollfd *fds = xcalloc(max, sizeof *fds);
     size_t *first = xcalloc(c->nprograms + 1, sizeof *first);
     size_t n = 0;
@@ -178,6 +178,8 @@ void pump(struct check *c, int timeout_ms)
         first[i] = n;
         program_fds(c->programs[i], fds, &n);
     }
+    size_t events_at = n;
+    fds[n++] = (struct pollfd){ .fd = child_events_fd(), .events = POLLIN };
     size_t peers_at = n;
     for (size_t i = 0; i < c->npeers; i++) {
         struct peer *p = c->peers[i];
@@ -192,6 +194,11 @@ void pump(struct check *c, int timeout_ms)
     }
 
     if (poll(fds, n, timeout_ms) > 0) {
+        if (fds[events_at].revents & POLLIN) {
+            drain_child_events();
+            for (size_t i = 0; i < c->nprograms; i++)
+                notice_exit(c, c->programs[i]);
+        }
         for (size_t i = 0; i < c->nprograms; i++)
             program_events(c, c->programs[i], fds + first[i]);
         for (size_t i = 0; i < c->npeers; i++) {

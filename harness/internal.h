@@ -30,7 +30,6 @@ struct program {
     char name[16];          /* "server", "client" */
     pid_t pid;              /* also its process group and session */
     pid_t outside_pid;      /* the same as /proc and the runner number it */
-    int pidfd;              /* readable once it has exited */
     int pty;                /* master side: its stdin and stdout */
     int err;                /* read end of its stderr */
     int port;               /* for a server: where it listens */
@@ -74,6 +73,7 @@ struct check {
     size_t nlisteners;
     int port_locks[8];
     size_t nport_locks;
+    bool in_namespace;      /* init of its PID namespace is its parent */
 };
 
 /* check.c */
@@ -89,10 +89,17 @@ void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
 
 /* proc.c */
 void stop_programs(struct check *c);
-void reap_all_descendants(void);
+void reap_all_descendants(bool in_namespace);
 void program_fds(struct program *p, struct pollfd *fds, size_t *n);
 void program_events(struct check *c, struct program *p, const struct pollfd *fds);
+void notice_exit(struct check *c, struct program *p);
 void describe_program(struct buf *msg, struct program *p);
+
+/* children.c: child exits as a pollable descriptor (a SIGCHLD self-pipe).
+ * watch_children sets it up for the calling process and returns it. */
+int watch_children(void);
+int child_events_fd(void);
+void drain_child_events(void);
 
 /* net.c */
 bool port_is_listening(int port);

@@ -108,34 +108,23 @@ static _Noreturn void exec_program(const char *dir, const char *path,
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+
+    /* Tell the check our process ID as /proc numbers it: inside a PID
+     * namespace of its own, the check knows us by another number. */
+    char self[32] = "";
+    int outside = 0;
+    ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+    for (ssize_t i = 0; i < n && self[i] >= '0' && self[i] <= '9'; i++)
+        outside = outside * 10 + (self[i] - '0');
+    ssize_t ignored = write(report, &outside, sizeof outside);
+
     int err = 0;
     if (chdir(dir) == 0)
         execve(path, argv, program_environment());
     err = errno;
-    ssize_t ignored = write(report, &err, sizeof err);
+    ignored = write(report, &err, sizeof err);
     (void)ignored;
     _exit(127);
-}
-
-/*
- * The program's process ID as /proc and the runner see it.  A check that
- * is init of its own PID namespace knows its children by numbers of that
- * namespace; the pidfd's fdinfo tells the number outside.
- */
-static pid_t outside_pid(int pidfd, pid_t pid)
-{
-    char path[64], line[128];
-    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
-    FILE *f = pidfd >= 0 ? fopen(path, "r") : NULL;
-    pid_t found = pid;
-    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-        int n;
-        if (sscanf(line, "Pid: %d", &n) == 1)
-            found = n;
-    }
-    if (f != NULL)
-        fclose(f);
-    return found;
 }
 
 static void register_group(struct check *c, pid_t pgid)
@@ -191,9 +180,6 @@ struct program *start_program_args(struct check *c, const char *name,
     p->pid = pid;
     p->pty = master;
     p->err = errp[0];
-    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    p->outside_pid = outside_pid(p->pidfd, pid);
-    register_group(c, p->outside_pid);
     p->out.limit = OUTPUT_LIMIT;
     p->errout.limit = OUTPUT_LIMIT;
     fcntl(p->err, F_SETFL, fcntl(p->err, F_GETFL) | O_NONBLOCK);
@@ -205,12 +191,13 @@ struct program *start_program_args(struct check *c, const char *name,
     note(c, "start %s (pid %d)", cmd.data, (int)pid);
     buf_free(&cmd);
 
-    int err = 0;
-    ssize_t n;
-    while ((n = read(report[0], &err, sizeof err)) < 0 && errno == EINTR)
-        ;
+    int outside = 0, err = 0;
+    ssize_t got = read(report[0], &outside, sizeof outside);
+    p->outside_pid = got == sizeof outside && outside > 0 ? outside : pid;
+    register_group(c, p->outside_pid);
+    got = read(report[0], &err, sizeof err);
     close(report[0]);
-    if (n > 0)
+    if (got > 0)
         fail(c, "cannot run %s/%s: %s", c->lab->id, name, strerror(err));
     return p;
 }
@@ -273,7 +260,6 @@ void program_fds(struct program *p, struct pollfd *fds, size_t *n)
         fds[*n].events |= POLLOUT;
     (*n)++;
     fds[(*n)++] = (struct pollfd){ .fd = p->err, .events = POLLIN };
-    fds[(*n)++] = (struct pollfd){ .fd = p->exited ? -1 : p->pidfd, .events = POLLIN };
 }
 
 static void read_output(struct check *c, struct program *p, int *fd,
@@ -312,7 +298,7 @@ static void describe_status(struct buf *b, int status)
  * its process ID, so its process group cannot be reused by another process
  * before the check kills the group at its end.
  */
-static void notice_exit(struct check *c, struct program *p)
+void notice_exit(struct check *c, struct program *p)
 {
     siginfo_t info = {0};
     if (p->exited || waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 ||
@@ -340,8 +326,6 @@ void program_events(struct check *c, struct program *p, const struct pollfd *fds
     }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
         read_output(c, p, &p->err, &p->errout, &p->err_log, "stderr");
-    if (fds[2].revents & POLLIN)
-        notice_exit(c, p);
 }
 
 static bool input_taken(struct check *c, void *arg)
@@ -594,10 +578,10 @@ static int kill_children(void)
     return killed;
 }
 
-void reap_all_descendants(void)
+void reap_all_descendants(bool in_namespace)
 {
-    if (getpid() == 1) {
-        /* Init of its own PID namespace: everything else in it is ours. */
+    if (in_namespace) {
+        /* Everything in the namespace but its init and us is ours. */
         kill(-1, SIGKILL);
         while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
             ;
@@ -642,7 +626,7 @@ void stop_programs(struct check *c)
     }
     for (size_t i = 0; i < MAX_PROGRAMS; i++)
         c->slot->pgids[i] = 0;
-    reap_all_descendants();
+    reap_all_descendants(c->in_namespace);
     for (size_t i = 0; i < c->nprograms; i++) {
         struct program *p = c->programs[i];
         flush_stream_log(c, &p->out_log, p->name);

@@ -30,7 +30,7 @@
 struct running {
     size_t index;
     pid_t pid;
-    int pidfd;
+    bool in_namespace;
     int64_t started_us;
     int64_t kill_at_ms;
     bool killed;
@@ -77,23 +77,50 @@ static pid_t fork_check(bool *in_namespace)
     return fork();
 }
 
+/*
+ * Init of a check's namespace only reaps, and exits with the check's status
+ * when the check ends; the kernel then kills whatever is left in the
+ * namespace.  The check itself runs as init's child, where signals behave
+ * as anywhere else (init ignores those it has no handler for).
+ */
+static void become_init_of_namespace(void)
+{
+    pid_t check = fork();
+    if (check == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        return;
+    }
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno != EINTR)
+            _exit(1);
+        if (pid == check)
+            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+}
+
 static _Noreturn void be_check(const struct run_options *opts,
                                const struct check_result *r,
                                struct result_slot *slot, pid_t grader, bool in_namespace)
 {
-    setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);       /* dies with the grader */
     /* Init of a namespace sees no parent; elsewhere, a parent that is not
      * the grader means the grader died before PDEATHSIG was set. */
     if (!in_namespace && getppid() != grader)
         _exit(1);
+    if (in_namespace)
+        become_init_of_namespace();
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    watch_children();
 
     char *lab_dir = xmalloc(strlen(opts->impl_dir) + strlen(r->lab->id) + 2);
     sprintf(lab_dir, "%s/%s", opts->impl_dir, r->lab->id);
-    struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot };
+    struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot,
+                       .in_namespace = in_namespace };
     run_check(&c);
 }
 
@@ -115,12 +142,13 @@ static bool start(const struct run_options *opts, struct check_result *results,
         munmap(slot, sizeof *slot);
         return false;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        setpgid(0, 0);
         be_check(opts, &results[index], slot, grader, in_namespace);
+    }
     setpgid(pid, pid);
     *run = (struct running){
-        .index = index, .pid = pid, .slot = slot,
-        .pidfd = (int)syscall(SYS_pidfd_open, pid, 0),
+        .index = index, .pid = pid, .slot = slot, .in_namespace = in_namespace,
         .started_us = now_us(),
         .kill_at_ms = now_ms() + results[index].def->timeout_ms + RUNNER_MARGIN_MS,
     };
@@ -162,15 +190,25 @@ static void reap_orphans(const struct running *run, size_t active)
     }
 }
 
-static void collect(struct check_result *r, struct running *run)
+/* The signal that ended a check, from its status or its init's. */
+static int fatal_signal(int status)
 {
-    int status = 0;
-    waitpid(run->pid, &status, 0);
+    if (WIFSIGNALED(status))
+        return WTERMSIG(status);
+    if (WIFEXITED(status) && WEXITSTATUS(status) > 128)
+        return WEXITSTATUS(status) - 128;
+    return 0;
+}
+
+static void collect(struct check_result *r, struct running *run, int status)
+{
     struct result_slot *s = run->slot;
     bool finished = __atomic_load_n(&s->finished, __ATOMIC_ACQUIRE);
 
-    /* A check that died left its programs behind: kill their groups. */
-    for (size_t i = 0; i < MAX_PROGRAMS; i++)
+    /* A check that died left its programs behind: kill their groups.  In a
+     * namespace the kernel has killed them all already, and their numbers
+     * may belong to other processes by now. */
+    for (size_t i = 0; i < MAX_PROGRAMS && !run->in_namespace; i++)
         if (s->pgids[i] > 0)
             killpg(s->pgids[i], SIGKILL);
 
@@ -186,23 +224,21 @@ static void collect(struct check_result *r, struct running *run)
         r->message = b.data;
     } else {
         struct buf b = {0};
+        int sig = fatal_signal(status);
         buf_printf(&b, "grader error: the check's process ended abnormally (%s); "
-                   "please report this.\n",
-                   WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "no result");
+                   "please report this.\n", sig ? strsignal(sig) : "no result");
         r->message = b.data;
     }
     munmap(s, sizeof *s);
-    if (run->pidfd >= 0)
-        close(run->pidfd);
 }
 
 int run_checks(const struct run_options *opts, struct check_result *results, size_t n)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     catch_interrupts();
+    struct pollfd exits = { .fd = watch_children(), .events = POLLIN };
     size_t jobs = opts->jobs > 0 ? (size_t)opts->jobs : 1;
     struct running *run = xcalloc(jobs, sizeof *run);
-    struct pollfd *fds = xcalloc(jobs, sizeof *fds);
     size_t next = 0, active = 0;
 
     while ((next < n || active > 0) && !interrupted) {
@@ -216,22 +252,21 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
             }
             next++;
         }
-        int64_t now = now_ms(), wait = 60000;
-        for (size_t i = 0; i < active; i++) {
-            fds[i] = (struct pollfd){ .fd = run[i].pidfd, .events = POLLIN };
-            if (run[i].kill_at_ms - now < wait)
-                wait = run[i].kill_at_ms - now;
-        }
-        poll(fds, active, wait > 0 ? (int)wait : 0);
+        int64_t wait = 60000;
+        for (size_t i = 0; i < active; i++)
+            if (run[i].kill_at_ms - now_ms() < wait)
+                wait = run[i].kill_at_ms - now_ms();
+        if (poll(&exits, 1, wait > 0 ? (int)wait : 0) > 0)
+            drain_child_events();
         for (size_t i = 0; i < active;) {
             if (!run[i].killed && now_ms() >= run[i].kill_at_ms) {
                 kill(run[i].pid, SIGKILL);
                 run[i].killed = true;
             }
-            if (fds[i].revents & POLLIN) {
-                collect(&results[run[i].index], &run[i]);
+            int status;
+            if (waitpid(run[i].pid, &status, WNOHANG) == run[i].pid) {
+                collect(&results[run[i].index], &run[i], status);
                 run[i] = run[--active];
-                fds[i] = fds[active];
                 reap_orphans(run, active);
             } else {
                 i++;
@@ -241,13 +276,14 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
 
     if (interrupted) {
         for (size_t i = 0; i < active; i++) {
+            int status = 0;
             kill(run[i].pid, SIGKILL);
             run[i].killed = true;
-            collect(&results[run[i].index], &run[i]);
+            waitpid(run[i].pid, &status, 0);
+            collect(&results[run[i].index], &run[i], status);
         }
         reap_orphans(run, 0);
     }
-    free(fds);
     free(run);
     return interrupted ? -1 : 0;
 }
