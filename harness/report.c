@@ -35,6 +35,11 @@ static size_t utf8_length(const unsigned char *s)
     if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
         (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
         return 0;
+    /* Shown as bytes too: U+FFFE and U+FFFF, which XML forbids, and the C1
+     * controls U+0080-U+009F, which some terminals obey like ESC. */
+    if ((n == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe) ||
+        (n == 2 && s[0] == 0xc2 && s[1] < 0xa0))
+        return 0;
     return n;
 }
 
@@ -138,9 +143,11 @@ void write_text(FILE *f, const struct report *r)
             continue;
         put_indented(f, c->message ? c->message : "(no message)", "        ");
         fprintf(f, "        hint: %s\n", c->def->hint);
-        if (r->transcripts)
-            fprintf(f, "        transcript: %s/%s/%s.txt\n", r->transcripts, lab->id,
-                    c->def->name);
+        if (r->transcripts) {
+            fputs("        transcript: ", f);
+            put_text(f, r->transcripts);
+            fprintf(f, "/%s/%s.txt\n", lab->id, c->def->name);
+        }
     }
     struct score s = score_of(r, NULL);
     fprintf(f, "\nScore: %d/%d", s.got, s.max);
@@ -148,7 +155,9 @@ void write_text(FILE *f, const struct report *r)
         fprintf(f, " (%d check%s failed)", s.failed, s.failed == 1 ? "" : "s");
     else
         fputs(" (every check passed)", f);
-    fprintf(f, " for %s in %.1f s\n", r->impl, r->seconds);
+    fputs(" for ", f);
+    put_text(f, r->impl);
+    fprintf(f, " in %.1f s\n", r->seconds);
 }
 
 /* ---- Gradescope -------------------------------------------------------- */
