@@ -13,12 +13,16 @@ BUILD    = build
 LIB      = $(BUILD)/libnetlab.a
 GRADER   = harness/grade
 
-# Every lab folder: starters, solutions and the known-buggy variants.
+# Every lab folder: starters and solutions.
 LAB_DIRS     := $(sort $(wildcard labs/[0-9][0-9]-*) $(wildcard solutions/[0-9][0-9]-*))
-VARIANT_DIRS := $(sort $(wildcard tests/variants/[0-9][0-9]-*/*))
-PROGRAM_SRCS := $(wildcard $(addsuffix /server.c,$(LAB_DIRS) $(VARIANT_DIRS)) \
-                           $(addsuffix /client.c,$(LAB_DIRS) $(VARIANT_DIRS)))
+PROGRAM_SRCS := $(wildcard $(addsuffix /server.c,$(LAB_DIRS)) $(addsuffix /client.c,$(LAB_DIRS)))
 PROGRAMS     := $(PROGRAM_SRCS:.c=)
+
+# A known-buggy variant is a solution with one mistake: its patch, applied
+# to the solution, builds it under build/variants/LAB/BUG/.
+VARIANT_PATCHES := $(wildcard tests/variants/[0-9][0-9]-*/*/server.patch \
+                              tests/variants/[0-9][0-9]-*/*/client.patch)
+VARIANTS        := $(VARIANT_PATCHES:tests/%.patch=$(BUILD)/%)
 
 LIB_SRCS     := $(wildcard labs/common/*.c)
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -52,7 +56,7 @@ help:
 grade: all
 	./$(GRADER) $(GRADE_ARGS)
 
-test: all $(TEST_BINS)
+test: all $(VARIANTS) $(TEST_BINS)
 	@mk/deps.sh test
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; ./$$t --jobs 2; done
 
@@ -82,6 +86,17 @@ $(GRADER): $(BUILD)/harness/grade.o $(GRADER_LIB)
 
 # Each lab program is one C file linked with the helper library.
 $(PROGRAMS): %: %.c $(LIB) | $(BUILD)/deps-ok
+	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -o $@ $< $(LIB) $(LDLIBS_THREADS)
+
+# LAB/BUG/PROGRAM -> solutions/LAB/PROGRAM.c
+solution_of = solutions/$(word 1,$(subst /, ,$(1)))/$(notdir $(1)).c
+
+.SECONDEXPANSION:
+$(BUILD)/variants/%.c: tests/variants/%.patch $$(call solution_of,$$*) | $(BUILD)/deps-ok
+	@mkdir -p $(@D)
+	patch --quiet --force --reject-file=- -o $@ $(call solution_of,$*) $<
+
+$(VARIANTS): %: %.c $(LIB)
 	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -o $@ $< $(LIB) $(LDLIBS_THREADS)
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) | $(BUILD)/deps-ok

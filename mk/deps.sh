@@ -6,7 +6,7 @@ set -eu
 
 # "package:probe" pairs; a probe is a header to compile against or a command.
 build_needs="gcc:cmd:cc make:cmd:make libsqlite3-dev:hdr:sqlite3.h libcrypt-dev:hdr:crypt.h"
-test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat:cmd:socat netcat-openbsd:cmd:nc"
+test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat:cmd:socat netcat-openbsd:cmd:nc patch:cmd:patch"
 
 present() {
     case $1 in
