@@ -117,8 +117,9 @@ static _Noreturn void be_check(const struct run_options *opts,
     signal(SIGHUP, SIG_DFL);
     watch_children();
 
-    char *lab_dir = xmalloc(strlen(opts->impl_dir) + strlen(r->lab->id) + 2);
-    sprintf(lab_dir, "%s/%s", opts->impl_dir, r->lab->id);
+    const char *impl = r->impl_dir ? r->impl_dir : opts->impl_dir;
+    char *lab_dir = xmalloc(strlen(impl) + strlen(r->lab->id) + 2);
+    sprintf(lab_dir, "%s/%s", impl, r->lab->id);
     struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot,
                        .in_namespace = in_namespace };
     run_check(&c);

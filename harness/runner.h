@@ -34,6 +34,7 @@ struct result_slot {
 struct check_result {
     const struct lab_def *lab;
     const struct check_def *def;
+    const char *impl_dir;   /* the tree to grade, if not run_options' */
     bool passed;
     char *message;          /* why it failed; NULL when passed */
     char *transcript;       /* every byte exchanged, escaped */
