@@ -458,6 +458,8 @@ struct bytes_wait {
     struct peer *p;
     size_t len;
     bool line;
+    const unsigned char *expected;  /* stop early at a wrong byte */
+    size_t checked;                 /* bytes already found right */
 };
 
 static bool enough_input(struct check *c, void *arg)
@@ -468,6 +470,15 @@ static bool enough_input(struct check *c, void *arg)
         return true;
     if (w->line)
         return memchr(w->p->in.data ? w->p->in.data : "", '\n', w->p->in.len) != NULL;
+    size_t have = w->p->in.len < w->len ? w->p->in.len : w->len;
+    if (w->expected != NULL) {
+        /* No need to wait for the rest once a byte is wrong. */
+        const unsigned char *in = (const unsigned char *)w->p->in.data;
+        while (w->checked < have && in[w->checked] == w->expected[w->checked])
+            w->checked++;
+        if (w->checked < have)
+            return true;
+    }
     return w->p->in.len >= w->len;
 }
 
@@ -486,17 +497,19 @@ static void describe_arrival(struct buf *msg, struct check *c, struct peer *p)
 void expect_bytes(struct check *c, struct peer *p, const void *data,
                   size_t len, const char *what)
 {
-    struct bytes_wait w = { .p = p, .len = len };
+    struct bytes_wait w = { .p = p, .len = len, .expected = data };
     pump_until(c, enough_input, &w, c->deadline_ms, false);
     if (p->in.len >= len && memcmp(p->in.data, data, len) == 0) {
         buf_consume(&p->in, len);
         return;
     }
+    size_t have = p->in.len < len ? p->in.len : len;
+    bool differs = have > 0 && memcmp(p->in.data, data, have) != 0;
     struct buf msg = {0};
     buf_printf(&msg, "expected %s (%zu bytes) from the %s, but %s.\n", what, len, p->other,
-               p->in.len < len ? "fewer arrived" : "different bytes arrived");
-    describe_difference(&msg, data, len, p->in.data, p->in.len < len ? p->in.len : len);
-    if (p->in.len < len)
+               differs ? "different bytes arrived" : "fewer arrived");
+    describe_difference(&msg, data, len, p->in.data, have);
+    if (!differs)
         describe_arrival(&msg, c, p);
     fail(c, "%s", msg.data);
 }
