@@ -86,6 +86,11 @@ void expect_exit(struct check *c, struct program *p, int status);
  * whether it exited. */
 bool wait_exit(struct check *c, struct program *p);
 
+/* Waits (a second at most) until the program sleeps in a blocking call,
+ * such as accept or recv: a signal then finds it there, not between the
+ * check of a flag and the call that blocks. */
+void wait_until_blocked(struct check *c, struct program *p);
+
 /* Sends SIG to the program's process group. */
 void signal_program(struct check *c, struct program *p, int sig);
 

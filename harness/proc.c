@@ -491,21 +491,45 @@ static int count_dir_entries(const char *path)
     return n;
 }
 
-/* Process group of PID from /proc/PID/stat (its 5th field), or -1. */
-static pid_t process_group_of(const char *pid)
+/* State (R, S, D, Z...) and process group of PID from /proc/PID/stat;
+ * false when they cannot be read. */
+static bool read_stat(const char *pid, char *state, pid_t *pgrp)
 {
     char path[300], line[512];
     snprintf(path, sizeof path, "/proc/%s/stat", pid);
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        return -1;
+        return false;
     char *ok = fgets(line, sizeof line, f);
     fclose(f);
     char *paren = ok ? strrchr(line, ')') : NULL;   /* the name may hold spaces */
-    int pgrp;
-    if (paren == NULL || sscanf(paren + 1, " %*c %*d %d", &pgrp) != 1)
-        return -1;
-    return pgrp;
+    int group;
+    if (paren == NULL || sscanf(paren + 1, " %c %*d %d", state, &group) != 2)
+        return false;
+    *pgrp = group;
+    return true;
+}
+
+static pid_t process_group_of(const char *pid)
+{
+    char state;
+    pid_t pgrp;
+    return read_stat(pid, &state, &pgrp) ? pgrp : -1;
+}
+
+static bool asleep_or_gone(struct check *c, void *arg)
+{
+    (void)c;
+    struct program *p = arg;
+    char pid[32], state = 'R';
+    pid_t pgrp;
+    snprintf(pid, sizeof pid, "%d", (int)p->outside_pid);
+    return p->exited || !read_stat(pid, &state, &pgrp) || state == 'S';
+}
+
+void wait_until_blocked(struct check *c, struct program *p)
+{
+    pump_until(c, asleep_or_gone, p, now_ms() + 1000, true);
 }
 
 int count_open_fds(struct program *p)
