@@ -940,7 +940,29 @@ Test(lab, every_check_is_well_formed)
     }
 }
 
-/* The hint names the lab's own handout: handouts/NN-name.md, section "...". */
+/* Whether handouts/LAB.md has a Markdown heading that is exactly SECTION. */
+static void expect_heading(const char *lab, const char *check, const char *section, size_t len)
+{
+    char path[300], line[512];
+    snprintf(path, sizeof path, "handouts/%s.md", lab);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        char *text = line + strspn(line, "#");
+        if (text == line || *text != ' ')
+            continue;
+        text++;
+        text[strcspn(text, "\r\n")] = '\0';
+        found = strlen(text) == len && strncmp(text, section, len) == 0;
+    }
+    fclose(f);
+    cr_expect(found, "%s/%s: its hint names section \"%.*s\", which %s has no heading for",
+              lab, check, (int)len, section, path);
+}
+
+/* The hint names a section of the lab's own handout, which exists:
+ * handouts/NN-name.md, section "...". */
 Test(lab, every_hint_points_into_the_labs_handout)
 {
     for (size_t l = 0; all_labs[l] != NULL; l++) {
@@ -955,6 +977,8 @@ Test(lab, every_hint_points_into_the_labs_handout)
                       memchr(h + plen, '"', len - plen - 1) == NULL;
             cr_expect(ok, "%s/%s: hint %s is not: %s...\"", lab->id, lab->checks[i].name, h,
                       prefix);
+            if (ok)
+                expect_heading(lab->id, lab->checks[i].name, h + plen, len - plen - 1);
         }
     }
 }
