@@ -58,7 +58,7 @@ grade: all
 
 test: all $(VARIANTS) $(TEST_BINS)
 	@mk/deps.sh test
-	@set -e; for t in $(TEST_BINS); do echo "== $$t"; ./$$t --jobs 2; done
+	@mk/run-tests.sh $(TEST_BINS)
 
 bench: all
 	./$(GRADER) --impl solutions --bench

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Runs each Criterion test binary given, shows its output, and ends with one
+# line that totals them all.  Exits non-zero if any binary failed.
+set -u
+passed=0 failed=0 status=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for t in "$@"; do
+    echo "== $t"
+    "./$t" --jobs 2 2>&1 | tee "$log"
+    line=$(grep 'Synthesis:' "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "netlab: $t printed no summary: it crashed or was killed" >&2
+        failed=$((failed + 1)) status=1
+        continue
+    fi
+    p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+    f=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+    c=$(echo "$line" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
+    passed=$((passed + p)) failed=$((failed + f + c))
+    [ "$f" -eq 0 ] && [ "$c" -eq 0 ] || status=1
+done
+echo "Total: $passed passed, $failed failed"
+exit $status
