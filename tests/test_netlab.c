@@ -40,6 +40,23 @@ TestSuite(io, .init = setup, .timeout = 10);
 TestSuite(lines, .init = setup, .timeout = 10);
 TestSuite(eintr, .init = setup, .timeout = 10);
 TestSuite(peer, .init = setup, .timeout = 10);
+TestSuite(args, .timeout = 10);
+
+Test(args, parse_port_takes_decimal_ports_only)
+{
+    cr_expect_eq(parse_port("1"), 1);
+    cr_expect_eq(parse_port("8080"), 8080);
+    cr_expect_eq(parse_port("65535"), 65535);
+    cr_expect_eq(parse_port("000080"), 80, "leading zeros are still decimal");
+    static const char *const bad[] = { "", "0", "65536", "99999", "-1", "+80", " 80",
+                                       "80 ", "8o", "http", "0x50",
+                                       "18446744073709551697" /* 2^64 + 81 */ };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        errno = 0;
+        cr_expect_eq(parse_port(bad[i]), -1, "parse_port(\"%s\")", bad[i]);
+        cr_expect_eq(errno, EINVAL, "errno after parse_port(\"%s\")", bad[i]);
+    }
+}
 
 /* The port FD is bound to, as a string for connect_tcp and friends. */
 static void

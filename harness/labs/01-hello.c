@@ -78,7 +78,8 @@ static void client_default_message(struct check *c)
     expect_line(c, p, "hello from the client");
 }
 
-/* The client prints the reply, even when it arrives in pieces, and exits 0. */
+/* The client prints the reply, even when it arrives in pieces, and exits 0.
+ * The grader then closes, as the contract's server does. */
 static void client_prints_reply(struct check *c)
 {
     static const char reply[] = "greetings from the grader, in pieces\n";
@@ -87,6 +88,7 @@ static void client_prints_reply(struct check *c)
     struct peer *p = accept_client(c, l, cl);
     expect_line(c, p, "hi");
     send_in_pieces(c, p, reply, sizeof reply - 1, 5);
+    close_peer(c, p);
     expect_output_line(c, cl, "greetings from the grader, in pieces");
     expect_exit(c, cl, 0);
 }

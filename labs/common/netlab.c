@@ -183,6 +183,27 @@ passive_any(int type, const char *port, const char *op, char *err)
 }
 
 int
+parse_port(const char *s)
+{
+    long n = 0;
+
+    /* By hand, digit by digit: strtol would also take signs, spaces and
+     * values that overflow. */
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || n > 65535) {
+            errno = EINVAL;
+            return -1;
+        }
+        n = n * 10 + (*p - '0');
+    }
+    if (n < 1 || n > 65535) {
+        errno = EINVAL;
+        return -1;
+    }
+    return (int)n;
+}
+
+int
 listen_tcp(const char *port, char err[NET_ERRLEN])
 {
     return passive_any(SOCK_STREAM, port, "listen on", err);

@@ -24,6 +24,14 @@
 #define NET_ERRLEN 256
 
 /*
+ * The port number S spells: decimal digits only, from 1 to 65535.  Returns
+ * it, or -1 with errno EINVAL.  Check a command line's PORT with it before
+ * anything else: getaddrinfo also takes service names ("http") and quietly
+ * wraps numbers past 65535.
+ */
+int parse_port(const char *s);
+
+/*
  * Opens a TCP socket listening on PORT (a number or a service name) on every
  * local address.  It prefers one IPv6 socket that also accepts IPv4 clients
  * (dual stack) and falls back to IPv4 alone.  SO_REUSEADDR is set, so a

@@ -1,31 +1,22 @@
 /*
  * Lab 01 - hello: the client.  Usage: client HOST PORT [MESSAGE]
- * Connects, sends MESSAGE and a newline, prints the reply line, exits,
- * with the raw calls: getaddrinfo, socket, connect, send, recv.
+ * Connects, sends MESSAGE and a newline, prints the reply until the server
+ * closes, exits, with the raw calls: getaddrinfo, socket, connect, send,
+ * recv.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netlab.h"
+
 #define MAX_LINE 1024   /* room for a line, its "\n" and a NUL */
 #define ERR_LEN  256
-
-/* Only a decimal 1-65535: getaddrinfo would also take a service name. */
-static bool
-is_port(const char *s)
-{
-    char *end;
-    long n = strtol(s, &end, 10);
-
-    return isdigit((unsigned char)s[0]) && *end == '\0' && n >= 1 && n <= 65535;
-}
 
 /*
  * Connects to HOST PORT.  A name may have several addresses (localhost is
@@ -60,42 +51,28 @@ connect_to(const char *host, const char *port, char err[ERR_LEN])
 }
 
 /*
- * Reads one line into LINE, without its "\n" or "\r\n".  TCP is a byte
- * stream, not a series of messages: the line may come in many pieces, so
- * call recv until the '\n' arrives (or the server closes: take what came).
- * Returns the length, or -1 with errno set (EMSGSIZE: the line is too long).
+ * Prints everything the server sends until it closes the connection.  TCP
+ * is a byte stream, not a series of messages: the reply may come in many
+ * pieces, so call recv until it returns 0, which means the server closed
+ * and the whole reply is here.  (The server reads the other way: up to a
+ * "\n", since the client does not close after its line.)
+ * Returns 0, or -1 with errno set.
  */
-static ssize_t
-recv_line(int fd, char line[MAX_LINE])
+static int
+print_until_closed(int fd)
 {
-    size_t len = 0;
-    char *nl = NULL;
+    char buf[512];
+    ssize_t n;
 
-    while (nl == NULL) {
-        if (len == MAX_LINE - 1) {
-            errno = EMSGSIZE;
-            return -1;
-        }
-        ssize_t n = recv(fd, line + len, MAX_LINE - 1 - len, 0);
-        if (n == -1)
-            return -1;
-        if (n == 0)
-            break;
-        nl = memchr(line + len, '\n', (size_t)n);
-        len += (size_t)n;
-    }
-    if (nl != NULL)
-        len = (size_t)(nl - line);
-    if (len > 0 && line[len - 1] == '\r')
-        len--;
-    line[len] = '\0';
-    return (ssize_t)len;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+        fwrite(buf, 1, (size_t)n, stdout);
+    return n == 0 ? 0 : -1;
 }
 
 int
 main(int argc, char *argv[])
 {
-    if ((argc != 3 && argc != 4) || !is_port(argv[2]) ||
+    if ((argc != 3 && argc != 4) || parse_port(argv[2]) == -1 ||
         (argc == 4 && strlen(argv[3]) > MAX_LINE - 2)) {
         fprintf(stderr, "usage: client HOST PORT [MESSAGE of at most %d bytes]\n",
                 MAX_LINE - 2);
@@ -119,11 +96,10 @@ main(int argc, char *argv[])
         fprintf(stderr, "client: send to %s port %s: %s\n", host, port, strerror(errno));
         return 1;
     }
-    if (recv_line(fd, line) == -1) {
+    if (print_until_closed(fd) == -1) {
         fprintf(stderr, "client: recv from %s port %s: %s\n", host, port, strerror(errno));
         return 1;
     }
-    printf("%s\n", line);
     close(fd);
     return 0;
 }

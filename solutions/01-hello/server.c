@@ -3,32 +3,22 @@
  * Waits for one client, prints the line it sends, answers and exits, with
  * the raw calls: getaddrinfo, socket, bind, listen, accept, recv, send.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netlab.h"
+
 #define MAX_LINE 1024   /* room for a line, its "\n" and a NUL */
 #define ERR_LEN  256
 
 static const char REPLY[] = "hello from the server\n";
-
-/* Only a decimal 1-65535: getaddrinfo would also take a service name. */
-static bool
-is_port(const char *s)
-{
-    char *end;
-    long n = strtol(s, &end, 10);
-
-    return isdigit((unsigned char)s[0]) && *end == '\0' && n >= 1 && n <= 65535;
-}
 
 /* Ctrl-C or kill: nothing to undo, the kernel closes our sockets.  _exit,
  * not exit: a signal handler may only make async-signal-safe calls. */
@@ -123,7 +113,7 @@ recv_line(int fd, char line[MAX_LINE])
 int
 main(int argc, char *argv[])
 {
-    if (argc != 2 || !is_port(argv[1])) {
+    if (argc != 2 || parse_port(argv[1]) == -1) {
         fprintf(stderr, "usage: server PORT\n");
         return 2;
     }

@@ -4,10 +4,8 @@
  * At the end of stdin it half-closes the connection, prints whatever the
  * server still sends, and exits when the server closes its side.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +15,6 @@
 #include "netlab.h"
 
 #define CHUNK 65536     /* bytes read per call */
-
-/* Only a decimal 1-65535: getaddrinfo would also take a service name. */
-static bool
-is_port(const char *s)
-{
-    char *end;
-    long n = strtol(s, &end, 10);
-
-    return isdigit((unsigned char)s[0]) && *end == '\0' && n >= 1 && n <= 65535;
-}
 
 /* Writes "WHAT: CAUSE" into ERR, CAUSE being errno in words; returns -1. */
 static int
@@ -116,7 +104,7 @@ finish(int fd, char err[NET_ERRLEN])
 int
 main(int argc, char *argv[])
 {
-    if (argc != 3 || !is_port(argv[2])) {
+    if (argc != 3 || parse_port(argv[2]) == -1) {
         fprintf(stderr, "usage: client HOST PORT\n");
         return 2;
     }

@@ -3,10 +3,8 @@
  * Serves clients one after another, sending back every byte each one sends
  * until it closes, then takes the next.  Stops on Ctrl-C or SIGTERM.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +16,6 @@
 #define CHUNK 65536     /* bytes echoed per recv */
 
 static volatile sig_atomic_t stop_requested;
-
-/* Only a decimal 1-65535: getaddrinfo would also take a service name. */
-static bool
-is_port(const char *s)
-{
-    char *end;
-    long n = strtol(s, &end, 10);
-
-    return isdigit((unsigned char)s[0]) && *end == '\0' && n >= 1 && n <= 65535;
-}
 
 static void
 request_stop(int sig)
@@ -99,7 +87,7 @@ serve(int fd)
 int
 main(int argc, char *argv[])
 {
-    if (argc != 2 || !is_port(argv[1])) {
+    if (argc != 2 || parse_port(argv[1]) == -1) {
         fprintf(stderr, "usage: server PORT\n");
         return 2;
     }
