@@ -246,6 +246,20 @@ struct program *start_server(struct check *c, ...)
     return p;
 }
 
+struct program *start_client(struct check *c, int port, ...)
+{
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    const char *args[16] = { "localhost", portstr };
+    size_t n = 2;
+    va_list ap;
+    va_start(ap, port);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < COUNT_OF(args);)
+        args[n++] = a;
+    va_end(ap);
+    return start_program_args(c, "client", args, n);
+}
+
 int program_port(const struct program *p)
 {
     return p->port;

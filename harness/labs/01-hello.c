@@ -53,18 +53,11 @@ static void server_pieces(struct check *c)
     expect_output_line(c, srv, "received: this line arrives in pieces");
 }
 
-static struct program *start_client(struct check *c, struct listener *l, const char *message)
-{
-    char port[16];
-    snprintf(port, sizeof port, "%d", listener_port(l));
-    return start_program(c, "client", "localhost", port, message, NULL);
-}
-
 /* The client sends its MESSAGE argument as a line. */
 static void client_sends(struct check *c)
 {
     struct listener *l = listen_for_client(c);
-    struct program *cl = start_client(c, l, "a message for the grader");
+    struct program *cl = start_client(c, listener_port(l), "a message for the grader", NULL);
     struct peer *p = accept_client(c, l, cl);
     expect_line(c, p, "a message for the grader");
 }
@@ -73,7 +66,7 @@ static void client_sends(struct check *c)
 static void client_default_message(struct check *c)
 {
     struct listener *l = listen_for_client(c);
-    struct program *cl = start_client(c, l, NULL);
+    struct program *cl = start_client(c, listener_port(l), NULL);
     struct peer *p = accept_client(c, l, cl);
     expect_line(c, p, "hello from the client");
 }
@@ -84,7 +77,7 @@ static void client_prints_reply(struct check *c)
 {
     static const char reply[] = "greetings from the grader, in pieces\n";
     struct listener *l = listen_for_client(c);
-    struct program *cl = start_client(c, l, "hi");
+    struct program *cl = start_client(c, listener_port(l), "hi", NULL);
     struct peer *p = accept_client(c, l, cl);
     expect_line(c, p, "hi");
     send_in_pieces(c, p, reply, sizeof reply - 1, 5);
@@ -97,9 +90,7 @@ static void client_prints_reply(struct check *c)
 static void pair(struct check *c)
 {
     struct program *srv = start_server(c, NULL);
-    char port[16];
-    snprintf(port, sizeof port, "%d", program_port(srv));
-    struct program *cl = start_program(c, "client", "localhost", port, "from the pair check", NULL);
+    struct program *cl = start_client(c, program_port(srv), "from the pair check", NULL);
     expect_output_line(c, cl, greeting);
     expect_output_line(c, srv, "received: from the pair check");
     expect_exit(c, cl, 0);

@@ -167,20 +167,13 @@ static void clean_shutdown(struct check *c)
     expect_exit(c, idle, 0);
 }
 
-static struct program *start_client(struct check *c, struct listener *l)
-{
-    char port[16];
-    snprintf(port, sizeof port, "%d", listener_port(l));
-    return start_program(c, "client", "localhost", port, NULL);
-}
-
 /* The client prints each echo, even when it comes back in fragments,
  * before the next line is typed. */
 static void client_fragments(struct check *c)
 {
     static const char *const lines[] = { "first line to echo", "second, longer line to echo" };
     struct listener *l = listen_for_client(c);
-    struct program *cl = start_client(c, l);
+    struct program *cl = start_client(c, listener_port(l), NULL);
     struct peer *p = accept_client(c, l, cl);
     for (size_t i = 0; i < 2; i++) {
         char line[64];
@@ -197,7 +190,7 @@ static void client_fragments(struct check *c)
 static void client_eof(struct check *c)
 {
     struct listener *l = listen_for_client(c);
-    struct program *cl = start_client(c, l);
+    struct program *cl = start_client(c, listener_port(l), NULL);
     struct peer *p = accept_client(c, l, cl);
     type_line(c, cl, "the only line");
     expect_bytes(c, p, "the only line\n", 14, "the typed line");
@@ -215,9 +208,7 @@ static void client_eof(struct check *c)
 static void pair(struct check *c)
 {
     struct program *srv = start_server(c, NULL);
-    char port[16];
-    snprintf(port, sizeof port, "%d", program_port(srv));
-    struct program *cl = start_program(c, "client", "localhost", port, NULL);
+    struct program *cl = start_client(c, program_port(srv), NULL);
     type_line(c, cl, "the pair's first line");
     expect_output_line(c, cl, "the pair's first line");
     type_line(c, cl, "and its second");

@@ -49,9 +49,8 @@ void check_bad_arguments(struct check *c)
 
 void check_client_refused(struct check *c)
 {
-    char port[16];
-    snprintf(port, sizeof port, "%d", refused_port(c));
-    struct program *p = start_program(c, "client", "localhost", port, NULL);
+    int refused = refused_port(c);
+    struct program *p = start_client(c, refused, NULL);
     expect_exit(c, p, 1);
     const struct buf *err = program_stderr(p);
     if (nonblank_lines(err) != 1)
@@ -60,6 +59,8 @@ void check_client_refused(struct check *c)
     if (!contains_nocase(err, "refused"))
         fail(c, "the client's error line does not give the cause (\"Connection "
              "refused\", from strerror(errno)).");
+    char port[16];
+    snprintf(port, sizeof port, "%d", refused);
     if (strstr(err->data, port) == NULL)
         fail(c, "the client's error line does not name the endpoint: it should "
              "mention the port, %s.", port);
