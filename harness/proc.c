@@ -143,9 +143,8 @@ struct program *start_program_args(struct check *c, const char *name,
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", c->lab_dir, name);
     if (access(path, X_OK) != 0)
-        fail(c, "cannot run %s/%s/%s: %s.\n  Build it with `make` (or, in "
-             "another language, make it an executable file).",
-             "<impl>", c->lab->id, name, strerror(errno));
+        fail(c, "cannot run %s: %s.\n  Build it with `make` (or, in another "
+             "language, make it an executable file).", path, strerror(errno));
     if (c->nprograms == MAX_PROGRAMS)
         fail(c, "grader error: too many programs in one check");
 
@@ -198,18 +197,27 @@ struct program *start_program_args(struct check *c, const char *name,
     got = read(report[0], &err, sizeof err);
     close(report[0]);
     if (got > 0)
-        fail(c, "cannot run %s/%s: %s", c->lab->id, name, strerror(err));
+        fail(c, "cannot run %s: %s%s", path, strerror(err),
+             err == ENOENT || err == ENOEXEC ? " (does a script start with a valid \"#!\" "
+                                              "line?)" : "");
     return p;
+}
+
+/* Appends AP's arguments, up to its NULL, to the N already in ARGS. */
+#define MAX_ARGS 16
+static size_t append_args(const char *args[MAX_ARGS], size_t n, va_list ap)
+{
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < MAX_ARGS;)
+        args[n++] = a;
+    return n;
 }
 
 struct program *start_program(struct check *c, const char *name, ...)
 {
-    const char *args[16];
-    size_t n = 0;
+    const char *args[MAX_ARGS];
     va_list ap;
     va_start(ap, name);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < COUNT_OF(args);)
-        args[n++] = a;
+    size_t n = append_args(args, 0, ap);
     va_end(ap);
     return start_program_args(c, name, args, n);
 }
@@ -226,12 +234,10 @@ struct program *start_server(struct check *c, ...)
     int port = reserve_port(c);
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%d", port);
-    const char *args[16] = { portstr };
-    size_t n = 1;
+    const char *args[MAX_ARGS] = { portstr };
     va_list ap;
     va_start(ap, c);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < COUNT_OF(args);)
-        args[n++] = a;
+    size_t n = append_args(args, 1, ap);
     va_end(ap);
 
     struct program *p = start_program_args(c, "server", args, n);
@@ -250,12 +256,10 @@ struct program *start_client(struct check *c, int port, ...)
 {
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%d", port);
-    const char *args[16] = { "localhost", portstr };
-    size_t n = 2;
+    const char *args[MAX_ARGS] = { "localhost", portstr };
     va_list ap;
     va_start(ap, port);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < COUNT_OF(args);)
-        args[n++] = a;
+    size_t n = append_args(args, 2, ap);
     va_end(ap);
     return start_program_args(c, "client", args, n);
 }
@@ -322,9 +326,8 @@ void notice_exit(struct check *c, struct program *p)
     /* Encoded as waitpid would, so that the W* macros read it. */
     p->status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8
                                            : (info.si_status & 0x7f);
-    int status = p->status;
     struct buf b = {0};
-    describe_status(&b, status);
+    describe_status(&b, p->status);
     note(c, "%s %s", p->name, b.data);
     buf_free(&b);
 }
