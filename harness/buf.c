@@ -122,6 +122,32 @@ void buf_free(struct buf *b)
     b->len = b->cap = b->dropped = 0;
 }
 
+size_t utf8_length(const unsigned char *s, size_t avail)
+{
+    if (avail == 0)
+        return 0;
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+             : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+             : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    if (n == 0 || n > avail)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    /* Reject overlong forms, surrogates and code points past U+10FFFF. */
+    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    /* Shown as bytes too: U+FFFE and U+FFFF, which XML forbids, and the C1
+     * controls U+0080-U+009F, which some terminals obey like ESC. */
+    if ((n == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe) ||
+        (n == 2 && s[0] == 0xc2 && s[1] < 0xa0))
+        return 0;
+    return n;
+}
+
 static void escape_byte(struct buf *out, unsigned char ch)
 {
     switch (ch) {
@@ -140,13 +166,26 @@ static void escape_byte(struct buf *out, unsigned char ch)
     }
 }
 
+/* Escapes P[FROM..TO) into OUT, passing whole, valid UTF-8 characters. */
+static void escape_range(struct buf *out, const unsigned char *p, size_t from, size_t to)
+{
+    for (size_t i = from; i < to;) {
+        size_t n = p[i] >= 0x80 ? utf8_length(p + i, to - i) : 0;
+        if (n > 1) {
+            buf_append(out, p + i, n);
+            i += n;
+        } else {
+            escape_byte(out, p[i++]);
+        }
+    }
+}
+
 void buf_escape(struct buf *out, const void *data, size_t len, size_t max)
 {
     const unsigned char *p = data;
     size_t shown = len < max ? len : max;
     buf_puts(out, "\"");
-    for (size_t i = 0; i < shown; i++)
-        escape_byte(out, p[i]);
+    escape_range(out, p, 0, shown);
     buf_puts(out, "\"");
     if (shown < len)
         buf_printf(out, " ... (%zu more bytes)", len - shown);
@@ -161,8 +200,7 @@ void buf_escape_window(struct buf *out, const void *data, size_t len,
     if (from > 0)
         buf_printf(out, "(%zu bytes) ", from);
     buf_puts(out, "\"");
-    for (size_t i = from; i < to; i++)
-        escape_byte(out, p[i]);
+    escape_range(out, p, from, to);
     buf_puts(out, "\"");
     if (to < len)
         buf_printf(out, " (%zu more bytes)", len - to);

@@ -29,8 +29,17 @@ void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 
 /*
- * Appends DATA as a C-like quoted string: printable ASCII as is, \n \r \t
- * \\ \" and \0 escaped, every other byte as \xNN.  At most MAX input bytes
+ * Length of the valid, printable UTF-8 character at S (1-4), of the AVAIL
+ * bytes there, or 0: invalid or cut sequences, U+FFFE and U+FFFF (not XML
+ * characters) and the C1 controls U+0080-U+009F (some terminals obey them)
+ * count as invalid.
+ */
+size_t utf8_length(const unsigned char *s, size_t avail);
+
+/*
+ * Appends DATA as a C-like quoted string: printable ASCII and valid UTF-8
+ * characters as they are, \n \r \t \\ \" and \0 escaped, every other byte
+ * as \xNN.  At most MAX input bytes
  * are shown; the rest is summarised as "... (N more bytes)".
  */
 void buf_escape(struct buf *out, const void *data, size_t len, size_t max);

@@ -18,38 +18,14 @@
 #include "buf.h"
 #include "lab.h"
 
-/* Length of the valid UTF-8 sequence at S (1-4), or 0 if it is not one. */
-static size_t utf8_length(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-             : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-             : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-    if (n == 0)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    /* Reject overlong forms, surrogates and code points past U+10FFFF. */
-    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
-        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
-        return 0;
-    /* Shown as bytes too: U+FFFE and U+FFFF, which XML forbids, and the C1
-     * controls U+0080-U+009F, which some terminals obey like ESC. */
-    if ((n == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe) ||
-        (n == 2 && s[0] == 0xc2 && s[1] < 0xa0))
-        return 0;
-    return n;
-}
-
 enum format { TEXT, JSON, XML };
 
 static void put_safe(FILE *f, const char *str, enum format fmt)
 {
     const unsigned char *s = (const unsigned char *)str;
+    const unsigned char *end = s + strlen(str);
     while (*s) {
-        size_t n = utf8_length(s);
+        size_t n = utf8_length(s, (size_t)(end - s));
         unsigned char ch = *s;
         bool control = ch < 0x20 && ch != '\n' && ch != '\t';
         if (n == 0 || control || ch == 0x7f) {

@@ -243,6 +243,30 @@ Test(buf, escape_shows_visible_bytes_as_themselves)
     }
 }
 
+/* Valid UTF-8 a program prints stays readable; a character cut short at
+ * the end of the data, C1 controls and invalid bytes show as \xNN. */
+Test(buf, escape_keeps_utf8_and_hexes_the_rest)
+{
+    static const struct { const char *in; size_t len; const char *shown; } cases[] = {
+        { "caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac", 13, "\"caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac\"" },
+        { "cut \xe2\x80", 6, "\"cut \\xe2\\x80\"" },
+        { "\xc2\x9b" "31m", 5, "\"\\xc2\\x9b31m\"" },
+        { "\xff\xfe", 2, "\"\\xff\\xfe\"" },
+        { "\xef\xbf\xbf", 3, "\"\\xef\\xbf\\xbf\"" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = {0};
+        /* A copy exactly as long as the data, so a read past it is caught
+         * by the sanitizers. */
+        char *exact = xmalloc(cases[i].len);
+        memcpy(exact, cases[i].in, cases[i].len);
+        buf_escape(&b, exact, cases[i].len, 100);
+        cr_expect_str_eq(b.data, cases[i].shown, "case %zu", i);
+        free(exact);
+        buf_free(&b);
+    }
+}
+
 Test(buf, escape_names_control_bytes)
 {
     static const struct { unsigned char byte; const char *shown; } cases[] = {
