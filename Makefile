@@ -18,11 +18,10 @@ LAB_DIRS     := $(sort $(wildcard labs/[0-9][0-9]-*) $(wildcard solutions/[0-9][
 PROGRAM_SRCS := $(wildcard $(addsuffix /server.c,$(LAB_DIRS)) $(addsuffix /client.c,$(LAB_DIRS)))
 PROGRAMS     := $(PROGRAM_SRCS:.c=)
 
-# A known-buggy variant is a solution with one mistake: its patch, applied
-# to the solution, builds it under build/variants/LAB/BUG/.
-VARIANT_PATCHES := $(wildcard tests/variants/[0-9][0-9]-*/*/server.patch \
-                              tests/variants/[0-9][0-9]-*/*/client.patch)
-VARIANTS        := $(VARIANT_PATCHES:tests/%.patch=$(BUILD)/%)
+# A known-buggy variant is a solution with one mistake: its patches,
+# applied to a copy of the solution, build it under build/variants/LAB/BUG/.
+VARIANT_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard tests/variants/[0-9][0-9]-*/*/*.patch))))
+VARIANTS     := $(VARIANT_DIRS:tests/%=$(BUILD)/%/built)
 
 LIB_SRCS     := $(wildcard labs/common/*.c)
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -42,6 +41,7 @@ GRADE_ARGS = --impl $(IMPL) $(foreach l,$(LAB),--lab $(l)) --format $(FORMAT) \
 
 .PHONY: all help grade test bench deps clean
 .DEFAULT_GOAL := all
+.SECONDEXPANSION:
 
 all: $(LIB) $(PROGRAMS) $(GRADER)
 
@@ -84,20 +84,18 @@ $(GRADER_LIB): $(GRADER_OBJS)
 $(GRADER): $(BUILD)/harness/grade.o $(GRADER_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_THREADS)
 
-# Each lab program is one C file linked with the helper library.
-$(PROGRAMS): %: %.c $(LIB) | $(BUILD)/deps-ok
-	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -o $@ $< $(LIB) $(LDLIBS_THREADS)
+# Each lab program is its own C file, plus any other C file of its folder
+# (code its server and client share, as lab 03's chat loop), linked with
+# the helper library.
+lab_shared = $(filter-out %/server.c %/client.c,$(wildcard $(dir $(1))*.c))
 
-# LAB/BUG/PROGRAM -> solutions/LAB/PROGRAM.c
-solution_of = solutions/$(word 1,$(subst /, ,$(1)))/$(notdir $(1)).c
+$(PROGRAMS): %: %.c $$(call lab_shared,$$@) $(LIB) | $(BUILD)/deps-ok
+	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -I$(@D) -o $@ $< $(call lab_shared,$@) $(LIB) $(LDLIBS_THREADS)
 
-.SECONDEXPANSION:
-$(BUILD)/variants/%.c: tests/variants/%.patch $$(call solution_of,$$*) | $(BUILD)/deps-ok
-	@mkdir -p $(@D)
-	patch --quiet --force --reject-file=- -o $@ $(call solution_of,$*) $<
-
-$(VARIANTS): %: %.c $(LIB)
-	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -o $@ $< $(LIB) $(LDLIBS_THREADS)
+$(BUILD)/variants/%/built: $$(wildcard tests/variants/$$*/*.patch) \
+        $$(wildcard solutions/$$(firstword $$(subst /, ,$$*))/*.[ch]) $(LIB) mk/build-variant.sh
+	mk/build-variant.sh $* $(BUILD) "$(CC) $(CFLAGS) $(LAB_CPPFLAGS)" "$(LIB) $(LDLIBS_THREADS)"
+	@touch $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) | $(BUILD)/deps-ok
 	@mk/deps.sh test
