@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,34 @@ void flush_stream_log(struct check *c, struct stream_log *log, const char *who)
     log->skipped_chunks = 0;
 }
 
+const char *check_folder(struct check *c)
+{
+    if (c->folder == NULL) {
+        const char *tmp = getenv("TMPDIR");
+        struct buf path = {0};
+        buf_printf(&path, "%s/netlab-check-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (mkdtemp(path.data) == NULL)
+            fail(c, "grader error: cannot create a folder in %s: %s",
+                 tmp && *tmp ? tmp : "/tmp", strerror(errno));
+        c->folder = path.data;
+        snprintf(c->slot->folder, sizeof c->slot->folder, "%s", c->folder);
+        note(c, "the check's folder: %s", c->folder);
+    }
+    return c->folder;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void remove_folder(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* Copies what the check found into the shared slot and ends the process. */
 static _Noreturn void finish(struct check *c, bool passed, const struct buf *msg)
 {
@@ -74,6 +103,10 @@ static _Noreturn void finish(struct check *c, bool passed, const struct buf *msg
         flush_stream_log(c, &p->in_log, p->label);
     }
     stop_programs(c);
+    if (c->folder != NULL) {    /* after the programs: they may write to it */
+        remove_folder(c->folder);
+        c->slot->folder[0] = '\0';
+    }
 
     struct result_slot *s = c->slot;
     s->passed = passed;

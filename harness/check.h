@@ -36,6 +36,10 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
 void note(struct check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A private folder for this check, created on first use and removed with
+ * everything in it when the check ends.  Programs run in it. */
+const char *check_folder(struct check *c);
+
 /* Milliseconds left before the check's deadline (never negative). */
 int64_t time_left_ms(const struct check *c);
 
@@ -45,7 +49,7 @@ int64_t time_left_ms(const struct check *c);
  * Starts the lab's program NAME ("server" or "client") with the given
  * arguments (NULL-terminated).  Its stdin and stdout are a pseudo-terminal,
  * so stdio buffers as it would for a person; stderr is a pipe of its own.
- * It runs in its own session and process group, in the lab's folder.
+ * It runs in its own session and process group, in the check's folder.
  */
 struct program *start_program(struct check *c, const char *name, ...)
     __attribute__((sentinel));
@@ -106,9 +110,10 @@ bool program_running(struct program *p);
 const struct buf *program_stdout(const struct program *p);
 const struct buf *program_stderr(const struct program *p);
 
-/* Open descriptors of every process in the program's process group, read
- * from /proc; -1 when they cannot be read. */
+/* Open descriptors, and threads, of every process in the program's process
+ * group, read from /proc; -1 when they cannot be read. */
 int count_open_fds(struct program *p);
+int count_threads(struct program *p);
 
 /* ---- The grader as a peer --------------------------------------------- */
 

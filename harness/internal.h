@@ -74,6 +74,7 @@ struct check {
     int port_locks[8];
     size_t nport_locks;
     bool in_namespace;      /* init of its PID namespace is its parent */
+    char *folder;           /* check_folder's, or NULL */
 };
 
 /* check.c */
@@ -86,6 +87,7 @@ bool pump_until(struct check *c, bool (*done)(struct check *, void *),
 void describe_difference(struct buf *msg, const void *expected, size_t elen,
                          const void *got, size_t glen);
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
+void remove_folder(const char *path);       /* and everything in it */
 
 /* proc.c */
 void stop_programs(struct check *c);

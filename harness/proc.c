@@ -164,11 +164,12 @@ struct program *start_program_args(struct check *c, const char *name,
         fail(c, "grader error: pipe: %s", strerror(errno));
 
     pid_t parent = getpid();
+    const char *folder = check_folder(c);
     pid_t pid = fork();
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
     if (pid == 0)
-        exec_program(c->lab_dir, path, argv, slave, errp[1], report[1], parent);
+        exec_program(folder, path, argv, slave, errp[1], report[1], parent);
 
     close(slave);
     close(errp[1]);
@@ -549,7 +550,8 @@ void wait_until_blocked(struct check *c, struct program *p)
     pump_until(c, asleep_or_gone, p, now_ms() + 1000, true);
 }
 
-int count_open_fds(struct program *p)
+/* Sums, over every process of P's group, the entries of /proc/PID/WHAT. */
+static int count_in_group(struct program *p, const char *what)
 {
     DIR *d = opendir("/proc");
     if (d == NULL)
@@ -560,13 +562,23 @@ int count_open_fds(struct program *p)
             process_group_of(e->d_name) != p->outside_pid)
             continue;
         char path[300];
-        snprintf(path, sizeof path, "/proc/%s/fd", e->d_name);
+        snprintf(path, sizeof path, "/proc/%s/%s", e->d_name, what);
         int n = count_dir_entries(path);
         if (n >= 0)
             total = (total < 0 ? 0 : total) + n;
     }
     closedir(d);
     return total;
+}
+
+int count_open_fds(struct program *p)
+{
+    return count_in_group(p, "fd");
+}
+
+int count_threads(struct program *p)
+{
+    return count_in_group(p, "task");
 }
 
 /* ---- The end of a check ------------------------------------------------ */

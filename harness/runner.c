@@ -212,6 +212,8 @@ static void collect(struct check_result *r, struct running *run, int status)
     for (size_t i = 0; i < MAX_PROGRAMS && !run->in_namespace; i++)
         if (s->pgids[i] > 0)
             killpg(s->pgids[i], SIGKILL);
+    if (s->folder[0] != '\0')
+        remove_folder(s->folder);
 
     r->seconds = (double)(now_us() - run->started_us) / 1e6;
     r->passed = finished && s->passed;

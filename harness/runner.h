@@ -25,6 +25,7 @@ struct result_slot {
     volatile sig_atomic_t finished;
     int passed;
     pid_t pgids[MAX_PROGRAMS];      /* 0 once the check has cleaned it up */
+    char folder[512];               /* the check's folder; "" once removed */
     size_t message_len;
     size_t transcript_len;
     char message[SLOT_MESSAGE];
