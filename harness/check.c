@@ -175,7 +175,7 @@ static void peer_read(struct check *c, struct peer *p)
     if (n > 0) {
         buf_append(&p->in, chunk, (size_t)n);
         char who[80];
-        snprintf(who, sizeof who, "%s -> grader", p->other);
+        snprintf(who, sizeof who, "%s -> %s", p->other, p->self);
         record(c, &p->in_log, who, chunk, (size_t)n);
     } else if (n == 0) {
         p->eof = true;
@@ -202,7 +202,7 @@ static void peer_write(struct check *c, struct peer *p)
 
 void pump(struct check *c, int timeout_ms)
 {
-    size_t max = c->nprograms * 2 + c->npeers + 1;
+    size_t max = c->nprograms * 2 + c->nrelays * 2 + c->npeers + 1;
     struct pollfd *fds = xcalloc(max, sizeof *fds);
     size_t *first = xcalloc(c->nprograms + 1, sizeof *first);
     size_t n = 0;
@@ -211,10 +211,18 @@ void pump(struct check *c, int timeout_ms)
         first[i] = n;
         program_fds(c->programs[i], fds, &n);
     }
+    size_t relays_at = n;
+    for (size_t i = 0; i < c->nrelays; i++) {
+        relay_fds(c->relays[i], fds, &n);
+        int wait = relay_wait_ms(c->relays[i]);
+        if (wait >= 0 && wait < timeout_ms)
+            timeout_ms = wait;
+    }
     size_t events_at = n;
     fds[n++] = (struct pollfd){ .fd = child_events_fd(), .events = POLLIN };
     size_t peers_at = n;
-    for (size_t i = 0; i < c->npeers; i++) {
+    size_t npeers = c->npeers;      /* a relay may add some below */
+    for (size_t i = 0; i < npeers; i++) {
         struct peer *p = c->peers[i];
         short ev = 0;
         if (p->fd >= 0 && p->reading && !p->eof)
@@ -234,7 +242,7 @@ void pump(struct check *c, int timeout_ms)
         }
         for (size_t i = 0; i < c->nprograms; i++)
             program_events(c, c->programs[i], fds + first[i]);
-        for (size_t i = 0; i < c->npeers; i++) {
+        for (size_t i = 0; i < npeers; i++) {
             struct pollfd *f = &fds[peers_at + i];
             if (f->fd < 0)
                 continue;
@@ -243,7 +251,11 @@ void pump(struct check *c, int timeout_ms)
             if ((f->revents & (POLLOUT | POLLERR)) && c->peers[i]->fd >= 0)
                 peer_write(c, c->peers[i]);
         }
+        for (size_t i = 0; i < c->nrelays; i++)
+            relay_events(c, c->relays[i], fds + relays_at + 2 * i);
     }
+    for (size_t i = 0; i < c->nrelays; i++)
+        relay_forward(c, c->relays[i]);
     free(first);
     free(fds);
 }

@@ -181,4 +181,27 @@ void wait_fin_acked(struct check *c, struct peer *p);
 /* Waits until at least one byte waits unread on our side. */
 void wait_unread_bytes(struct check *c, struct peer *p);
 
+/* ---- A relay between two programs ------------------------------------ */
+
+struct relay;
+
+/* How the relay passes bytes on in one direction: in pieces of PIECE bytes
+ * (each read separately by the receiver), coalesced (held until nothing
+ * came for COALESCE_MS, then sent at once), delayed by DELAY_MS; all zero
+ * passes them on as they come. */
+struct relay_mode {
+    size_t piece;
+    int coalesce_ms;
+    int delay_ms;
+};
+
+/* A relay to SERVER: give the client relay_port(r) instead of the server's
+ * port.  UP is the client-to-server direction, DOWN the other. */
+struct relay *start_relay(struct check *c, struct program *server,
+                          struct relay_mode up, struct relay_mode down);
+int relay_port(const struct relay *r);
+
+/* Cuts both of the relay's connections with a reset. */
+void relay_reset(struct check *c, struct relay *r);
+
 #endif

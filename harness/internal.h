@@ -43,6 +43,7 @@ struct program {
 struct peer {
     int fd;                 /* -1 once closed */
     char label[48];         /* "grader -> server #2" for the transcript */
+    const char *self;       /* "grader", or "relay" for a relay's sockets */
     const char *other;      /* name of the program at the other end */
     struct buf in, out;
     struct buf sent;        /* escaped summary of what was sent, for messages */
@@ -75,6 +76,8 @@ struct check {
     size_t nport_locks;
     bool in_namespace;      /* init of its PID namespace is its parent */
     char *folder;           /* check_folder's, or NULL */
+    struct relay *relays[4];
+    size_t nrelays;
 };
 
 /* check.c */
@@ -97,6 +100,12 @@ void program_events(struct check *c, struct program *p, const struct pollfd *fds
 void notice_exit(struct check *c, struct program *p);
 void describe_program(struct buf *msg, struct program *p);
 
+/* relay.c: driven by the pump like the programs. */
+void relay_fds(struct relay *r, struct pollfd *fds, size_t *n);
+void relay_events(struct check *c, struct relay *r, const struct pollfd *fds);
+void relay_forward(struct check *c, struct relay *r);
+int relay_wait_ms(const struct relay *r);
+
 /* children.c: child exits as a pollable descriptor (a SIGCHLD self-pipe).
  * watch_children sets it up for the calling process and returns it. */
 int watch_children(void);
@@ -105,5 +114,8 @@ void drain_child_events(void);
 
 /* net.c */
 bool port_is_listening(int port);
+struct peer *new_peer(struct check *c, int fd, const char *other);
+/* Whether all P sent has left and the other end's program has read it. */
+bool peer_consumed(struct peer *p);
 
 #endif
