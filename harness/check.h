@@ -204,4 +204,18 @@ int relay_port(const struct relay *r);
 /* Cuts both of the relay's connections with a reset. */
 void relay_reset(struct check *c, struct relay *r);
 
+/* ---- added for lab 04 ---- */
+
+/* Memory mappings (lines of /proc/PID/maps) of every process in the
+ * program's group; -1 when they cannot be read.  A thread that ended but
+ * was neither joined nor detached leaves its stack mapped. */
+int count_mappings(struct program *p);
+
+/* Waits, moving the check's I/O, until COND(c, ARG) holds, at most MS ms
+ * and never past the deadline, looking again every few milliseconds: for
+ * what no event announces, such as a count under /proc settling.
+ * Returns whether COND held. */
+bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg,
+                int ms);
+
 #endif
