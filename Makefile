@@ -12,6 +12,7 @@ LDLIBS_THREADS   = -pthread
 BUILD    = build
 LIB      = $(BUILD)/libnetlab.a
 GRADER   = harness/grade
+SHORTIO  = harness/shortio.so
 
 # Every lab folder: starters and solutions.
 LAB_DIRS     := $(sort $(wildcard labs/[0-9][0-9]-*) $(wildcard solutions/[0-9][0-9]-*))
@@ -43,7 +44,7 @@ GRADE_ARGS = --impl $(IMPL) $(foreach l,$(LAB),--lab $(l)) --format $(FORMAT) \
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 
-all: $(LIB) $(PROGRAMS) $(GRADER)
+all: $(LIB) $(PROGRAMS) $(GRADER) $(SHORTIO)
 
 help:
 	@echo "make            build the helper library, every lab, solution and the grader"
@@ -84,6 +85,11 @@ $(GRADER_LIB): $(GRADER_OBJS)
 $(GRADER): $(BUILD)/harness/grade.o $(GRADER_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_THREADS)
 
+# Preloaded under students' programs by the short-counts checks; the
+# grader finds it next to itself.
+$(SHORTIO): harness/shortio/shortio.c | $(BUILD)/deps-ok
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $<
+
 # Each lab program is its own C file, plus any other C file of its folder
 # (code its server and client share, as lab 03's chat loop), linked with
 # the helper library.
@@ -103,6 +109,6 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) | $(BUILD)/deps-ok
 	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(GRADER_LIB) $(LIB) -lcriterion $(LDLIBS_THREADS)
 
 clean:
-	rm -rf $(BUILD) $(GRADER) $(PROGRAMS)
+	rm -rf $(BUILD) $(GRADER) $(SHORTIO) $(PROGRAMS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

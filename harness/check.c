@@ -95,7 +95,8 @@ void remove_folder(const char *path)
 }
 
 /* Copies what the check found into the shared slot and ends the process. */
-static _Noreturn void finish(struct check *c, bool passed, const struct buf *msg)
+static _Noreturn void finish(struct check *c, bool passed, bool untestable,
+                             const struct buf *msg)
 {
     for (size_t i = 0; i < c->npeers; i++) {
         struct peer *p = c->peers[i];
@@ -110,6 +111,7 @@ static _Noreturn void finish(struct check *c, bool passed, const struct buf *msg
 
     struct result_slot *s = c->slot;
     s->passed = passed;
+    s->untestable = untestable;
     if (msg != NULL && msg->len > 0) {
         s->message_len = msg->len < SLOT_MESSAGE ? msg->len : SLOT_MESSAGE - 1;
         memcpy(s->message, msg->data, s->message_len);
@@ -151,7 +153,20 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     pump_until(c, all_programs_exited, NULL, now_ms() + SETTLE_MS, false);
     for (size_t i = 0; i < c->nprograms; i++)
         describe_program(&msg, c->programs[i]);
-    finish(c, false, &msg);
+    finish(c, false, false, &msg);
+}
+
+_Noreturn void not_testable(struct check *c, const char *fmt, ...)
+{
+    struct buf msg = {0};
+    buf_puts(&msg, "not testable: ");
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&msg, fmt, ap);
+    va_end(ap);
+    buf_puts(&msg, "\n");
+    note(c, "%s", msg.data);
+    finish(c, true, true, &msg);
 }
 
 void run_check(struct check *c)
@@ -163,7 +178,7 @@ void run_check(struct check *c)
          c->def->what, c->def->timeout_ms);
     c->def->run(c);
     note(c, "PASS");
-    finish(c, true, NULL);
+    finish(c, true, false, NULL);
 }
 
 /* ---- The pump: every wait of a check moves all pending I/O. ------------ */

@@ -40,6 +40,11 @@ void note(struct check *c, const char *fmt, ...)
  * everything in it when the check ends.  Programs run in it. */
 const char *check_folder(struct check *c);
 
+/* Ends the check as passed but not testable, with the reason shown: for a
+ * program the check cannot examine this way, which must not cost points. */
+_Noreturn void not_testable(struct check *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Milliseconds left before the check's deadline (never negative). */
 int64_t time_left_ms(const struct check *c);
 
@@ -99,6 +104,16 @@ bool wait_exit(struct check *c, struct program *p);
  * such as accept or recv: a signal then finds it there, not between the
  * check of a flag and the call that blocks. */
 void wait_until_blocked(struct check *c, struct program *p);
+
+/*
+ * Programs started from now on get shortio.so preloaded: on stream
+ * sockets their send/write take fewer bytes than asked and recv/read
+ * return a few bytes at a time (and EINTR comes where a real run could
+ * bring it).  require_short_counts ends the check as not testable unless
+ * the library is loaded in P (a statically linked program ignores it).
+ */
+void inject_short_counts(struct check *c);
+void require_short_counts(struct check *c, struct program *p);
 
 /* Sends SIG to the program's process group. */
 void signal_program(struct check *c, struct program *p, int sig);

@@ -78,6 +78,8 @@ struct check {
     char *folder;           /* check_folder's, or NULL */
     struct relay *relays[4];
     size_t nrelays;
+    const char *shortio;    /* where shortio.so is, or NULL */
+    bool short_counts;      /* preload it under new programs */
 };
 
 /* check.c */

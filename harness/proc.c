@@ -73,22 +73,29 @@ static int open_terminal(int *master, int *slave)
     return 0;
 }
 
-/* A small, fixed environment: programs must not depend on the grader's. */
-static char **program_environment(void)
+/* A small, fixed environment: programs must not depend on the grader's.
+ * PRELOAD, if not NULL, is a library to load under the program. */
+static char **program_environment(const char *preload)
 {
-    static char path[4096], home[1024];
+    static char path[4096], home[1024], ld_preload[4096];
     const char *p = getenv("PATH"), *h = getenv("HOME");
     snprintf(path, sizeof path, "PATH=%s", p ? p : "/usr/local/bin:/usr/bin:/bin");
     snprintf(home, sizeof home, "HOME=%s", h ? h : "/");
-    static char *env[] = { path, home, "LC_ALL=C", "LANG=C", "TERM=dumb",
-                           "PYTHONDONTWRITEBYTECODE=1", NULL };
+    static char *env[] = { NULL, NULL, "LC_ALL=C", "LANG=C", "TERM=dumb",
+                           "PYTHONDONTWRITEBYTECODE=1", NULL, NULL };
+    env[0] = path;
+    env[1] = home;
+    if (preload != NULL) {
+        snprintf(ld_preload, sizeof ld_preload, "LD_PRELOAD=%s", preload);
+        env[6] = ld_preload;
+    }
     return env;
 }
 
 /* In the child: become the program.  Only async-signal-safe calls. */
 static _Noreturn void exec_program(const char *dir, const char *path,
-                                   char *const argv[], int slave, int errw,
-                                   int report, pid_t parent)
+                                   char *const argv[], const char *preload,
+                                   int slave, int errw, int report, pid_t parent)
 {
     setsid();                           /* own session and process group */
     ioctl(slave, TIOCSCTTY, 0);         /* the terminal is its terminal */
@@ -120,7 +127,7 @@ static _Noreturn void exec_program(const char *dir, const char *path,
 
     int err = 0;
     if (chdir(dir) == 0)
-        execve(path, argv, program_environment());
+        execve(path, argv, program_environment(preload));
     err = errno;
     ignored = write(report, &err, sizeof err);
     (void)ignored;
@@ -169,7 +176,8 @@ struct program *start_program_args(struct check *c, const char *name,
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
     if (pid == 0)
-        exec_program(folder, path, argv, slave, errp[1], report[1], parent);
+        exec_program(folder, path, argv, c->short_counts ? c->shortio : NULL, slave,
+                     errp[1], report[1], parent);
 
     close(slave);
     close(errp[1]);
@@ -473,6 +481,32 @@ void expect_exit(struct check *c, struct program *p, int status)
     struct buf b = {0};
     describe_status(&b, p->status);
     fail(c, "the %s %s; it should have exited with status %d.", p->name, b.data, status);
+}
+
+void inject_short_counts(struct check *c)
+{
+    if (c->shortio == NULL || access(c->shortio, R_OK) != 0)
+        fail(c, "grader error: shortio.so is missing (%s): run make",
+             c->shortio ? c->shortio : "no path given");
+    c->short_counts = true;
+    note(c, "programs from now on run with %s preloaded: short reads and writes", c->shortio);
+}
+
+void require_short_counts(struct check *c, struct program *p)
+{
+    char path[64], line[4096];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)p->outside_pid);
+    FILE *f = fopen(path, "r");
+    bool loaded = false;
+    while (f != NULL && !loaded && fgets(line, sizeof line, f) != NULL)
+        loaded = strstr(line, "/shortio.so") != NULL;
+    if (f != NULL)
+        fclose(f);
+    if (!loaded)
+        not_testable(c, "the %s does not load preloaded libraries (it is statically "
+                     "linked, or does not use the C library), so short reads and "
+                     "writes cannot be forced on it.", p->name);
+    note(c, "the %s runs with shortio.so loaded", p->name);
 }
 
 void signal_program(struct check *c, struct program *p, int sig)

@@ -115,8 +115,11 @@ void write_text(FILE *f, const struct report *r)
         }
         fprintf(f, "  %-4s  %-22s %d/%d  %s\n", c->passed ? "ok" : "FAIL", c->def->name,
                 c->passed ? c->def->points : 0, c->def->points, c->def->what);
-        if (c->passed)
+        if (c->passed) {
+            if (c->message)     /* why it could not be examined */
+                put_indented(f, c->message, "        ");
             continue;
+        }
         put_indented(f, c->message ? c->message : "(no message)", "        ");
         fprintf(f, "        hint: %s\n", c->def->hint);
         if (r->transcripts) {
@@ -154,6 +157,8 @@ void write_gradescope(FILE *f, const struct report *r)
         struct buf name = {0}, out = {0};
         buf_printf(&name, "%s/%s", c->lab->id, c->def->name);
         buf_printf(&out, "%s\n", c->def->what);
+        if (c->passed && c->message)
+            buf_printf(&out, "\n%s", c->message);
         if (!c->passed) {
             buf_printf(&out, "\n%s\nhint: %s\n", c->message ? c->message : "", c->def->hint);
             if (c->transcript && *c->transcript) {
@@ -182,16 +187,17 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
 {
     struct score s = score_of(r, lab);
     double seconds = 0;
-    size_t tests = 0;
+    size_t tests = 0, skipped = 0;
     for (size_t i = 0; i < r->n; i++)
         if (r->results[i].lab == lab) {
             seconds += r->results[i].seconds;
             tests++;
+            skipped += r->results[i].untestable;
         }
     fputs("  <testsuite name=\"", f);
     put_xml_text(f, lab->id);
-    fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
-            tests, s.failed, seconds);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
+            tests, s.failed, skipped, seconds);
     for (size_t i = 0; i < r->n; i++) {
         const struct check_result *c = &r->results[i];
         if (c->lab != lab)
@@ -204,6 +210,11 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
         fprintf(f, "      <properties><property name=\"points\" value=\"%d\"/>"
                 "<property name=\"max_points\" value=\"%d\"/></properties>\n",
                 c->passed ? c->def->points : 0, c->def->points);
+        if (c->untestable) {
+            fputs("      <skipped message=\"", f);
+            put_xml_text(f, c->message ? c->message : "");
+            fputs("\"/>\n", f);
+        }
         if (!c->passed) {
             const char *msg = c->message ? c->message : "";
             const char *nl = strchr(msg, '\n');

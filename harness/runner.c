@@ -121,7 +121,7 @@ static _Noreturn void be_check(const struct run_options *opts,
     char *lab_dir = xmalloc(strlen(impl) + strlen(r->lab->id) + 2);
     sprintf(lab_dir, "%s/%s", impl, r->lab->id);
     struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot,
-                       .in_namespace = in_namespace };
+                       .in_namespace = in_namespace, .shortio = opts->shortio };
     run_check(&c);
 }
 
@@ -217,9 +217,10 @@ static void collect(struct check_result *r, struct running *run, int status)
 
     r->seconds = (double)(now_us() - run->started_us) / 1e6;
     r->passed = finished && s->passed;
+    r->untestable = finished && s->untestable;
     r->transcript = copy_text(s->transcript, s->transcript_len);
     if (finished) {
-        r->message = r->passed ? NULL : copy_text(s->message, s->message_len);
+        r->message = s->message_len ? copy_text(s->message, s->message_len) : NULL;
     } else if (run->killed) {
         struct buf b = {0};
         buf_printf(&b, "the check did not finish within %d ms and was stopped.\n",

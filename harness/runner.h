@@ -24,6 +24,7 @@
 struct result_slot {
     volatile sig_atomic_t finished;
     int passed;
+    int untestable;                 /* passed, but could not be examined */
     pid_t pgids[MAX_PROGRAMS];      /* 0 once the check has cleaned it up */
     char folder[512];               /* the check's folder; "" once removed */
     size_t message_len;
@@ -37,7 +38,8 @@ struct check_result {
     const struct check_def *def;
     const char *impl_dir;   /* the tree to grade, if not run_options' */
     bool passed;
-    char *message;          /* why it failed; NULL when passed */
+    bool untestable;        /* passed because it could not be examined */
+    char *message;          /* why it failed, or why it was not testable */
     char *transcript;       /* every byte exchanged, escaped */
     double seconds;         /* wall time of the check */
 };
@@ -45,6 +47,7 @@ struct check_result {
 struct run_options {
     const char *impl_dir;   /* absolute path of the tree being graded */
     int jobs;               /* checks run at once */
+    const char *shortio;    /* absolute path of shortio.so, for short-counts */
 };
 
 /* Runs every check of RESULTS (lab and def filled in by the caller) and

@@ -33,6 +33,15 @@ struct grading {
     double seconds;
 };
 
+/* The short-counts library make builds next to the grader. */
+static const char *shortio(void)
+{
+    static char path[PATH_MAX];
+    cr_assert_not_null(realpath("harness/shortio.so", path), "harness/shortio.so: %s "
+                       "(run make)", strerror(errno));
+    return path;
+}
+
 static void grade(const char *impl, const struct lab_def *lab, struct grading *g)
 {
     char abs[PATH_MAX];
@@ -41,7 +50,7 @@ static void grade(const char *impl, const struct lab_def *lab, struct grading *g
     g->results = xcalloc(lab->nchecks, sizeof *g->results);
     for (size_t i = 0; i < lab->nchecks; i++)
         g->results[i] = (struct check_result){ .lab = lab, .def = &lab->checks[i] };
-    struct run_options opts = { .impl_dir = abs, .jobs = 4 };
+    struct run_options opts = { .impl_dir = abs, .jobs = 4, .shortio = shortio() };
     int64_t start = now_us();
     cr_assert_eq(run_checks(&opts, g->results, g->n), 0);
     g->seconds = (double)(now_us() - start) / 1e6;
@@ -69,9 +78,14 @@ static char *failures(const struct grading *g)
     return b.data;
 }
 
+/* Every lab the tree IMPL has a folder for gets full marks. */
 static void expect_full_marks(const char *impl)
 {
     for (size_t l = 0; all_labs[l] != NULL; l++) {
+        char folder[PATH_MAX];
+        snprintf(folder, sizeof folder, "%s/%s", impl, all_labs[l]->id);
+        if (access(folder, F_OK) != 0)
+            continue;
         struct grading g;
         grade(impl, all_labs[l], &g);
         char *why = failures(&g);
@@ -248,7 +262,7 @@ Test(grading, every_variant_fails_exactly_its_checks)
                                                       .impl_dir = trees[i] };
     }
     first[n] = total;
-    struct run_options opts = { .impl_dir = "/nonexistent", .jobs = 8 };
+    struct run_options opts = { .impl_dir = "/nonexistent", .jobs = 8, .shortio = shortio() };
     cr_assert_eq(run_checks(&opts, results, total), 0);
 
     struct buf wrong = {0};
