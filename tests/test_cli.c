@@ -195,7 +195,7 @@ Test(cli, garbage_output_keeps_every_report_valid)
     struct run r = grade((const char *[]){ "--impl", tree, "--format", "junit", "--out", xml,
                                            NULL });
     cr_expect_eq(r.status, 1, "a failed check must give exit status 1");
-    cr_expect_eq(python(junit_py, xml), 15, "JUnit XML invalid, or not 5 failures");
+    cr_expect_eq(python(junit_py, xml), 16, "JUnit XML invalid, or not 6 failures");
     buf_free(&r.out);
 
     r = grade((const char *[]){ "--impl", tree, "--format", "gradescope", "--out", json, NULL });
@@ -240,7 +240,7 @@ Test(cli, list_shows_the_rubric)
 {
     struct run r = grade((const char *[]){ "--list", NULL });
     cr_expect_eq(r.status, 0);
-    cr_expect_not_null(strstr(r.out.data, "01-hello  hello (one shot) (14 points)"), "%s",
+    cr_expect_not_null(strstr(r.out.data, "01-hello  hello (one shot) (15 points)"), "%s",
                        r.out.data);
     cr_expect_not_null(strstr(r.out.data, "survives-reset"));
     buf_free(&r.out);

@@ -86,6 +86,29 @@ static void client_prints_reply(struct check *c)
     expect_exit(c, cl, 0);
 }
 
+/* Both programs work when every send takes fewer bytes than asked and every
+ * recv returns only a few (shortio.so, preloaded under them). */
+static void short_counts(struct check *c)
+{
+    inject_short_counts(c);
+    struct program *srv = start_server(c, NULL);
+    require_short_counts(c, srv);
+    struct peer *p = connect_to(c, srv);
+    send_text(c, p, "a line the server reads a few bytes at a time\n");
+    expect_line(c, p, greeting);
+    expect_output_line(c, srv, "received: a line the server reads a few bytes at a time");
+
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, listener_port(l), "a message sent in short writes", NULL);
+    struct peer *q = accept_client(c, l, cl);
+    require_short_counts(c, cl);
+    expect_line(c, q, "a message sent in short writes");
+    send_text(c, q, "a reply the client reads a few bytes at a time\n");
+    close_peer(c, q);
+    expect_output_line(c, cl, "a reply the client reads a few bytes at a time");
+    expect_exit(c, cl, 0);
+}
+
 /* The student's client and server talk to each other. */
 static void pair(struct check *c)
 {
@@ -125,6 +148,9 @@ static const struct check_def checks[] = {
     { "bad-arguments", 1, 3000,
       "missing arguments give a usage line and exit status 2",
       HINT("Pitfall: errors a person can act on"), check_bad_arguments },
+    { "short-counts", 1, 3000,
+      "both programs survive short reads and short writes",
+      HINT("Pitfall: one recv is not one line"), short_counts },
     { "pair", 2, 3000,
       "the client and the server work together",
       HINT("The conversation"), pair },

@@ -204,6 +204,32 @@ static void client_eof(struct check *c)
     expect_exit(c, cl, 0);
 }
 
+/* Both programs work when every send takes fewer bytes than asked and every
+ * recv returns only a few (shortio.so, preloaded under them). */
+static void short_counts(struct check *c)
+{
+    unsigned char data[64 * 1024];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 7 + i / 251);
+    inject_short_counts(c);
+    struct program *srv = start_server(c, NULL);
+    require_short_counts(c, srv);
+    struct peer *p = connect_to(c, srv);
+    echo_round_trip(c, p, data, sizeof data, "the echo of 64 KiB, sent back in short writes");
+
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, listener_port(l), NULL);
+    struct peer *q = accept_client(c, l, cl);
+    require_short_counts(c, cl);
+    static const char line[] = "a line the client sends and reads back in short pieces";
+    type_line(c, cl, line);
+    char sent[sizeof line + 1];
+    snprintf(sent, sizeof sent, "%s\n", line);
+    expect_bytes(c, q, sent, sizeof line, "the typed line");
+    send_text(c, q, sent);
+    expect_output_line(c, cl, line);
+}
+
 /* The student's client and server together. */
 static void pair(struct check *c)
 {
@@ -244,6 +270,8 @@ static const struct check_def checks[] = {
       HINT("The contract"), check_client_refused },
     { "bad-arguments", 1, 3000, "missing arguments give a usage line and exit status 2",
       HINT("The contract"), check_bad_arguments },
+    { "short-counts", 1, 3000, "both programs survive short reads and short writes",
+      HINT("Pitfall: short reads and short writes"), short_counts },
     { "pair", 1, 3000, "the client and the server work together",
       HINT("The conversation"), pair },
 };

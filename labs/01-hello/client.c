@@ -48,7 +48,8 @@ main(int argc, char *argv[])
      *    (strerror(errno), never the raw number), and return 1.
      *
      * TODO 5. Send message and "\n" (build the line in a buffer of
-     *    MAX_LINE bytes with snprintf, so both travel in one send()).
+     *    MAX_LINE bytes with snprintf) with send_all (netlab.h): send may
+     *    move fewer bytes than asked, and send_all loops until all are gone.
      *
      * TODO 6. Print the reply.  Pitfall: one recv is NOT the whole reply.
      *    TCP is a byte stream, and the reply may arrive in pieces, so

@@ -59,8 +59,10 @@ main(int argc, char *argv[])
      *
      * TODO 7. printf("received: %s\n", line).
      *
-     * TODO 8. send() "hello from the server\n", check for -1, close the
-     *    client socket and return 0.
+     * TODO 8. Send "hello from the server\n" with send_all (netlab.h):
+     *    like recv, send may move fewer bytes than asked, and send_all
+     *    loops until all are gone.  Check for -1, close the client socket
+     *    and return 0.
      */
     (void)port;
     fprintf(stderr, "server: not implemented yet — see the TODOs in server.c\n");

@@ -91,8 +91,9 @@ main(int argc, char *argv[])
         fprintf(stderr, "client: %s\n", err);
         return 1;
     }
-    /* A blocking send of a short line sends all of it; lab 02 sends more. */
-    if (send(fd, line, strlen(line), 0) == -1) {
+    /* send may take fewer bytes than asked, as recv may return fewer than
+     * sent: send_all (netlab.h) loops until all are gone. */
+    if (send_all(fd, line, strlen(line)) == -1) {
         fprintf(stderr, "client: send to %s port %s: %s\n", host, port, strerror(errno));
         return 1;
     }

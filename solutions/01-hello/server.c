@@ -146,8 +146,9 @@ main(int argc, char *argv[])
     }
     printf("received: %s\n", line);
     fflush(stdout);     /* the line must show now, even in a pipe */
-    /* A blocking send of a few bytes sends them all; lab 02 sends more. */
-    if (send(client, REPLY, strlen(REPLY), 0) == -1) {
+    /* send may take fewer bytes than asked, as recv may return fewer than
+     * sent: send_all (netlab.h) loops until all are gone. */
+    if (send_all(client, REPLY, strlen(REPLY)) == -1) {
         fprintf(stderr, "server: send: %s\n", strerror(errno));
         return 1;
     }
