@@ -1,0 +1,486 @@
+/*
+ * Lab 04 - threaded: the server.  Usage: server PORT DIR
+ * Serves many clients at once, a thread each, with a line protocol:
+ * TIME, NICK name, SAY text, WHO, GET name (a file of DIR), QUIT.  What the
+ * threads share (the list of clients, their nicks, the client counter) is
+ * guarded by one mutex; each client's socket has a lock of its own, so that
+ * the lines several threads send it never interleave.  Stops on Ctrl-C or
+ * SIGTERM: no new clients, every client's connection shut down, every
+ * thread waited for, status 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netlab.h"
+
+#define MAX_LINE 4096   /* longest command accepted, without its "\n" */
+#define MAX_NICK 32
+#define CHUNK 65536     /* bytes of a file read and sent at a time */
+
+/* One connected client.  The list links and the nick belong to the shared
+ * state (under `lock`); fd, id and addr never change once it is listed. */
+struct client {
+    int fd;
+    unsigned id;
+    char addr[NET_ADDRLEN];
+    char nick[MAX_NICK + 1];
+    pthread_mutex_t send_lock;  /* held for every write to fd */
+    struct client *next;
+};
+
+/* ---- Shared state: everything below is read and written under `lock`. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t all_gone = PTHREAD_COND_INITIALIZER;
+static struct client *clients;  /* every connected client */
+static unsigned next_id;        /* the number of the last client */
+static int running;             /* client threads not yet finished */
+
+/* Set once in main before any thread starts, then only read. */
+static int dir_fd = -1;         /* the folder GET serves files from */
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+request_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/*
+ * SIGINT and SIGTERM set a flag, without SA_RESTART, so that main's
+ * blocked accept fails with EINTR and main sees the flag.  SIGPIPE is
+ * ignored: a client that vanishes gives a failed send, not a dead server.
+ * Returns 0, or -1 with errno set.
+ */
+static int
+catch_signals(void)
+{
+    struct sigaction sa = { .sa_handler = request_stop };
+
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+        return -1;
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* ---- Sending ------------------------------------------------------------ */
+
+/* Sends LEN bytes to CL as one piece: no other thread's line can land in
+ * the middle.  Returns 0, or -1 with errno set. */
+static int
+send_locked(struct client *cl, const char *data, size_t len)
+{
+    pthread_mutex_lock(&cl->send_lock);
+    int rc = send_all(cl->fd, data, len);
+    pthread_mutex_unlock(&cl->send_lock);
+    return rc;
+}
+
+/* Sends TEXT and "\n" to CL.  Returns 0, or -1 with errno set. */
+static int
+reply(struct client *cl, const char *text)
+{
+    char line[MAX_LINE + 64];
+    int n = snprintf(line, sizeof line, "%s\n", text);
+    return send_locked(cl, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* ---- The commands ------------------------------------------------------- */
+
+/* TIME: "OK 2026-11-20T22:41:07Z", the UTC time in ISO 8601. */
+static int
+cmd_time(struct client *cl)
+{
+    char line[64];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (gmtime_r(&now, &tm) == NULL ||
+        strftime(line, sizeof line, "OK %Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return reply(cl, "ERR no clock");
+    return reply(cl, line);
+}
+
+/* Whether NAME (LEN bytes) is 1-32 of [A-Za-z0-9_.-]. */
+static int
+valid_nick(const char *name, size_t len)
+{
+    static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "abcdefghijklmnopqrstuvwxyz0123456789_.-";
+    if (len < 1 || len > MAX_NICK)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] == '\0' || strchr(allowed, name[i]) == NULL)
+            return 0;
+    return 1;
+}
+
+/* NICK name: another thread may be reading the nick (WHO, SAY): change it
+ * under the lock. */
+static int
+cmd_nick(struct client *cl, const char *name, size_t len)
+{
+    if (!valid_nick(name, len))
+        return reply(cl, "ERR invalid nick");
+    pthread_mutex_lock(&lock);
+    memcpy(cl->nick, name, len);
+    cl->nick[len] = '\0';
+    pthread_mutex_unlock(&lock);
+    return reply(cl, "OK");
+}
+
+/*
+ * SAY text: "MSG <nick> <text>" to every other client, then "OK".  The list
+ * stays locked while we send, so no client leaves (and closes its socket)
+ * under our feet; each send takes that client's own send lock, since its
+ * thread may be writing a reply at the same moment.  A client that cannot
+ * take the message (it is leaving) is skipped: its own thread cleans up.
+ */
+static int
+cmd_say(struct client *cl, const char *text, size_t len)
+{
+    char *msg = malloc(len + MAX_NICK + 8);
+    if (msg == NULL)
+        return reply(cl, "ERR out of memory");
+    pthread_mutex_lock(&lock);
+    int n = sprintf(msg, "MSG %s ", cl->nick);
+    memcpy(msg + n, text, len);
+    msg[(size_t)n + len] = '\n';
+    for (struct client *other = clients; other != NULL; other = other->next)
+        if (other != cl)
+            send_locked(other, msg, (size_t)n + len + 1);
+    pthread_mutex_unlock(&lock);
+    free(msg);
+    return reply(cl, "OK");
+}
+
+/* WHO: "OK nick,nick,...", read under the lock. */
+static int
+cmd_who(struct client *cl)
+{
+    pthread_mutex_lock(&lock);
+    size_t size = 4;
+    for (struct client *c = clients; c != NULL; c = c->next)
+        size += strlen(c->nick) + 1;
+    char *line = malloc(size);
+    if (line == NULL) {
+        pthread_mutex_unlock(&lock);
+        return reply(cl, "ERR out of memory");
+    }
+    size_t n = (size_t)sprintf(line, "OK ");
+    for (struct client *c = clients; c != NULL; c = c->next)
+        n += (size_t)sprintf(line + n, "%s%s", c->nick, c->next ? "," : "");
+    line[n++] = '\n';
+    pthread_mutex_unlock(&lock);
+    int rc = send_locked(cl, line, n);
+    free(line);
+    return rc;
+}
+
+/*
+ * Whether NAME (LEN bytes) names a file inside DIR: no '/' at all, not "."
+ * or "..", no NUL byte.  Decided on the name alone, before the file system
+ * sees it: "../secret", "/etc/passwd" and "sub/../../x" never reach open.
+ */
+static int
+safe_name(const char *name, size_t len)
+{
+    if (memchr(name, '/', len) != NULL || memchr(name, '\0', len) != NULL)
+        return 0;
+    return !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+/*
+ * GET name: "OK <size>" and exactly size bytes of DIR/name, streamed in
+ * chunks (a file may be larger than memory).  The client's send lock is
+ * held from the "OK" line to the last byte: a MSG from another thread in
+ * the middle would corrupt the file.  Returns 0, or -1 when the
+ * connection is no longer usable.
+ */
+static int
+cmd_get(struct client *cl, const char *name, size_t len)
+{
+    if (!safe_name(name, len))
+        return reply(cl, "ERR forbidden");
+    /* O_NOFOLLOW: a symbolic link in DIR could lead out of it. */
+    int fd = openat(dir_fd, len > 0 ? name : ".", O_RDONLY | O_NOFOLLOW);
+    if (fd == -1)
+        return reply(cl, errno == ELOOP ? "ERR forbidden" : "ERR not found");
+    struct stat st;
+    if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return reply(cl, "ERR not found");
+    }
+
+    char chunk[CHUNK];          /* 64 KiB: a thread's stack has megabytes */
+    char head[64];
+    int n = snprintf(head, sizeof head, "OK %lld\n", (long long)st.st_size);
+    int rc = 0;
+    off_t left = st.st_size;
+
+    pthread_mutex_lock(&cl->send_lock);
+    if (send_all(cl->fd, head, (size_t)n) == -1)
+        rc = -1;
+    while (rc == 0 && left > 0) {
+        ssize_t got = read_some(fd, chunk, left < CHUNK ? (size_t)left : sizeof chunk);
+        if (got <= 0) {
+            /* The file shrank or failed while we sent it: the size we
+             * announced is a promise we cannot keep, so end the
+             * connection rather than let the client misread the rest. */
+            rc = -1;
+            errno = got == 0 ? EIO : errno;
+        } else if (send_all(cl->fd, chunk, (size_t)got) == -1) {
+            rc = -1;
+        } else {
+            left -= got;
+        }
+    }
+    pthread_mutex_unlock(&cl->send_lock);
+    close(fd);
+    return rc;
+}
+
+/* Whether LINE (LEN bytes) is the command WORD, followed by the end of the
+ * line or by a space and an argument (then *ARG and *ARGLEN are set). */
+static int
+is_command(const char *line, size_t len, const char *word, const char **arg, size_t *arglen)
+{
+    size_t w = strlen(word);
+
+    if (len < w || memcmp(line, word, w) != 0)
+        return 0;
+    if (len == w) {
+        *arg = line + len;
+        *arglen = 0;
+        return 1;
+    }
+    if (line[w] != ' ')
+        return 0;
+    *arg = line + w + 1;
+    *arglen = len - w - 1;
+    return 1;
+}
+
+enum outcome { GO_ON, QUIT, BROKEN };
+
+/* Answers one command line.  QUIT after "OK bye"; BROKEN when the
+ * connection failed. */
+static enum outcome
+handle(struct client *cl, const char *line, size_t len)
+{
+    const char *arg;
+    size_t n;
+    int rc;
+
+    if (is_command(line, len, "TIME", &arg, &n) && n == 0)
+        rc = cmd_time(cl);
+    else if (is_command(line, len, "NICK", &arg, &n))
+        rc = cmd_nick(cl, arg, n);
+    else if (is_command(line, len, "SAY", &arg, &n))
+        rc = cmd_say(cl, arg, n);
+    else if (is_command(line, len, "WHO", &arg, &n) && n == 0)
+        rc = cmd_who(cl);
+    else if (is_command(line, len, "GET", &arg, &n))
+        rc = cmd_get(cl, arg, n);
+    else if (is_command(line, len, "QUIT", &arg, &n) && n == 0)
+        return reply(cl, "OK bye") == 0 ? QUIT : BROKEN;
+    else
+        rc = reply(cl, "ERR unknown command");
+    return rc == 0 ? GO_ON : BROKEN;
+}
+
+/* ---- A client's thread -------------------------------------------------- */
+
+/* Takes CL off the list (under the lock): from then on no other thread
+ * sends to it, and its socket may be closed. */
+static void
+unlist(struct client *cl)
+{
+    pthread_mutex_lock(&lock);
+    for (struct client **p = &clients; *p != NULL; p = &(*p)->next) {
+        if (*p == cl) {
+            *p = cl->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+/*
+ * The thread of one client: reads command lines until the client leaves,
+ * QUITs, or the server shuts the connection down (shutdown makes read
+ * return 0).  Then takes the client off the list, closes its socket, frees
+ * it, and tells main one thread fewer is running.
+ */
+static void *
+serve(void *arg)
+{
+    struct client *cl = arg;
+    struct line_reader r;
+    const char *why = NULL;
+
+    printf("client %u connected from %s\n", cl->id, cl->addr);
+    if (line_reader_init(&r, cl->fd, MAX_LINE) == -1) {
+        why = strerror(errno);
+    } else {
+        for (;;) {
+            char *line;
+            size_t len;
+            int got = read_line(&r, &line, &len);
+            if (got == -1 && errno == EMSGSIZE) {
+                if (reply(cl, "ERR line too long") == -1) {
+                    why = strerror(errno);
+                    break;
+                }
+                continue;
+            }
+            if (got == -1)
+                why = strerror(errno);
+            if (got <= 0)
+                break;
+            enum outcome o = handle(cl, line, len);
+            if (o == BROKEN)
+                why = strerror(errno);
+            if (o != GO_ON)
+                break;
+        }
+        line_reader_free(&r);
+    }
+    if (why != NULL)
+        printf("client %u disconnected: %s\n", cl->id, why);
+    else
+        printf("client %u disconnected\n", cl->id);
+
+    unlist(cl);
+    close(cl->fd);
+    pthread_mutex_destroy(&cl->send_lock);
+    free(cl);
+
+    pthread_mutex_lock(&lock);
+    if (--running == 0)
+        pthread_cond_broadcast(&all_gone);
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
+
+/*
+ * Lists a new client and starts its thread, detached: nobody joins it, so
+ * its resources go back to the system the moment it returns.  The thread
+ * is created with SIGINT and SIGTERM blocked, so that those signals are
+ * always delivered to main, whose accept they must interrupt.
+ * Returns 0, or -1 with errno set (the client is then closed).
+ */
+static int
+start_client_thread(int fd)
+{
+    struct client *cl = calloc(1, sizeof *cl);
+    if (cl == NULL) {
+        close(fd);
+        errno = ENOMEM;
+        return -1;
+    }
+    cl->fd = fd;
+    peer_name(fd, cl->addr, sizeof cl->addr);
+    pthread_mutex_init(&cl->send_lock, NULL);
+
+    pthread_mutex_lock(&lock);
+    cl->id = ++next_id;
+    snprintf(cl->nick, sizeof cl->nick, "guest%u", cl->id);
+    cl->next = clients;
+    clients = cl;
+    running++;
+    pthread_mutex_unlock(&lock);
+
+    pthread_attr_t attr;
+    pthread_t tid;
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
+    int err = pthread_create(&tid, &attr, serve, cl);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (err == 0)
+        return 0;
+
+    unlist(cl);
+    pthread_mutex_lock(&lock);
+    running--;
+    pthread_mutex_unlock(&lock);
+    close(fd);
+    pthread_mutex_destroy(&cl->send_lock);
+    free(cl);
+    errno = err;
+    return -1;
+}
+
+/*
+ * The end: shut down every client's connection (its thread's read returns
+ * 0 at once, and it cleans up as for a client that left), then wait until
+ * every thread has finished.  Under the lock, so no thread closes a socket
+ * we are about to shut down.
+ */
+static void
+stop_all_clients(void)
+{
+    pthread_mutex_lock(&lock);
+    for (struct client *c = clients; c != NULL; c = c->next)
+        shutdown(c->fd, SHUT_RDWR);
+    while (running > 0)
+        pthread_cond_wait(&all_gone, &lock);
+    pthread_mutex_unlock(&lock);
+}
+
+int
+main(int argc, char *argv[])
+{
+    if (argc != 3 || parse_port(argv[1]) == -1) {
+        fprintf(stderr, "usage: server PORT DIR\n");
+        return 2;
+    }
+    char err[NET_ERRLEN];
+
+    dir_fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+    if (dir_fd == -1) {
+        fprintf(stderr, "server: open folder %s: %s\n", argv[2], strerror(errno));
+        return 1;
+    }
+    if (catch_signals() == -1) {
+        fprintf(stderr, "server: sigaction: %s\n", strerror(errno));
+        return 1;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    int listener = listen_tcp(argv[1], err);
+    if (listener == -1) {
+        fprintf(stderr, "server: %s\n", err);
+        return 1;
+    }
+    while (!stop_requested) {
+        int fd = accept(listener, NULL, NULL);
+        if (fd != -1) {
+            if (start_client_thread(fd) == -1)
+                printf("cannot serve a client: %s\n", strerror(errno));
+        } else if (errno != EINTR) {
+            printf("accept: %s\n", strerror(errno));
+        }
+    }
+    close(listener);
+    stop_all_clients();
+    close(dir_fd);
+    return 0;
+}
