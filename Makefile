@@ -32,6 +32,12 @@ GRADER_LIB   := $(BUILD)/libgrader.a
 TEST_SRCS    := $(wildcard tests/test_*.c)
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
+# The threaded solutions are also built with ThreadSanitizer, under
+# build/tsan/LAB/, and graded by make test: a data race fails a check.
+THREADED_LABS := $(notdir $(wildcard solutions/04-threaded solutions/06-login))
+TSAN_FLAGS    := -std=c17 -Wall -Wextra -Werror -g -O1 -fsanitize=thread
+TSAN_PROGRAMS := $(foreach l,$(THREADED_LABS),$(BUILD)/tsan/$(l)/server $(BUILD)/tsan/$(l)/client)
+
 # Options passed through to the grader by `make grade`.
 IMPL   ?= labs
 LAB    ?=
@@ -57,7 +63,7 @@ help:
 grade: all
 	./$(GRADER) $(GRADE_ARGS)
 
-test: all $(VARIANTS) $(TEST_BINS)
+test: all $(VARIANTS) $(TSAN_PROGRAMS) $(TEST_BINS)
 	@mk/deps.sh test
 	@mk/run-tests.sh $(TEST_BINS)
 
@@ -97,6 +103,12 @@ lab_shared = $(filter-out %/server.c %/client.c,$(wildcard $(dir $(1))*.c))
 
 $(PROGRAMS): %: %.c $$(call lab_shared,$$@) $(LIB) | $(BUILD)/deps-ok
 	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -I$(@D) -o $@ $< $(call lab_shared,$@) $(LIB) $(LDLIBS_THREADS)
+
+$(BUILD)/tsan/%: $$(call lab_shared,solutions/$$*.c) solutions/%.c $(LIB_SRCS) mk/tsan-options.c \
+        | $(BUILD)/deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(TSAN_FLAGS) $(LAB_CPPFLAGS) -Isolutions/$(*D) -o $@ solutions/$*.c \
+	    $(call lab_shared,solutions/$*.c) $(LIB_SRCS) mk/tsan-options.c $(LDLIBS_THREADS)
 
 $(BUILD)/variants/%/built: $$(wildcard tests/variants/$$*/*.patch) \
         $$(wildcard solutions/$$(firstword $$(subst /, ,$$*))/*.[ch]) $(LIB) mk/build-variant.sh

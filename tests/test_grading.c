@@ -106,6 +106,29 @@ Test(grading, python_submission_gets_full_marks)
     expect_full_marks("tests/python");
 }
 
+/* make test builds the threaded solutions with ThreadSanitizer under
+ * build/tsan, with races fatal: they must still get full marks. */
+Test(grading, threaded_solutions_are_clean_under_thread_sanitizer)
+{
+    size_t graded = 0;
+    for (size_t l = 0; all_labs[l] != NULL; l++) {
+        char folder[PATH_MAX];
+        snprintf(folder, sizeof folder, "build/tsan/%s", all_labs[l]->id);
+        if (access(folder, F_OK) != 0)
+            continue;
+        struct grading g;
+        grade("build/tsan", all_labs[l], &g);
+        char *why = failures(&g);
+        cr_expect_eq(g.score, g.max, "%s under ThreadSanitizer: %d/%d%s", all_labs[l]->id,
+                     g.score, g.max, why);
+        free(why);
+        release(&g);
+        graded++;
+    }
+    if (graded == 0)
+        cr_skip_test("no threaded solution is built under build/tsan yet");
+}
+
 Test(grading, starters_score_low_and_end_quickly)
 {
     for (size_t l = 0; all_labs[l] != NULL; l++) {
