@@ -56,7 +56,7 @@ help:
 	@echo "make            build the helper library, every lab, solution and the grader"
 	@echo "make grade      grade the work in labs/ (IMPL=DIR LAB=NN FORMAT=text|gradescope|junit OUT=FILE)"
 	@echo "make test       build everything and run the kit's own Criterion tests"
-	@echo "make bench      time the grader on the solutions of every lab, per check"
+	@echo "make bench      time the grader on the solutions, per check, and lab 04 under 500 clients"
 	@echo "make deps       install (as root) or name the packages the kit needs"
 	@echo "make clean      remove everything the build made"
 
@@ -67,8 +67,14 @@ test: all $(VARIANTS) $(TSAN_PROGRAMS) $(TEST_BINS)
 	@mk/deps.sh test
 	@mk/run-tests.sh $(TEST_BINS)
 
-bench: all
+bench: all $(BUILD)/bench_load
 	./$(GRADER) --impl solutions --bench
+	@if [ -x solutions/04-threaded/server ]; then \
+	    $(BUILD)/bench_load solutions/04-threaded/server 500 5; fi
+
+$(BUILD)/bench_load: tests/bench_load.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
 
 deps:
 	@mk/deps.sh build test
