@@ -74,7 +74,7 @@ bench: all $(BUILD)/bench_load
 
 $(BUILD)/bench_load: tests/bench_load.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -D_GNU_SOURCE -o $@ $<
+	$(CC) $(CFLAGS) -o $@ $<
 
 deps:
 	@mk/deps.sh build test
