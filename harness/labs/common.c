@@ -29,8 +29,8 @@ static size_t nonblank_lines(const struct buf *b)
     return lines + text;
 }
 
-static void expect_usage(struct check *c, const char *name, const char *const *args,
-                         size_t nargs, const char *shown)
+void expect_usage(struct check *c, const char *name, const char *const *args,
+                  size_t nargs, const char *shown)
 {
     struct program *p = start_program_args(c, name, args, nargs);
     expect_exit(c, p, 2);

@@ -12,6 +12,11 @@
  * but no PORT). */
 void check_bad_arguments(struct check *c);
 
+/* The program NAME started with ARGS exits with status 2 and prints a usage
+ * line on stderr; SHOWN is its command line for the message. */
+void expect_usage(struct check *c, const char *name, const char *const *args,
+                  size_t nargs, const char *shown);
+
 /* A refused connection: the client prints one line on stderr naming the
  * cause and the port, and exits with status 1. */
 void check_client_refused(struct check *c);
