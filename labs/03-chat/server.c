@@ -1,0 +1,56 @@
+/*
+ * Lab 03 - chat: the server.  Usage: server PORT
+ *
+ * This file is complete: it checks the arguments, gets a connected socket
+ * with the helpers you used in lab 02, and calls chat().  Your work is in
+ * chat.c, which the client shares: once connected, both programs chat
+ * the same way.  Read handouts/03-chat.md first.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "chat.h"
+#include "netlab.h"
+
+int
+main(int argc, char *argv[])
+{
+    if (argc != 2 || parse_port(argv[1]) == -1) {
+        fprintf(stderr, "usage: server PORT\n");
+        return 2;
+    }
+    char err[NET_ERRLEN];
+
+    /* A peer that vanishes must make send fail, not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+
+    int listener = listen_tcp(argv[1], err);
+    if (listener == -1) {
+        fprintf(stderr, "server: %s\n", err);
+        return 1;
+    }
+    /* A client that gave up during the handshake (ECONNABORTED) is not
+     * the peer we wait for: wait for the next one. */
+    int sock;
+    do
+        sock = accept(listener, NULL, NULL);
+    while (sock == -1 && (errno == EINTR || errno == ECONNABORTED));
+    if (sock == -1) {
+        fprintf(stderr, "server: accept on port %s: %s\n", argv[1], strerror(errno));
+        close(listener);
+        return 1;
+    }
+    /* One peer only: stop listening, so that a second client is refused
+     * at once rather than left waiting in the backlog. */
+    close(listener);
+
+    int rc = chat(sock, err);
+    if (rc == -1)
+        fprintf(stderr, "server: %s\n", err);
+    close(sock);
+    return rc == 0 ? 0 : 1;
+}
