@@ -1,0 +1,269 @@
+/*
+ * 03-chat.c - the checks of lab 03, the two-way chat.  Server and client
+ * chat alike once connected, so most checks run against both: the grader
+ * is the client of the student's server, then the server of the student's
+ * client.  The rubric is the table at the end of this file.
+ */
+#include "check.h"
+#include "lab.h"
+#include "labs/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HINT(section) "handouts/03-chat.md, section \"" section "\""
+
+/* One of the two programs, connected to the grader. */
+struct chat {
+    struct program *prog;
+    struct peer *peer;
+};
+
+enum role { SERVER, CLIENT };
+static const enum role both[] = { SERVER, CLIENT };
+
+static struct chat open_chat(struct check *c, enum role role)
+{
+    struct chat chat;
+    if (role == SERVER) {
+        chat.prog = start_server(c, NULL);
+        chat.peer = connect_to(c, chat.prog);
+    } else {
+        struct listener *l = listen_for_client(c);
+        chat.prog = start_client(c, listener_port(l), NULL);
+        chat.peer = accept_client(c, l, chat.prog);
+    }
+    return chat;
+}
+
+/* Expects the program to print LINE as received from its peer. */
+static void expect_printed(struct check *c, struct program *p, const char *line)
+{
+    char *shown = malloc(strlen(line) + 8);
+    sprintf(shown, "peer: %s", line);
+    expect_output_line(c, p, shown);
+    free(shown);
+}
+
+/* A line typed on either program reaches its peer. */
+static void typed_line_sent(struct check *c)
+{
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        type_line(c, chat.prog, "hello from the keyboard");
+        expect_line(c, chat.peer, "hello from the keyboard");
+    }
+}
+
+/* A line from the peer is printed as "peer: LINE". */
+static void received_line_printed(struct check *c)
+{
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        send_text(c, chat.peer, "hello from the network\n");
+        expect_printed(c, chat.prog, "hello from the network");
+    }
+}
+
+/*
+ * Lines from the peer are printed while nothing is typed: first three sent
+ * one by one, each awaited on stdout (a lock-step chat waits for the
+ * keyboard after the first), then three in a single write (a program that
+ * reads the socket through stdio finds them all in its buffer after the
+ * first, where poll cannot see them).
+ */
+static void three_received(struct check *c)
+{
+    static const char *const lines[] = { "one", "two", "three" };
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        for (size_t k = 0; k < 3; k++) {
+            char line[32];
+            snprintf(line, sizeof line, "%s, one at a time\n", lines[k]);
+            send_text(c, chat.peer, line);
+            line[strlen(line) - 1] = '\0';
+            expect_printed(c, chat.prog, line);
+        }
+        send_text(c, chat.peer, "four, together\nfive, together\nsix, together\n");
+        expect_printed(c, chat.prog, "four, together");
+        expect_printed(c, chat.prog, "five, together");
+        expect_printed(c, chat.prog, "six, together");
+    }
+}
+
+/* Three lines typed in a row all reach the peer, which answers nothing. */
+static void three_typed(struct check *c)
+{
+    static const char *const lines[] = { "first typed", "second typed", "third typed" };
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        for (size_t k = 0; k < 3; k++)
+            type_line(c, chat.prog, lines[k]);
+        for (size_t k = 0; k < 3; k++)
+            expect_line(c, chat.peer, lines[k]);
+    }
+}
+
+/* Typing bye sends it, closes the connection and exits 0. */
+static void bye_typed(struct check *c)
+{
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        type_line(c, chat.prog, "bye");
+        expect_line(c, chat.peer, "bye");
+        expect_closed(c, chat.peer, "after sending bye");
+        expect_exit(c, chat.prog, 0);
+    }
+}
+
+/* A bye from the peer ends the chat with exit 0. */
+static void bye_received(struct check *c)
+{
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        send_text(c, chat.peer, "bye\n");
+        expect_closed(c, chat.peer, "after receiving bye");
+        expect_exit(c, chat.prog, 0);
+    }
+}
+
+/* End of input (Ctrl-D) closes the connection and exits 0. */
+static void eof_ends_chat(struct check *c)
+{
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        type_eof(c, chat.prog);
+        expect_closed(c, chat.peer, "when its input ends");
+        expect_exit(c, chat.prog, 0);
+    }
+}
+
+/* A peer that vanishes without a bye (a close, then a reset) is reported
+ * as "peer left", and the program exits 0. */
+static void peer_left(struct check *c)
+{
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        send_text(c, chat.peer, "about to vanish\n");
+        expect_printed(c, chat.prog, "about to vanish");
+        if (both[i] == SERVER)
+            close_peer(c, chat.peer);
+        else
+            reset_peer(c, chat.peer);
+        expect_output_line(c, chat.prog, "peer left");
+        expect_exit(c, chat.prog, 0);
+    }
+}
+
+/* A 64 KiB line from the peer is printed whole. */
+static void long_line(struct check *c)
+{
+    size_t len = 64 * 1024;
+    char *line = malloc(len + 2);
+    for (size_t i = 0; i < len; i++)
+        line[i] = (char)('a' + (i * 7 + i / 26) % 26);
+    memcpy(line + len - 8, "THE-END.", 8);
+    line[len] = '\n';
+    line[len + 1] = '\0';
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        send_bytes(c, chat.peer, line, len + 1);
+        line[len] = '\0';
+        expect_printed(c, chat.prog, line);
+        line[len] = '\n';
+    }
+    free(line);
+}
+
+/* Both programs chat with every send and recv cut short (shortio.so). */
+static void short_counts(struct check *c)
+{
+    inject_short_counts(c);
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        require_short_counts(c, chat.prog);
+        type_line(c, chat.prog, "typed, and sent in short writes");
+        expect_line(c, chat.peer, "typed, and sent in short writes");
+        send_text(c, chat.peer, "received in short reads\n");
+        expect_printed(c, chat.prog, "received in short reads");
+    }
+}
+
+/*
+ * The student's server and client chat; the server says three things in a
+ * row.  With BURST it types them at once, so that they travel together
+ * (the relay merges them into one write); without, it types each once the
+ * last is printed, so that what is checked does not depend on timing.
+ */
+static void converse(struct check *c, struct program *srv, struct program *cl, bool burst)
+{
+    static const char *const said[] = { "hi from the server", "how are you?", "still there?" };
+    type_line(c, cl, "hi from the client");
+    expect_printed(c, srv, "hi from the client");
+    for (size_t i = 0; i < 3; i++) {
+        type_line(c, srv, said[i]);
+        if (!burst)
+            expect_printed(c, cl, said[i]);
+    }
+    for (size_t i = 0; burst && i < 3; i++)
+        expect_printed(c, cl, said[i]);
+    type_line(c, cl, "fine, bye soon");
+    expect_printed(c, srv, "fine, bye soon");
+    type_line(c, cl, "bye");
+    expect_exit(c, cl, 0);
+    expect_exit(c, srv, 0);
+}
+
+static void pair(struct check *c)
+{
+    struct program *srv = start_server(c, NULL);
+    converse(c, srv, start_client(c, program_port(srv), NULL), false);
+}
+
+/* The same through a relay that splits the client's bytes into 3-byte
+ * pieces, each read on its own, and merges the server's lines into single
+ * writes. */
+static void pair_through_relay(struct check *c)
+{
+    struct program *srv = start_server(c, NULL);
+    struct relay *r = start_relay(c, srv, (struct relay_mode){ .piece = 3 },
+                                  (struct relay_mode){ .coalesce_ms = 30 });
+    converse(c, srv, start_client(c, relay_port(r), NULL), true);
+}
+
+static const struct check_def checks[] = {
+    { "typed-line-sent", 1, 3000, "a line typed on either program reaches its peer",
+      HINT("The chat loop, step by step"), typed_line_sent },
+    { "received-line-printed", 1, 3000, "a received line is printed as peer: LINE",
+      HINT("The contract"), received_line_printed },
+    { "three-received", 2, 3000,
+      "three lines in a row from the peer are printed with nothing typed",
+      HINT("Pitfall: lock-step"), three_received },
+    { "three-typed", 2, 3000,
+      "three lines typed in a row all reach the peer with nothing received",
+      HINT("Pitfall: lock-step"), three_typed },
+    { "bye-typed", 1, 3000, "typing bye sends it, closes the connection and exits 0",
+      HINT("Pitfall: the end of a conversation"), bye_typed },
+    { "bye-received", 1, 3000, "receiving bye ends the chat with exit 0",
+      HINT("Pitfall: the end of a conversation"), bye_received },
+    { "eof-ends-chat", 1, 3000, "end of input closes the connection and exits 0",
+      HINT("Pitfall: the end of a conversation"), eof_ends_chat },
+    { "peer-left", 1, 3000, "a peer that vanishes is reported as peer left, exit 0",
+      HINT("Pitfall: the end of a conversation"), peer_left },
+    { "long-line", 1, 3000, "a 64 KiB line from the peer is printed intact",
+      HINT("Pitfall: lines longer than a buffer"), long_line },
+    { "short-counts", 1, 3000, "both programs survive short reads and short writes",
+      HINT("The chat loop, step by step"), short_counts },
+    { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
+      HINT("The contract"), check_client_refused },
+    { "bad-arguments", 1, 3000, "missing arguments give a usage line and exit status 2",
+      HINT("The contract"), check_bad_arguments },
+    { "pair", 2, 3000, "the server and the client hold a conversation",
+      HINT("The conversation"), pair },
+    { "pair-through-relay", 2, 3000,
+      "the same through a relay that splits and merges the bytes",
+      HINT("Pitfall: stdio buffers and poll"), pair_through_relay },
+};
+
+const struct lab_def lab_03_chat = { "03-chat", "two-way chat", checks, COUNT_OF(checks) };
