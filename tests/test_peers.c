@@ -2,7 +2,7 @@
  * test_peers.c - the reference solutions work with real peers, as the spec
  * requires: the echo and hello servers with nc, socat and a Python client,
  * over IPv4 and IPv6; the echo and hello clients against socat and a Python
- * server.
+ * server; the threaded server with nc -C and with clients over both.
  *
  * Every process a test starts runs in its own process group, dies with the
  * test (PR_SET_PDEATHSIG, so a Criterion timeout leaves nothing), and is
@@ -735,4 +735,118 @@ Test(hello, client_talks_to_socat)
     expect_exit_0(socat, "socat (one connection, no fork)", deadline, NULL);
     buf_free(&got);
     buf_free(&errors);
+}
+
+/* ---- Lab 04: the threaded server with real clients ------------------------ */
+
+#define THREADED_SERVER "solutions/04-threaded/server"
+
+TestSuite(threaded, .init = setup, .fini = kill_all, .timeout = 30);
+
+/* A folder holding hello.txt ("hello\n"), and a secret next to it. */
+static char *threaded_folder(void)
+{
+    char *top = xstrdup("/tmp/netlab-peers-XXXXXX");
+    cr_assert_not_null(mkdtemp(top), "mkdtemp: %s", strerror(errno));
+    char path[256];
+    snprintf(path, sizeof path, "%s/files", top);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/files/hello.txt", top);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    cr_assert_eq(write(fd, "hello\n", 6), 6);
+    close(fd);
+    snprintf(path, sizeof path, "%s/secret", top);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    cr_assert_eq(write(fd, "secret\n", 7), 7);
+    close(fd);
+    return top;
+}
+
+static void remove_threaded_folder(char *top)
+{
+    char path[256];
+    const char *const names[] = { "files/hello.txt", "secret", "files", "" };
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", top, names[i]);
+        remove(path);
+    }
+    free(top);
+}
+
+static pid_t start_threaded_server(const char *top, int *port)
+{
+    static char portstr[16], dir[256];
+    snprintf(dir, sizeof dir, "%s/files", top);
+    char *argv[] = { (char *)THREADED_SERVER, portstr, dir, NULL };
+    need(THREADED_SERVER);
+    return start_server(argv, portstr, sizeof portstr, -1, BY_LISTEN_TABLE, port);
+}
+
+/* nc -C ends its lines with "\r\n", as telnet does: every command works,
+ * the file arrives after its size, and QUIT ends the session. */
+Test(threaded, nc_with_crlf_runs_every_command)
+{
+    char *top = threaded_folder();
+    int port;
+    start_threaded_server(top, &port);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    static const char commands[] = "NICK ann\nWHO\nGET hello.txt\nGET ../secret\nFROB\nQUIT\n";
+    int in = pipe_with(commands, sizeof commands - 1), out[2];
+    make_pipe(out);
+    char *argv[] = { "nc", "-C", "127.0.0.1", portstr, NULL };
+    pid_t nc = spawn(argv, in, out[1], -1);
+    close(in);
+    close(out[1]);
+    struct buf got = {0};
+    int64_t deadline = now_ms() + 10000;
+    bool eof = read_to_end(out[0], &got, deadline);
+    char *shown = escaped(&got);
+    cr_expect(eof, "nc's output did not end: QUIT did not close the connection; got %s",
+              shown);
+    cr_expect_str_eq(got.data, "OK\nOK ann\nOK 6\nhello\nERR forbidden\n"
+                     "ERR unknown command\nOK bye\n", "nc got %s", shown);
+    expect_exit_0(nc, "nc", deadline, NULL);
+    free(shown);
+    buf_free(&got);
+    remove_threaded_folder(top);
+}
+
+/* Sends LINE on FD and returns the next line that comes back (to free). */
+static char *ask(int fd, const char *line)
+{
+    cr_assert_eq(send(fd, line, strlen(line), MSG_NOSIGNAL), (ssize_t)strlen(line),
+                 "send: %s", strerror(errno));
+    char *got = read_line(fd, now_ms() + 5000);
+    cr_assert_not_null(got, "no reply to %s", line);
+    return got;
+}
+
+/* A client over ::1 and one over 127.0.0.1 on the same dual-stack server:
+ * a SAY of one reaches the other. */
+Test(threaded, ipv6_and_ipv4_clients_talk)
+{
+    if (!have_ipv6())
+        cr_skip_test("no IPv6 on this host");
+    char *top = threaded_folder();
+    int port;
+    start_threaded_server(top, &port);
+    int v6 = connect_to("::1", port), v4 = connect_to("127.0.0.1", port);
+    cr_assert_geq(v6, 0, "connect to [::1]:%d: %s", port, strerror(errno));
+    cr_assert_geq(v4, 0, "connect to 127.0.0.1:%d: %s", port, strerror(errno));
+    char *got = ask(v6, "NICK six\n");
+    cr_expect_str_eq(got, "OK");
+    free(got);
+    got = ask(v4, "NICK four\n");
+    cr_expect_str_eq(got, "OK");
+    free(got);
+    got = ask(v6, "SAY over IPv6\n");
+    cr_expect_str_eq(got, "OK");
+    free(got);
+    got = read_line(v4, now_ms() + 5000);
+    cr_expect_str_eq(got ? got : "(nothing)", "MSG six over IPv6");
+    free(got);
+    close(v6);
+    close(v4);
+    remove_threaded_folder(top);
 }
