@@ -607,6 +607,33 @@ static void client_get(struct check *c)
     fail(c, "%s", msg.data);
 }
 
+/* Both programs work when every send and recv moves only a few bytes
+ * (shortio.so, preloaded under them). */
+static void short_counts(struct check *c)
+{
+    size_t len = 64 * 1024;
+    unsigned char *data = varied_bytes(len, 362436069u);
+    files_dir(c);
+    write_file(c, in_folder(c, "files/short.bin"), data, len);
+    inject_short_counts(c);
+    struct program *srv = start_threaded(c);
+    require_short_counts(c, srv);
+    struct peer *p = connect_to(c, srv);
+    time_round_trip(c, p, "in short reads and writes");
+    command_expect(c, p, "GET short.bin", "OK 65536");
+    expect_bytes(c, p, data, len, "the 64 KiB of the file, sent in short writes");
+
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, listener_port(l), NULL);
+    struct peer *q = accept_client(c, l, cl);
+    require_short_counts(c, cl);
+    type_line(c, cl, "WHO");
+    expect_line(c, q, "WHO");
+    send_text(c, q, "OK alice,bob,carol\n");
+    expect_output_line(c, cl, "OK alice,bob,carol");
+    free(data);
+}
+
 /* The student's client and server: TIME typed, an OK line printed. */
 static void pair(struct check *c)
 {
@@ -659,6 +686,8 @@ static const struct check_def checks[] = {
       HINT("The client, step by step"), client_prints_broadcast },
     { "client-get", 2, 5000, "the client saves a GET file byte for byte",
       HINT("GET: a size, then raw bytes"), client_get },
+    { "short-counts", 1, 5000, "both programs survive short reads and short writes",
+      HINT("The server, step by step"), short_counts },
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
     { "bad-arguments", 1, 5000, "missing arguments give a usage line and exit status 2",
