@@ -8,6 +8,9 @@ CFLAGS   = -std=c17 -Wall -Wextra -Werror -g -O2
 LAB_CPPFLAGS     = -D_POSIX_C_SOURCE=200809L -Ilabs/common
 GRADER_CPPFLAGS  = -D_GNU_SOURCE -Iharness -Ilabs/common
 LDLIBS_THREADS   = -pthread
+# Libraries a lab's programs need beyond the helper library: a lab folder
+# may hold a file `libs` naming them (lab 06: -lsqlite3 -lcrypt).
+lab_libs = $(shell cat $(dir $(1))libs 2>/dev/null)
 
 BUILD    = build
 LIB      = $(BUILD)/libnetlab.a
@@ -108,17 +111,20 @@ $(SHORTIO): harness/shortio/shortio.c | $(BUILD)/deps-ok
 lab_shared = $(filter-out %/server.c %/client.c,$(wildcard $(dir $(1))*.c))
 
 $(PROGRAMS): %: %.c $$(call lab_shared,$$@) $(LIB) | $(BUILD)/deps-ok
-	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -I$(@D) -o $@ $< $(call lab_shared,$@) $(LIB) $(LDLIBS_THREADS)
+	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -I$(@D) -o $@ $< $(call lab_shared,$@) $(LIB) \
+	    $(call lab_libs,$@) $(LDLIBS_THREADS)
 
 $(BUILD)/tsan/%: $$(call lab_shared,solutions/$$*.c) solutions/%.c $(LIB_SRCS) mk/tsan-options.c \
         | $(BUILD)/deps-ok
 	@mkdir -p $(@D)
 	$(CC) $(TSAN_FLAGS) $(LAB_CPPFLAGS) -Isolutions/$(*D) -o $@ solutions/$*.c \
-	    $(call lab_shared,solutions/$*.c) $(LIB_SRCS) mk/tsan-options.c $(LDLIBS_THREADS)
+	    $(call lab_shared,solutions/$*.c) $(LIB_SRCS) mk/tsan-options.c \
+	    $(call lab_libs,solutions/$*.c) $(LDLIBS_THREADS)
 
 $(BUILD)/variants/%/built: $$(wildcard tests/variants/$$*/*.patch) \
         $$(wildcard solutions/$$(firstword $$(subst /, ,$$*))/*.[ch]) $(LIB) mk/build-variant.sh
-	mk/build-variant.sh $* $(BUILD) "$(CC) $(CFLAGS) $(LAB_CPPFLAGS)" "$(LIB) $(LDLIBS_THREADS)"
+	mk/build-variant.sh $* $(BUILD) "$(CC) $(CFLAGS) $(LAB_CPPFLAGS)" \
+	    "$(LIB) $(call lab_libs,solutions/$(firstword $(subst /, ,$*))/x) $(LDLIBS_THREADS)"
 	@touch $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) | $(BUILD)/deps-ok

@@ -217,7 +217,7 @@ static void peer_write(struct check *c, struct peer *p)
 
 void pump(struct check *c, int timeout_ms)
 {
-    size_t max = c->nprograms * 2 + c->nrelays * 2 + c->npeers + 1;
+    size_t max = c->nprograms * 2 + c->nrelays * 2 + c->nudps * 2 + c->npeers + 1;
     struct pollfd *fds = xcalloc(max, sizeof *fds);
     size_t *first = xcalloc(c->nprograms + 1, sizeof *first);
     size_t n = 0;
@@ -230,6 +230,13 @@ void pump(struct check *c, int timeout_ms)
     for (size_t i = 0; i < c->nrelays; i++) {
         relay_fds(c->relays[i], fds, &n);
         int wait = relay_wait_ms(c->relays[i]);
+        if (wait >= 0 && wait < timeout_ms)
+            timeout_ms = wait;
+    }
+    size_t udps_at = n;
+    for (size_t i = 0; i < c->nudps; i++) {
+        udp_fds(c->udps[i], fds, &n);
+        int wait = udp_wait_ms(c->udps[i]);
         if (wait >= 0 && wait < timeout_ms)
             timeout_ms = wait;
     }
@@ -268,7 +275,11 @@ void pump(struct check *c, int timeout_ms)
         }
         for (size_t i = 0; i < c->nrelays; i++)
             relay_events(c, c->relays[i], fds + relays_at + 2 * i);
+        for (size_t i = 0; i < c->nudps; i++)
+            udp_events(c, c->udps[i], fds + udps_at + 2 * i);
     }
+    for (size_t i = 0; i < c->nudps; i++)
+        udp_send_due(c, c->udps[i]);
     for (size_t i = 0; i < c->nrelays; i++)
         relay_forward(c, c->relays[i]);
     free(first);

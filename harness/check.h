@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "buf.h"
 
@@ -195,6 +196,40 @@ void wait_fin_acked(struct check *c, struct peer *p);
 
 /* Waits until at least one byte waits unread on our side. */
 void wait_unread_bytes(struct check *c, struct peer *p);
+
+/* ---- UDP ---------------------------------------------------------------- */
+
+struct udp;     /* a UDP socket of the grader's */
+
+/* Reserves a port, starts the lab's "server" with it first and then ARGS
+ * (NULL-terminated), and waits until the server has a UDP socket bound to
+ * that port. */
+struct program *start_udp_server(struct check *c, ...) __attribute__((sentinel));
+
+/* A UDP socket of the grader's that sends to the server at 127.0.0.1 on
+ * its port and receives its replies. */
+struct udp *udp_to(struct check *c, struct program *server);
+
+/* A UDP socket bound on 127.0.0.1 and ::1 (both) on a reserved port: the
+ * grader as the server of a student client, given host "localhost". */
+struct udp *udp_listen(struct check *c);
+int udp_port(const struct udp *u);
+
+/* Sends one datagram: to the server for udp_to's sockets; for udp_listen's,
+ * to the sender of the last datagram received. */
+void udp_send(struct check *c, struct udp *u, const void *data, size_t len);
+
+/* The same DELAY_MS from now, sent from the pump while the check goes on
+ * (replies late, out of order or twice are made of these). */
+void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len,
+                    int delay_ms);
+
+/* Waits until UNTIL_MS (an absolute now_ms() time, capped at the deadline)
+ * for the next datagram; copies it into BUF (at most SIZE bytes) and
+ * returns its length, or -1 if none came.  A datagram's sender becomes the
+ * destination of udp_send for udp_listen's sockets. */
+ssize_t udp_receive(struct check *c, struct udp *u, void *buf, size_t size,
+                    int64_t until_ms);
 
 /* ---- A relay between two programs ------------------------------------ */
 

@@ -78,6 +78,8 @@ struct check {
     char *folder;           /* check_folder's, or NULL */
     struct relay *relays[4];
     size_t nrelays;
+    struct udp *udps[8];
+    size_t nudps;
     const char *shortio;    /* where shortio.so is, or NULL */
     bool short_counts;      /* preload it under new programs */
 };
@@ -108,6 +110,12 @@ void relay_events(struct check *c, struct relay *r, const struct pollfd *fds);
 void relay_forward(struct check *c, struct relay *r);
 int relay_wait_ms(const struct relay *r);
 
+/* udp.c: driven by the pump like the programs. */
+void udp_fds(struct udp *u, struct pollfd *fds, size_t *n);
+void udp_events(struct check *c, struct udp *u, const struct pollfd *fds);
+void udp_send_due(struct check *c, struct udp *u);
+int udp_wait_ms(const struct udp *u);
+
 /* children.c: child exits as a pollable descriptor (a SIGCHLD self-pipe).
  * watch_children sets it up for the calling process and returns it. */
 int watch_children(void);
@@ -116,6 +124,7 @@ void drain_child_events(void);
 
 /* net.c */
 bool port_is_listening(int port);
+bool port_is_bound_udp(int port);
 struct peer *new_peer(struct check *c, int fd, const char *other);
 /* Whether all P sent has left and the other end's program has read it. */
 bool peer_consumed(struct peer *p);

@@ -172,6 +172,20 @@ bool port_is_listening(int port)
     return false;
 }
 
+/* Whether a UDP socket is bound to PORT (any address, either family). */
+bool port_is_bound_udp(int port)
+{
+    static const int families[] = { AF_INET, AF_INET6 };
+    for (size_t i = 0; i < COUNT_OF(families); i++) {
+        struct inet_diag_req_v2 req = { .sdiag_family = (uint8_t)families[i],
+                                        .sdiag_protocol = IPPROTO_UDP,
+                                        .idiag_states = ~0u };
+        if (ask_kernel(&req, true, on_port, &port))
+            return true;
+    }
+    return false;
+}
+
 static bool take_unread(const struct inet_diag_msg *m, void *arg)
 {
     *(int *)arg = (int)m->idiag_rqueue;

@@ -261,6 +261,34 @@ struct program *start_server(struct check *c, ...)
     return p;
 }
 
+static bool bound_or_gone(struct check *c, void *arg)
+{
+    (void)c;
+    struct program *p = arg;
+    return p->exited || port_is_bound_udp(p->port);
+}
+
+struct program *start_udp_server(struct check *c, ...)
+{
+    int port = reserve_port(c);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    const char *args[MAX_ARGS] = { portstr };
+    va_list ap;
+    va_start(ap, c);
+    size_t n = append_args(args, 1, ap);
+    va_end(ap);
+
+    struct program *p = start_program_args(c, "server", args, n);
+    p->port = port;
+    pump_until(c, bound_or_gone, p, c->deadline_ms, true);
+    if (!port_is_bound_udp(port))
+        fail(c, "the server %s UDP port %d.", p->exited ? "stopped before it bound"
+             : "did not bind in time", port);
+    note(c, "server bound UDP port %d", port);
+    return p;
+}
+
 struct program *start_client(struct check *c, int port, ...)
 {
     char portstr[16];

@@ -1,0 +1,257 @@
+/*
+ * udp.c - the grader's UDP sockets: one that talks to a student's server,
+ * or one bound on 127.0.0.1 and ::1 that answers a student's client.
+ * Datagrams that arrive are queued, with their sender, by the pump; sends
+ * may be delayed, and the pump sends them when they are due, so that a
+ * check can answer late, out of order or twice while it goes on.
+ */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_DATAGRAM 65536
+#define MAX_QUEUED 4096
+
+struct datagram {
+    struct datagram *next;
+    int fd;                             /* the socket it came in on / leaves by */
+    struct sockaddr_storage addr;       /* its sender / its destination */
+    socklen_t addrlen;
+    int64_t due_ms;                     /* for a delayed send */
+    size_t len;
+    char data[];
+};
+
+struct udp {
+    int fds[2];
+    int port;
+    const char *other;                  /* "server" or "client" */
+    bool connected;                     /* udp_to's: sends go to the server */
+    struct datagram *received, **received_tail;
+    size_t nreceived;
+    struct datagram *pending;           /* delayed sends, in no order */
+    int reply_fd;                       /* where the last datagram came from */
+    struct sockaddr_storage reply_to;
+    socklen_t reply_len;
+    struct stream_log in_log, out_log;
+};
+
+static struct udp *new_udp(struct check *c, const char *other)
+{
+    if (c->nudps == COUNT_OF(c->udps))
+        fail(c, "grader error: too many UDP sockets in one check");
+    struct udp *u = xcalloc(1, sizeof *u);
+    u->fds[0] = u->fds[1] = u->reply_fd = -1;
+    u->other = other;
+    u->received_tail = &u->received;
+    c->udps[c->nudps++] = u;
+    return u;
+}
+
+struct udp *udp_to(struct check *c, struct program *server)
+{
+    struct udp *u = new_udp(c, server->name);
+    u->fds[0] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)server->port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    if (u->fds[0] < 0 || connect(u->fds[0], (struct sockaddr *)&sa, sizeof sa) < 0)
+        fail(c, "grader error: UDP socket to port %d: %s", server->port, strerror(errno));
+    u->connected = true;
+    u->port = server->port;
+    return u;
+}
+
+static int bind_udp_loopback(int family, int port)
+{
+    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+    if (family == AF_INET) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+        *v4 = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        len = sizeof *v4;
+    } else {
+        int one = 1;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+        *v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+                                     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+        len = sizeof *v6;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+struct udp *udp_listen(struct check *c)
+{
+    struct udp *u = new_udp(c, "client");
+    u->port = reserve_port(c);
+    u->fds[0] = bind_udp_loopback(AF_INET, u->port);
+    u->fds[1] = bind_udp_loopback(AF_INET6, u->port);  /* -1 without IPv6 */
+    if (u->fds[0] < 0)
+        fail(c, "grader error: cannot bind UDP port %d: %s", u->port, strerror(errno));
+    note(c, "grader bound UDP 127.0.0.1%s port %d", u->fds[1] >= 0 ? " and ::1" : "", u->port);
+    return u;
+}
+
+int udp_port(const struct udp *u)
+{
+    return u->port;
+}
+
+/* ---- Sending ----------------------------------------------------------- */
+
+static void send_now(struct check *c, struct udp *u, const struct datagram *d)
+{
+    char who[64];
+    snprintf(who, sizeof who, "grader -> %s (UDP)", u->other);
+    record(c, &u->out_log, who, d->data, d->len);
+    ssize_t n = u->connected ? send(d->fd, d->data, d->len, MSG_NOSIGNAL)
+                             : sendto(d->fd, d->data, d->len, MSG_NOSIGNAL,
+                                      (const struct sockaddr *)&d->addr, d->addrlen);
+    if (n < 0)      /* an ICMP "port unreachable" from an earlier datagram, say */
+        note(c, "%s: send failed: %s", who, strerror(errno));
+}
+
+static struct datagram *outgoing(struct check *c, struct udp *u, const void *data, size_t len)
+{
+    struct datagram *d = xcalloc(1, sizeof *d + len);
+    memcpy(d->data, data, len);
+    d->len = len;
+    if (u->connected) {
+        d->fd = u->fds[0];
+    } else {
+        if (u->reply_fd < 0)
+            fail(c, "grader error: a reply with no datagram received to reply to");
+        d->fd = u->reply_fd;
+        d->addr = u->reply_to;
+        d->addrlen = u->reply_len;
+    }
+    return d;
+}
+
+void udp_send(struct check *c, struct udp *u, const void *data, size_t len)
+{
+    struct datagram *d = outgoing(c, u, data, len);
+    send_now(c, u, d);
+    free(d);
+}
+
+void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len,
+                    int delay_ms)
+{
+    struct datagram *d = outgoing(c, u, data, len);
+    d->due_ms = now_ms() + delay_ms;
+    d->next = u->pending;
+    u->pending = d;
+    note(c, "grader -> %s (UDP): %zu bytes to be sent in %d ms", u->other, len, delay_ms);
+}
+
+/* ---- Driven by the pump ------------------------------------------------ */
+
+void udp_fds(struct udp *u, struct pollfd *fds, size_t *n)
+{
+    for (int i = 0; i < 2; i++)
+        fds[(*n)++] = (struct pollfd){ .fd = u->fds[i], .events = POLLIN };
+}
+
+static void receive_all(struct check *c, struct udp *u, int fd)
+{
+    static char buf[MAX_DATAGRAM];
+    for (;;) {
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof from;
+        ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from,
+                             &fromlen);
+        if (n < 0)
+            return;     /* EAGAIN, or an ICMP error for an earlier send */
+        char who[64];
+        snprintf(who, sizeof who, "%s -> grader (UDP)", u->other);
+        record(c, &u->in_log, who, buf, (size_t)n);
+        if (u->nreceived == MAX_QUEUED)
+            continue;
+        struct datagram *d = xcalloc(1, sizeof *d + (size_t)n);
+        memcpy(d->data, buf, (size_t)n);
+        d->len = (size_t)n;
+        d->fd = fd;
+        d->addr = from;
+        d->addrlen = fromlen;
+        *u->received_tail = d;
+        u->received_tail = &d->next;
+        u->nreceived++;
+    }
+}
+
+void udp_events(struct check *c, struct udp *u, const struct pollfd *fds)
+{
+    for (int i = 0; i < 2; i++)
+        if (fds[i].revents & (POLLIN | POLLERR))
+            receive_all(c, u, u->fds[i]);
+}
+
+void udp_send_due(struct check *c, struct udp *u)
+{
+    int64_t now = now_ms();
+    for (struct datagram **d = &u->pending; *d != NULL;) {
+        if ((*d)->due_ms <= now) {
+            struct datagram *due = *d;
+            *d = due->next;
+            send_now(c, u, due);
+            free(due);
+        } else {
+            d = &(*d)->next;
+        }
+    }
+}
+
+int udp_wait_ms(const struct udp *u)
+{
+    int wait = -1;
+    int64_t now = now_ms();
+    for (const struct datagram *d = u->pending; d != NULL; d = d->next) {
+        int left = d->due_ms > now ? (int)(d->due_ms - now) : 0;
+        if (wait < 0 || left < wait)
+            wait = left;
+    }
+    return wait;
+}
+
+/* ---- Receiving --------------------------------------------------------- */
+
+static bool has_datagram(struct check *c, void *arg)
+{
+    (void)c;
+    return ((struct udp *)arg)->received != NULL;
+}
+
+ssize_t udp_receive(struct check *c, struct udp *u, void *buf, size_t size, int64_t until_ms)
+{
+    if (!pump_until(c, has_datagram, u, until_ms, false))
+        return -1;
+    struct datagram *d = u->received;
+    u->received = d->next;
+    if (u->received == NULL)
+        u->received_tail = &u->received;
+    u->nreceived--;
+    u->reply_fd = d->fd;
+    u->reply_to = d->addr;
+    u->reply_len = d->addrlen;
+    size_t n = d->len < size ? d->len : size;
+    memcpy(buf, d->data, n);
+    free(d);
+    return (ssize_t)n;
+}
