@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "netlab.h"
+#include "protocol.h"
 
 #define CHUNK 65536                 /* bytes read per call */
 #define MAX_SERVER_LINE (1 << 20)   /* a server line longer than this is an error */
@@ -216,9 +217,11 @@ send_command(struct session *s, const char *line, size_t len)
         fprintf(stderr, "client: %d commands wait for a reply; wait for them\n", MAX_PENDING);
         return 0;
     }
+    /* Parsed as the server parses it: the reply to a GET is a file. */
+    struct command cmd = parse_command(line, len);
     char *get_name = NULL;
-    if (len > 4 && strncmp(line, "GET ", 4) == 0 && (get_name = strdup(line + 4)) == NULL)
-        return complain("strdup");
+    if (cmd.kind == CMD_GET && cmd.arglen > 0 && (get_name = strndup(cmd.arg, cmd.arglen)) == NULL)
+        return complain("strndup");
     if (send_all(s->fd, line, len) == -1 || send_all(s->fd, "\n", 1) == -1) {
         free(get_name);
         return complain("send to the server");

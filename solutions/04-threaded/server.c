@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "netlab.h"
+#include "protocol.h"
 
 #define MAX_LINE 4096   /* longest command accepted, without its "\n" */
-#define MAX_NICK 32
 #define CHUNK 65536     /* bytes of a file read and sent at a time */
 
 /* One connected client.  The list links and the nick belong to the shared
@@ -112,20 +112,6 @@ cmd_time(struct client *cl)
     return reply(cl, line);
 }
 
-/* Whether NAME (LEN bytes) is 1-32 of [A-Za-z0-9_.-]. */
-static int
-valid_nick(const char *name, size_t len)
-{
-    static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                  "abcdefghijklmnopqrstuvwxyz0123456789_.-";
-    if (len < 1 || len > MAX_NICK)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (name[i] == '\0' || strchr(allowed, name[i]) == NULL)
-            return 0;
-    return 1;
-}
-
 /* NICK name: another thread may be reading the nick (WHO, SAY): change it
  * under the lock. */
 static int
@@ -189,19 +175,6 @@ cmd_who(struct client *cl)
 }
 
 /*
- * Whether NAME (LEN bytes) names a file inside DIR: no '/' at all, not "."
- * or "..", no NUL byte.  Decided on the name alone, before the file system
- * sees it: "../secret", "/etc/passwd" and "sub/../../x" never reach open.
- */
-static int
-safe_name(const char *name, size_t len)
-{
-    if (memchr(name, '/', len) != NULL || memchr(name, '\0', len) != NULL)
-        return 0;
-    return !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
-}
-
-/*
  * GET name: "OK <size>" and exactly size bytes of DIR/name, streamed in
  * chunks (a file may be larger than memory).  The client's send lock is
  * held from the "OK" line to the last byte: a MSG from another thread in
@@ -251,27 +224,6 @@ cmd_get(struct client *cl, const char *name, size_t len)
     return rc;
 }
 
-/* Whether LINE (LEN bytes) is the command WORD, followed by the end of the
- * line or by a space and an argument (then *ARG and *ARGLEN are set). */
-static int
-is_command(const char *line, size_t len, const char *word, const char **arg, size_t *arglen)
-{
-    size_t w = strlen(word);
-
-    if (len < w || memcmp(line, word, w) != 0)
-        return 0;
-    if (len == w) {
-        *arg = line + len;
-        *arglen = 0;
-        return 1;
-    }
-    if (line[w] != ' ')
-        return 0;
-    *arg = line + w + 1;
-    *arglen = len - w - 1;
-    return 1;
-}
-
 enum outcome { GO_ON, QUIT, BROKEN };
 
 /* Answers one command line.  QUIT after "OK bye"; BROKEN when the
@@ -279,24 +231,18 @@ enum outcome { GO_ON, QUIT, BROKEN };
 static enum outcome
 handle(struct client *cl, const char *line, size_t len)
 {
-    const char *arg;
-    size_t n;
+    struct command cmd = parse_command(line, len);
     int rc;
 
-    if (is_command(line, len, "TIME", &arg, &n) && n == 0)
-        rc = cmd_time(cl);
-    else if (is_command(line, len, "NICK", &arg, &n))
-        rc = cmd_nick(cl, arg, n);
-    else if (is_command(line, len, "SAY", &arg, &n))
-        rc = cmd_say(cl, arg, n);
-    else if (is_command(line, len, "WHO", &arg, &n) && n == 0)
-        rc = cmd_who(cl);
-    else if (is_command(line, len, "GET", &arg, &n))
-        rc = cmd_get(cl, arg, n);
-    else if (is_command(line, len, "QUIT", &arg, &n) && n == 0)
-        return reply(cl, "OK bye") == 0 ? QUIT : BROKEN;
-    else
-        rc = reply(cl, "ERR unknown command");
+    switch (cmd.kind) {
+    case CMD_TIME: rc = cmd_time(cl); break;
+    case CMD_NICK: rc = cmd_nick(cl, cmd.arg, cmd.arglen); break;
+    case CMD_SAY:  rc = cmd_say(cl, cmd.arg, cmd.arglen); break;
+    case CMD_WHO:  rc = cmd_who(cl); break;
+    case CMD_GET:  rc = cmd_get(cl, cmd.arg, cmd.arglen); break;
+    case CMD_QUIT: return reply(cl, "OK bye") == 0 ? QUIT : BROKEN;
+    default:       rc = reply(cl, "ERR unknown command"); break;
+    }
     return rc == 0 ? GO_ON : BROKEN;
 }
 
