@@ -41,6 +41,10 @@ THREADED_LABS := $(notdir $(wildcard solutions/04-threaded solutions/06-login))
 TSAN_FLAGS    := -std=c17 -Wall -Wextra -Werror -g -O1 -fsanitize=thread
 TSAN_PROGRAMS := $(foreach l,$(THREADED_LABS),$(BUILD)/tsan/$(l)/server $(BUILD)/tsan/$(l)/client)
 
+# libFuzzer targets: tests/fuzz/LAB.c fuzzes the parser solutions/LAB/protocol.c.
+FUZZ_SRCS := $(wildcard tests/fuzz/[0-9][0-9]-*.c)
+FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
 # Options passed through to the grader by `make grade`.
 IMPL   ?= labs
 LAB    ?=
@@ -49,7 +53,7 @@ OUT    ?=
 GRADE_ARGS = --impl $(IMPL) $(foreach l,$(LAB),--lab $(l)) --format $(FORMAT) \
              $(if $(OUT),--out $(OUT)) --transcripts $(BUILD)/transcripts
 
-.PHONY: all help grade test bench deps clean
+.PHONY: all help grade test bench fuzz deps clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 
@@ -59,6 +63,7 @@ help:
 	@echo "make            build the helper library, every lab, solution and the grader"
 	@echo "make grade      grade the work in labs/ (IMPL=DIR LAB=NN FORMAT=text|gradescope|junit OUT=FILE)"
 	@echo "make test       build everything and run the kit's own Criterion tests"
+	@echo "make fuzz       fuzz the labs' protocol parsers for FUZZ_TIME seconds each (120)"
 	@echo "make bench      time the grader on the solutions, per check, and lab 04 under 500 clients"
 	@echo "make deps       install (as root) or name the packages the kit needs"
 	@echo "make clean      remove everything the build made"
@@ -66,14 +71,24 @@ help:
 grade: all
 	./$(GRADER) $(GRADE_ARGS)
 
-test: all $(VARIANTS) $(TSAN_PROGRAMS) $(TEST_BINS)
+test: all $(VARIANTS) $(TSAN_PROGRAMS) $(FUZZERS) $(TEST_BINS)
 	@mk/deps.sh test
+	@mk/fuzz.sh short $(FUZZERS)
 	@mk/run-tests.sh $(TEST_BINS)
+
+fuzz: $(FUZZERS)
+	@mk/fuzz.sh long $(FUZZERS)
 
 bench: all $(BUILD)/bench_load
 	./$(GRADER) --impl solutions --bench
 	@if [ -x solutions/04-threaded/server ]; then \
 	    $(BUILD)/bench_load solutions/04-threaded/server 500 5; fi
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c solutions/%/protocol.c solutions/%/protocol.h | $(BUILD)/deps-ok
+	@mk/deps.sh test
+	@mkdir -p $(@D)
+	clang -std=c17 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -Isolutions/$* -o $@ tests/fuzz/$*.c solutions/$*/protocol.c
 
 $(BUILD)/bench_load: tests/bench_load.c
 	@mkdir -p $(@D)

@@ -6,12 +6,15 @@ set -eu
 
 # "package:probe" pairs; a probe is a header to compile against or a command.
 build_needs="gcc:cmd:cc make:cmd:make libsqlite3-dev:hdr:sqlite3.h libcrypt-dev:hdr:crypt.h"
-test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat:cmd:socat netcat-openbsd:cmd:nc patch:cmd:patch"
+test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat:cmd:socat netcat-openbsd:cmd:nc patch:cmd:patch clang:cmd:clang libclang-rt-14-dev:fuzz:"
 
 present() {
     case $1 in
     cmd) command -v "$2" >/dev/null 2>&1 ;;
     hdr) printf '#include <%s>\n' "$2" | cc -E -x c - >/dev/null 2>&1 ;;
+    fuzz) command -v clang >/dev/null 2>&1 &&
+          printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d[0] + (int)n; }\n' |
+          clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1 ;;
     esac
 }
 
