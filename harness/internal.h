@@ -33,6 +33,7 @@ struct program {
     int pty;                /* master side: its stdin and stdout */
     int err;                /* read end of its stderr */
     int port;               /* for a server: where it listens */
+    const struct readiness *readiness;  /* for a server: how it shows it */
     bool exited;
     int status;             /* waitpid status once exited */
     struct buf in;          /* typed, not yet taken by the terminal */

@@ -231,61 +231,60 @@ struct program *start_program(struct check *c, const char *name, ...)
     return start_program_args(c, name, args, n);
 }
 
-static bool listening_or_gone(struct check *c, void *arg)
+/* How a server shows it is ready: a TCP listener or a bound UDP socket. */
+struct readiness {
+    bool (*ready)(int port);
+    const char *done;           /* "listened on TCP", "bound UDP" */
+};
+
+static bool ready_or_gone(struct check *c, void *arg)
 {
     (void)c;
     struct program *p = arg;
-    return p->exited || port_is_listening(p->port);
+    return p->exited || p->readiness->ready(p->port);
+}
+
+/* Starts the server with a reserved port and AP's arguments, and waits
+ * until it is ready as R says. */
+static struct program *start_ready_server(struct check *c, const struct readiness *r,
+                                          va_list ap)
+{
+    int port = reserve_port(c);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    const char *args[MAX_ARGS] = { portstr };
+    size_t n = append_args(args, 1, ap);
+
+    struct program *p = start_program_args(c, "server", args, n);
+    p->port = port;
+    p->readiness = r;
+    pump_until(c, ready_or_gone, p, c->deadline_ms, true);
+    if (!r->ready(port) && p->exited)
+        fail(c, "the server stopped before it %s port %d.", r->done, port);
+    if (!r->ready(port))
+        fail(c, "the server had not %s port %d within %d ms.", r->done, port,
+             c->def->timeout_ms);
+    note(c, "server %s port %d", r->done, port);
+    return p;
 }
 
 struct program *start_server(struct check *c, ...)
 {
-    int port = reserve_port(c);
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    const char *args[MAX_ARGS] = { portstr };
+    static const struct readiness tcp = { port_is_listening, "listened on TCP" };
     va_list ap;
     va_start(ap, c);
-    size_t n = append_args(args, 1, ap);
+    struct program *p = start_ready_server(c, &tcp, ap);
     va_end(ap);
-
-    struct program *p = start_program_args(c, "server", args, n);
-    p->port = port;
-    pump_until(c, listening_or_gone, p, c->deadline_ms, true);
-    if (p->exited && !port_is_listening(port))
-        fail(c, "the server stopped before it listened on TCP port %d.", port);
-    if (!port_is_listening(port))
-        fail(c, "the server did not listen on TCP port %d within %d ms.",
-             port, c->def->timeout_ms);
-    note(c, "server listens on port %d", port);
     return p;
-}
-
-static bool bound_or_gone(struct check *c, void *arg)
-{
-    (void)c;
-    struct program *p = arg;
-    return p->exited || port_is_bound_udp(p->port);
 }
 
 struct program *start_udp_server(struct check *c, ...)
 {
-    int port = reserve_port(c);
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%d", port);
-    const char *args[MAX_ARGS] = { portstr };
+    static const struct readiness udp = { port_is_bound_udp, "bound UDP" };
     va_list ap;
     va_start(ap, c);
-    size_t n = append_args(args, 1, ap);
+    struct program *p = start_ready_server(c, &udp, ap);
     va_end(ap);
-
-    struct program *p = start_program_args(c, "server", args, n);
-    p->port = port;
-    pump_until(c, bound_or_gone, p, c->deadline_ms, true);
-    if (!port_is_bound_udp(port))
-        fail(c, "the server %s UDP port %d.", p->exited ? "stopped before it bound"
-             : "did not bind in time", port);
-    note(c, "server bound UDP port %d", port);
     return p;
 }
 
