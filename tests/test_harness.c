@@ -1007,6 +1007,36 @@ Test(lab, every_hint_points_into_the_labs_handout)
     }
 }
 
+/* The handout's rubric lists every check with the grader's points, as a
+ * table row "| `name` | points | ...": students plan by it. */
+Test(lab, every_handout_rubric_matches_the_checks)
+{
+    for (size_t l = 0; all_labs[l] != NULL; l++) {
+        const struct lab_def *lab = all_labs[l];
+        char path[300], line[1024];
+        snprintf(path, sizeof path, "handouts/%s.md", lab->id);
+        for (size_t i = 0; i < lab->nchecks; i++) {
+            FILE *f = fopen(path, "r");
+            cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+            char row[128];
+            snprintf(row, sizeof row, "| `%s`", lab->checks[i].name);
+            int points = -1;
+            while (points < 0 && fgets(line, sizeof line, f) != NULL) {
+                if (strncmp(line, row, strlen(row)) != 0)
+                    continue;
+                char *bar = strchr(line + strlen(row), '|');
+                if (bar == NULL || sscanf(bar + 1, " %d", &points) != 1)
+                    points = -2;
+            }
+            fclose(f);
+            cr_expect_eq(points, lab->checks[i].points,
+                         "%s: the rubric row of %s gives %d points, the grader %d "
+                         "(-1: no row)", path, lab->checks[i].name, points,
+                         lab->checks[i].points);
+        }
+    }
+}
+
 /* ==== The runner, on a lab of this file's own ============================ */
 
 #define SELF_LAB "97-selftest"
