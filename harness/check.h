@@ -268,4 +268,12 @@ int count_mappings(struct program *p);
 bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg,
                 int ms);
 
+/* ---- added for lab 06 ---- */
+
+/* Whether a whole line from the other end of P has arrived and waits to be
+ * read (read_line_from then returns it at once).  Does not wait and moves
+ * no I/O: test it in a wait_until condition, to wait for the first of
+ * several peers to answer, or to read only what came before a crash. */
+bool line_waiting(const struct peer *p);
+
 #endif
