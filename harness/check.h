@@ -276,4 +276,11 @@ bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void 
  * several peers to answer, or to read only what came before a crash. */
 bool line_waiting(const struct peer *p);
 
+/* ---- added for lab 05 ---- */
+
+/* The status the program exited with (0 to 255), or -1 while it runs or
+ * when a signal killed it: for a check that explains a wrong status in
+ * its own words rather than expect_exit's. */
+int exit_status(const struct program *p);
+
 #endif

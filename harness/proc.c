@@ -787,3 +787,10 @@ bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void 
 {
     return pump_until(c, cond, arg, now_ms() + ms, true);
 }
+
+/* ---- added for lab 05 ---- */
+
+int exit_status(const struct program *p)
+{
+    return p->exited && WIFEXITED(p->status) ? WEXITSTATUS(p->status) : -1;
+}
