@@ -283,4 +283,10 @@ bool line_waiting(const struct peer *p);
  * its own words rather than expect_exit's. */
 int exit_status(const struct program *p);
 
+/* Like udp_receive, but gives up as soon as program P has ended with no
+ * datagram left to read: a client that exits (or crashes) before it sends
+ * what the check waits for fails the check at once, not at its deadline. */
+ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program *p,
+                                  void *buf, size_t size, int64_t until_ms);
+
 #endif
