@@ -2,7 +2,9 @@
  * test_peers.c - the reference solutions work with real peers, as the spec
  * requires: the echo and hello servers with nc, socat and a Python client,
  * over IPv4 and IPv6; the echo and hello clients against socat and a Python
- * server; the threaded server with nc -C and with clients over both.
+ * server; the threaded server with nc -C and with clients over both; the
+ * pinger's server with socat over both, and its client against a Python
+ * server that loses and repeats datagrams.
  *
  * Every process a test starts runs in its own process group, dies with the
  * test (PR_SET_PDEATHSIG, so a Criterion timeout leaves nothing), and is
@@ -339,12 +341,34 @@ static bool listening(int port)
     return false;
 }
 
-enum readiness { BY_CONNECTING, BY_LISTEN_TABLE };
+/* Whether some UDP socket is bound to PORT, from the kernel's tables. */
+static bool bound_udp(int port)
+{
+    static const char *const tables[] = { "/proc/net/udp", "/proc/net/udp6" };
+    for (size_t i = 0; i < 2; i++) {
+        FILE *f = fopen(tables[i], "r");
+        if (f == NULL)
+            continue;
+        char line[512];
+        bool found = false;
+        while (!found && fgets(line, sizeof line, f) != NULL) {
+            unsigned local;
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x", &local) == 1)
+                found = local == (unsigned)port;
+        }
+        fclose(f);
+        if (found)
+            return true;
+    }
+    return false;
+}
+
+enum readiness { BY_CONNECTING, BY_LISTEN_TABLE, BY_UDP_TABLE };
 
 /*
  * Starts a server: ARGV with the port as the string PORTSTR points into
  * (filled in here), ready when it accepts a connection or shows in the
- * listening table.  A server that exits first (its port was taken in the
+ * listening table (or, for UDP, the table of bound sockets).  A server that exits first (its port was taken in the
  * meantime) is started again on another port.  Returns its PID; *PORT gets
  * the port.
  */
@@ -366,7 +390,7 @@ static pid_t start_server(char *argv[], char *portstr, size_t portstr_size, int 
                     ready = true;
                 }
             } else {
-                ready = listening(*port);
+                ready = how == BY_UDP_TABLE ? bound_udp(*port) : listening(*port);
             }
             if (!ready) {
                 gone = waitpid(pid, NULL, WNOHANG) == pid;
@@ -849,4 +873,137 @@ Test(threaded, ipv6_and_ipv4_clients_talk)
     close(v6);
     close(v4);
     remove_threaded_folder(top);
+}
+
+/* ---- Lab 05: the pinger with real peers ----------------------------------- */
+
+#define PINGER_SERVER "solutions/05-pinger/server"
+#define PINGER_CLIENT "solutions/05-pinger/client"
+
+TestSuite(pinger, .init = setup, .fini = kill_all, .timeout = 30);
+
+/* Starts the pinger's server as `server PORT [LOSS]`. */
+static pid_t start_pinger_server(const char *loss, int *port)
+{
+    static char portstr[16];
+    char *argv[] = { (char *)PINGER_SERVER, portstr, (char *)loss, NULL };
+    need(PINGER_SERVER);
+    return start_server(argv, portstr, sizeof portstr, -1, BY_UDP_TABLE, port);
+}
+
+/* Runs the pinger's client against HOST PORT and returns what it printed
+ * (to free), after checking that it exited 0. */
+static char *run_pinger_client(const char *host, int port, const char *count,
+                               const char *timeout_ms)
+{
+    need(PINGER_CLIENT);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    char *argv[] = { (char *)PINGER_CLIENT, (char *)host, portstr, (char *)count,
+                     (char *)timeout_ms, NULL };
+    int out[2];
+    make_pipe(out);
+    pid_t client = spawn(argv, -1, out[1], -1);
+    close(out[1]);
+    struct buf got = {0};
+    int64_t deadline = now_ms() + 20000;
+    read_to_end(out[0], &got, deadline);
+    expect_exit_0(client, "the pinger's client", deadline, NULL);
+    return got.data;
+}
+
+/* socat sends a line as one datagram, over IPv4 and over IPv6, and prints
+ * what comes back: the same line, upper-cased. */
+Test(pinger, server_answers_socat_over_ipv4_and_ipv6)
+{
+    int port;
+    start_pinger_server(NULL, &port);
+    const char *targets[] = { "UDP4:127.0.0.1:%d", "UDP6:[::1]:%d" };
+    for (size_t i = 0; i < 2; i++) {
+        if (i == 1 && !have_ipv6())
+            cr_skip_test("no IPv6 on this host (IPv4 worked)");
+        char target[64];
+        snprintf(target, sizeof target, targets[i], port);
+        int in = pipe_with("Hello, UDP 1\n", 13), out[2];
+        make_pipe(out);
+        /* -t 1: after the end of its input, wait a second for the answer. */
+        char *argv[] = { "socat", "-t", "1", "-", target, NULL };
+        pid_t socat = spawn(argv, in, out[1], -1);
+        close(in);
+        close(out[1]);
+        struct buf got = {0};
+        int64_t deadline = now_ms() + 10000;
+        read_to_end(out[0], &got, deadline);
+        char *shown = escaped(&got);
+        cr_expect_str_eq(got.data, "HELLO, UDP 1\n", "socat to %s got %s", target, shown);
+        expect_exit_0(socat, "socat", deadline, NULL);
+        free(shown);
+        buf_free(&got);
+    }
+}
+
+/* A Python server that loses ping 2, answers ping 3 twice after a stray,
+ * and answers the others: the client reports exactly that. */
+static const char lossy_server_py[] =
+    "import socket, sys\n"
+    "try:\n"
+    "    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
+    "    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)\n"
+    "    s.bind(('::', int(sys.argv[1])))\n"
+    "except OSError:\n"
+    "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+    "    s.bind(('0.0.0.0', int(sys.argv[1])))\n"
+    "while True:\n"
+    "    data, sender = s.recvfrom(65536)\n"
+    "    seq = int(data.split()[1])\n"
+    "    if seq == 2:\n"
+    "        continue\n"
+    "    if seq == 3:\n"
+    "        s.sendto(b'PING 77 0', sender)\n"
+    "        s.sendto(data.upper(), sender)\n"
+    "    s.sendto(data.upper(), sender)\n";
+
+Test(pinger, client_against_a_python_server_that_loses_and_repeats)
+{
+    static char portstr[16];
+    char *argv[] = { "python3", "-c", (char *)lossy_server_py, portstr, NULL };
+    int port;
+    start_server(argv, portstr, sizeof portstr, -1, BY_UDP_TABLE, &port);
+    char *out = run_pinger_client("localhost", port, "4", "300");
+    const char *want[] = { "seq=1 rtt=", "seq=2 timeout\n", "seq=3 rtt=", "seq=4 rtt=",
+                           "4 sent, 3 received, 25% loss\n", "rtt min/avg/max = " };
+    const char *at = out;
+    for (size_t i = 0; i < 6; i++) {
+        const char *found = strstr(at, want[i]);
+        cr_assert_not_null(found, "expected \"%s\" next in the client's output:\n%s", want[i],
+                           out);
+        at = strchr(found, '\n') ? strchr(found, '\n') + 1 : found + strlen(found);
+    }
+    cr_expect_null(strstr(out, "seq=77"), "a stray was reported:\n%s", out);
+    free(out);
+}
+
+/* LOSS 1 drops every datagram; LOSS 0.5 some, at random: the client's
+ * summary agrees with its lines either way. */
+Test(pinger, loss_drops_a_fraction)
+{
+    int all, half;
+    start_pinger_server("1", &all);
+    char *out = run_pinger_client("127.0.0.1", all, "3", "100");
+    cr_expect_not_null(strstr(out, "3 sent, 0 received, 100% loss\n"), "LOSS 1:\n%s", out);
+    free(out);
+
+    start_pinger_server("0.5", &half);
+    out = run_pinger_client(have_ipv6() ? "::1" : "127.0.0.1", half, "40", "50");
+    int answered = 0;
+    for (const char *p = out; (p = strstr(p, " rtt=")) != NULL; p++)
+        answered++;
+    char summary[64];
+    snprintf(summary, sizeof summary, "40 sent, %d received, ", answered);
+    cr_expect_not_null(strstr(out, summary), "expected \"%s\":\n%s", summary, out);
+    /* Each ping is dropped with probability 1/2: all 40 answered, or none,
+     * has odds of 2 in 2^40, about 2e-12. */
+    cr_expect(answered > 0 && answered < 40, "LOSS 0.5, %d of 40 answered:\n%s", answered,
+              out);
+    free(out);
 }
