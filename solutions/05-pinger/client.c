@@ -32,7 +32,8 @@
 #define MAX_COUNT 1000000
 #define MAX_TIMEOUT_MS 3600000      /* an hour */
 
-/* The round-trip times of the pings that were answered. */
+/* What the summary needs: pings sent and answered, and the round-trip
+ * times of those answered (min and max are set by the first). */
 struct stats {
     long sent, received;
     double min_ms, max_ms, sum_ms;
