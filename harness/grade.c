@@ -192,7 +192,7 @@ static void list_checks(void)
             total += lab->checks[i].points;
         printf("%s  %s (%d points)\n", lab->id, lab->title, total);
         for (size_t i = 0; i < lab->nchecks; i++)
-            printf("  %-22s %d  %s\n", lab->checks[i].name, lab->checks[i].points,
+            printf("  %-28s %d  %s\n", lab->checks[i].name, lab->checks[i].points,
                    lab->checks[i].what);
     }
 }

@@ -28,6 +28,7 @@ struct stream_log {
 
 struct program {
     char name[16];          /* "server", "client" */
+    char *command;          /* its command line, for messages */
     pid_t pid;              /* also its process group and session */
     pid_t outside_pid;      /* the same as /proc and the runner number it */
     int pty;                /* master side: its stdin and stdout */

@@ -197,7 +197,7 @@ struct program *start_program_args(struct check *c, const char *name,
     for (size_t i = 0; i < argc; i++)
         buf_printf(&cmd, "%s%s", i ? " " : "", argv[i]);
     note(c, "start %s (pid %d)", cmd.data, (int)pid);
-    buf_free(&cmd);
+    p->command = cmd.data;
 
     int outside = 0, err = 0;
     ssize_t got = read(report[0], &outside, sizeof outside);
@@ -501,13 +501,14 @@ bool wait_exit(struct check *c, struct program *p)
 void expect_exit(struct check *c, struct program *p, int status)
 {
     if (!wait_exit(c, p))
-        fail(c, "the %s was still running %d ms into the check; it should have "
-             "exited with status %d.", p->name, c->def->timeout_ms, status);
+        fail(c, "the %s (`%s`) was still running %d ms into the check; it should "
+             "have exited with status %d.", p->name, p->command, c->def->timeout_ms, status);
     if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == status)
         return;
     struct buf b = {0};
     describe_status(&b, p->status);
-    fail(c, "the %s %s; it should have exited with status %d.", p->name, b.data, status);
+    fail(c, "the %s (`%s`) %s; it should have exited with status %d.", p->name,
+         p->command, b.data, status);
 }
 
 void inject_short_counts(struct check *c)

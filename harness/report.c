@@ -104,6 +104,10 @@ static void put_indented(FILE *f, const char *text, const char *indent)
 void write_text(FILE *f, const struct report *r)
 {
     const struct lab_def *lab = NULL;
+    int width = 22;                     /* the name column fits every name */
+    for (size_t i = 0; i < r->n; i++)
+        if ((int)strlen(r->results[i].def->name) > width)
+            width = (int)strlen(r->results[i].def->name);
     for (size_t i = 0; i < r->n; i++) {
         const struct check_result *c = &r->results[i];
         if (c->lab != lab) {
@@ -113,7 +117,7 @@ void write_text(FILE *f, const struct report *r)
             fprintf(f, "%*s%d/%d\n", (int)(58 - strlen(lab->id) - strlen(lab->title)), "",
                     s.got, s.max);
         }
-        fprintf(f, "  %-4s  %-22s %d/%d  %s\n", c->passed ? "ok" : "FAIL", c->def->name,
+        fprintf(f, "  %-4s  %-*s %d/%d  %s\n", c->passed ? "ok" : "FAIL", width, c->def->name,
                 c->passed ? c->def->points : 0, c->def->points, c->def->what);
         if (c->passed) {
             if (c->message)     /* why it could not be examined */
