@@ -4,10 +4,11 @@
 #include "lab.h"
 
 extern const struct lab_def lab_01_hello, lab_02_echo, lab_03_chat, lab_04_threaded,
-    lab_05_pinger;
+    lab_05_pinger, lab_06_login;
 
 const struct lab_def *const all_labs[] = { &lab_01_hello, &lab_02_echo, &lab_03_chat,
-                                           &lab_04_threaded, &lab_05_pinger, NULL };
+                                           &lab_04_threaded, &lab_05_pinger, &lab_06_login,
+                                           NULL };
 
 /* "02", "02-echo" and "echo" all name lab 02-echo. */
 const struct lab_def *find_lab(const char *name)
