@@ -4,7 +4,8 @@
  * over IPv4 and IPv6; the echo and hello clients against socat and a Python
  * server; the threaded server with nc -C and with clients over both; the
  * pinger's server with socat over both, and its client against a Python
- * server that loses and repeats datagrams.
+ * server that loses and repeats datagrams; the login server with nc -C,
+ * Python reading its database, and Python holding its write lock.
  *
  * Every process a test starts runs in its own process group, dies with the
  * test (PR_SET_PDEATHSIG, so a Criterion timeout leaves nothing), and is
@@ -1006,4 +1007,144 @@ Test(pinger, loss_drops_a_fraction)
     cr_expect(answered > 0 && answered < 40, "LOSS 0.5, %d of 40 answered:\n%s", answered,
               out);
     free(out);
+}
+
+/* ---- Lab 06: the login server with real peers ------------------------------ */
+
+#define LOGIN_SERVER "solutions/06-login/server"
+
+TestSuite(login, .init = setup, .fini = kill_all, .timeout = 30);
+
+/* A fresh folder for the database; its path and the database's. */
+static char *login_folder(char db[256])
+{
+    char *top = xstrdup("/tmp/netlab-login-XXXXXX");
+    cr_assert_not_null(mkdtemp(top), "mkdtemp: %s", strerror(errno));
+    snprintf(db, 256, "%s/users.db", top);
+    return top;
+}
+
+static void remove_login_folder(char *top, const char *db)
+{
+    static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+    char path[300];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s%s", db, suffixes[i]);
+        remove(path);
+    }
+    rmdir(top);
+    free(top);
+}
+
+static pid_t start_login_server(const char *db, int *port)
+{
+    static char portstr[16], dbpath[256];
+    snprintf(dbpath, sizeof dbpath, "%s", db);
+    char *argv[] = { (char *)LOGIN_SERVER, portstr, dbpath, NULL };
+    need(LOGIN_SERVER);
+    return start_server(argv, portstr, sizeof portstr, -1, BY_LISTEN_TABLE, port);
+}
+
+/* Runs python3 with SCRIPT and ARG; returns what it printed (to free). */
+static char *run_python(const char *script, const char *arg, int64_t deadline)
+{
+    int out[2];
+    make_pipe(out);
+    char *argv[] = { "python3", "-c", (char *)script, (char *)arg, NULL };
+    pid_t py = spawn(argv, -1, out[1], out[1]);
+    close(out[1]);
+    struct buf got = {0};
+    read_to_end(out[0], &got, deadline);
+    expect_exit_0(py, "python3", deadline, NULL);
+    return got.data;
+}
+
+/* nc -C sends "\r\n": a whole session works, and the file is a database
+ * that another program (Python's sqlite3) reads: one user, stored as a
+ * yescrypt hash, and the password nowhere. */
+Test(login, nc_session_and_python_reads_the_database)
+{
+    char db[256];
+    char *top = login_folder(db);
+    int port;
+    start_login_server(db, &port);
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    static const char commands[] = "REGISTER ann s3cret-pass\nREGISTER ann other-pass1\n"
+                                   "LOGIN ann wrong-pass1\nLOGIN nobody wrong-pass1\n"
+                                   "WHOAMI\nLOGIN ann s3cret-pass\nWHOAMI\nQUIT\n";
+    int in = pipe_with(commands, sizeof commands - 1), out[2];
+    make_pipe(out);
+    char *argv[] = { "nc", "-C", "127.0.0.1", portstr, NULL };
+    pid_t nc = spawn(argv, in, out[1], -1);
+    close(in);
+    close(out[1]);
+    struct buf got = {0};
+    int64_t deadline = now_ms() + 10000;
+    bool eof = read_to_end(out[0], &got, deadline);
+    char *shown = escaped(&got);
+    cr_expect(eof, "nc's output did not end: QUIT did not close the connection; got %s",
+              shown);
+    cr_expect_str_eq(got.data, "OK registered\nERR user exists\nERR invalid credentials\n"
+                     "ERR invalid credentials\nERR not logged in\nOK welcome ann\nOK ann\n"
+                     "OK bye\n", "nc got %s", shown);
+    expect_exit_0(nc, "nc", deadline, NULL);
+    free(shown);
+    buf_free(&got);
+
+    char *rows = run_python("import sqlite3, sys\n"
+                            "for name, h in sqlite3.connect(sys.argv[1]).execute("
+                            "'SELECT name, hash FROM users'):\n"
+                            "    print(name, h)\n", db, deadline);
+    cr_expect_eq(strncmp(rows, "ann $y$", 7), 0, "the users table holds: %s", rows);
+    cr_expect_null(strchr(rows, '\n') ? strchr(strchr(rows, '\n') + 1, '\n') : NULL,
+                   "one row expected: %s", rows);
+    cr_expect_null(strstr(rows, "s3cret-pass"), "the password is stored: %s", rows);
+    free(rows);
+    remove_login_folder(top, db);
+}
+
+/* Another process holds the database's write lock for half a second (as
+ * a backup or an administrator's sqlite3 shell may): a REGISTER waits for
+ * it, thanks to the busy timeout, and succeeds; a LOGIN meanwhile is not
+ * blocked at all (WAL: readers go on while someone writes). */
+Test(login, register_waits_for_another_writer)
+{
+    char db[256];
+    char *top = login_folder(db);
+    int port;
+    start_login_server(db, &port);
+    int fd = connect_to("127.0.0.1", port);
+    cr_assert_geq(fd, 0, "connect: %s", strerror(errno));
+    char *got = ask(fd, "REGISTER first s3cret-pass\n");
+    cr_expect_str_eq(got, "OK registered");
+    free(got);
+
+    int out[2];
+    make_pipe(out);
+    char *argv[] = { "python3", "-c",
+                     "import sqlite3, sys, time\n"
+                     "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                     "c.execute('BEGIN IMMEDIATE')\n"
+                     "print('locked', flush=True)\n"
+                     "time.sleep(0.5)\n"
+                     "c.execute('COMMIT')\n", db, NULL };
+    pid_t py = spawn(argv, -1, out[1], -1);
+    close(out[1]);
+    char *line = read_line(out[0], now_ms() + 5000);
+    cr_assert_str_eq(line ? line : "(nothing)", "locked");
+    free(line);
+    int64_t start = now_ms();
+    got = ask(fd, "LOGIN first s3cret-pass\n");
+    cr_expect_str_eq(got, "OK welcome first", "a LOGIN while another process writes");
+    free(got);
+    got = ask(fd, "REGISTER second s3cret-pass\n");
+    int64_t waited = now_ms() - start;
+    cr_expect_str_eq(got, "OK registered", "a REGISTER while another process holds the "
+                     "write lock (after %lld ms)", (long long)waited);
+    free(got);
+    close(out[0]);
+    expect_exit_0(py, "python3", now_ms() + 5000, NULL);
+    close(fd);
+    remove_login_folder(top, db);
 }
