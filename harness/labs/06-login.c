@@ -378,9 +378,10 @@ static void concurrent_registrations(struct check *c)
         char *got = read_line_from(c, p[i], "the reply to REGISTER");
         if (strcmp(got, "OK registered") != 0)
             fail(c, "%d clients sent REGISTER at once, each a new name; %s got %s instead of "
-                 "\"OK registered\".  With a connection per thread, other threads write "
-                 "too: give every connection a busy timeout (sqlite3_busy_timeout) and "
-                 "use WAL mode.", CROWD, names[i], shown(got));
+                 "\"OK registered\".  Every client is served at once, and every write "
+                 "waits its turn: with a connection per thread, other threads write too, "
+                 "so give every connection a busy timeout (sqlite3_busy_timeout) and use "
+                 "WAL mode.", CROWD, names[i], shown(got));
         free(got);
     }
     note(c, "all registered; now all log in at once");
@@ -401,69 +402,65 @@ static void concurrent_registrations(struct check *c)
     }
 }
 
-/* Peers of the crowd that have a reply waiting. */
+/* The replies of the crowd, taken as they come. */
 struct crowd {
     struct peer **p;
-    int want;                   /* how many replies to wait for */
+    bool answered[CROWD], acked[CROWD];
+    int nanswered, nacked;
+    int want;                   /* acknowledgements to wait for */
 };
 
-static int replies_waiting(struct peer *const *p)
+/* Takes every reply that has arrived (none is waited for). */
+static void collect(struct check *c, struct crowd *w)
 {
-    int n = 0;
-    for (int i = 0; i < CROWD; i++)
-        n += line_waiting(p[i]);
-    return n;
+    for (int i = 0; i < CROWD; i++) {
+        if (w->answered[i] || !line_waiting(w->p[i]))
+            continue;
+        char *got = read_line_from(c, w->p[i], "the reply to REGISTER");
+        w->answered[i] = true;
+        w->acked[i] = strcmp(got, "OK registered") == 0;
+        w->nanswered++;
+        w->nacked += w->acked[i];
+        free(got);
+    }
 }
 
-static bool enough_replies(struct check *c, void *arg)
+static bool enough_acked(struct check *c, void *arg)
 {
-    (void)c;
     struct crowd *w = arg;
-    return replies_waiting(w->p) >= w->want;
+    collect(c, w);
+    return w->nacked >= w->want || w->nanswered == CROWD;
 }
 
-/* kill -9 while 30 clients register, once about half have been answered:
- * after a restart on the same file, every registration that was
- * acknowledged before the crash logs in. */
+/* kill -9 while 30 clients register, once about half have been
+ * acknowledged: after a restart on the same file, every registration that
+ * was acknowledged before the crash logs in.  Other replies promise
+ * nothing (concurrent-registrations is about them). */
 static void durability(struct check *c)
 {
     struct peer *p[CROWD];
     char names[CROWD][32], passwords[CROWD][32];
     struct program *first = start_login_server(c);
     crowd_registers(c, first, p, names, passwords);
-    struct crowd w = { p, CROWD / 2 };
+    struct crowd w = { .p = p, .want = CROWD / 2 };
     /* Keep time for the restart and the logins. */
     int64_t wait = time_left_ms(c) - 4000;
-    if (!wait_until(c, enough_replies, &w, wait > 0 ? (int)wait : 0))
+    if (!wait_until(c, enough_acked, &w, wait > 0 ? (int)wait : 0))
         fail(c, "%d clients sent REGISTER at once, each a new name: only %d replies came "
-             "within %lld ms.", CROWD, replies_waiting(p), (long long)wait);
+             "within %lld ms.", CROWD, w.nanswered, (long long)wait);
     signal_program(c, first, SIGKILL);
     wait_exit(c, first);
-
-    bool acked[CROWD];
-    int nacked = 0, nreplies = 0;
-    for (int i = 0; i < CROWD; i++) {
-        acked[i] = false;
-        if (!line_waiting(p[i]))
-            continue;
-        /* Only an "OK registered" is a promise (concurrent-registrations
-         * is about the others). */
-        char *got = read_line_from(c, p[i], "the reply to REGISTER");
-        acked[i] = strcmp(got, "OK registered") == 0;
-        nacked += acked[i];
-        nreplies++;
-        free(got);
-    }
-    note(c, "killed with %d registrations acknowledged, %d refused, %d under way", nacked,
-         nreplies - nacked, CROWD - nreplies);
-    if (nacked == 0)
+    collect(c, &w);             /* what came just before the end */
+    note(c, "killed with %d registrations acknowledged, %d refused, %d under way", w.nacked,
+         w.nanswered - w.nacked, CROWD - w.nanswered);
+    if (w.nacked == 0)
         fail(c, "%d clients sent REGISTER at once, each a new name: %d replies came, and "
-             "not one was \"OK registered\".", CROWD, nreplies);
+             "not one was \"OK registered\".", CROWD, w.nanswered);
 
     struct program *second = start_login_server(c);
     struct peer *q = connect_to(c, second);
     for (int i = 0; i < CROWD; i++) {
-        if (!acked[i])
+        if (!w.acked[i])
             continue;
         char command[128], want[64];
         snprintf(command, sizeof command, "LOGIN %.31s %.31s", names[i], passwords[i]);
@@ -474,7 +471,7 @@ static void durability(struct check *c)
                  "%d registrations under way, and started again on the same file: sent "
                  "\"%s\", expected \"%s\", got %s.  The acknowledged registration was lost: "
                  "reply \"OK registered\" only once the INSERT has committed (no transaction "
-                 "left open).", names[i], CROWD - nreplies, command, want, shown(got));
+                 "left open).", names[i], CROWD - w.nanswered, command, want, shown(got));
         free(got);
     }
 }
