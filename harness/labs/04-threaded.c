@@ -645,18 +645,6 @@ static void pair(struct check *c)
     expect_exit(c, cl, 0);
 }
 
-/* Missing arguments: usage and status 2, the server without its DIR too. */
-static void bad_arguments(struct check *c)
-{
-    check_bad_arguments(c);
-    char port[16];
-    snprintf(port, sizeof port, "%d", reserve_port(c));
-    const char *port_only[] = { port };
-    char shown[64];
-    snprintf(shown, sizeof shown, "./server %s", port);
-    expect_usage(c, "server", port_only, 1, shown);
-}
-
 static const struct check_def checks[] = {
     { "time", 1, 3000, "TIME gives the UTC time in ISO 8601, within 5 s",
       HINT("The contract"), time_reply },
@@ -691,7 +679,7 @@ static const struct check_def checks[] = {
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
     { "bad-arguments", 1, 5000, "missing arguments give a usage line and exit status 2",
-      HINT("The contract"), bad_arguments },
+      HINT("The contract"), check_bad_arguments_server_port_only },
     { "pair", 1, 5000, "the client and the server work together",
       HINT("The conversation"), pair },
 };

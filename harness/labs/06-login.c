@@ -663,18 +663,6 @@ static void pair(struct check *c)
     expect_exit(c, cl, 0);
 }
 
-/* Missing arguments: usage and status 2, the server without DBFILE too. */
-static void bad_arguments(struct check *c)
-{
-    check_bad_arguments(c);
-    char port[16];
-    snprintf(port, sizeof port, "%d", reserve_port(c));
-    const char *port_only[] = { port };
-    char cmdline[64];
-    snprintf(cmdline, sizeof cmdline, "./server %s", port);
-    expect_usage(c, "server", port_only, 1, cmdline);
-}
-
 static const struct check_def checks[] = {
     { "register-login", 2, 5000, "a registered user logs in; each connection has its own login",
       HINT("The contract"), register_login },
@@ -705,7 +693,7 @@ static const struct check_def checks[] = {
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
     { "bad-arguments", 1, 5000, "missing arguments give a usage line and exit status 2",
-      HINT("The contract"), bad_arguments },
+      HINT("The contract"), check_bad_arguments_server_port_only },
     { "pair", 1, 5000, "the client and the server work together",
       HINT("The conversation"), pair },
 };

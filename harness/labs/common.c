@@ -47,6 +47,16 @@ void check_bad_arguments(struct check *c)
     expect_usage(c, "client", host_only, 1, "./client localhost");
 }
 
+void check_bad_arguments_server_port_only(struct check *c)
+{
+    check_bad_arguments(c);
+    char port[16], shown[64];
+    snprintf(port, sizeof port, "%d", reserve_port(c));
+    snprintf(shown, sizeof shown, "./server %s", port);
+    const char *port_only[] = { port };
+    expect_usage(c, "server", port_only, 1, shown);
+}
+
 void check_client_refused(struct check *c)
 {
     int refused = refused_port(c);

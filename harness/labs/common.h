@@ -17,6 +17,10 @@ void check_bad_arguments(struct check *c);
 void expect_usage(struct check *c, const char *name, const char *const *args,
                   size_t nargs, const char *shown);
 
+/* As check_bad_arguments, and the server given its PORT but not the
+ * second argument it needs (lab 04's DIR, lab 06's DBFILE). */
+void check_bad_arguments_server_port_only(struct check *c);
+
 /* A refused connection: the client prints one line on stderr naming the
  * cause and the port, and exits with status 1. */
 void check_client_refused(struct check *c);
