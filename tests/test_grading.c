@@ -24,7 +24,7 @@
 #include "lab.h"
 #include "runner.h"
 
-TestSuite(grading, .timeout = 120);
+TestSuite(grading, .timeout = 300);
 
 struct grading {
     struct check_result *results;
