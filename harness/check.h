@@ -101,10 +101,22 @@ void expect_exit(struct check *c, struct program *p, int status);
  * whether it exited. */
 bool wait_exit(struct check *c, struct program *p);
 
+/* The status the program exited with (0 to 255), or -1 while it runs or
+ * when a signal killed it: for a check that explains a wrong status in
+ * its own words rather than expect_exit's. */
+int exit_status(const struct program *p);
+
 /* Waits (a second at most) until the program sleeps in a blocking call,
  * such as accept or recv: a signal then finds it there, not between the
  * check of a flag and the call that blocks. */
 void wait_until_blocked(struct check *c, struct program *p);
+
+/* Waits, moving the check's I/O, until COND(c, ARG) holds, at most MS ms
+ * and never past the deadline, looking again every few milliseconds: for
+ * what no event announces, such as a count under /proc settling.
+ * Returns whether COND held. */
+bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg,
+                int ms);
 
 /*
  * Programs started from now on get shortio.so preloaded: on stream
@@ -130,6 +142,11 @@ const struct buf *program_stderr(const struct program *p);
  * group, read from /proc; -1 when they cannot be read. */
 int count_open_fds(struct program *p);
 int count_threads(struct program *p);
+
+/* Memory mappings (lines of /proc/PID/maps) of every process in the
+ * program's group; -1 when they cannot be read.  A thread that ended but
+ * was neither joined nor detached leaves its stack mapped. */
+int count_mappings(struct program *p);
 
 /* ---- The grader as a peer --------------------------------------------- */
 
@@ -183,6 +200,12 @@ void expect_line(struct check *c, struct peer *p, const char *line);
  * caller frees). */
 char *read_line_from(struct check *c, struct peer *p, const char *what);
 
+/* Whether a whole line from the other end of P has arrived and waits to be
+ * read (read_line_from then returns it at once).  Does not wait and moves
+ * no I/O: test it in a wait_until condition, to wait for the first of
+ * several peers to answer, or to read only what came before a crash. */
+bool line_waiting(const struct peer *p);
+
 /* Waits until the other end closes the connection (after any bytes). */
 void expect_closed(struct check *c, struct peer *p, const char *what);
 
@@ -231,6 +254,12 @@ void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len
 ssize_t udp_receive(struct check *c, struct udp *u, void *buf, size_t size,
                     int64_t until_ms);
 
+/* Like udp_receive, but gives up as soon as program P has ended with no
+ * datagram left to read: a client that exits (or crashes) before it sends
+ * what the check waits for fails the check at once, not at its deadline. */
+ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program *p,
+                                  void *buf, size_t size, int64_t until_ms);
+
 /* ---- A relay between two programs ------------------------------------ */
 
 struct relay;
@@ -253,40 +282,5 @@ int relay_port(const struct relay *r);
 
 /* Cuts both of the relay's connections with a reset. */
 void relay_reset(struct check *c, struct relay *r);
-
-/* ---- added for lab 04 ---- */
-
-/* Memory mappings (lines of /proc/PID/maps) of every process in the
- * program's group; -1 when they cannot be read.  A thread that ended but
- * was neither joined nor detached leaves its stack mapped. */
-int count_mappings(struct program *p);
-
-/* Waits, moving the check's I/O, until COND(c, ARG) holds, at most MS ms
- * and never past the deadline, looking again every few milliseconds: for
- * what no event announces, such as a count under /proc settling.
- * Returns whether COND held. */
-bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg,
-                int ms);
-
-/* ---- added for lab 06 ---- */
-
-/* Whether a whole line from the other end of P has arrived and waits to be
- * read (read_line_from then returns it at once).  Does not wait and moves
- * no I/O: test it in a wait_until condition, to wait for the first of
- * several peers to answer, or to read only what came before a crash. */
-bool line_waiting(const struct peer *p);
-
-/* ---- added for lab 05 ---- */
-
-/* The status the program exited with (0 to 255), or -1 while it runs or
- * when a signal killed it: for a check that explains a wrong status in
- * its own words rather than expect_exit's. */
-int exit_status(const struct program *p);
-
-/* Like udp_receive, but gives up as soon as program P has ended with no
- * datagram left to read: a client that exits (or crashes) before it sends
- * what the check waits for fails the check at once, not at its deadline. */
-ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program *p,
-                                  void *buf, size_t size, int64_t until_ms);
 
 #endif

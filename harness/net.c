@@ -660,8 +660,6 @@ void wait_unread_bytes(struct check *c, struct peer *p)
     pump_until(c, has_unread, p, c->deadline_ms, true);
 }
 
-/* ---- added for lab 06 ---- */
-
 bool line_waiting(const struct peer *p)
 {
     return p->in.len > 0 && memchr(p->in.data, '\n', p->in.len) != NULL;

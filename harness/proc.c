@@ -612,8 +612,21 @@ void wait_until_blocked(struct check *c, struct program *p)
     pump_until(c, asleep_or_gone, p, now_ms() + 1000, true);
 }
 
-/* Sums, over every process of P's group, the entries of /proc/PID/WHAT. */
-static int count_in_group(struct program *p, const char *what)
+/* Lines of the file PATH, or -1. */
+static int count_lines_of(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    int n = 0;
+    for (int ch; (ch = getc(f)) != EOF;)
+        n += ch == '\n';
+    fclose(f);
+    return n;
+}
+
+/* Sums COUNT(/proc/PID/WHAT) over every process of P's group, or -1. */
+static int count_in_group(struct program *p, const char *what, int (*count)(const char *))
 {
     DIR *d = opendir("/proc");
     if (d == NULL)
@@ -625,7 +638,7 @@ static int count_in_group(struct program *p, const char *what)
             continue;
         char path[300];
         snprintf(path, sizeof path, "/proc/%s/%s", e->d_name, what);
-        int n = count_dir_entries(path);
+        int n = count(path);
         if (n >= 0)
             total = (total < 0 ? 0 : total) + n;
     }
@@ -635,12 +648,17 @@ static int count_in_group(struct program *p, const char *what)
 
 int count_open_fds(struct program *p)
 {
-    return count_in_group(p, "fd");
+    return count_in_group(p, "fd", count_dir_entries);
 }
 
 int count_threads(struct program *p)
 {
-    return count_in_group(p, "task");
+    return count_in_group(p, "task", count_dir_entries);
+}
+
+int count_mappings(struct program *p)
+{
+    return count_in_group(p, "maps", count_lines_of);
 }
 
 /* ---- The end of a check ------------------------------------------------ */
@@ -749,47 +767,11 @@ void stop_programs(struct check *c)
     }
 }
 
-/* ---- added for lab 04 ---- */
-
-static int count_lines_of(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    int n = 0;
-    for (int ch; (ch = getc(f)) != EOF;)
-        n += ch == '\n';
-    fclose(f);
-    return n;
-}
-
-int count_mappings(struct program *p)
-{
-    DIR *d = opendir("/proc");
-    if (d == NULL)
-        return -1;
-    int total = -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
-            process_group_of(e->d_name) != p->outside_pid)
-            continue;
-        char path[300];
-        snprintf(path, sizeof path, "/proc/%s/maps", e->d_name);
-        int n = count_lines_of(path);
-        if (n >= 0)
-            total = (total < 0 ? 0 : total) + n;
-    }
-    closedir(d);
-    return total;
-}
-
 bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg,
                 int ms)
 {
     return pump_until(c, cond, arg, now_ms() + ms, true);
 }
-
-/* ---- added for lab 05 ---- */
 
 int exit_status(const struct program *p)
 {

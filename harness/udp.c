@@ -256,8 +256,6 @@ ssize_t udp_receive(struct check *c, struct udp *u, void *buf, size_t size, int6
     return (ssize_t)n;
 }
 
-/* ---- added for lab 05 ---- */
-
 struct datagram_wait {
     struct udp *u;
     struct program *p;
