@@ -66,6 +66,8 @@ help:
 	@echo "make fuzz       fuzz the labs' protocol parsers for FUZZ_TIME seconds each (120)"
 	@echo "make bench      grader time per lab (solutions vs starters), lab 02 echo vs socat, lab 04 under 500 clients"
 	@echo "make soak       grade the solutions SOAK_RUNS times (100), then two graders at once under CPU load; report flaky checks"
+	@echo "make test-asan  make test on a copy of the kit built with AddressSanitizer and UBSan"
+	@echo "make valgrind   grade the solutions with every program under valgrind (LAB=NN)"
 	@echo "make deps       install (as root) or name the packages the kit needs"
 	@echo "make clean      remove everything the build made"
 
@@ -141,6 +143,7 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) | $(BUILD)/deps-ok
 
 # make bench and make soak.
 include mk/bench.mk mk/soak.mk
+include mk/sanitize.mk
 
 clean:
 	rm -rf $(BUILD) $(GRADER) $(SHORTIO) $(PROGRAMS)
