@@ -74,34 +74,43 @@ static int open_terminal(int *master, int *slave)
 }
 
 /* A small, fixed environment: programs must not depend on the grader's.
- * PRELOAD, if not NULL, is a library to load under the program. */
-static char **program_environment(const char *preload)
+ * HOME and TMPDIR are the check's folder, the one place a program may
+ * write.  PRELOAD, if not NULL, is a library to load under the program. */
+static char **program_environment(const char *folder, const char *preload)
 {
-    static char path[4096], home[1024], ld_preload[4096];
-    const char *p = getenv("PATH"), *h = getenv("HOME");
+    static char path[4096], home[1024], tmpdir[1024], ld_preload[4096];
+    const char *p = getenv("PATH");
     snprintf(path, sizeof path, "PATH=%s", p ? p : "/usr/local/bin:/usr/bin:/bin");
-    snprintf(home, sizeof home, "HOME=%s", h ? h : "/");
-    static char *env[] = { NULL, NULL, "LC_ALL=C", "LANG=C", "TERM=dumb",
+    snprintf(home, sizeof home, "HOME=%s", folder);
+    snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", folder);
+    static char *env[] = { NULL, NULL, NULL, "LC_ALL=C", "LANG=C", "TERM=dumb",
                            "PYTHONDONTWRITEBYTECODE=1", NULL, NULL };
     env[0] = path;
     env[1] = home;
+    env[2] = tmpdir;
     if (preload != NULL) {
         snprintf(ld_preload, sizeof ld_preload, "LD_PRELOAD=%s", preload);
-        env[6] = ld_preload;
+        env[7] = ld_preload;
     }
     return env;
 }
 
-/* In the child: become the program.  Only async-signal-safe calls. */
-static _Noreturn void exec_program(const char *dir, const char *path,
-                                   char *const argv[], const char *preload,
+/* Where the child tells the check why the program did not start. */
+static _Noreturn void exec_failed(int report, int err)
+{
+    ssize_t ignored = write(report, &err, sizeof err);
+    (void)ignored;
+    _exit(127);
+}
+
+/* In the child: become the program, as the sandbox says.  Only
+ * async-signal-safe calls. */
+static _Noreturn void exec_program(const struct check *c, const char *path,
+                                   char *const argv[], const struct sandbox_limits *limits,
                                    int slave, int errw, int report, pid_t parent)
 {
     setsid();                           /* own session and process group */
     ioctl(slave, TIOCSCTTY, 0);         /* the terminal is its terminal */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);   /* dies with its check */
-    if (getppid() != parent)
-        _exit(127);
     dup2(slave, STDIN_FILENO);
     dup2(slave, STDOUT_FILENO);
     dup2(errw, STDERR_FILENO);
@@ -124,14 +133,19 @@ static _Noreturn void exec_program(const char *dir, const char *path,
     for (ssize_t i = 0; i < n && self[i] >= '0' && self[i] <= '9'; i++)
         outside = outside * 10 + (self[i] - '0');
     ssize_t ignored = write(report, &outside, sizeof outside);
-
-    int err = 0;
-    if (chdir(dir) == 0)
-        execve(path, argv, program_environment(preload));
-    err = errno;
-    ignored = write(report, &err, sizeof err);
     (void)ignored;
-    _exit(127);
+
+    if (chdir(c->folder) < 0)
+        exec_failed(report, errno);
+    int err = sandbox_enter(&c->sandbox, limits);
+    if (err != 0)
+        exec_failed(report, -err);      /* negative: the sandbox failed */
+    /* After the change of user, which clears it: dies with its check. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    execve(path, argv, program_environment(c->folder, c->short_counts ? c->shortio : NULL));
+    exec_failed(report, errno);
 }
 
 static void register_group(struct check *c, pid_t pgid)
@@ -171,13 +185,14 @@ struct program *start_program_args(struct check *c, const char *name,
         fail(c, "grader error: pipe: %s", strerror(errno));
 
     pid_t parent = getpid();
-    const char *folder = check_folder(c);
+    check_folder(c);
+    struct sandbox_limits limits;
+    sandbox_limits(&c->sandbox, &limits);
     pid_t pid = fork();
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
     if (pid == 0)
-        exec_program(folder, path, argv, c->short_counts ? c->shortio : NULL, slave,
-                     errp[1], report[1], parent);
+        exec_program(c, path, argv, &limits, slave, errp[1], report[1], parent);
 
     close(slave);
     close(errp[1]);
@@ -205,10 +220,17 @@ struct program *start_program_args(struct check *c, const char *name,
     register_group(c, p->outside_pid);
     got = read(report[0], &err, sizeof err);
     close(report[0]);
+    if (got > 0 && err < 0)
+        fail(c, "grader error: cannot limit %s as the sandbox requires: %s", path,
+             strerror(-err));
     if (got > 0)
         fail(c, "cannot run %s: %s%s", path, strerror(err),
              err == ENOENT || err == ENOEXEC ? " (does a script start with a valid \"#!\" "
-                                              "line?)" : "");
+                                              "line?)" :
+             err == EACCES && c->sandbox.uid != 0 ? " (the grader runs programs as a user "
+                                                    "of their own: every folder on the way "
+                                                    "and the program must be readable by "
+                                                    "all)" : "");
     return p;
 }
 
