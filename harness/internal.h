@@ -61,7 +61,11 @@ struct listener {
     int port;
 };
 
-/* What a check's programs may do: see sandbox.c. */
+/* What a check's programs may do: see sandbox.c.  As root they run as the
+ * user SANDBOX_UID_BASE + the check's process ID (< 2^22), numbers that no
+ * system gives out. */
+#define SANDBOX_UID_BASE 1800000000u
+
 struct sandbox {
     uid_t uid;              /* the user programs run as; 0: the grader's */
     bool private_mounts;    /* the check has its own /tmp; the kit is hidden */
