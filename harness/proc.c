@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -257,7 +259,65 @@ struct program *start_program(struct check *c, const char *name, ...)
 struct readiness {
     bool (*ready)(int port);
     const char *done;           /* "listened on TCP", "bound UDP" */
+    int type;                   /* SOCK_STREAM, SOCK_DGRAM */
 };
+
+/* The local port of SOCKET, or -1 if it is no bound IP socket. */
+static int local_port(int socket)
+{
+    struct sockaddr_storage a;
+    socklen_t len = sizeof a;
+    if (getsockname(socket, (struct sockaddr *)&a, &len) < 0)
+        return -1;
+    int port = a.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&a)->sin_port) :
+               a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port) : -1;
+    return port > 0 ? port : -1;
+}
+
+/*
+ * Says what the server that is not ready did with its sockets of R's type:
+ * a port of its own choosing, a socket never listened on.  It takes a copy
+ * of each of the program's sockets (pidfd_getfd, Linux 5.6) to ask; where
+ * that is not allowed, it says nothing.
+ */
+static void describe_sockets(struct buf *msg, struct program *p, const struct readiness *r)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+    if (pidfd < 0)
+        return;
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)p->outside_pid);
+    DIR *d = opendir(dir);
+    bool any = false;
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        int copy = e->d_name[0] == '.' ? -1 :
+                   (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
+        int type = 0, listening = 0;
+        socklen_t len = sizeof type;
+        if (copy < 0)
+            continue;
+        int port = local_port(copy);
+        if (port > 0 && getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+            type == r->type) {
+            len = sizeof listening;
+            getsockopt(copy, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
+            if (port != p->port)
+                buf_printf(msg, "  it has a %s socket on port %d instead%s: the port to "
+                           "use is its first argument\n", type == SOCK_STREAM ? "TCP" : "UDP",
+                           port, listening ? ", listening" : "");
+            else if (type == SOCK_STREAM && !listening)
+                buf_printf(msg, "  its TCP socket is bound to port %d but not listening: "
+                           "call listen() after bind()\n", port);
+            any = true;
+        }
+        close(copy);
+    }
+    if (d != NULL)
+        closedir(d);
+    if (!any && d != NULL)
+        buf_printf(msg, "  it has no bound %s socket\n", r->type == SOCK_STREAM ? "TCP" : "UDP");
+    close(pidfd);
+}
 
 static bool ready_or_gone(struct check *c, void *arg)
 {
@@ -283,16 +343,20 @@ static struct program *start_ready_server(struct check *c, const struct readines
     pump_until(c, ready_or_gone, p, c->deadline_ms, true);
     if (!r->ready(port) && p->exited)
         fail(c, "the server stopped before it %s port %d.", r->done, port);
-    if (!r->ready(port))
-        fail(c, "the server had not %s port %d within %d ms.", r->done, port,
-             c->def->timeout_ms);
+    if (!r->ready(port)) {
+        struct buf why = {0};
+        describe_sockets(&why, p, r);
+        fail(c, "the server had not %s port %d within %d ms.\n%s", r->done, port,
+             c->def->timeout_ms, why.data ? why.data : "");
+    }
     note(c, "server %s port %d", r->done, port);
     return p;
 }
 
 struct program *start_server(struct check *c, ...)
 {
-    static const struct readiness tcp = { port_is_listening, "listened on TCP" };
+    static const struct readiness tcp = { port_is_listening, "listened on TCP",
+                                         SOCK_STREAM };
     va_list ap;
     va_start(ap, c);
     struct program *p = start_ready_server(c, &tcp, ap);
@@ -302,7 +366,7 @@ struct program *start_server(struct check *c, ...)
 
 struct program *start_udp_server(struct check *c, ...)
 {
-    static const struct readiness udp = { port_is_bound_udp, "bound UDP" };
+    static const struct readiness udp = { port_is_bound_udp, "bound UDP", SOCK_DGRAM };
     va_list ap;
     va_start(ap, c);
     struct program *p = start_ready_server(c, &udp, ap);
