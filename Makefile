@@ -57,7 +57,7 @@ OUT    ?=
 GRADE_ARGS = --impl $(IMPL) $(foreach l,$(LAB),--lab $(l)) --format $(FORMAT) \
              $(if $(OUT),--out $(OUT)) --transcripts $(BUILD)/transcripts
 
-.PHONY: all help grade test bench fuzz deps clean
+.PHONY: all help grade test fuzz deps clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 
@@ -68,7 +68,8 @@ help:
 	@echo "make grade      grade the work in labs/ (IMPL=DIR LAB=NN FORMAT=text|gradescope|junit OUT=FILE)"
 	@echo "make test       build everything and run the kit's own Criterion tests"
 	@echo "make fuzz       fuzz the labs' protocol parsers for FUZZ_TIME seconds each (120)"
-	@echo "make bench      time the grader on the solutions, per check, and lab 04 under 500 clients"
+	@echo "make bench      grader time per lab (solutions vs starters), lab 02 echo vs socat, lab 04 under 500 clients"
+	@echo "make soak       grade the solutions SOAK_RUNS times (100), then two graders at once under CPU load; report flaky checks"
 	@echo "make deps       install (as root) or name the packages the kit needs"
 	@echo "make clean      remove everything the build made"
 
@@ -83,20 +84,11 @@ test: all $(VARIANTS) $(BUILD)/hostile/built $(TSAN_PROGRAMS) $(FUZZERS) $(TEST_
 fuzz: $(FUZZERS)
 	@mk/fuzz.sh long $(FUZZERS)
 
-bench: all $(BUILD)/bench_load
-	./$(GRADER) --impl solutions --bench
-	@if [ -x solutions/04-threaded/server ]; then \
-	    $(BUILD)/bench_load solutions/04-threaded/server 500 5; fi
-
 $(BUILD)/fuzz/%: tests/fuzz/%.c solutions/%/protocol.c solutions/%/protocol.h | $(BUILD)/deps-ok
 	@mk/deps.sh test
 	@mkdir -p $(@D)
 	clang -std=c17 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -Isolutions/$* -o $@ tests/fuzz/$*.c solutions/$*/protocol.c
-
-$(BUILD)/bench_load: tests/bench_load.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
 
 deps:
 	@mk/deps.sh build test
@@ -154,6 +146,9 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) | $(BUILD)/deps-ok
 	@mk/deps.sh test
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(GRADER_LIB) $(LIB) -lcriterion $(LDLIBS_THREADS)
+
+# make bench and make soak.
+include mk/bench.mk mk/soak.mk
 
 clean:
 	rm -rf $(BUILD) $(GRADER) $(SHORTIO) $(PROGRAMS)
