@@ -27,6 +27,10 @@ PROGRAMS     := $(PROGRAM_SRCS:.c=)
 VARIANT_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard tests/variants/[0-9][0-9]-*/*/*.patch))))
 VARIANTS     := $(VARIANT_DIRS:tests/%=$(BUILD)/%/built)
 
+# Hostile submissions: tests/hostile/LAB/NAME/ holds a program that attacks
+# the grader; mk/build-hostile.sh builds each as the tree build/hostile/NAME.
+HOSTILE_SRCS := $(wildcard tests/hostile/[0-9][0-9]-*/*/*.c tests/hostile/*.h)
+
 LIB_SRCS     := $(wildcard labs/common/*.c)
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 GRADER_SRCS  := $(filter-out harness/grade.c,$(wildcard harness/*.c harness/labs/*.c))
@@ -74,7 +78,7 @@ help:
 grade: all
 	./$(GRADER) $(GRADE_ARGS)
 
-test: all $(VARIANTS) $(TSAN_PROGRAMS) $(FUZZERS) $(TEST_BINS)
+test: all $(VARIANTS) $(BUILD)/hostile/built $(TSAN_PROGRAMS) $(FUZZERS) $(TEST_BINS)
 	@mk/deps.sh test
 	@mk/fuzz.sh short $(FUZZERS)
 	@mk/run-tests.sh $(TEST_BINS)
@@ -134,6 +138,10 @@ $(BUILD)/variants/%/built: $$(wildcard tests/variants/$$*/*.patch) \
         $$(wildcard solutions/$$(firstword $$(subst /, ,$$*))/*.[ch]) $(LIB) mk/build-variant.sh
 	mk/build-variant.sh $* $(BUILD) "$(CC) $(CFLAGS) $(LAB_CPPFLAGS)" \
 	    "$(LIB) $(call lab_libs,solutions/$(firstword $(subst /, ,$*))/x) $(LDLIBS_THREADS)"
+	@touch $@
+
+$(BUILD)/hostile/built: $(HOSTILE_SRCS) mk/build-hostile.sh $(PROGRAMS)
+	mk/build-hostile.sh $(BUILD) $(CC)
 	@touch $@
 
 $(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) | $(BUILD)/deps-ok

@@ -69,14 +69,18 @@ void flush_stream_log(struct check *c, struct stream_log *log, const char *who)
 const char *check_folder(struct check *c)
 {
     if (c->folder == NULL) {
-        const char *tmp = getenv("TMPDIR");
+        /* A private /tmp vanishes with the check: nothing to clean up. */
+        const char *tmp = c->sandbox.private_mounts ? NULL : getenv("TMPDIR");
+        if (tmp == NULL || *tmp == '\0')
+            tmp = "/tmp";
         struct buf path = {0};
-        buf_printf(&path, "%s/netlab-check-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        buf_printf(&path, "%s/netlab-check-XXXXXX", tmp);
         if (mkdtemp(path.data) == NULL)
-            fail(c, "grader error: cannot create a folder in %s: %s",
-                 tmp && *tmp ? tmp : "/tmp", strerror(errno));
+            fail(c, "grader error: cannot create a folder in %s: %s", tmp, strerror(errno));
         c->folder = path.data;
-        snprintf(c->slot->folder, sizeof c->slot->folder, "%s", c->folder);
+        if (!c->sandbox.private_mounts)
+            snprintf(c->slot->folder, sizeof c->slot->folder, "%s", c->folder);
+        sandbox_claim_folder(c, c->folder);
         note(c, "the check's folder: %s", c->folder);
     }
     return c->folder;
@@ -104,6 +108,15 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
         flush_stream_log(c, &p->in_log, p->label);
     }
     stop_programs(c);
+    struct buf strays = {0}, both = {0};
+    if (sandbox_find_strays(c, &strays)) {   /* a failure whatever else happened */
+        note(c, "FAIL: %s", strays.data);
+        if (!passed && msg != NULL)
+            buf_append(&both, msg->data, msg->len);
+        buf_append(&both, strays.data, strays.len);
+        msg = &both;
+        passed = untestable = false;
+    }
     if (c->folder != NULL) {    /* after the programs: they may write to it */
         remove_folder(c->folder);
         c->slot->folder[0] = '\0';
@@ -176,6 +189,7 @@ void run_check(struct check *c)
     c->transcript.limit = SLOT_TRANSCRIPT - 1024;
     note(c, "check %s/%s: %s (time limit %d ms)", c->lab->id, c->def->name,
          c->def->what, c->def->timeout_ms);
+    sandbox_prepare(c);
     c->def->run(c);
     note(c, "PASS");
     finish(c, true, false, NULL);

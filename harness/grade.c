@@ -23,7 +23,8 @@ static void usage(FILE *f)
 {
     fputs("usage: grade [--impl DIR] [--lab NN]... [--check LAB/NAME]...\n"
           "             [--format text|gradescope|junit] [--out FILE]\n"
-          "             [--transcripts DIR] [--jobs N] [--list] [--bench[=RUNS]]\n"
+          "             [--transcripts DIR] [--jobs N] [--memory-limit MIB]\n"
+          "             [--list] [--bench[=RUNS]]\n"
           "\n"
           "Grades the labs in DIR (default: labs): runs each lab's server and client\n"
           "as black boxes and checks them against the contracts in the handouts.\n"
@@ -34,6 +35,8 @@ static void usage(FILE *f)
           "  --out FILE         write the report to FILE instead of stdout\n"
           "  --transcripts DIR  save every check's transcript as DIR/LAB/CHECK.txt\n"
           "  --jobs N           checks run at once (default: twice the CPUs)\n"
+          "  --memory-limit MIB each program's data limit (default 1024; 0: none, as\n"
+          "                     sanitizer builds need)\n"
           "  --list             list the labs and their checks (the rubric), then exit\n"
           "  --bench[=RUNS]     time RUNS gradings (default 5): total and per check\n"
           "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage.\n",
@@ -50,6 +53,7 @@ struct options {
     const char *out;
     const char *transcripts;
     int jobs;
+    long memory_limit_mb;   /* 0: the runner's default; negative: none */
     bool list;
     int bench_runs;
 };
@@ -64,6 +68,7 @@ static bool parse_options(int argc, char **argv, struct options *o)
         { "out", required_argument, NULL, 'o' },
         { "transcripts", required_argument, NULL, 't' },
         { "jobs", required_argument, NULL, 'j' },
+        { "memory-limit", required_argument, NULL, 'm' },
         { "list", no_argument, NULL, 'L' },
         { "bench", optional_argument, NULL, 'b' },
         { "help", no_argument, NULL, 'h' },
@@ -101,6 +106,15 @@ static bool parse_options(int argc, char **argv, struct options *o)
                 fprintf(stderr, "grade: --jobs takes a number from 1 to 256\n");
                 return false;
             }
+            break;
+        case 'm':
+            o->memory_limit_mb = strtol(optarg, &end, 10);
+            if (*end != '\0' || o->memory_limit_mb < 0) {
+                fprintf(stderr, "grade: --memory-limit takes a number of MiB (0: none)\n");
+                return false;
+            }
+            if (o->memory_limit_mb == 0)
+                o->memory_limit_mb = -1;
             break;
         case 'b':
             o->bench_runs = optarg ? (int)strtol(optarg, &end, 10) : 5;
@@ -301,17 +315,23 @@ static int bench(const struct options *o, const struct run_options *ro,
     return failures ? EXIT_FAILED : 0;
 }
 
-/* shortio.so sits next to the grader. */
-static const char *shortio_path(void)
+/* The grader is KIT/harness/grade; shortio.so sits next to it. */
+static bool find_kit(char *kit, char *shortio, size_t size)
 {
-    static char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 16);
+    ssize_t n = readlink("/proc/self/exe", kit, size - 1);
     if (n <= 0)
-        return NULL;
-    path[n] = '\0';
-    char *slash = strrchr(path, '/');
-    strcpy(slash ? slash + 1 : path, "shortio.so");
-    return path;
+        return false;
+    kit[n] = '\0';
+    char *slash = strrchr(kit, '/');
+    if (slash == NULL)
+        return false;
+    *slash = '\0';
+    if (snprintf(shortio, size, "%s/shortio.so", kit) >= (int)size)
+        return false;
+    slash = strrchr(kit, '/');
+    if (slash != NULL && slash != kit)
+        *slash = '\0';
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -334,7 +354,11 @@ int main(int argc, char **argv)
     struct check_result *results = plan(&o, &n);
     if (results == NULL)
         return EXIT_USAGE;
-    struct run_options ro = { .impl_dir = impl, .jobs = o.jobs, .shortio = shortio_path() };
+    char kit[PATH_MAX], shortio[PATH_MAX];
+    bool found = find_kit(kit, shortio, sizeof kit);
+    struct run_options ro = { .impl_dir = impl, .jobs = o.jobs,
+                              .shortio = found ? shortio : NULL, .kit_dir = found ? kit : NULL,
+                              .memory_limit_mb = o.memory_limit_mb };
     if (o.bench_runs > 0)
         return bench(&o, &ro, results, n);
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <poll.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -60,6 +61,23 @@ struct listener {
     int port;
 };
 
+/* What a check's programs may do: see sandbox.c.  As root they run as the
+ * user SANDBOX_UID_BASE + the check's process ID (< 2^22), numbers that no
+ * system gives out. */
+#define SANDBOX_UID_BASE 1800000000u
+
+struct sandbox {
+    uid_t uid;              /* the user programs run as; 0: the grader's */
+    bool private_mounts;    /* the check has its own /tmp; the kit is hidden */
+    long memory_mb;         /* each program's data limit; 0 or less: none */
+};
+
+#define SANDBOX_LIMITS 6
+struct sandbox_limits {     /* worked out before fork, applied after */
+    int resource[SANDBOX_LIMITS];
+    rlim_t value[SANDBOX_LIMITS];
+};
+
 struct check {
     const struct lab_def *lab;
     const struct check_def *def;
@@ -84,6 +102,9 @@ struct check {
     size_t nudps;
     const char *shortio;    /* where shortio.so is, or NULL */
     bool short_counts;      /* preload it under new programs */
+    struct sandbox sandbox;
+    const char *hidden[2];  /* folders programs must not see: the kit, the
+                               folder holding every submission */
 };
 
 /* check.c */
@@ -117,6 +138,13 @@ void udp_fds(struct udp *u, struct pollfd *fds, size_t *n);
 void udp_events(struct check *c, struct udp *u, const struct pollfd *fds);
 void udp_send_due(struct check *c, struct udp *u);
 int udp_wait_ms(const struct udp *u);
+
+/* sandbox.c */
+void sandbox_prepare(struct check *c);      /* at the start of the check */
+void sandbox_claim_folder(const struct check *c, const char *folder);
+void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
+int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);
+bool sandbox_find_strays(const struct check *c, struct buf *msg);
 
 /* children.c: child exits as a pollable descriptor (a SIGCHLD self-pipe).
  * watch_children sets it up for the calling process and returns it. */

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -74,34 +76,43 @@ static int open_terminal(int *master, int *slave)
 }
 
 /* A small, fixed environment: programs must not depend on the grader's.
- * PRELOAD, if not NULL, is a library to load under the program. */
-static char **program_environment(const char *preload)
+ * HOME and TMPDIR are the check's folder, the one place a program may
+ * write.  PRELOAD, if not NULL, is a library to load under the program. */
+static char **program_environment(const char *folder, const char *preload)
 {
-    static char path[4096], home[1024], ld_preload[4096];
-    const char *p = getenv("PATH"), *h = getenv("HOME");
+    static char path[4096], home[1024], tmpdir[1024], ld_preload[4096];
+    const char *p = getenv("PATH");
     snprintf(path, sizeof path, "PATH=%s", p ? p : "/usr/local/bin:/usr/bin:/bin");
-    snprintf(home, sizeof home, "HOME=%s", h ? h : "/");
-    static char *env[] = { NULL, NULL, "LC_ALL=C", "LANG=C", "TERM=dumb",
+    snprintf(home, sizeof home, "HOME=%s", folder);
+    snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", folder);
+    static char *env[] = { NULL, NULL, NULL, "LC_ALL=C", "LANG=C", "TERM=dumb",
                            "PYTHONDONTWRITEBYTECODE=1", NULL, NULL };
     env[0] = path;
     env[1] = home;
+    env[2] = tmpdir;
     if (preload != NULL) {
         snprintf(ld_preload, sizeof ld_preload, "LD_PRELOAD=%s", preload);
-        env[6] = ld_preload;
+        env[7] = ld_preload;
     }
     return env;
 }
 
-/* In the child: become the program.  Only async-signal-safe calls. */
-static _Noreturn void exec_program(const char *dir, const char *path,
-                                   char *const argv[], const char *preload,
+/* Where the child tells the check why the program did not start. */
+static _Noreturn void exec_failed(int report, int err)
+{
+    ssize_t ignored = write(report, &err, sizeof err);
+    (void)ignored;
+    _exit(127);
+}
+
+/* In the child: become the program, as the sandbox says.  Only
+ * async-signal-safe calls. */
+static _Noreturn void exec_program(const struct check *c, const char *path,
+                                   char *const argv[], const struct sandbox_limits *limits,
                                    int slave, int errw, int report, pid_t parent)
 {
     setsid();                           /* own session and process group */
     ioctl(slave, TIOCSCTTY, 0);         /* the terminal is its terminal */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);   /* dies with its check */
-    if (getppid() != parent)
-        _exit(127);
     dup2(slave, STDIN_FILENO);
     dup2(slave, STDOUT_FILENO);
     dup2(errw, STDERR_FILENO);
@@ -124,14 +135,19 @@ static _Noreturn void exec_program(const char *dir, const char *path,
     for (ssize_t i = 0; i < n && self[i] >= '0' && self[i] <= '9'; i++)
         outside = outside * 10 + (self[i] - '0');
     ssize_t ignored = write(report, &outside, sizeof outside);
-
-    int err = 0;
-    if (chdir(dir) == 0)
-        execve(path, argv, program_environment(preload));
-    err = errno;
-    ignored = write(report, &err, sizeof err);
     (void)ignored;
-    _exit(127);
+
+    if (chdir(c->folder) < 0)
+        exec_failed(report, errno);
+    int err = sandbox_enter(&c->sandbox, limits);
+    if (err != 0)
+        exec_failed(report, -err);      /* negative: the sandbox failed */
+    /* After the change of user, which clears it: dies with its check. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    execve(path, argv, program_environment(c->folder, c->short_counts ? c->shortio : NULL));
+    exec_failed(report, errno);
 }
 
 static void register_group(struct check *c, pid_t pgid)
@@ -171,13 +187,14 @@ struct program *start_program_args(struct check *c, const char *name,
         fail(c, "grader error: pipe: %s", strerror(errno));
 
     pid_t parent = getpid();
-    const char *folder = check_folder(c);
+    check_folder(c);
+    struct sandbox_limits limits;
+    sandbox_limits(&c->sandbox, &limits);
     pid_t pid = fork();
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
     if (pid == 0)
-        exec_program(folder, path, argv, c->short_counts ? c->shortio : NULL, slave,
-                     errp[1], report[1], parent);
+        exec_program(c, path, argv, &limits, slave, errp[1], report[1], parent);
 
     close(slave);
     close(errp[1]);
@@ -205,10 +222,17 @@ struct program *start_program_args(struct check *c, const char *name,
     register_group(c, p->outside_pid);
     got = read(report[0], &err, sizeof err);
     close(report[0]);
+    if (got > 0 && err < 0)
+        fail(c, "grader error: cannot limit %s as the sandbox requires: %s", path,
+             strerror(-err));
     if (got > 0)
         fail(c, "cannot run %s: %s%s", path, strerror(err),
              err == ENOENT || err == ENOEXEC ? " (does a script start with a valid \"#!\" "
-                                              "line?)" : "");
+                                              "line?)" :
+             err == EACCES && c->sandbox.uid != 0 ? " (the grader runs programs as a user "
+                                                    "of their own: every folder on the way "
+                                                    "and the program must be readable by "
+                                                    "all)" : "");
     return p;
 }
 
@@ -235,7 +259,65 @@ struct program *start_program(struct check *c, const char *name, ...)
 struct readiness {
     bool (*ready)(int port);
     const char *done;           /* "listened on TCP", "bound UDP" */
+    int type;                   /* SOCK_STREAM, SOCK_DGRAM */
 };
+
+/* The local port of SOCKET, or -1 if it is no bound IP socket. */
+static int local_port(int socket)
+{
+    struct sockaddr_storage a;
+    socklen_t len = sizeof a;
+    if (getsockname(socket, (struct sockaddr *)&a, &len) < 0)
+        return -1;
+    int port = a.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&a)->sin_port) :
+               a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port) : -1;
+    return port > 0 ? port : -1;
+}
+
+/*
+ * Says what the server that is not ready did with its sockets of R's type:
+ * a port of its own choosing, a socket never listened on.  It takes a copy
+ * of each of the program's sockets (pidfd_getfd, Linux 5.6) to ask; where
+ * that is not allowed, it says nothing.
+ */
+static void describe_sockets(struct buf *msg, struct program *p, const struct readiness *r)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+    if (pidfd < 0)
+        return;
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)p->outside_pid);
+    DIR *d = opendir(dir);
+    bool any = false;
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        int copy = e->d_name[0] == '.' ? -1 :
+                   (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
+        int type = 0, listening = 0;
+        socklen_t len = sizeof type;
+        if (copy < 0)
+            continue;
+        int port = local_port(copy);
+        if (port > 0 && getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+            type == r->type) {
+            len = sizeof listening;
+            getsockopt(copy, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
+            if (port != p->port)
+                buf_printf(msg, "  it has a %s socket on port %d instead%s: the port to "
+                           "use is its first argument\n", type == SOCK_STREAM ? "TCP" : "UDP",
+                           port, listening ? ", listening" : "");
+            else if (type == SOCK_STREAM && !listening)
+                buf_printf(msg, "  its TCP socket is bound to port %d but not listening: "
+                           "call listen() after bind()\n", port);
+            any = true;
+        }
+        close(copy);
+    }
+    if (d != NULL)
+        closedir(d);
+    if (!any && d != NULL)
+        buf_printf(msg, "  it has no bound %s socket\n", r->type == SOCK_STREAM ? "TCP" : "UDP");
+    close(pidfd);
+}
 
 static bool ready_or_gone(struct check *c, void *arg)
 {
@@ -261,16 +343,20 @@ static struct program *start_ready_server(struct check *c, const struct readines
     pump_until(c, ready_or_gone, p, c->deadline_ms, true);
     if (!r->ready(port) && p->exited)
         fail(c, "the server stopped before it %s port %d.", r->done, port);
-    if (!r->ready(port))
-        fail(c, "the server had not %s port %d within %d ms.", r->done, port,
-             c->def->timeout_ms);
+    if (!r->ready(port)) {
+        struct buf why = {0};
+        describe_sockets(&why, p, r);
+        fail(c, "the server had not %s port %d within %d ms.\n%s", r->done, port,
+             c->def->timeout_ms, why.data ? why.data : "");
+    }
     note(c, "server %s port %d", r->done, port);
     return p;
 }
 
 struct program *start_server(struct check *c, ...)
 {
-    static const struct readiness tcp = { port_is_listening, "listened on TCP" };
+    static const struct readiness tcp = { port_is_listening, "listened on TCP",
+                                         SOCK_STREAM };
     va_list ap;
     va_start(ap, c);
     struct program *p = start_ready_server(c, &tcp, ap);
@@ -280,7 +366,7 @@ struct program *start_server(struct check *c, ...)
 
 struct program *start_udp_server(struct check *c, ...)
 {
-    static const struct readiness udp = { port_is_bound_udp, "bound UDP" };
+    static const struct readiness udp = { port_is_bound_udp, "bound UDP", SOCK_DGRAM };
     va_list ap;
     va_start(ap, c);
     struct program *p = start_ready_server(c, &udp, ap);

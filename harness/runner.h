@@ -44,10 +44,22 @@ struct check_result {
     double seconds;         /* wall time of the check */
 };
 
+/* Each student program's data limit (RLIMIT_DATA) unless run_options say
+ * otherwise.  Sanitizer runtimes reserve terabytes of address space and
+ * cannot start under any such limit: a grader built with AddressSanitizer
+ * grades programs built alike, and sets none. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DEFAULT_MEMORY_LIMIT_MB (-1)
+#else
+#define DEFAULT_MEMORY_LIMIT_MB 1024
+#endif
+
 struct run_options {
     const char *impl_dir;   /* absolute path of the tree being graded */
     int jobs;               /* checks run at once */
     const char *shortio;    /* absolute path of shortio.so, for short-counts */
+    const char *kit_dir;    /* the kit, hidden from programs run as root; or NULL */
+    long memory_limit_mb;   /* 0: DEFAULT_MEMORY_LIMIT_MB; negative: none */
 };
 
 /* Runs every check of RESULTS (lab and def filled in by the caller) and

@@ -1,0 +1,307 @@
+/*
+ * sandbox.c - what a student's program may touch.
+ *
+ * Everywhere, programs run under resource limits (CPU time, memory,
+ * processes, file size, open files, no core files) with HOME and TMPDIR set
+ * to the check's folder.
+ *
+ * As root, where the check is init's child in a PID namespace of its own
+ * (runner.c), the check also gets a mount namespace of its own, in which
+ *   - /tmp, /var/tmp, /dev/shm and /run/lock are empty private tmpfs
+ *     mounts, gone with the check: nothing a program writes there outlives
+ *     it, and the check's folder is made there;
+ *   - the kit and the folder that holds the submission are covered with an
+ *     empty tmpfs, but for the lab folder being graded and shortio.so
+ *     (mounted back read-only), so a program reads neither the checks nor
+ *     another submission;
+ * and its programs run as a user of their own, which owns nothing but the
+ * check's folder: a number no system gives out, SANDBOX_UID_BASE plus the
+ * check's process ID, so two checks running at once can neither signal
+ * nor trace each other's programs, and their process limit is their own.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The limits of each program.  Generous for any honest lab program (lab 04
+ * runs a thread per client); each stops one kind of runaway early. */
+#define CPU_SECONDS     20
+#define MAX_TASKS       256             /* processes and threads */
+#define MAX_FILE_BYTES  (64L << 20)
+#define MAX_OPEN_FILES  1024
+#define PRIVATE_TMP_SIZE "size=64m,nr_inodes=8192"
+
+/* World-writable places, each replaced by a private empty tmpfs. */
+static const char *const private_tmp[] = { "/tmp", "/var/tmp", "/dev/shm", "/run/lock" };
+
+/* Never covered, even when a submission sits right under one of them. */
+static const char *const system_dirs[] = { "/", "/bin", "/boot", "/dev", "/etc", "/lib",
+                                           "/lib32", "/lib64", "/proc", "/run", "/sbin",
+                                           "/sys", "/usr", "/var" };
+
+static bool is_one_of(const char *path, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(path, list[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Whether PATH is DIR or inside it. */
+static bool is_under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' ||
+                                          strcmp(dir, "/") == 0);
+}
+
+/* Cuts PATH's last component off, in place ("/a/b" -> "/a", "/a" -> "/"). */
+static void to_parent(char *path)
+{
+    char *slash = strrchr(path, '/');
+    if (slash == path)
+        slash[1] = '\0';
+    else if (slash != NULL)
+        *slash = '\0';
+}
+
+/* Creates every missing directory of PATH (mode 0755, owned by root). */
+static void make_path(const char *path)
+{
+    char partial[PATH_MAX];
+    snprintf(partial, sizeof partial, "%s", path);
+    for (char *p = partial + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(partial, 0755);
+            *p = '/';
+        }
+    }
+    mkdir(partial, 0755);
+}
+
+/*
+ * Covers DIR with an empty tmpfs.  A program that cannot get through one of
+ * DIR's parents (a kit under /root, mode 0700) could not reach the lab
+ * folder mounted back inside it either: cover that parent instead.
+ */
+static void cover(struct check *c, const char *dir)
+{
+    char top[PATH_MAX];
+    if (realpath(dir, top) == NULL)
+        return;                         /* already covered, or gone */
+    for (;;) {
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof parent, "%s", top);
+        to_parent(parent);
+        struct stat st;
+        if (is_one_of(parent, system_dirs, COUNT_OF(system_dirs)) ||
+            stat(parent, &st) < 0 || (st.st_mode & S_IXOTH))
+            break;
+        snprintf(top, sizeof top, "%s", parent);
+    }
+    if (is_one_of(top, system_dirs, COUNT_OF(system_dirs)) ||
+        is_one_of(top, private_tmp, COUNT_OF(private_tmp)))
+        return;
+    if (mount("netlab", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0)
+        note(c, "sandbox: cannot cover %s: %s", top, strerror(errno));
+}
+
+/* Mounts the file or folder open as FD back at PATH, read-only. */
+static void mount_back(struct check *c, int fd, const char *path)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    if (S_ISDIR(st.st_mode)) {
+        make_path(dir);
+    } else {
+        to_parent(dir);
+        make_path(dir);
+        close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    }
+    char source[64];
+    snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
+    if (mount(source, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+        mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL) < 0)
+        note(c, "sandbox: cannot mount %s back: %s", path, strerror(errno));
+}
+
+/* Gives the check its own mounts (see the top of this file).  False if the
+ * system does not allow it: the check then runs without them. */
+static bool make_private_mounts(struct check *c)
+{
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        note(c, "sandbox: no mount namespace (%s): programs see the grader's files",
+             strerror(errno));
+        return false;
+    }
+    /* What stays visible: the lab folder, the programs in it where they
+     * are links to elsewhere (a class's trees made of links), shortio.so.
+     * Held open from here, in the new namespace (a bind mount's source
+     * must be in it), to be mounted back once covered. */
+    char server[PATH_MAX], client[PATH_MAX];
+    snprintf(server, sizeof server, "%s/server", c->lab_dir);
+    snprintf(client, sizeof client, "%s/client", c->lab_dir);
+    const char *keep[] = { c->lab_dir, server, client, c->shortio };
+    int keep_fd[COUNT_OF(keep)];
+    char keep_path[COUNT_OF(keep)][PATH_MAX];
+    for (size_t i = 0; i < COUNT_OF(keep); i++) {
+        keep_fd[i] = -1;
+        if (keep[i] == NULL || realpath(keep[i], keep_path[i]) == NULL)
+            continue;
+        if (i > 0 && keep_fd[0] >= 0 && is_under(keep_path[i], keep_path[0]))
+            continue;                   /* inside the lab folder */
+        keep_fd[i] = open(keep_path[i], O_PATH | O_CLOEXEC);
+    }
+    for (size_t i = 0; i < COUNT_OF(private_tmp); i++)
+        if (access(private_tmp[i], F_OK) == 0 &&
+            mount("netlab", private_tmp[i], "tmpfs", MS_NOSUID | MS_NODEV,
+                  PRIVATE_TMP_SIZE ",mode=1777") < 0)
+            note(c, "sandbox: no private %s: %s", private_tmp[i], strerror(errno));
+    for (size_t i = 0; i < COUNT_OF(c->hidden); i++)
+        if (c->hidden[i] != NULL)
+            cover(c, c->hidden[i]);
+    for (size_t i = 0; i < COUNT_OF(keep); i++) {
+        if (keep_fd[i] >= 0) {
+            mount_back(c, keep_fd[i], keep_path[i]);
+            close(keep_fd[i]);
+        }
+    }
+    return true;
+}
+
+void sandbox_prepare(struct check *c)
+{
+    if (geteuid() != 0)
+        return;
+    /* Our number as /proc gives it: unique among running checks. */
+    char self[32] = "";
+    ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+    long pid = n > 0 ? strtol(self, NULL, 10) : (long)getpid();
+    c->sandbox.uid = (uid_t)(SANDBOX_UID_BASE + (unsigned long)pid);
+    if (c->in_namespace)
+        c->sandbox.private_mounts = make_private_mounts(c);
+    note(c, "sandbox: programs run as user %lu%s", (unsigned long)c->sandbox.uid,
+         c->sandbox.private_mounts ? ", with a private /tmp, the kit hidden" : "");
+}
+
+void sandbox_claim_folder(const struct check *c, const char *folder)
+{
+    if (c->sandbox.uid != 0 && chown(folder, c->sandbox.uid, c->sandbox.uid) < 0)
+        note((struct check *)c, "sandbox: cannot give %s to the programs: %s", folder,
+             strerror(errno));
+}
+
+/*
+ * How many tasks the programs may have.  As a user of their own, that is
+ * MAX_TASKS; as the grader's own user, the limit counts every process of
+ * that user, which we cannot cheaply know: the machine's whole count of
+ * tasks is an upper bound of it.
+ */
+static rlim_t task_limit(const struct sandbox *s)
+{
+    if (s->uid != 0)
+        return MAX_TASKS;
+    unsigned long running, total = 0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%*s %*s %*s %lu/%lu", &running, &total) != 2)
+            total = 0;
+        fclose(f);
+    }
+    return total > 0 ? (rlim_t)(total + MAX_TASKS) : RLIM_INFINITY;
+}
+
+void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l)
+{
+    rlim_t memory = s->memory_mb > 0 ? (rlim_t)s->memory_mb << 20 : RLIM_INFINITY;
+    const struct { int resource; rlim_t value; } table[SANDBOX_LIMITS] = {
+        { RLIMIT_CPU, CPU_SECONDS },
+        { RLIMIT_DATA, memory },
+        { RLIMIT_NPROC, task_limit(s) },
+        { RLIMIT_FSIZE, MAX_FILE_BYTES },
+        { RLIMIT_NOFILE, MAX_OPEN_FILES },
+        { RLIMIT_CORE, 0 },
+    };
+    for (size_t i = 0; i < SANDBOX_LIMITS; i++) {
+        struct rlimit now;
+        l->resource[i] = table[i].resource;
+        l->value[i] = table[i].value;
+        /* Never above what we have: only root may raise a hard limit. */
+        if (getrlimit(table[i].resource, &now) == 0 && now.rlim_max < l->value[i])
+            l->value[i] = now.rlim_max;
+    }
+}
+
+/* In the program's child, before exec: only async-signal-safe calls.
+ * Returns 0, or the errno of what failed: the program must not run then. */
+int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l)
+{
+    for (size_t i = 0; i < SANDBOX_LIMITS; i++) {
+        struct rlimit r = { l->value[i], l->value[i] };
+        if (setrlimit(l->resource[i], &r) < 0)
+            return errno;
+    }
+    if (s->uid != 0 &&
+        (setgroups(0, NULL) < 0 || setgid(s->uid) < 0 || setuid(s->uid) < 0))
+        return errno;
+    return 0;
+}
+
+/* ---- Files left outside the folder ------------------------------------- */
+
+static struct {
+    uid_t uid;
+    const char *folder;
+    struct buf *found;
+    int count;
+} stray_search;
+
+static int note_stray(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)type, (void)ftw;
+    if (st->st_uid == stray_search.uid && !is_under(path, stray_search.folder)) {
+        if (stray_search.count < 5)
+            buf_printf(stray_search.found, "%s%s", stray_search.count ? ", " : "", path);
+        stray_search.count++;
+    }
+    return 0;
+}
+
+/* Appends to MSG what the programs left in the private /tmp and the like,
+ * outside the check's folder; false if they left nothing. */
+bool sandbox_find_strays(const struct check *c, struct buf *msg)
+{
+    if (!c->sandbox.private_mounts)
+        return false;
+    struct buf found = {0};
+    stray_search.uid = c->sandbox.uid;
+    stray_search.folder = c->folder ? c->folder : "/nonexistent";
+    stray_search.found = &found;
+    stray_search.count = 0;
+    for (size_t i = 0; i < COUNT_OF(private_tmp); i++)
+        nftw(private_tmp[i], note_stray, 16, FTW_PHYS | FTW_MOUNT);
+    if (stray_search.count > 0)
+        buf_printf(msg, "The programs left %d file%s outside their folder: %s%s.  A lab "
+                   "program writes only in its current folder (the grader gives each "
+                   "check a fresh one); a temporary file goes in $TMPDIR and is removed "
+                   "when done.\n", stray_search.count, stray_search.count > 1 ? "s" : "",
+                   found.data, stray_search.count > 5 ? ", ..." : "");
+    buf_free(&found);
+    return stray_search.count > 0;
+}

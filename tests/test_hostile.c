@@ -1,0 +1,226 @@
+/*
+ * test_hostile.c - submissions that attack the grader, graded.  Each one,
+ * tests/hostile/LAB/NAME/server.c or client.c (make builds it as the tree
+ * build/hostile/NAME/LAB with the solution's other program), comes with an
+ * `expect` file: a line "CHECK: PHRASE" says the check must fail with
+ * PHRASE in its message, "CHECK: passes" that it must pass, "needs root"
+ * and "needs a memory limit" when the attack is stopped only then.
+ *
+ * For each: the checks end within their time limits, fail for the stated
+ * reason, nothing the programs started is left running, and no file is
+ * left behind.  All are graded at once, as a class would be: an attack
+ * must not cost another submission its points either.
+ *
+ * Run from the top of the kit (make test does).
+ */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+TestSuite(hostile, .timeout = 120);
+
+#define MAX_EXPECT 8
+
+struct hostile {
+    char lab[256];
+    char name[256];
+    char tree[PATH_MAX];
+    struct { char check[256]; char phrase[256]; } expect[MAX_EXPECT];
+    size_t nexpect;
+    bool skip;                  /* the attack is stopped only where we are not */
+    const char *why_skipped;
+};
+
+static void read_expect(struct hostile *h, const char *dir)
+{
+    char path[PATH_MAX * 2 + 16], line[256];
+    snprintf(path, sizeof path, "%s/expect", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    while (fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, "\r\n#")] = '\0';
+        char *colon = strchr(line, ':');
+        if (strcmp(line, "needs root") == 0 && geteuid() != 0) {
+            h->skip = true;
+            h->why_skipped = "needs root";
+        } else if (strcmp(line, "needs a memory limit") == 0 && DEFAULT_MEMORY_LIMIT_MB < 0) {
+            h->skip = true;
+            h->why_skipped = "sanitizer builds set no memory limit";
+        } else if (colon != NULL && h->nexpect < MAX_EXPECT) {
+            *colon = '\0';
+            snprintf(h->expect[h->nexpect].check, sizeof h->expect[0].check, "%s", line);
+            snprintf(h->expect[h->nexpect].phrase, sizeof h->expect[0].phrase, "%s",
+                     colon + 1 + strspn(colon + 1, " "));
+            h->nexpect++;
+        }
+    }
+    fclose(f);
+    cr_assert_gt(h->nexpect, 0, "%s names no check", path);
+}
+
+/* Every hostile submission under tests/hostile/LAB/NAME/. */
+static size_t find_hostiles(struct hostile **out)
+{
+    struct hostile *h = NULL;
+    size_t n = 0;
+    DIR *labs = opendir("tests/hostile");
+    cr_assert_not_null(labs, "tests/hostile: %s", strerror(errno));
+    for (struct dirent *l; (l = readdir(labs)) != NULL;) {
+        if (find_lab(l->d_name) == NULL)
+            continue;
+        char labdir[PATH_MAX];
+        snprintf(labdir, sizeof labdir, "tests/hostile/%s", l->d_name);
+        DIR *names = opendir(labdir);
+        for (struct dirent *e; names != NULL && (e = readdir(names)) != NULL;) {
+            if (e->d_name[0] == '.')
+                continue;
+            h = xrealloc(h, (n + 1) * sizeof *h);
+            memset(&h[n], 0, sizeof h[n]);
+            snprintf(h[n].lab, sizeof h[n].lab, "%s", l->d_name);
+            snprintf(h[n].name, sizeof h[n].name, "%s", e->d_name);
+            char dir[PATH_MAX * 2], tree[PATH_MAX + 300];
+            snprintf(dir, sizeof dir, "%s/%s", labdir, e->d_name);
+            read_expect(&h[n], dir);
+            snprintf(tree, sizeof tree, "build/hostile/%s", e->d_name);
+            cr_assert_not_null(realpath(tree, h[n].tree), "%s: %s (make test builds it)",
+                               tree, strerror(errno));
+            n++;
+        }
+        if (names != NULL)
+            closedir(names);
+    }
+    closedir(labs);
+    *out = h;
+    return n;
+}
+
+/* The processes left over from the hostiles: as root, any process of a
+ * sandbox's user; as anyone, any process running a hostile program. */
+static size_t count_survivors(struct buf *which)
+{
+    size_t n = 0;
+    DIR *proc = opendir("/proc");
+    cr_assert_not_null(proc);
+    for (struct dirent *e; (e = readdir(proc)) != NULL;) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], exe[PATH_MAX] = "";
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%s", e->d_name);
+        if (stat(path, &st) < 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/exe", e->d_name);
+        ssize_t len = readlink(path, exe, sizeof exe - 1);
+        exe[len > 0 ? len : 0] = '\0';
+        if (st.st_uid >= SANDBOX_UID_BASE || strstr(exe, "/build/hostile/") != NULL) {
+            buf_printf(which, " %s(uid %u, %s)", e->d_name, (unsigned)st.st_uid, exe);
+            n++;
+        }
+    }
+    closedir(proc);
+    return n;
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static const struct check_def *find_check(const struct lab_def *lab, const char *name)
+{
+    for (size_t i = 0; i < lab->nchecks; i++)
+        if (strcmp(lab->checks[i].name, name) == 0)
+            return &lab->checks[i];
+    return NULL;
+}
+
+/* What is wrong with hostile H's result R for expectation E, if anything. */
+static void judge(const struct hostile *h, size_t e, const struct check_result *r,
+                  struct buf *wrong)
+{
+    const char *phrase = h->expect[e].phrase, *msg = r->message ? r->message : "";
+    double limit = r->def->timeout_ms / 1000.0 + 1.0;
+    if (r->seconds > limit)
+        buf_printf(wrong, "\n%s/%s: took %.1f s, over its limit", h->name, r->def->name,
+                   r->seconds);
+    if (strstr(msg, "grader error") != NULL || strstr(msg, "did not finish within") != NULL)
+        buf_printf(wrong, "\n%s/%s: the check itself broke: %s", h->name, r->def->name, msg);
+    else if (strcmp(phrase, "passes") == 0 && !r->passed)
+        buf_printf(wrong, "\n%s/%s: should pass, failed: %s", h->name, r->def->name, msg);
+    else if (strcmp(phrase, "passes") != 0 && (r->passed || strstr(msg, phrase) == NULL))
+        buf_printf(wrong, "\n%s/%s: should fail with \"%s\", %s: %s", h->name,
+                   r->def->name, phrase, r->passed ? "passed" : "failed", msg);
+}
+
+Test(hostile, every_attack_is_caught_bounded_and_cleaned_up)
+{
+    struct hostile *h;
+    size_t n = find_hostiles(&h);
+    cr_assert_gt(n, 0, "no hostile submission under tests/hostile");
+
+    /* Check folders go here where there is no private /tmp: it must end empty. */
+    char tmp[] = "/tmp/netlab-hostile-tmp-XXXXXX", kit[PATH_MAX], shortio[PATH_MAX];
+    cr_assert_not_null(mkdtemp(tmp));
+    cr_assert_eq(setenv("TMPDIR", tmp, 1), 0);
+    cr_assert_not_null(realpath(".", kit));
+    cr_assert_not_null(realpath("harness/shortio.so", shortio), "run make first");
+
+    struct check_result *results = xcalloc(n * MAX_EXPECT, sizeof *results);
+    size_t total = 0, graded = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (h[i].skip) {
+            cr_log_warn("hostile %s skipped: %s", h[i].name, h[i].why_skipped);
+            continue;
+        }
+        const struct lab_def *lab = find_lab(h[i].lab);
+        for (size_t e = 0; e < h[i].nexpect; e++) {
+            const struct check_def *def = find_check(lab, h[i].expect[e].check);
+            cr_assert_not_null(def, "%s: no check %s in %s", h[i].name, h[i].expect[e].check,
+                               lab->id);
+            results[total++] = (struct check_result){ .lab = lab, .def = def,
+                                                      .impl_dir = h[i].tree };
+        }
+        graded++;
+    }
+    /* A lower memory limit than the grader's own, so that the memory hog
+     * reaches it in a fraction of its check's time even on a busy machine. */
+    struct run_options opts = { .impl_dir = "/nonexistent", .jobs = 4, .shortio = shortio,
+                                .kit_dir = kit,
+                                .memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB < 0 ? -1 : 256 };
+    cr_assert_eq(run_checks(&opts, results, total), 0);
+
+    struct buf wrong = {0};
+    buf_puts(&wrong, "");
+    for (size_t i = 0, r = 0; i < n; i++)
+        for (size_t e = 0; !h[i].skip && e < h[i].nexpect; e++, r++)
+            judge(&h[i], e, &results[r], &wrong);
+    cr_expect_eq(wrong.len, 0, "%zu hostile submissions graded:%s", graded, wrong.data);
+
+    struct buf survivors = {0};
+    buf_puts(&survivors, "");
+    cr_expect_eq(count_survivors(&survivors), 0, "left running:%s", survivors.data);
+    cr_expect_eq(count_entries(tmp), 0, "files left in the check folders' %s", tmp);
+    cr_expect_neq(access("/tmp/netlab-hostile-stray", F_OK), 0,
+                  "a program wrote /tmp/netlab-hostile-stray, and it is still there");
+    cr_expect_neq(access("harness/netlab-hostile-pwned", F_OK), 0,
+                  "a program wrote into the kit: harness/netlab-hostile-pwned");
+    rmdir(tmp);
+    free_results(results, total);
+    free(results);
+    free(h);
+}
