@@ -36,6 +36,11 @@ LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 GRADER_SRCS  := $(filter-out harness/grade.c,$(wildcard harness/*.c harness/labs/*.c))
 GRADER_OBJS  := $(GRADER_SRCS:%.c=$(BUILD)/%.o)
 GRADER_LIB   := $(BUILD)/libgrader.a
+# Hidden checks (harness/hidden/, not in the students' copy) add themselves
+# to their labs from constructors, so they are linked as objects: a linker
+# takes nothing from an archive that no one calls.
+HIDDEN_SRCS  := $(wildcard harness/hidden/*.c)
+HIDDEN_OBJS  := $(HIDDEN_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS    := $(wildcard tests/test_*.c)
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
@@ -110,7 +115,7 @@ $(LIB): $(LIB_OBJS)
 $(GRADER_LIB): $(GRADER_OBJS)
 	$(AR) rcs $@ $^
 
-$(GRADER): $(BUILD)/harness/grade.o $(GRADER_LIB)
+$(GRADER): $(BUILD)/harness/grade.o $(HIDDEN_OBJS) $(GRADER_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_THREADS)
 
 # Preloaded under students' programs by the short-counts checks; the
@@ -144,10 +149,11 @@ $(BUILD)/hostile/built: $(HOSTILE_SRCS) mk/build-hostile.sh $(PROGRAMS)
 	mk/build-hostile.sh $(BUILD) $(CC)
 	@touch $@
 
-$(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) | $(BUILD)/deps-ok
+$(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) | $(BUILD)/deps-ok
 	@mk/deps.sh test
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(GRADER_LIB) $(LIB) -lcriterion $(LDLIBS_THREADS)
+	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(HIDDEN_OBJS) $(GRADER_LIB) $(LIB) -lcriterion \
+	    $(LDLIBS_THREADS)
 
 # make bench and make soak.
 include mk/bench.mk mk/soak.mk

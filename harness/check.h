@@ -156,6 +156,8 @@ int reserve_port(struct check *c);
 
 /* Connects to the server at 127.0.0.1 on its port. */
 struct peer *connect_to(struct check *c, struct program *server);
+/* The same over IPv6, to ::1; not testable where the machine has no ::1. */
+struct peer *connect_over_ipv6(struct check *c, struct program *server);
 
 /* A reserved port on which every TCP connection attempt is refused. */
 int refused_port(struct check *c);

@@ -24,7 +24,7 @@ static void usage(FILE *f)
     fputs("usage: grade [--impl DIR] [--lab NN]... [--check LAB/NAME]...\n"
           "             [--format text|gradescope|junit] [--out FILE]\n"
           "             [--transcripts DIR] [--jobs N] [--memory-limit MIB]\n"
-          "             [--list] [--bench[=RUNS]]\n"
+          "             [--instructor] [--list] [--bench[=RUNS]]\n"
           "\n"
           "Grades the labs in DIR (default: labs): runs each lab's server and client\n"
           "as black boxes and checks them against the contracts in the handouts.\n"
@@ -37,6 +37,7 @@ static void usage(FILE *f)
           "  --jobs N           checks run at once (default: twice the CPUs)\n"
           "  --memory-limit MIB each program's data limit (default 1024; 0: none, as\n"
           "                     sanitizer builds need)\n"
+          "  --instructor       run the hidden checks too (gradescope format always does)\n"
           "  --list             list the labs and their checks (the rubric), then exit\n"
           "  --bench[=RUNS]     time RUNS gradings (default 5): total and per check\n"
           "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage.\n",
@@ -55,6 +56,8 @@ struct options {
     int jobs;
     long memory_limit_mb;   /* 0: the runner's default; negative: none */
     bool list;
+    bool instructor;        /* hidden checks too */
+    int held_back;          /* points of the hidden checks not run */
     int bench_runs;
 };
 
@@ -70,6 +73,7 @@ static bool parse_options(int argc, char **argv, struct options *o)
         { "jobs", required_argument, NULL, 'j' },
         { "memory-limit", required_argument, NULL, 'm' },
         { "list", no_argument, NULL, 'L' },
+        { "instructor", no_argument, NULL, 'I' },
         { "bench", optional_argument, NULL, 'b' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -86,6 +90,7 @@ static bool parse_options(int argc, char **argv, struct options *o)
         case 'o': o->out = optarg; break;
         case 't': o->transcripts = optarg; break;
         case 'L': o->list = true; break;
+        case 'I': o->instructor = true; break;
         case 'h': usage(stdout); exit(0);
         case 'l':
             if (o->nlabs == COUNT_OF(o->labs))
@@ -136,6 +141,9 @@ static bool parse_options(int argc, char **argv, struct options *o)
         fprintf(stderr, "grade: --format is text, gradescope or junit, not '%s'\n", o->format);
         return false;
     }
+    /* Gradescope shows hidden checks only once grades are published. */
+    if (strcmp(o->format, "gradescope") == 0)
+        o->instructor = true;
     return true;
 }
 
@@ -185,6 +193,10 @@ static struct check_result *plan(struct options *o, size_t *n)
             const struct check_def *def = &o->labs[l]->checks[i];
             if (!check_selected(o, o->labs[l], def))
                 continue;
+            if (is_hidden(o->labs[l], def) && !o->instructor) {
+                o->held_back += def->points;
+                continue;
+            }
             results = xrealloc(results, (*n + 1) * sizeof *results);
             results[(*n)++] = (struct check_result){ .lab = o->labs[l], .def = def };
         }
@@ -197,17 +209,26 @@ static struct check_result *plan(struct options *o, size_t *n)
     return results;
 }
 
-static void list_checks(void)
+/* The rubric; hidden checks by name only for an instructor. */
+static void list_checks(bool instructor)
 {
     for (size_t l = 0; all_labs[l] != NULL; l++) {
         const struct lab_def *lab = all_labs[l];
-        int total = 0;
+        int total = 0, hidden = 0;
+        for (size_t i = 0; i < lab->nchecks; i++) {
+            if (is_hidden(lab, &lab->checks[i]) && !instructor)
+                hidden += lab->checks[i].points;
+            else
+                total += lab->checks[i].points;
+        }
+        printf("%s  %s (%d points", lab->id, lab->title, total);
+        if (hidden > 0)
+            printf(", and %d in hidden checks", hidden);
+        puts(")");
         for (size_t i = 0; i < lab->nchecks; i++)
-            total += lab->checks[i].points;
-        printf("%s  %s (%d points)\n", lab->id, lab->title, total);
-        for (size_t i = 0; i < lab->nchecks; i++)
-            printf("  %-28s %d  %s\n", lab->checks[i].name, lab->checks[i].points,
-                   lab->checks[i].what);
+            if (!is_hidden(lab, &lab->checks[i]) || instructor)
+                printf("  %-28s %d  %s%s\n", lab->checks[i].name, lab->checks[i].points,
+                       lab->checks[i].what, is_hidden(lab, &lab->checks[i]) ? " (hidden)" : "");
     }
 }
 
@@ -342,7 +363,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (o.list) {
-        list_checks();
+        list_checks(o.instructor);
         return 0;
     }
     char impl[PATH_MAX];
@@ -368,7 +389,8 @@ int main(int argc, char **argv)
         return 130;
     }
     struct report r = { .impl = o.impl, .results = results, .n = n,
-                        .seconds = (double)(now_us() - start) / 1e6 };
+                        .seconds = (double)(now_us() - start) / 1e6,
+                        .held_back = o.held_back };
     if (o.transcripts && save_transcripts(o.transcripts, results, n) == 0)
         r.transcripts = o.transcripts;
 

@@ -25,10 +25,19 @@ struct lab_def {
     const char *title;
     const struct check_def *checks;
     size_t nchecks;
+    size_t nhidden;         /* the last checks are hidden: instructors' runs only */
 };
 
 /* Every lab the grader knows, in order, NULL-terminated. */
 extern const struct lab_def *const all_labs[];
+
+/* Appends LAB's hidden checks to its table, once, before main runs: each
+ * file of harness/hidden/ calls it from a constructor.  The students' copy
+ * of the kit has no such file, and its grader no hidden check. */
+void add_hidden_checks(struct lab_def *lab, const struct check_def *checks, size_t n);
+
+/* Whether DEF, one of LAB's checks, is hidden. */
+bool is_hidden(const struct lab_def *lab, const struct check_def *def);
 
 /* The lab a user named by "02", "02-echo" or "echo", or NULL. */
 const struct lab_def *find_lab(const char *name);

@@ -250,47 +250,77 @@ static bool writable(int fd, int timeout_ms)
     return poll(&pfd, 1, timeout_ms) > 0;
 }
 
-static struct peer *connect_with(struct check *c, struct program *server, int rcvbuf)
+/* Fills SS with the loopback address of FAMILY (AF_INET or AF_INET6) and
+ * PORT; returns its length. */
+static socklen_t loopback_address(int family, int port, struct sockaddr_storage *ss)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (family == AF_INET) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+        *v4 = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        return sizeof *v4;
+    }
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    *v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+                                 .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    return sizeof *v6;
+}
+
+static int bind_loopback(int family, int port, bool listening);
+
+/* Connects to the server over the loopback address of FAMILY. */
+static struct peer *connect_with(struct check *c, struct program *server, int family,
+                                 int rcvbuf)
+{
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         fail(c, "grader error: socket: %s", strerror(errno));
     /* Before connect, so that the window offered to the server is small. */
     if (rcvbuf > 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)server->port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    int err = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : errno;
+    struct sockaddr_storage ss = {0};
+    socklen_t len = loopback_address(family, server->port, &ss);
+    const char *where = family == AF_INET ? "127.0.0.1" : "::1";
+    int err = connect(fd, (struct sockaddr *)&ss, len) == 0 ? 0 : errno;
     /* A server that does not accept can leave the connection pending in its
      * backlog: wait for it, but keep moving the check's other I/O. */
     while (err == EINPROGRESS && !writable(fd, 0) && time_left_ms(c) > 0)
         pump(c, 1);
     if (err == EINPROGRESS) {
-        socklen_t len = sizeof err;
+        socklen_t errlen = sizeof err;
         if (!writable(fd, 0))
             err = ETIMEDOUT;
-        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
             err = errno;
     }
     if (err != 0) {
         close(fd);
-        fail(c, "could not connect to the server at 127.0.0.1 port %d: %s.",
-             server->port, strerror(err));
+        fail(c, "could not connect to the server at %s port %d: %s.", where, server->port,
+             strerror(err));
     }
     struct peer *p = new_peer(c, fd, server->name);
-    note(c, "%s: connected from port %d to 127.0.0.1 port %d", p->label,
-         local_port_of(fd, false), server->port);
+    note(c, "%s: connected from port %d to %s port %d", p->label, local_port_of(fd, false),
+         where, server->port);
     return p;
 }
 
 struct peer *connect_to(struct check *c, struct program *server)
 {
-    return connect_with(c, server, 0);
+    return connect_with(c, server, AF_INET, 0);
+}
+
+struct peer *connect_over_ipv6(struct check *c, struct program *server)
+{
+    int probe = bind_loopback(AF_INET6, 0, false);
+    if (probe < 0)
+        not_testable(c, "this machine has no IPv6 loopback address (::1)");
+    close(probe);
+    return connect_with(c, server, AF_INET6, 0);
 }
 
 struct peer *connect_without_reading(struct check *c, struct program *server)
 {
-    struct peer *p = connect_with(c, server, 2048);
+    struct peer *p = connect_with(c, server, AF_INET, 2048);
     note(c, "%s: small receive buffer, not reading", p->label);
     pause_reading(p);
     return p;
@@ -303,20 +333,10 @@ static int bind_loopback(int family, int port, bool listening)
         return -1;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_storage ss = {0};
-    socklen_t len;
-    if (family == AF_INET) {
-        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-        *v4 = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        len = sizeof *v4;
-    } else {
+    if (family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-        *v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
-                                     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-        len = sizeof *v6;
-    }
+    struct sockaddr_storage ss = {0};
+    socklen_t len = loopback_address(family, port, &ss);
     if (bind(fd, (struct sockaddr *)&ss, len) < 0 || (listening && listen(fd, 64) < 0)) {
         close(fd);
         return -1;

@@ -141,6 +141,9 @@ void write_text(FILE *f, const struct report *r)
     fputs(" for ", f);
     put_text(f, r->impl);
     fprintf(f, " in %.1f s\n", r->seconds);
+    if (r->held_back > 0)
+        fprintf(f, "%d more point%s in hidden checks, held back: your instructor's "
+                "grading runs them.\n", r->held_back, r->held_back == 1 ? " is" : "s are");
 }
 
 /* ---- Gradescope -------------------------------------------------------- */
@@ -174,8 +177,9 @@ void write_gradescope(FILE *f, const struct report *r)
         put_json_string(f, name.data);
         fprintf(f, ",\n      \"score\": %d,\n      \"max_score\": %d,\n",
                 c->passed ? c->def->points : 0, c->def->points);
-        fprintf(f, "      \"status\": \"%s\",\n      \"visibility\": \"visible\",\n",
-                c->passed ? "passed" : "failed");
+        fprintf(f, "      \"status\": \"%s\",\n      \"visibility\": \"%s\",\n",
+                c->passed ? "passed" : "failed",
+                is_hidden(c->lab, c->def) ? "after_published" : "visible");
         fputs("      \"output\": ", f);
         put_json_string(f, out.data);
         fputs("\n    }", f);

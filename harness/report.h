@@ -15,6 +15,7 @@ struct report {
     size_t n;
     const char *transcripts;        /* folder holding the transcripts, or NULL */
     double seconds;                 /* wall time of the whole run */
+    int held_back;                  /* points of hidden checks not run */
 };
 
 void write_text(FILE *f, const struct report *r);

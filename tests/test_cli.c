@@ -66,9 +66,11 @@ static struct run grade(const char *const *args)
 /* Runs a Python SCRIPT that reads FILE; returns its exit status. */
 static int python(const char *script, const char *file)
 {
-    char cmd[PATH_MAX + 1024];
-    snprintf(cmd, sizeof cmd, "python3 -c '%s' '%s'", script, file);
-    return WEXITSTATUS(system(cmd));
+    struct buf cmd = {0};
+    buf_printf(&cmd, "python3 -c '%s' '%s'", script, file);
+    int status = system(cmd.data);
+    buf_free(&cmd);
+    return WEXITSTATUS(status);
 }
 
 /* The score Python reads from a Gradescope results.json, checked whole. */
@@ -80,7 +82,8 @@ static const char gradescope_py[] =
     "for t in r[\"tests\"]:\n"
     "    assert t[\"status\"] in (\"passed\", \"failed\"), t\n"
     "    assert (t[\"status\"] == \"passed\") == (t[\"score\"] == t[\"max_score\"]), t\n"
-    "    assert t[\"visibility\"] == \"visible\" and isinstance(t[\"output\"], str)\n"
+    "    assert t[\"visibility\"] in (\"visible\", \"after_published\"), t\n"
+    "    assert isinstance(t[\"output\"], str)\n"
     "sys.exit(0 if r[\"score\"] == r[\"max_score\"] else 3)\n";
 
 /* JUnit: parses, and exits with the number of failures (10 + it). */
@@ -244,4 +247,67 @@ Test(cli, list_shows_the_rubric)
                        r.out.data);
     cr_expect_not_null(strstr(r.out.data, "survives-reset"));
     buf_free(&r.out);
+}
+
+/* The names of the hidden checks the rubric lists to an instructor, as
+ * "LAB-less" check names, one per line; "" when the kit has none (the
+ * students' copy). */
+static char *hidden_check_names(void)
+{
+    struct run r = grade((const char *[]){ "--list", "--instructor", NULL });
+    cr_assert_eq(r.status, 0);
+    struct buf names = {0};
+    buf_puts(&names, "");
+    for (char *line = strtok(r.out.data, "\n"); line; line = strtok(NULL, "\n")) {
+        char name[128];
+        if (strstr(line, "(hidden)") != NULL && sscanf(line, " %127s", name) == 1)
+            buf_printf(&names, "%s\n", name);
+    }
+    buf_free(&r.out);
+    return names.data;
+}
+
+/* Hidden checks: students' runs skip them and say how many points are held
+ * back; --instructor runs them; Gradescope shows them once published. */
+Test(cli, hidden_checks_run_for_instructors_only)
+{
+    char *names = hidden_check_names();
+    if (*names == '\0')
+        cr_skip_test("this copy of the kit has no hidden check");
+    char first[128];
+    cr_assert_eq(sscanf(names, "%127s", first), 1);
+
+    struct run r = grade((const char *[]){ "--list", NULL });
+    cr_expect_null(strstr(r.out.data, first), "the students' rubric names %s", first);
+    cr_expect_not_null(strstr(r.out.data, "in hidden checks"));
+    buf_free(&r.out);
+
+    r = grade((const char *[]){ "--impl", "solutions", NULL });
+    cr_expect_eq(r.status, 0);
+    cr_expect_null(strstr(r.out.data, first), "a student's run ran %s", first);
+    cr_expect_not_null(strstr(r.out.data, "held back"), "no word of the points held back");
+    buf_free(&r.out);
+
+    r = grade((const char *[]){ "--impl", "solutions", "--instructor", NULL });
+    cr_expect_eq(r.status, 0);
+    cr_expect_not_null(strstr(r.out.data, first), "an instructor's run skipped %s", first);
+    cr_expect_null(strstr(r.out.data, "held back"));
+    buf_free(&r.out);
+
+    char *json = temp_path("hidden.json"), script[1024];
+    r = grade((const char *[]){ "--impl", "solutions", "--format", "gradescope", "--out", json,
+                                NULL });
+    snprintf(script, sizeof script,
+             "import json, sys\n"
+             "tests = {t[\"name\"]: t for t in json.load(open(sys.argv[1]))[\"tests\"]}\n"
+             "hidden = [n for n in tests if n.endswith(\"/%s\")]\n"
+             "assert len(hidden) == 1, hidden\n"
+             "assert tests[hidden[0]][\"visibility\"] == \"after_published\"\n"
+             "assert sum(t[\"visibility\"] == \"visible\" for t in tests.values()) > 50\n",
+             first);
+    cr_expect_eq(python(script, json), 0, "Gradescope JSON does not hide %s until published",
+                 first);
+    unlink(json);
+    buf_free(&r.out);
+    free(names);
 }

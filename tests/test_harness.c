@@ -689,8 +689,8 @@ static const struct check_def alpha_checks[] = {
 static const struct check_def beta_checks[] = {
     { "crashes", 4, 1000, "it crashes", "handouts/99-beta.md, section \"C\"", no_run },
 };
-static const struct lab_def alpha = { "98-alpha", "alpha & <omega>", alpha_checks, 2 };
-static const struct lab_def beta = { "99-beta", "beta \"quoted\"", beta_checks, 1 };
+static const struct lab_def alpha = { "98-alpha", "alpha & <omega>", alpha_checks, 2, 0 };
+static const struct lab_def beta = { "99-beta", "beta \"quoted\"", beta_checks, 1, 0 };
 
 /* A report of three checks over two labs: one passed, two failed, with
  * every kind of untrusted byte in their messages and transcripts.  Its
@@ -1008,7 +1008,8 @@ Test(lab, every_hint_points_into_the_labs_handout)
 }
 
 /* The handout's rubric lists every check with the grader's points, as a
- * table row "| `name` | points | ...": students plan by it. */
+ * table row "| `name` | points | ...": students plan by it.  A hidden
+ * check it never names. */
 Test(lab, every_handout_rubric_matches_the_checks)
 {
     for (size_t l = 0; all_labs[l] != NULL; l++) {
@@ -1020,6 +1021,14 @@ Test(lab, every_handout_rubric_matches_the_checks)
             cr_assert_not_null(f, "%s: %s", path, strerror(errno));
             char row[128];
             snprintf(row, sizeof row, "| `%s`", lab->checks[i].name);
+            if (is_hidden(lab, &lab->checks[i])) {
+                bool named = false;     /* a hidden check stays a secret */
+                while (!named && fgets(line, sizeof line, f) != NULL)
+                    named = strstr(line, lab->checks[i].name) != NULL;
+                fclose(f);
+                cr_expect(!named, "%s names the hidden check %s", path, lab->checks[i].name);
+                continue;
+            }
             int points = -1;
             while (points < 0 && fgets(line, sizeof line, f) != NULL) {
                 if (strncmp(line, row, strlen(row)) != 0)
@@ -1306,7 +1315,7 @@ static const struct check_def basic_checks[] = {
     { "hangs", 4, 300, "hangs", "handouts/97-selftest.md, section \"A\"", hangs },
 };
 static const struct lab_def basic_lab = { SELF_LAB, "self-test", basic_checks,
-                                          COUNT_OF(basic_checks) };
+                                          COUNT_OF(basic_checks), 0 };
 
 Test(runner, pass_fail_crash_and_hang)
 {
@@ -1352,12 +1361,12 @@ Test(runner, pass_fail_crash_and_hang)
 static const struct check_def raise_checks[] = {
     { "raises", 1, 1000, "raises SIGSEGV", "handouts/97-selftest.md, section \"A\"", raises },
 };
-static const struct lab_def raise_lab = { SELF_LAB, "self-test", raise_checks, 1 };
+static const struct lab_def raise_lab = { SELF_LAB, "self-test", raise_checks, 1, 0 };
 
 static const struct check_def abort_checks[] = {
     { "aborts", 1, 1000, "aborts", "handouts/97-selftest.md, section \"A\"", aborts },
 };
-static const struct lab_def abort_lab = { SELF_LAB, "self-test", abort_checks, 1 };
+static const struct lab_def abort_lab = { SELF_LAB, "self-test", abort_checks, 1, 0 };
 
 /* abort() in the check (a failed assert()): the check failed, and says so. */
 Test(runner, check_that_aborts_fails)
@@ -1425,7 +1434,7 @@ static void forbid_pidfd_open(void)
 static const struct check_def one_pass[] = {
     { "passes", 1, 500, "passes", "handouts/97-selftest.md, section \"A\"", passes },
 };
-static const struct lab_def one_pass_lab = { SELF_LAB, "self-test", one_pass, 1 };
+static const struct lab_def one_pass_lab = { SELF_LAB, "self-test", one_pass, 1, 0 };
 
 /*
  * The grader must work without pidfd_open, which valgrind 3.19 (Debian
@@ -1492,7 +1501,7 @@ static const struct check_def stubborn_checks[] = {
       stubborn_hangs },
 };
 static const struct lab_def stubborn_lab = { SELF_LAB, "self-test", stubborn_checks,
-                                             COUNT_OF(stubborn_checks) };
+                                             COUNT_OF(stubborn_checks), 0 };
 
 Test(runner, no_process_outlives_its_check)
 {
@@ -1567,7 +1576,7 @@ static const struct check_def port_checks[16] = {
     PORT_CHECK("p9"), PORT_CHECK("p10"), PORT_CHECK("p11"), PORT_CHECK("p12"),
     PORT_CHECK("p13"), PORT_CHECK("p14"), PORT_CHECK("p15"), PORT_CHECK("p16"),
 };
-static const struct lab_def port_lab = { SELF_LAB, "self-test", port_checks, 16 };
+static const struct lab_def port_lab = { SELF_LAB, "self-test", port_checks, 16, 0 };
 
 Test(ports, sixteen_checks_at_once_get_distinct_ports)
 {
@@ -1599,7 +1608,7 @@ static const struct check_def nine_checks[] = {
     { "nine-ports", 1, 3000, "reserves 9 ports", "handouts/97-selftest.md, section \"P\"",
       reserve_nine },
 };
-static const struct lab_def nine_lab = { SELF_LAB, "self-test", nine_checks, 1 };
+static const struct lab_def nine_lab = { SELF_LAB, "self-test", nine_checks, 1, 0 };
 
 Test(ports, too_many_ports_fail_the_check_cleanly)
 {
@@ -1644,7 +1653,7 @@ static const struct check_def tty_checks[] = {
     { "tty", 1, 5000, "talks over a terminal", "handouts/97-selftest.md, section \"T\"",
       tty_conversation },
 };
-static const struct lab_def tty_lab = { SELF_LAB, "self-test", tty_checks, 1 };
+static const struct lab_def tty_lab = { SELF_LAB, "self-test", tty_checks, 1, 0 };
 
 Test(programs, terminal_input_output_and_eof)
 {
@@ -1691,7 +1700,7 @@ static const struct check_def failing_checks[] = {
       missing_program },
 };
 static const struct lab_def failing_lab = { SELF_LAB, "self-test", failing_checks,
-                                            COUNT_OF(failing_checks) };
+                                            COUNT_OF(failing_checks), 0 };
 
 Test(programs, failures_say_what_the_program_did)
 {
@@ -1802,7 +1811,7 @@ static const struct check_def udp_checks[] = {
     { "round-trips", 1, 3000, "datagrams go and come back", "-", udp_round_trips },
     { "answers-a-client", 1, 3000, "the grader answers a client", "-", udp_answers_a_client },
 };
-static const struct lab_def udp_lab = { SELF_LAB, "udp", udp_checks, COUNT_OF(udp_checks) };
+static const struct lab_def udp_lab = { SELF_LAB, "udp", udp_checks, COUNT_OF(udp_checks), 0 };
 
 Test(udp, datagrams_both_ways)
 {

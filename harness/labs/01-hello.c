@@ -156,4 +156,5 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-const struct lab_def lab_01_hello = { "01-hello", "hello (one shot)", checks, COUNT_OF(checks) };
+struct lab_def lab_01_hello = { .id = "01-hello", .title = "hello (one shot)", .checks = checks,
+                                .nchecks = COUNT_OF(checks) };

@@ -276,4 +276,5 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-const struct lab_def lab_02_echo = { "02-echo", "blocking echo", checks, COUNT_OF(checks) };
+struct lab_def lab_02_echo = { .id = "02-echo", .title = "blocking echo", .checks = checks,
+                               .nchecks = COUNT_OF(checks) };

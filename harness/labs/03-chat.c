@@ -266,4 +266,5 @@ static const struct check_def checks[] = {
       HINT("Pitfall: stdio buffers and poll"), pair_through_relay },
 };
 
-const struct lab_def lab_03_chat = { "03-chat", "two-way chat", checks, COUNT_OF(checks) };
+struct lab_def lab_03_chat = { .id = "03-chat", .title = "two-way chat", .checks = checks,
+                               .nchecks = COUNT_OF(checks) };

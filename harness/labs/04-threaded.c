@@ -684,5 +684,5 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-const struct lab_def lab_04_threaded = { "04-threaded", "multi-client threaded server", checks,
-                                         COUNT_OF(checks) };
+struct lab_def lab_04_threaded = { .id = "04-threaded", .title = "multi-client threaded server",
+                                   .checks = checks, .nchecks = COUNT_OF(checks) };

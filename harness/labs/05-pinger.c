@@ -848,4 +848,5 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-const struct lab_def lab_05_pinger = { "05-pinger", "UDP pinger", checks, COUNT_OF(checks) };
+struct lab_def lab_05_pinger = { .id = "05-pinger", .title = "UDP pinger", .checks = checks,
+                                 .nchecks = COUNT_OF(checks) };

@@ -698,5 +698,5 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-const struct lab_def lab_06_login = { "06-login", "login with a database", checks,
-                                      COUNT_OF(checks) };
+struct lab_def lab_06_login = { .id = "06-login", .title = "login with a database",
+                                .checks = checks, .nchecks = COUNT_OF(checks) };

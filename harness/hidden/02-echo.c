@@ -1,0 +1,33 @@
+/*
+ * Lab 02's hidden checks: graded by instructors (--instructor, Gradescope),
+ * skipped in students' runs, left out of the students' copy of the kit.
+ * A hidden check tests the handout's contract like any other; what is
+ * hidden is only that it is tested.
+ */
+#include "check.h"
+#include "lab.h"
+
+#define HINT(section) "handouts/02-echo.md, section \"" section "\""
+
+extern struct lab_def lab_02_echo;
+
+/* The handout asks for a server on every address of the machine: a client
+ * that reaches it over IPv6 (::1) is echoed as well. */
+static void ipv6_loopback(struct check *c)
+{
+    static const char line[] = "echo me over IPv6\n";
+    struct program *srv = start_server(c, NULL);
+    struct peer *p = connect_over_ipv6(c, srv);
+    send_bytes(c, p, line, sizeof line - 1);
+    expect_bytes(c, p, line, sizeof line - 1, "the echo of the line sent over IPv6");
+}
+
+static const struct check_def hidden[] = {
+    { "ipv6-loopback", 1, 3000, "a client over IPv6 (::1) is echoed too",
+      HINT("The server, step by step"), ipv6_loopback },
+};
+
+__attribute__((constructor)) static void add_lab_02_hidden_checks(void)
+{
+    add_hidden_checks(&lab_02_echo, hidden, COUNT_OF(hidden));
+}
