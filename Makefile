@@ -77,6 +77,8 @@ help:
 	@echo "make soak       grade the solutions SOAK_RUNS times (100), then two graders at once under CPU load; report flaky checks"
 	@echo "make test-asan  make test on a copy of the kit built with AddressSanitizer and UBSan"
 	@echo "make valgrind   grade the solutions with every program under valgrind (LAB=NN)"
+	@echo "make dist       the student copy: build/dist/netlab-student.tar.gz, no solutions or hidden checks"
+	@echo "make gradescope Gradescope's autograder: build/autograder.zip (LAB=NN: one lab per assignment)"
 	@echo "make deps       install (as root) or name the packages the kit needs"
 	@echo "make clean      remove everything the build made"
 
@@ -158,6 +160,10 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) | $(BUILD)/deps-
 # make bench and make soak.
 include mk/bench.mk mk/soak.mk
 include mk/sanitize.mk
+# make dist and make gradescope: the kit without its answers.  The student
+# copy has neither file: it has no answers left to hide.
+-include mk/dist.mk
+-include mk/gradescope.mk
 
 clean:
 	rm -rf $(BUILD) $(GRADER) $(SHORTIO) $(PROGRAMS)

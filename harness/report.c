@@ -2,9 +2,11 @@
  * report.c - writes the results as text, Gradescope JSON or JUnit XML.
  *
  * Check messages are already escaped when they are made, but this file does
- * not rely on it: every string goes through put_text, put_json_string or
- * put_xml_text, which pass valid UTF-8 and show every other byte as \xNN, so
- * each report stays valid whatever a student's program sent or printed.
+ * not rely on it: every string goes through put_text, put_json_string,
+ * put_xml_text, put_html_text or put_csv_field, which pass valid UTF-8 and
+ * show every other byte as \xNN, so each report (and the class's gradebook
+ * and HTML page, classreport.c) stays valid whatever a student's program
+ * sent or printed, or a submission's folder is called.
  */
 #include "report.h"
 
@@ -18,7 +20,7 @@
 #include "buf.h"
 #include "lab.h"
 
-enum format { TEXT, JSON, XML };
+enum format { TEXT, JSON, XML, HTML, CSV };
 
 static void put_safe(FILE *f, const char *str, enum format fmt)
 {
@@ -27,7 +29,9 @@ static void put_safe(FILE *f, const char *str, enum format fmt)
     while (*s) {
         size_t n = utf8_length(s, (size_t)(end - s));
         unsigned char ch = *s;
-        bool control = ch < 0x20 && ch != '\n' && ch != '\t';
+        /* A CSV field stays on one line: a row is a line to most readers. */
+        bool layout = (ch == '\n' || ch == '\t') && fmt != CSV;
+        bool control = ch < 0x20 && !layout;
         if (n == 0 || control || ch == 0x7f) {
             fprintf(f, fmt == JSON ? "\\\\x%02x" : "\\x%02x", ch);
             s++;
@@ -47,6 +51,18 @@ static void put_safe(FILE *f, const char *str, enum format fmt)
             fputs("&gt;", f);
         else if (fmt == XML && ch == '"')
             fputs("&quot;", f);
+        else if (fmt == HTML && ch == '&')
+            fputs("&amp;", f);
+        else if (fmt == HTML && ch == '<')
+            fputs("&lt;", f);
+        else if (fmt == HTML && ch == '>')
+            fputs("&gt;", f);
+        else if (fmt == HTML && ch == '"')
+            fputs("&quot;", f);
+        else if (fmt == HTML && ch == '\'')
+            fputs("&#39;", f);
+        else if (fmt == CSV && ch == '"')
+            fputs("\"\"", f);
         else
             fwrite(s, 1, n, f);
         s += n;
@@ -55,6 +71,18 @@ static void put_safe(FILE *f, const char *str, enum format fmt)
 
 void put_text(FILE *f, const char *s)        { put_safe(f, s, TEXT); }
 void put_xml_text(FILE *f, const char *s)    { put_safe(f, s, XML); }
+void put_html_text(FILE *f, const char *s)   { put_safe(f, s, HTML); }
+
+void put_csv_field(FILE *f, const char *s)
+{
+    fputc('"', f);
+    /* A spreadsheet runs a cell that starts with one of these as a
+     * formula: the apostrophe makes it text. */
+    if (s[0] != '\0' && strchr("=+-@", s[0]) != NULL)
+        fputc('\'', f);
+    put_safe(f, s, CSV);
+    fputc('"', f);
+}
 
 void put_json_string(FILE *f, const char *s)
 {

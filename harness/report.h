@@ -30,5 +30,9 @@ int save_transcripts(const char *dir, const struct check_result *results, size_t
 void put_text(FILE *f, const char *s);
 void put_json_string(FILE *f, const char *s);
 void put_xml_text(FILE *f, const char *s);
+/* HTML text or attribute value (quoted with " or '). */
+void put_html_text(FILE *f, const char *s);
+/* One CSV field (RFC 4180), quoted, on one line, never a formula. */
+void put_csv_field(FILE *f, const char *s);
 
 #endif

@@ -247,6 +247,13 @@ static void collect(struct check_result *r, struct running *run, int status)
     munmap(s, sizeof *s);
 }
 
+static void report_progress(const struct run_options *opts, const struct check_result *r,
+                            size_t done, size_t total)
+{
+    if (opts->on_result != NULL)
+        opts->on_result(r, done, total, opts->on_result_arg);
+}
+
 int run_checks(const struct run_options *opts, struct check_result *results, size_t n)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -254,7 +261,7 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
     struct pollfd exits = { .fd = watch_children(), .events = POLLIN };
     size_t jobs = opts->jobs > 0 ? (size_t)opts->jobs : 1;
     struct running *run = xcalloc(jobs, sizeof *run);
-    size_t next = 0, active = 0;
+    size_t next = 0, active = 0, done = 0;
 
     while ((next < n || active > 0) && !interrupted) {
         while (active < jobs && next < n) {
@@ -264,6 +271,7 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
                 results[next].message = xstrdup("grader error: could not start the "
                                                 "check's process (see stderr).\n");
                 results[next].transcript = xstrdup("");
+                report_progress(opts, &results[next], ++done, n);
             }
             next++;
         }
@@ -281,6 +289,7 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
             int status;
             if (waitpid(run[i].pid, &status, WNOHANG) == run[i].pid) {
                 collect(&results[run[i].index], &run[i], status);
+                report_progress(opts, &results[run[i].index], ++done, n);
                 run[i] = run[--active];
                 reap_orphans(run, active);
             } else {

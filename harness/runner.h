@@ -60,6 +60,10 @@ struct run_options {
     const char *shortio;    /* absolute path of shortio.so, for short-counts */
     const char *kit_dir;    /* the kit, hidden from programs run as root; or NULL */
     long memory_limit_mb;   /* 0: DEFAULT_MEMORY_LIMIT_MB; negative: none */
+    /* Progress: called as each check ends, with how many of the TOTAL
+     * have ended; or NULL. */
+    void (*on_result)(const struct check_result *r, size_t done, size_t total, void *arg);
+    void *on_result_arg;
 };
 
 /* Runs every check of RESULTS (lab and def filled in by the caller) and

@@ -7,7 +7,10 @@
 # Usage: mk/build-hostile.sh BUILD-DIR CC
 set -eu
 build=$1 cc=$2
+mkdir -p "$build/hostile"
 for dir in tests/hostile/[0-9][0-9]-*/*/; do
+    # No hostile submission matches (the student copy has none): nothing to do.
+    [ -d "$dir" ] || continue
     dir=${dir%/}
     name=$(basename "$dir")
     lab=$(basename "$(dirname "$dir")")

@@ -618,6 +618,131 @@ Test(report, xml_text_is_valid_and_shows_every_byte)
     mem_free(&m);
 }
 
+/* Parsed as HTML; prints each <p>'s text and attributes t and u in hex. */
+static const char html_strings_py[] =
+    "import sys, html.parser\n"
+    "class P(html.parser.HTMLParser):\n"
+    "    rows, text = [], None\n"
+    "    def handle_starttag(self, tag, attrs):\n"
+    "        if tag == 'p':\n"
+    "            self.attrs, self.text = dict(attrs), ''\n"
+    "    def handle_data(self, data):\n"
+    "        if self.text is not None:\n"
+    "            self.text += data\n"
+    "    def handle_endtag(self, tag):\n"
+    "        if tag == 'p':\n"
+    "            self.rows.append((self.text, self.attrs['t'], self.attrs['u']))\n"
+    "            self.text = None\n"
+    "p = P(convert_charrefs=True)\n"
+    "p.feed(open(sys.argv[1], encoding='utf-8', errors='strict').read())\n"
+    "p.close()\n"
+    "for row in p.rows:\n"
+    "    print(' '.join(s.encode('utf-8').hex() for s in row))\n";
+
+Test(report, html_text_is_valid_and_shows_every_byte)
+{
+    struct nasty cases[MAX_NASTY + 1];
+    size_t n = nasty_cases(cases);
+    cases[n++] = (struct nasty){ "O'Brien's 'quoted' </p> text", "O'Brien's 'quoted' </p> text" };
+    struct mem m;
+    FILE *f = mem_open(&m);
+    fputs("<!DOCTYPE html>\n<html><body>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        /* Both quotes an attribute may use, and text. */
+        fputs("<p t=\"", f);
+        put_html_text(f, cases[i].in);
+        fputs("\" u='", f);
+        put_html_text(f, cases[i].in);
+        fputs("'>", f);
+        put_html_text(f, cases[i].in);
+        fputs("</p>\n", f);
+    }
+    fputs("</body></html>\n", f);
+    mem_close(&m);
+
+    int status;
+    char *out = python_on(html_strings_py, m.data, m.len, &status);
+    cr_assert_eq(status, 0, "python's HTML parser fails on the output:\n%s\n--- the HTML:\n%s",
+                 out, m.data);
+    char *lines[MAX_NASTY + 2];
+    size_t got = split_lines(out, lines, COUNT_OF(lines));
+    cr_assert_eq(got, n, "%zu paragraphs parsed, %zu written:\n%s", got, n, m.data);
+    for (size_t i = 0; i < n; i++) {
+        char *fields[3] = { lines[i], NULL, NULL };
+        for (size_t k = 1; k < 3; k++) {
+            fields[k] = strchr(fields[k - 1], ' ');
+            cr_assert_not_null(fields[k], "case %zu: %s", i, lines[i]);
+            *fields[k]++ = '\0';
+        }
+        static const char *const where[] = { "text", "attribute in \"", "attribute in '" };
+        for (size_t k = 0; k < 3; k++) {
+            size_t len;
+            char *s = from_hex(fields[k], &len);
+            cr_expect_str_eq(s, cases[i].shown, "case %zu, %s", i, where[k]);
+            free(s);
+        }
+    }
+    free(out);
+    mem_free(&m);
+}
+
+/* Read by Python's csv module; prints each row's field count and fields in hex. */
+static const char csv_rows_py[] =
+    "import csv, sys\n"
+    "with open(sys.argv[1], newline='', encoding='utf-8', errors='strict') as f:\n"
+    "    for row in csv.reader(f):\n"
+    "        print(len(row), ' '.join(s.encode('utf-8').hex() for s in row))\n";
+
+Test(report, csv_fields_are_valid_one_line_and_never_formulas)
+{
+    static const struct nasty formulas[] = {
+        { "=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")" },
+        { "+1", "'+1" }, { "-1", "'-1" }, { "@SUM(A1)", "'@SUM(A1)" },
+        { "a=b, not a formula", "a=b, not a formula" },
+        { "O'Brien, \"Pat\"", "O'Brien, \"Pat\"" },
+    };
+    struct nasty cases[MAX_NASTY + COUNT_OF(formulas)];
+    size_t n = nasty_cases(cases);
+    for (size_t i = 0; i < COUNT_OF(formulas); i++)
+        cases[n++] = formulas[i];
+    struct mem m;
+    FILE *f = mem_open(&m);
+    for (size_t i = 0; i < n; i++) {
+        put_csv_field(f, cases[i].in);
+        fputs(",after\r\n", f);
+    }
+    mem_close(&m);
+    cr_expect_eq(count_lines(m.data, m.len), n, "one row per line:\n%s", m.data);
+
+    int status;
+    char *out = python_on(csv_rows_py, m.data, m.len, &status);
+    cr_assert_eq(status, 0, "python's csv fails on the output:\n%s\n--- the CSV:\n%s", out,
+                 m.data);
+    char *lines[MAX_NASTY + COUNT_OF(formulas) + 1];
+    size_t got = split_lines(out, lines, COUNT_OF(lines));
+    cr_assert_eq(got, n, "%zu rows read, %zu written:\n%s", got, n, m.data);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(strncmp(lines[i], "2 ", 2), 0, "case %zu: %s", i, lines[i]);
+        *strchr(lines[i] + 2, ' ') = '\0';
+        size_t len;
+        char *s = from_hex(lines[i] + 2, &len);
+        /* A field keeps to one line: newlines and tabs show as bytes too. */
+        struct buf want = {0};
+        buf_puts(&want, "");
+        for (const char *p = cases[i].shown; *p; p++) {
+            if (*p == '\n' || *p == '\t')
+                buf_printf(&want, "\\x%02x", *p);
+            else
+                buf_append(&want, p, 1);
+        }
+        cr_expect_str_eq(s, want.data, "case %zu", i);
+        buf_free(&want);
+        free(s);
+    }
+    free(out);
+    mem_free(&m);
+}
+
 Test(report, text_shows_every_byte_and_keeps_utf8)
 {
     struct nasty cases[MAX_NASTY];
