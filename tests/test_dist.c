@@ -1,0 +1,257 @@
+/*
+ * test_dist.c - the student copy (make dist), unpacked in a temporary
+ * folder: it holds none of the answers (solutions, hidden checks,
+ * known-buggy variants) and no build product, and on its own it builds,
+ * grades the starters (a low score, a report, a failing exit status) and
+ * passes its own make test.
+ *
+ * Run from the top of the kit (make test does), after make.
+ */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+/* The copy's make and make test build everything from scratch: about 30 s
+ * on an idle 2-core machine.  Each command has its own deadline, shorter. */
+TestSuite(dist, .timeout = 420);
+
+#define COMMAND_SECONDS "300"
+
+struct cmd {
+    int status;             /* exit status, or -1 if killed */
+    struct buf out;         /* stdout and stderr */
+};
+
+/*
+ * Runs the shell command CMD in folder DIR and collects its output.  The
+ * environment of the outer make (a jobserver it does not share) and of
+ * Criterion is removed.  The command runs under timeout(1), which dies
+ * with this test (SIGTERM on its parent's death) and takes the command's
+ * whole process group with it.
+ */
+static struct cmd run_in(const char *dir, const char *cmd)
+{
+    char path[] = "/tmp/netlab-dist-out-XXXXXX";
+    int out = mkstemp(path);
+    cr_assert_geq(out, 0);
+    unlink(path);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (chdir(dir) != 0)
+            _exit(126);
+        unsetenv("BXFI_MAP");
+        unsetenv("MAKEFLAGS");
+        unsetenv("MFLAGS");
+        unsetenv("MAKELEVEL");
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+        execlp("timeout", "timeout", "-k", "5", COMMAND_SECONDS, "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    struct cmd r = {0};
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    lseek(out, 0, SEEK_SET);
+    char chunk[4096];
+    ssize_t n;
+    while ((n = read(out, chunk, sizeof chunk)) > 0)
+        buf_append(&r.out, chunk, (size_t)n);
+    close(out);
+    buf_puts(&r.out, "");
+    return r;
+}
+
+/* Makes the student copy into a fresh temporary folder TMP and unpacks it
+ * there: TMP/netlab. */
+static void unpack_student_copy(char tmp[PATH_MAX])
+{
+    snprintf(tmp, PATH_MAX, "/tmp/netlab-dist-XXXXXX");
+    cr_assert_not_null(mkdtemp(tmp));
+    char cmd[2 * PATH_MAX];
+    snprintf(cmd, sizeof cmd,
+             "make --no-print-directory dist DIST='%s/student.tar.gz' && "
+             "tar -xzf '%s/student.tar.gz' -C '%s'", tmp, tmp, tmp);
+    struct cmd r = run_in(".", cmd);
+    cr_assert_eq(r.status, 0, "make dist or tar failed:\n%s", r.out.data);
+    buf_free(&r.out);
+}
+
+static void remove_tree(const char *tmp)
+{
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    cr_expect_eq(system(cmd), 0);
+}
+
+/* ---- What the copy holds ----------------------------------------------- */
+
+/* Paths (relative to netlab/) a student must not get, or that only a build
+ * makes. */
+static const char *const forbidden[] = {
+    "solutions", "harness/hidden", "tests/variants", "tests/hostile", "tests/python",
+    "tests/fuzz", "build", ".git", "harness/grade", "harness/shortio.so",
+};
+
+static struct buf found_wrong;      /* what nftw's callback found */
+static size_t top_len;              /* length of ".../netlab/" */
+static size_t files_seen;
+
+static bool is_elf(const char *path)
+{
+    char magic[4] = {0};
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return false;
+    bool elf = read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+    close(fd);
+    return elf;
+}
+
+static int inspect(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (strlen(path) <= top_len)
+        return 0;
+    const char *rel = path + top_len;
+    for (size_t i = 0; i < sizeof forbidden / sizeof forbidden[0]; i++) {
+        size_t n = strlen(forbidden[i]);
+        if (strncmp(rel, forbidden[i], n) == 0 && (rel[n] == '\0' || rel[n] == '/'))
+            buf_printf(&found_wrong, "  %s (no %s in a student copy)\n", rel, forbidden[i]);
+    }
+    if (type == FTW_F) {
+        files_seen++;
+        if (is_elf(path))
+            buf_printf(&found_wrong, "  %s (a built program)\n", rel);
+    }
+    return 0;
+}
+
+Test(dist, the_copy_holds_no_answer_and_no_build_product)
+{
+    char tmp[PATH_MAX], top[PATH_MAX + 16];
+    unpack_student_copy(tmp);
+    snprintf(top, sizeof top, "%s/netlab/", tmp);
+    top_len = strlen(top);
+    buf_puts(&found_wrong, "");
+    cr_assert_eq(nftw(top, inspect, 16, FTW_PHYS), 0, "%s: %s", top, strerror(errno));
+    cr_expect_eq(found_wrong.len, 0, "the student copy holds:\n%s", found_wrong.data);
+    cr_expect_gt(files_seen, 50, "only %zu files in the student copy", files_seen);
+
+    /* What a student needs is there: starters, handouts, the grader's
+     * sources, the Classroom workflow in place. */
+    static const char *const needed[] = {
+        "Makefile", "README.md", "labs/02-echo/server.c", "labs/common/netlab.h",
+        "handouts/02-echo.md", "harness/grade.c", "tests/test_netlab.c",
+        ".github/workflows/classroom.yml", "handouts/classroom/grade.sh",
+    };
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+        char path[2 * PATH_MAX];
+        snprintf(path, sizeof path, "%s%s", top, needed[i]);
+        cr_expect_eq(access(path, R_OK), 0, "the student copy has no %s", needed[i]);
+    }
+    buf_free(&found_wrong);
+    remove_tree(tmp);
+}
+
+/* ---- What the copy does on its own ------------------------------------ */
+
+/* The names of the hidden checks of the kit's own grader ("02-echo/NAME"
+ * lines), from its instructor's rubric. */
+static void hidden_checks(struct buf *names)
+{
+    struct cmd r = run_in(".", "harness/grade --list --instructor");
+    cr_assert_eq(r.status, 0, "harness/grade --list --instructor:\n%s", r.out.data);
+    char *save = NULL;
+    for (char *line = strtok_r(r.out.data, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        char name[128];
+        if (strstr(line, "(hidden)") != NULL && sscanf(line, " %127s", name) == 1)
+            buf_printf(names, "%s\n", name);
+    }
+    buf_puts(names, "");
+    buf_free(&r.out);
+}
+
+static void expect_builds(const char *kit)
+{
+    struct cmd r = run_in(kit, "make");
+    cr_assert_eq(r.status, 0, "make in the student copy failed:\n%s", r.out.data);
+    buf_free(&r.out);
+}
+
+/* make grade on the starters: the report, a low score, a failing status. */
+static void expect_starters_graded_low(const char *kit)
+{
+    struct cmd r = run_in(kit, "make grade");
+    cr_expect_neq(r.status, 0, "make grade passed on the starters:\n%s", r.out.data);
+    const char *score = strstr(r.out.data, "\nScore: ");
+    int got = -1, max = -1;
+    cr_assert_not_null(score, "make grade printed no score:\n%s", r.out.data);
+    cr_assert_eq(sscanf(score, "\nScore: %d/%d", &got, &max), 2, "%s", score);
+    cr_expect(max > 0 && got * 4 < max, "the starters scored %d/%d", got, max);
+    cr_expect_not_null(strstr(r.out.data, "FAIL"), "no failed check is explained");
+    cr_expect_not_null(strstr(r.out.data, "hint: handouts/"), "no hint in the report");
+    buf_free(&r.out);
+}
+
+/* Its rubric names no hidden check and holds no point back. */
+static void expect_no_hidden_check(const char *kit)
+{
+    struct buf hidden = {0};
+    hidden_checks(&hidden);
+    struct cmd r = run_in(kit, "harness/grade --list --instructor");
+    cr_assert_eq(r.status, 0, "%s", r.out.data);
+    cr_expect_null(strstr(r.out.data, "hidden"), "the copy's rubric:\n%s", r.out.data);
+    char *save = NULL;
+    for (char *name = strtok_r(hidden.data, "\n", &save); name != NULL;
+         name = strtok_r(NULL, "\n", &save)) {
+        char pattern[160];
+        snprintf(pattern, sizeof pattern, "  %s ", name);
+        cr_expect_null(strstr(r.out.data, pattern), "the copy's grader has the hidden check %s",
+                       name);
+    }
+    buf_free(&hidden);
+    buf_free(&r.out);
+}
+
+/* Its own make test passes, with tests that did run. */
+static void expect_own_tests_pass(const char *kit)
+{
+    struct cmd r = run_in(kit, "make test");
+    cr_expect_eq(r.status, 0, "make test in the student copy failed:\n%s", r.out.data);
+    const char *total = strstr(r.out.data, "Total: ");
+    int passed = 0, failed = -1;
+    cr_assert_not_null(total, "no total from make test:\n%s", r.out.data);
+    cr_expect_eq(sscanf(total, "Total: %d passed, %d failed", &passed, &failed), 2);
+    cr_expect(passed > 50 && failed == 0, "the copy's make test: %.60s", total);
+    buf_free(&r.out);
+}
+
+Test(dist, the_copy_builds_grades_and_tests_on_its_own)
+{
+    char tmp[PATH_MAX], kit[PATH_MAX + 16];
+    unpack_student_copy(tmp);
+    snprintf(kit, sizeof kit, "%s/netlab", tmp);
+    expect_builds(kit);
+    expect_starters_graded_low(kit);
+    expect_own_tests_pass(kit);
+    expect_no_hidden_check(kit);
+    remove_tree(tmp);
+}
