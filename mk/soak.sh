@@ -1,7 +1,7 @@
 #!/bin/sh
-# make soak: hunts flaky checks.  Grades the solutions of every lab
-# SOAK_RUNS times in a row (100), then SOAK_RUNS rounds of two graders at
-# once while one spinning process per CPU keeps the machine busy.  Each
+# make soak: hunts flaky checks.  Grades the solutions of every lab, hidden
+# checks included, SOAK_RUNS times in a row (100), then SOAK_RUNS rounds of
+# two graders at once while one spinning process per CPU keeps it busy.  Each
 # grading's JUnit report is kept as BUILD/soak/PHASE-N.xml, with its
 # transcripts in BUILD/soak/PHASE-N/ when a check failed.  Prints, per
 # check, how often it passed and failed in each phase, then the distinct
@@ -32,7 +32,7 @@ trap 'stop_background; exit 130' INT TERM
 # Starts grading the solutions in the background, the report in
 # $out/NAME.xml, the transcripts in $out/NAME/; adds the grader to $graders.
 start_grading() {
-    ./harness/grade --impl solutions --format junit --out "$out/$1.xml" \
+    ./harness/grade --impl solutions --instructor --format junit --out "$out/$1.xml" \
         --transcripts "$out/$1" > /dev/null 2> "$out/$1.err" &
     graders="$graders $!"
 }
