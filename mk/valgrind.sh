@@ -1,6 +1,7 @@
 #!/bin/sh
-# Grades the solutions with every program running under valgrind memcheck,
-# and fails unless every check passed and valgrind reported nothing.
+# Grades the solutions, hidden checks included, with every program running
+# under valgrind memcheck, and fails unless every check passed and valgrind
+# reported nothing.
 #
 # build/valgrind/ is shaped like labs/: for each lab, server.bin and
 # client.bin are copies of the solution's programs, and server and client
@@ -23,10 +24,9 @@ transcripts=$tree/transcripts
 rm -rf "$tree"
 mkdir -p "$tree"
 
-# Valgrind names its temporary files after its process ID and its parent's,
-# which are the same in every check's PID namespace: concurrent checks
-# would race for one name in /tmp.  TMPDIR is therefore the program's own
-# folder, the check's private one (the grader removes it).
+# (Valgrind names its temporary files after its process ID and its
+# parent's, the same in every check's PID namespace: that the grader sets
+# TMPDIR to each check's own folder keeps concurrent checks apart.)
 for lab in solutions/[0-9][0-9]-*; do
     name=$(basename "$lab")
     mkdir -p "$tree/$name"
@@ -36,7 +36,7 @@ for lab in solutions/[0-9][0-9]-*; do
         cat > "$tree/$name/$program" <<EOF
 #!/bin/sh
 # The solution's $program under valgrind memcheck (mk/valgrind.sh).
-TMPDIR=\$PWD exec valgrind -q --vgdb=no --leak-check=full \\
+exec valgrind -q --vgdb=no --leak-check=full \\
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \\
     "\$(dirname "\$0")/$program.bin" "\$@"
 EOF
@@ -45,7 +45,9 @@ EOF
 done
 
 status=0
-harness/grade --impl "$tree" --transcripts "$transcripts" "$@" > "$tree/report.txt" || status=$?
+# --instructor: the hidden checks too.
+harness/grade --impl "$tree" --instructor --transcripts "$transcripts" "$@" \
+    > "$tree/report.txt" || status=$?
 cat "$tree/report.txt"
 [ $status -le 1 ] || exit $status
 
