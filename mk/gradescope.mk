@@ -1,0 +1,9 @@
+# make gradescope: Gradescope's autograder, AUTOGRADER (build/autograder.zip),
+# for the labs LAB names (LAB=02, LAB="02 03"; none: every lab); upload it
+# as the assignment's autograder (mk/gradescope/pack.sh).  Included from the
+# Makefile.
+AUTOGRADER ?= $(BUILD)/autograder.zip
+
+.PHONY: gradescope
+gradescope:
+	@mk/gradescope/pack.sh $(AUTOGRADER) $(LAB)
