@@ -141,6 +141,14 @@ int udp_wait_ms(const struct udp *u);
 
 /* sandbox.c */
 void sandbox_prepare(struct check *c);      /* at the start of the check */
+/* The user programs started by the caller run as, as root:
+ * SANDBOX_UID_BASE + the caller's process ID. */
+uid_t sandbox_uid_of_self(void);
+/* For a build (build.c), as root, before it drops privileges: a check's
+ * mounts (private /tmp and the like; HIDDEN covered) around FOLDER, which
+ * stays writable.  False, with why in NOTES, if the system does not allow
+ * it. */
+bool sandbox_build_mounts(const char *folder, const char *const hidden[2], struct buf *notes);
 void sandbox_claim_folder(const struct check *c, const char *folder);
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);

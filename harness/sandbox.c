@@ -119,8 +119,9 @@ static void cover(struct check *c, const char *dir)
         note(c, "sandbox: cannot cover %s: %s", top, strerror(errno));
 }
 
-/* Mounts the file or folder open as FD back at PATH, read-only. */
-static void mount_back(struct check *c, int fd, const char *path)
+/* Mounts the file or folder open as FD back at PATH, read-only unless
+ * WRITABLE (a build's folder). */
+static void mount_back(struct check *c, int fd, const char *path, bool writable)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
@@ -136,14 +137,16 @@ static void mount_back(struct check *c, int fd, const char *path)
     }
     char source[64];
     snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | (writable ? 0 : MS_RDONLY);
     if (mount(source, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-        mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL) < 0)
+        mount(NULL, path, NULL, flags, NULL) < 0)
         note(c, "sandbox: cannot mount %s back: %s", path, strerror(errno));
 }
 
-/* Gives the check its own mounts (see the top of this file).  False if the
- * system does not allow it: the check then runs without them. */
-static bool make_private_mounts(struct check *c)
+/* Gives the check its own mounts (see the top of this file), its lab
+ * folder writable if WRITABLE_LAB (a build).  False if the system does not
+ * allow it: the check then runs without them. */
+static bool make_private_mounts(struct check *c, bool writable_lab)
 {
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         note(c, "sandbox: no mount namespace (%s): programs see the grader's files",
@@ -178,26 +181,45 @@ static bool make_private_mounts(struct check *c)
             cover(c, c->hidden[i]);
     for (size_t i = 0; i < COUNT_OF(keep); i++) {
         if (keep_fd[i] >= 0) {
-            mount_back(c, keep_fd[i], keep_path[i]);
+            mount_back(c, keep_fd[i], keep_path[i], writable_lab && i == 0);
             close(keep_fd[i]);
         }
     }
     return true;
 }
 
+uid_t sandbox_uid_of_self(void)
+{
+    /* Our number as /proc gives it (outside any PID namespace we are in):
+     * unique among running checks and builds. */
+    char self[32] = "";
+    ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+    long pid = n > 0 ? strtol(self, NULL, 10) : (long)getpid();
+    return (uid_t)(SANDBOX_UID_BASE + (unsigned long)pid);
+}
+
 void sandbox_prepare(struct check *c)
 {
     if (geteuid() != 0)
         return;
-    /* Our number as /proc gives it: unique among running checks. */
-    char self[32] = "";
-    ssize_t n = readlink("/proc/self", self, sizeof self - 1);
-    long pid = n > 0 ? strtol(self, NULL, 10) : (long)getpid();
-    c->sandbox.uid = (uid_t)(SANDBOX_UID_BASE + (unsigned long)pid);
+    c->sandbox.uid = sandbox_uid_of_self();
     if (c->in_namespace)
-        c->sandbox.private_mounts = make_private_mounts(c);
+        c->sandbox.private_mounts = make_private_mounts(c, false);
     note(c, "sandbox: programs run as user %lu%s", (unsigned long)c->sandbox.uid,
          c->sandbox.private_mounts ? ", with a private /tmp, the kit hidden" : "");
+}
+
+bool sandbox_build_mounts(const char *folder, const char *const hidden[2], struct buf *notes)
+{
+    /* A check's mounts around FOLDER, with FOLDER writable; the notes a
+     * check would put in its transcript go to NOTES. */
+    struct check c = { .lab_dir = folder, .start_us = now_us(),
+                       .hidden = { hidden[0], hidden[1] } };
+    bool made = make_private_mounts(&c, true);
+    if (c.transcript.len > 0)
+        buf_append(notes, c.transcript.data, c.transcript.len);
+    buf_free(&c.transcript);
+    return made;
 }
 
 void sandbox_claim_folder(const struct check *c, const char *folder)
