@@ -1,0 +1,713 @@
+/*
+ * build.c - builds a submission's lab folders, as the sandbox runs student
+ * programs (see build.h).
+ *
+ * A lab folder with a Makefile is built with `make` in that folder;
+ * otherwise its server.c and client.c are compiled with the kit's rules
+ * (the kit's Makefile's, without -Werror: a warning must not cost a
+ * student a lab), each with the folder's other C files, the kit's helper
+ * library and the libraries the folder's `libs` file names.  A folder with
+ * no sources (a Python submission) has nothing to build.
+ *
+ * Each lab builds in a process of its own.  As root that process is init
+ * of a PID namespace (when it ends, the kernel kills whatever the build
+ * left), has the mounts a check has (a private /tmp; the kit and the other
+ * copies hidden, this submission's copy mounted back writable), and runs
+ * the commands as a user of its own, who owns the lab folder for the
+ * build's time only.  Everywhere: the sandbox's limits, a time limit, and
+ * only the build's tail of output kept.
+ */
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* How much of a build's output is kept, and shown when it failed. */
+#define LOG_KEEP        (16 * 1024)
+#define FAILURE_LINES   25
+/* How deep a lab folder's subfolders may go. */
+#define MAX_DEPTH       8
+
+/* ---- Copying ------------------------------------------------------------ */
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool has_file(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+static bool has_makefile(const char *dir)
+{
+    return has_file(dir, "Makefile") || has_file(dir, "makefile") ||
+           has_file(dir, "GNUmakefile");
+}
+
+/* Whether the lab folder DIR has something to build. */
+static bool has_sources(const char *dir)
+{
+    return has_makefile(dir) || has_file(dir, "server.c") || has_file(dir, "client.c");
+}
+
+/* Copies the regular file FROM to the new file TO, with MODE. */
+static int copy_file(const char *from, const char *to, mode_t mode, struct buf *err)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    char chunk[64 * 1024];
+    ssize_t n = 0;
+    while (out >= 0 && (n = read(in, chunk, sizeof chunk)) > 0)
+        if (write(out, chunk, (size_t)n) != n)
+            n = -1;
+    int failed = in < 0 || out < 0 || n < 0 || fchmod(out, mode) < 0;
+    if (failed)
+        buf_printf(err, "cannot copy %s to %s: %s", from, to, strerror(errno));
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) < 0 && !failed) {
+        buf_printf(err, "cannot write %s: %s", to, strerror(errno));
+        failed = 1;
+    }
+    return failed ? -1 : 0;
+}
+
+/* Copies one entry of a folder being copied (see copy_tree). */
+static int copy_entry(const char *from, const char *to, int depth, struct buf *err);
+
+/* Copies the folder FROM's contents into the existing folder TO, leaving
+ * out `server` and `client` if SKIP_PROGRAMS. */
+static int copy_tree(const char *from, const char *to, bool skip_programs, int depth,
+                     struct buf *err)
+{
+    if (depth > MAX_DEPTH) {
+        buf_printf(err, "%s: folders nested too deep", from);
+        return -1;
+    }
+    DIR *d = opendir(from);
+    if (d == NULL) {
+        buf_printf(err, "cannot read %s: %s", from, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (skip_programs && (strcmp(e->d_name, "server") == 0 ||
+                              strcmp(e->d_name, "client") == 0))
+            continue;
+        struct buf src = {0}, dst = {0};
+        buf_printf(&src, "%s/%s", from, e->d_name);
+        buf_printf(&dst, "%s/%s", to, e->d_name);
+        rc = copy_entry(src.data, dst.data, depth, err);
+        buf_free(&src);
+        buf_free(&dst);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int copy_entry(const char *from, const char *to, int depth, struct buf *err)
+{
+    struct stat st;
+    if (lstat(from, &st) < 0) {
+        buf_printf(err, "cannot read %s: %s", from, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (mkdir(to, 0755) < 0) {
+            buf_printf(err, "cannot create %s: %s", to, strerror(errno));
+            return -1;
+        }
+        return copy_tree(from, to, false, depth + 1, err);
+    }
+    if (S_ISREG(st.st_mode))        /* readable by the programs' own users */
+        return copy_file(from, to, (st.st_mode & S_IXUSR) ? 0755 : 0644, err);
+    if (S_ISLNK(st.st_mode)) {
+        /* A link stays a link: copying what it points to, as root, could
+         * hand a submission a file its author may not read. */
+        char target[PATH_MAX];
+        ssize_t n = readlink(from, target, sizeof target - 1);
+        if (n < 0 || (target[n] = '\0', symlink(target, to) < 0)) {
+            buf_printf(err, "cannot copy the link %s: %s", from, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;                       /* sockets, devices and pipes are left out */
+}
+
+/* COPY/common: the kit's helper library, source and built. */
+static int copy_helper_library(const char *copy, const char *kit, struct buf *err)
+{
+    static const char *const files[][2] = {
+        { "labs/common/netlab.h", "netlab.h" },
+        { "labs/common/netlab.c", "netlab.c" },
+        { "build/libnetlab.a", "libnetlab.a" },
+    };
+    struct buf dir = {0};
+    buf_printf(&dir, "%s/common", copy);
+    int rc = mkdir(dir.data, 0755);
+    if (rc < 0)
+        buf_printf(err, "cannot create %s: %s", dir.data, strerror(errno));
+    for (size_t i = 0; rc == 0 && i < COUNT_OF(files); i++) {
+        struct buf from = {0}, to = {0};
+        buf_printf(&from, "%s/%s", kit, files[i][0]);
+        buf_printf(&to, "%s/%s", dir.data, files[i][1]);
+        rc = copy_file(from.data, to.data, 0644, err);
+        if (rc < 0 && i == 2)
+            buf_puts(err, " (run make in the kit first)");
+        buf_free(&from);
+        buf_free(&to);
+    }
+    buf_free(&dir);
+    return rc;
+}
+
+int copy_submission(const char *submission, const char *copy, const char *kit_dir,
+                    const struct lab_def *const *labs, size_t nlabs,
+                    struct lab_build *builds, struct buf *err)
+{
+    for (size_t i = 0; i < nlabs; i++) {
+        builds[i] = (struct lab_build){ .lab = labs[i], .state = BUILD_MISSING };
+        builds[i].folder = xmalloc(strlen(copy) + strlen(labs[i]->id) + 2);
+        sprintf(builds[i].folder, "%s/%s", copy, labs[i]->id);
+    }
+    if (is_dir(copy))
+        remove_folder(copy);
+    if (mkdir(copy, 0755) < 0 || chmod(copy, 0755) < 0) {
+        buf_printf(err, "cannot create %s: %s", copy, strerror(errno));
+        return -1;
+    }
+    if (copy_helper_library(copy, kit_dir, err) < 0)
+        return -1;
+    for (size_t i = 0; i < nlabs; i++) {
+        struct buf from = {0};
+        buf_printf(&from, "%s/%s", submission, labs[i]->id);
+        int rc = 0;
+        if (is_dir(from.data)) {
+            builds[i].state = BUILD_PENDING;
+            rc = mkdir(builds[i].folder, 0755);
+            if (rc < 0)
+                buf_printf(err, "cannot create %s: %s", builds[i].folder, strerror(errno));
+            else
+                rc = copy_tree(from.data, builds[i].folder, has_sources(from.data), 0, err);
+        }
+        buf_free(&from);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- Inside the build's process ----------------------------------------- */
+
+static uid_t new_owner;
+
+static int give_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    return lchown(path, new_owner, new_owner) < 0 ? -1 : 0;
+}
+
+/* Gives the folder DIR and everything in it to the user UID. */
+static int give_folder(const char *dir, uid_t uid)
+{
+    new_owner = uid;
+    return nftw(dir, give_entry, 16, FTW_PHYS);
+}
+
+/* A growable, NULL-terminated argument vector. */
+struct args {
+    char **v;
+    size_t n;
+};
+
+static void push(struct args *a, const char *s)
+{
+    a->v = xrealloc(a->v, (a->n + 2) * sizeof *a->v);
+    a->v[a->n++] = xstrdup(s);
+    a->v[a->n] = NULL;
+}
+
+/* Runs the command A in the current folder, its output on ours, after
+ * printing it; true if it exited with status 0. */
+static bool run_command(const struct args *a)
+{
+    fputs("$", stdout);
+    for (size_t i = 0; i < a->n; i++)
+        printf(" %s", a->v[i]);
+    fputs("\n", stdout);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execvp(a->v[0], a->v);
+        fprintf(stderr, "cannot run %s: %s\n", a->v[0], strerror(errno));
+        _exit(127);
+    }
+    int status = 0;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return true;
+    if (pid < 0)
+        printf("cannot start %s: %s\n", a->v[0], strerror(errno));
+    else if (WIFSIGNALED(status))
+        printf("%s was killed by signal %d (%s)\n", a->v[0], WTERMSIG(status),
+               strsignal(WTERMSIG(status)));
+    else
+        printf("%s exited with status %d\n", a->v[0], WEXITSTATUS(status));
+    fflush(stdout);
+    return false;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the current folder's C files other than server.c and client.c
+ * (code both programs share), in name order. */
+static void push_shared_sources(struct args *a)
+{
+    struct args found = {0};
+    DIR *d = opendir(".");
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len > 2 && strcmp(e->d_name + len - 2, ".c") == 0 &&
+            strcmp(e->d_name, "server.c") != 0 && strcmp(e->d_name, "client.c") != 0)
+            push(&found, e->d_name);
+    }
+    if (d != NULL)
+        closedir(d);
+    if (found.n > 0)
+        qsort(found.v, found.n, sizeof *found.v, compare_names);
+    for (size_t i = 0; i < found.n; i++) {
+        push(a, found.v[i]);
+        free(found.v[i]);
+    }
+    free(found.v);
+}
+
+/* Appends the words of the current folder's `libs` file (-lsqlite3 ...). */
+static void push_libs(struct args *a)
+{
+    FILE *f = fopen("libs", "r");
+    char word[256];
+    for (int i = 0; f != NULL && i < 32 && fscanf(f, "%255s", word) == 1; i++)
+        push(a, word);
+    if (f != NULL)
+        fclose(f);
+}
+
+/* The kit's rules (its Makefile's, without -Werror), in the lab folder,
+ * with the helper library copied into ../common. */
+static bool build_with_kit_rules(void)
+{
+    static const char *const programs[] = { "server", "client" };
+    static const char *const flags[] = { "cc", "-std=c17", "-Wall", "-Wextra", "-O2", "-g",
+                                         "-D_POSIX_C_SOURCE=200809L", "-I.", "-I../common" };
+    bool ok = true;
+    for (size_t p = 0; p < COUNT_OF(programs); p++) {
+        char source[32];
+        snprintf(source, sizeof source, "%s.c", programs[p]);
+        if (access(source, F_OK) != 0)
+            continue;
+        struct args a = {0};
+        for (size_t i = 0; i < COUNT_OF(flags); i++)
+            push(&a, flags[i]);
+        push(&a, "-o");
+        push(&a, programs[p]);
+        push(&a, source);
+        push_shared_sources(&a);
+        push(&a, "../common/libnetlab.a");
+        push_libs(&a);
+        push(&a, "-pthread");
+        ok &= run_command(&a);
+        for (size_t i = 0; i < a.n; i++)
+            free(a.v[i]);
+        free(a.v);
+    }
+    return ok;
+}
+
+static bool build_here(void)
+{
+    if (has_makefile(".")) {
+        struct args a = {0};
+        push(&a, "make");
+        return run_command(&a);             /* exits at once: no need to free */
+    }
+    if (has_file(".", "server.c") || has_file(".", "client.c"))
+        return build_with_kit_rules();
+    puts("nothing to build: the folder has no Makefile, server.c or client.c");
+    return true;
+}
+
+/* The folder holding the lab folder FOLDER: the submission's copy. */
+static char *copy_of(const char *folder)
+{
+    char *copy = xstrdup(folder);
+    char *slash = strrchr(copy, '/');
+    if (slash != NULL && slash != copy)
+        *slash = '\0';
+    return copy;
+}
+
+/* As root: the build's mounts and user (see the top of the file), set in
+ * S.  False, with why printed, if the build must not run. */
+static bool prepare_sandbox(const struct build_options *o, const struct lab_build *b,
+                            bool in_namespace, struct sandbox *s)
+{
+    if (geteuid() != 0)
+        return true;
+    s->uid = sandbox_uid_of_self();
+    if (in_namespace) {
+        const char *hidden[2] = { o->kit_dir, o->hidden };
+        char *copy = copy_of(b->folder);
+        struct buf notes = {0};
+        if (!sandbox_build_mounts(copy, hidden, &notes))
+            printf("%s", notes.data ? notes.data : "");
+        buf_free(&notes);
+        free(copy);
+    }
+    if (give_folder(b->folder, s->uid) < 0) {
+        printf("cannot give %s to the build's user: %s\n", b->folder, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static _Noreturn void be_build(const struct build_options *o, const struct lab_build *b,
+                               int out, pid_t grader, bool in_namespace)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);       /* dies with the grader */
+    if (!in_namespace && getppid() != grader)
+        _exit(1);
+    static const int defaults[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+    for (size_t i = 0; i < COUNT_OF(defaults); i++)
+        signal(defaults[i], SIG_DFL);
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+        dup2(out, STDERR_FILENO) < 0)
+        _exit(1);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    long memory = o->memory_limit_mb ? o->memory_limit_mb : DEFAULT_MEMORY_LIMIT_MB;
+    struct sandbox s = { .memory_mb = memory };
+    if (!prepare_sandbox(o, b, in_namespace, &s))
+        _exit(1);
+    if (chdir(b->folder) < 0) {
+        printf("cannot enter %s: %s\n", b->folder, strerror(errno));
+        _exit(1);
+    }
+    struct sandbox_limits limits;
+    sandbox_limits(&s, &limits);
+    umask(022);                     /* the programs' users read what it makes */
+    int err = sandbox_enter(&s, &limits);
+    if (err != 0) {
+        printf("cannot enter the sandbox: %s\n", strerror(err));
+        _exit(1);
+    }
+    /* The private /tmp where there is one; elsewhere the grader's. */
+    const char *tmp = getenv("TMPDIR");
+    char *tmpdir = xstrdup(!in_namespace && tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+    clearenv();
+    setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+    setenv("HOME", b->folder, 1);
+    setenv("TMPDIR", tmpdir, 1);
+    setenv("LC_ALL", "C", 1);       /* messages in plain ASCII */
+    bool ok = build_here();
+    fflush(stdout);
+    _exit(ok ? 0 : 1);
+}
+
+/* ---- The builds, several at once ---------------------------------------- */
+
+struct running {
+    size_t index;
+    pid_t pid;
+    int out;                    /* read end of its output; -1 at end of file */
+    bool in_namespace;
+    bool exited, killed;
+    int status;
+    int64_t kill_at_ms;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    interrupted = sig;
+}
+
+static void catch_interrupts(void)
+{
+    struct sigaction sa = { .sa_handler = on_interrupt };   /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * Forks the build's process as init of a PID namespace of its own where the
+ * system allows it (as root), as runner.c forks a check: when it ends, the
+ * kernel kills every process the build left.  Elsewhere a plain fork, in a
+ * process group of its own.
+ */
+static pid_t fork_build(bool *in_namespace)
+{
+    static bool namespaces_allowed = true;
+    if (namespaces_allowed) {
+        pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid >= 0) {
+            *in_namespace = true;
+            return pid;
+        }
+        namespaces_allowed = false;
+    }
+    *in_namespace = false;
+    return fork();
+}
+
+static bool start(const struct build_options *o, struct lab_build *b, size_t index,
+                  struct running *run)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        buf_printf(&b->log, "grader error: pipe: %s\n", strerror(errno));
+        return false;
+    }
+    pid_t grader = getpid();
+    bool in_namespace;
+    fflush(NULL);
+    pid_t pid = fork_build(&in_namespace);
+    if (pid < 0) {
+        buf_printf(&b->log, "grader error: fork: %s\n", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        close(fds[0]);
+        be_build(o, b, fds[1], grader, in_namespace);
+    }
+    setpgid(pid, pid);
+    close(fds[1]);
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    int timeout = o->timeout_ms > 0 ? o->timeout_ms : BUILD_TIMEOUT_MS;
+    *run = (struct running){ .index = index, .pid = pid, .out = fds[0],
+                             .in_namespace = in_namespace,
+                             .kill_at_ms = now_ms() + timeout };
+    return true;
+}
+
+/* Reads what the build printed so far (a bounded amount, so that a flood
+ * cannot hold up the other builds); keeps the last LOG_KEEP bytes. */
+static void read_output(struct running *run, struct buf *log)
+{
+    char chunk[4096];
+    for (int reads = 0; run->out >= 0 && reads < 64; reads++) {
+        ssize_t n = read(run->out, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;                 /* nothing more for now */
+        if (n <= 0) {               /* the end, or an error: the same to us */
+            close(run->out);
+            run->out = -1;
+            return;
+        }
+        buf_append(log, chunk, (size_t)n);
+        if (log->len > LOG_KEEP)
+            buf_consume(log, log->len - LOG_KEEP);
+    }
+}
+
+/* As root without a PID namespace: kills every process of the build's user
+ * (unique to this build), from a child that becomes that user. */
+static void kill_user(uid_t uid)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgid(uid) == 0 && setuid(uid) == 0)
+            kill(-1, SIGKILL);
+        _exit(0);
+    }
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+}
+
+/* Stops whatever the build left running once its process is gone.  In a
+ * namespace the kernel did it already. */
+static void stop_leftovers(const struct running *run)
+{
+    if (run->in_namespace)
+        return;
+    killpg(run->pid, SIGKILL);
+    if (geteuid() == 0)
+        kill_user((uid_t)(SANDBOX_UID_BASE + (unsigned long)run->pid));
+}
+
+static void finish(struct lab_build *b, struct running *run)
+{
+    if (run->out >= 0) {
+        close(run->out);
+        run->out = -1;
+    }
+    bool ok = !run->killed && WIFEXITED(run->status) && WEXITSTATUS(run->status) == 0;
+    b->state = ok ? BUILD_OK : BUILD_FAILED;
+    if (geteuid() == 0 && give_folder(b->folder, geteuid()) < 0)
+        buf_printf(&b->log, "grader error: cannot take %s back: %s\n", b->folder,
+                   strerror(errno));
+    if (b->log.data == NULL)
+        buf_puts(&b->log, "");
+}
+
+/* Advances the build RUN: its output, its exit, its deadline.  True once
+ * it is over (exited, every output read or its time spent). */
+static bool advance(struct lab_build *b, struct running *run, int timeout_ms)
+{
+    read_output(run, &b->log);
+    if (!run->exited && waitpid(run->pid, &run->status, WNOHANG) == run->pid) {
+        run->exited = true;
+        stop_leftovers(run);
+    }
+    if (!run->exited && !run->killed && now_ms() >= run->kill_at_ms) {
+        run->killed = true;
+        kill(run->pid, SIGKILL);
+        killpg(run->pid, SIGKILL);
+        buf_printf(&b->log, "\nthe build did not finish within %d s and was stopped.\n",
+                   timeout_ms / 1000);
+    }
+    /* Whatever the build left holding its output is dead or stopped now;
+     * its deadline bounds the wait for the pipe's end where it is not. */
+    return run->exited && (run->out < 0 || now_ms() >= run->kill_at_ms);
+}
+
+static int64_t next_deadline(const struct running *run, size_t active)
+{
+    int64_t wait = 60000;
+    for (size_t i = 0; i < active; i++)
+        if (run[i].kill_at_ms - now_ms() < wait)
+            wait = run[i].kill_at_ms - now_ms();
+    return wait > 0 ? wait : 0;
+}
+
+/* Stops every build still running (on an interrupt). */
+static void stop_all(struct lab_build *const *builds, struct running *run, size_t active)
+{
+    for (size_t i = 0; i < active; i++) {
+        run[i].killed = true;
+        kill(run[i].pid, SIGKILL);
+        killpg(run[i].pid, SIGKILL);
+        waitpid(run[i].pid, &run[i].status, 0);
+        stop_leftovers(&run[i]);
+        finish(builds[run[i].index], &run[i]);
+    }
+}
+
+int build_labs(const struct build_options *o, struct lab_build *const *builds, size_t n)
+{
+    catch_interrupts();
+    int events = watch_children();
+    size_t jobs = o->jobs > 0 ? (size_t)o->jobs : 1;
+    int timeout = o->timeout_ms > 0 ? o->timeout_ms : BUILD_TIMEOUT_MS;
+    struct running *run = xcalloc(jobs, sizeof *run);
+    struct pollfd *fds = xcalloc(jobs + 1, sizeof *fds);
+    size_t next = 0, active = 0;
+    while ((next < n || active > 0) && !interrupted) {
+        for (; next < n && active < jobs; next++) {
+            if (builds[next]->state != BUILD_PENDING)
+                continue;
+            if (start(o, builds[next], next, &run[active]))
+                active++;
+            else
+                builds[next]->state = BUILD_FAILED;
+        }
+        size_t nfds = 0;
+        fds[nfds++] = (struct pollfd){ .fd = events, .events = POLLIN };
+        for (size_t i = 0; i < active; i++)
+            if (run[i].out >= 0)
+                fds[nfds++] = (struct pollfd){ .fd = run[i].out, .events = POLLIN };
+        if (active > 0 && poll(fds, nfds, (int)next_deadline(run, active)) > 0)
+            drain_child_events();
+        for (size_t i = 0; i < active;) {
+            if (advance(builds[run[i].index], &run[i], timeout)) {
+                finish(builds[run[i].index], &run[i]);
+                run[i] = run[--active];
+            } else {
+                i++;
+            }
+        }
+    }
+    if (interrupted)
+        stop_all(builds, run, active);
+    free(run);
+    free(fds);
+    return interrupted ? -1 : 0;
+}
+
+/* ---- Messages ----------------------------------------------------------- */
+
+/* Where the last LINES lines of TEXT begin. */
+static const char *last_lines(const char *text, size_t len, int lines)
+{
+    const char *p = text + len;
+    if (p > text && p[-1] == '\n')
+        p--;
+    while (p > text && lines > 0) {
+        p--;
+        if (*p == '\n')
+            lines--;
+    }
+    return p == text ? p : p + 1;
+}
+
+char *build_failure_message(const struct lab_build *b)
+{
+    struct buf msg = {0};
+    if (b->state == BUILD_MISSING) {
+        buf_printf(&msg, "The submission has no folder %s, so this check could not run.\n",
+                   b->lab->id);
+        return msg.data;
+    }
+    const char *log = b->log.data ? b->log.data : "";
+    const char *tail = last_lines(log, b->log.len, FAILURE_LINES);
+    buf_printf(&msg, "%s did not build, so this check could not run (a program left from "
+               "an earlier build is never graded).  The %sbuild's output:\n%s%s",
+               b->lab->id, tail == log ? "" : "end of the ", tail,
+               b->log.len && log[b->log.len - 1] == '\n' ? "" : "\n");
+    return msg.data;
+}
+
+void free_builds(struct lab_build *builds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(builds[i].folder);
+        buf_free(&builds[i].log);
+    }
+}
