@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "lab.h"
 #include "report.h"
@@ -21,26 +22,36 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: grade [--impl DIR] [--lab NN]... [--check LAB/NAME]...\n"
+    fputs("usage: grade [--impl DIR [--build]] [--lab NN]... [--check LAB/NAME]...\n"
           "             [--format text|gradescope|junit] [--out FILE]\n"
           "             [--transcripts DIR] [--jobs N] [--memory-limit MIB]\n"
           "             [--instructor] [--list] [--bench[=RUNS]]\n"
+          "       grade --batch DIR [--out DIR] [--lab NN]... [--check LAB/NAME]...\n"
+          "             [--jobs N] [--memory-limit MIB]\n"
           "\n"
           "Grades the labs in DIR (default: labs): runs each lab's server and client\n"
           "as black boxes and checks them against the contracts in the handouts.\n"
           "  --impl DIR         the tree to grade: DIR/NN-name/server and client\n"
+          "  --build            build a copy of each lab folder of DIR first (with its\n"
+          "                     Makefile, or the kit's rules for its C files), sandboxed\n"
+          "  --batch DIR        grade each submission folder of DIR (shaped like labs/),\n"
+          "                     hidden checks too, each built as --build does; write into\n"
+          "                     the folder --out names (default " DEFAULT_CLASS_OUT ")\n"
+          "                     gradebook.csv, class.html and submissions/NAME/\n"
           "  --lab NN           only this lab (01, 01-hello or hello); repeatable\n"
           "  --check LAB/NAME   only this check (e.g. 02-echo/binary-safe); repeatable\n"
           "  --format F         text (default), gradescope (results.json) or junit (XML)\n"
           "  --out FILE         write the report to FILE instead of stdout\n"
           "  --transcripts DIR  save every check's transcript as DIR/LAB/CHECK.txt\n"
-          "  --jobs N           checks run at once (default: twice the CPUs)\n"
+          "  --jobs N           checks run at once (default: twice the CPUs; with\n"
+          "                     --batch, four times)\n"
           "  --memory-limit MIB each program's data limit (default 1024; 0: none, as\n"
           "                     sanitizer builds need)\n"
           "  --instructor       run the hidden checks too (gradescope format always does)\n"
           "  --list             list the labs and their checks (the rubric), then exit\n"
           "  --bench[=RUNS]     time RUNS gradings (default 5): total and per check\n"
-          "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage.\n",
+          "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage;\n"
+          "with --batch, 0 once every file is written.\n",
           f);
 }
 
@@ -54,9 +65,12 @@ struct options {
     const char *out;
     const char *transcripts;
     int jobs;
+    bool jobs_given;        /* --jobs was given */
     long memory_limit_mb;   /* 0: the runner's default; negative: none */
     bool list;
     bool instructor;        /* hidden checks too */
+    bool build;             /* --build: build a copy of --impl first */
+    const char *batch;      /* --batch DIR, or NULL */
     int held_back;          /* points of the hidden checks not run */
     int bench_runs;
 };
@@ -75,6 +89,8 @@ static bool parse_options(int argc, char **argv, struct options *o)
         { "list", no_argument, NULL, 'L' },
         { "instructor", no_argument, NULL, 'I' },
         { "bench", optional_argument, NULL, 'b' },
+        { "build", no_argument, NULL, 'B' },
+        { "batch", required_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -91,6 +107,8 @@ static bool parse_options(int argc, char **argv, struct options *o)
         case 't': o->transcripts = optarg; break;
         case 'L': o->list = true; break;
         case 'I': o->instructor = true; break;
+        case 'B': o->build = true; break;
+        case 'C': o->batch = optarg; break;
         case 'h': usage(stdout); exit(0);
         case 'l':
             if (o->nlabs == COUNT_OF(o->labs))
@@ -106,6 +124,7 @@ static bool parse_options(int argc, char **argv, struct options *o)
             o->checks[o->nchecks++] = optarg;
             break;
         case 'j':
+            o->jobs_given = true;
             o->jobs = (int)strtol(optarg, &end, 10);
             if (*end != '\0' || o->jobs < 1 || o->jobs > 256) {
                 fprintf(stderr, "grade: --jobs takes a number from 1 to 256\n");
@@ -144,6 +163,20 @@ static bool parse_options(int argc, char **argv, struct options *o)
     /* Gradescope shows hidden checks only once grades are published. */
     if (strcmp(o->format, "gradescope") == 0)
         o->instructor = true;
+    if (o->batch && (o->build || o->bench_runs || o->transcripts)) {
+        fprintf(stderr, "grade: --batch builds each submission and writes its own reports "
+                "and transcripts: no --build, --bench or --transcripts\n");
+        return false;
+    }
+    if (o->build && o->bench_runs) {
+        fprintf(stderr, "grade: --bench times the grading of built programs: no --build\n");
+        return false;
+    }
+    o->instructor |= o->batch != NULL;      /* a class is graded by its instructor */
+    /* A class's checks mostly wait, on programs and on deadlines, while
+     * others fail: twice as many at once as for one submission. */
+    if (o->batch != NULL && !o->jobs_given)
+        o->jobs = o->jobs > 128 ? 256 : 2 * o->jobs;
     return true;
 }
 
@@ -355,6 +388,54 @@ static bool find_kit(char *kit, char *shortio, size_t size)
     return true;
 }
 
+/* --batch DIR: grades a class (batch.h). */
+static int grade_class(struct options *o)
+{
+    if (o->nlabs == 0)
+        o->nlabs = labs_in_class(o->batch, o->labs, COUNT_OF(o->labs));
+    if (o->nlabs == 0) {
+        fprintf(stderr, "grade: no submission folder of %s holds a lab folder (01-hello, "
+                "02-echo, ...)\n", o->batch);
+        return EXIT_USAGE;
+    }
+    size_t n;
+    struct check_result *checks = plan(o, &n);
+    if (checks == NULL)
+        return EXIT_USAGE;
+    char kit[PATH_MAX], shortio[PATH_MAX];
+    if (!find_kit(kit, shortio, sizeof kit)) {
+        fprintf(stderr, "grade: cannot find the kit the grader belongs to\n");
+        free(checks);
+        return EXIT_FAILED;
+    }
+    struct batch_setup s = {
+        .labs = o->labs, .nlabs = o->nlabs, .plan = checks, .nplan = n, .progress = true,
+        .run = { .jobs = o->jobs, .shortio = shortio, .kit_dir = kit,
+                 .memory_limit_mb = o->memory_limit_mb },
+        .build = { .kit_dir = kit, .jobs = o->jobs, .memory_limit_mb = o->memory_limit_mb },
+    };
+    int rc = grade_batch(&s, o->batch, o->out ? o->out : DEFAULT_CLASS_OUT);
+    free(checks);
+    return rc;
+}
+
+/* --impl DIR --build: grades a copy of DIR built first (batch.h); the N
+ * checks of RESULTS get their results.  0, or the exit status to end with. */
+static int build_and_grade(const struct options *o, const struct run_options *ro,
+                           struct check_result *results, size_t n)
+{
+    if (ro->kit_dir == NULL) {
+        fprintf(stderr, "grade: cannot find the kit the grader belongs to\n");
+        return EXIT_FAILED;
+    }
+    struct batch_setup s = {
+        .labs = o->labs, .nlabs = o->nlabs, .plan = results, .nplan = n, .run = *ro,
+        .build = { .kit_dir = ro->kit_dir, .jobs = ro->jobs,
+                   .memory_limit_mb = ro->memory_limit_mb },
+    };
+    return grade_built_copy(&s, ro->impl_dir, results);
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -366,6 +447,8 @@ int main(int argc, char **argv)
         list_checks(o.instructor);
         return 0;
     }
+    if (o.batch != NULL)
+        return grade_class(&o);
     char impl[PATH_MAX];
     if (realpath(o.impl, impl) == NULL) {
         fprintf(stderr, "grade: cannot grade %s: %s\n", o.impl, strerror(errno));
@@ -384,7 +467,10 @@ int main(int argc, char **argv)
         return bench(&o, &ro, results, n);
 
     int64_t start = now_us();
-    if (run_checks(&ro, results, n) < 0) {
+    int status = o.build ? build_and_grade(&o, &ro, results, n) : 0;
+    if (status != 0)
+        return status;
+    if (!o.build && run_checks(&ro, results, n) < 0) {
         fprintf(stderr, "grade: interrupted; every program it started was stopped\n");
         return 130;
     }
