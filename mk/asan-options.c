@@ -8,6 +8,7 @@
 
 const char *__asan_default_options(void);
 const char *__ubsan_default_options(void);
+const char *__lsan_default_options(void);
 const char *__lsan_default_suppressions(void);
 int __lsan_is_turned_off(void);
 
@@ -26,10 +27,16 @@ const char *__ubsan_default_options(void)
     return "print_stacktrace=1";
 }
 
-/* Criterion itself leaks one small block per test run. */
+/* Criterion itself leaks a few small blocks per test run: suppressed,
+ * and without a table of the suppressions used after every test. */
 const char *__lsan_default_suppressions(void)
 {
     return "leak:libcriterion.so\n";
+}
+
+const char *__lsan_default_options(void)
+{
+    return "print_suppressions=0";
 }
 
 /*

@@ -30,6 +30,9 @@ git ls-files -z --cached --others --exclude-standard |
     xargs -0 sh -c 'for f; do
         if [ -e "$f" ]; then cp --parents "$f" "$0" || exit 1; fi
     done' "$kit"
+# A repository of its own, holding nothing: the kit's scripts that list its
+# files with git (make dist) then list the copy's, not the kit's.
+git init -q "$kit"
 cc -std=c17 -Wall -Wextra -Werror -O2 -D_POSIX_C_SOURCE=200809L -c -o "$options" mk/asan-options.c
 
 cd "$kit"
@@ -41,7 +44,8 @@ make test CFLAGS="$flags"
 
 # A report goes to the program's stderr, which the transcripts keep.
 status=0
-harness/grade --impl solutions --transcripts build/transcripts > build/grade.txt || status=$?
+# --instructor: the hidden checks too.
+harness/grade --impl solutions --instructor --transcripts build/transcripts > build/grade.txt || status=$?
 reports=$(grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' build/transcripts/*/*.txt || true)
 if [ $status -ne 0 ] || [ -n "$reports" ]; then
     cat build/grade.txt
