@@ -71,6 +71,7 @@ all: $(LIB) $(PROGRAMS) $(GRADER) $(SHORTIO)
 help:
 	@echo "make            build the helper library, every lab, solution and the grader"
 	@echo "make grade      grade the work in labs/ (IMPL=DIR LAB=NN FORMAT=text|gradescope|junit OUT=FILE)"
+	@echo "make grade-class grade a class: SUBMISSIONS=DIR (a folder per submission) into CLASS_OUT (build/class)"
 	@echo "make test       build everything and run the kit's own Criterion tests"
 	@echo "make fuzz       fuzz the labs' protocol parsers for FUZZ_TIME seconds each (120)"
 	@echo "make bench      grader time per lab (solutions vs starters), lab 02 echo vs socat, lab 04 under 500 clients"
@@ -160,6 +161,7 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) | $(BUILD)/deps-
 # make bench and make soak.
 include mk/bench.mk mk/soak.mk
 include mk/sanitize.mk
+include mk/class.mk
 # make dist and make gradescope: the kit without its answers.  The student
 # copy has neither file: it has no answers left to hide.
 -include mk/dist.mk

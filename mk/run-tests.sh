@@ -7,11 +7,12 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for t in "$@"; do
     echo "== $t"
-    # Each test of test_grading grades dozens of checks at once: two such
-    # tests side by side would overload a 2-core machine, and a check's
-    # time limit would then fail a program for the machine's sake.
+    # Each test of test_grading (and test_batch's class) grades dozens of
+    # checks at once: two such tests side by side would overload a 2-core
+    # machine, and a check's time limit would then fail a program for the
+    # machine's sake.
     jobs=2
-    case $t in */test_grading) jobs=1 ;; esac
+    case $t in */test_grading|*/test_batch) jobs=1 ;; esac
     "./$t" --jobs "$jobs" 2>&1 | tee "$log"
     line=$(grep 'Synthesis:' "$log" | tail -n 1)
     if [ -z "$line" ]; then
