@@ -1,0 +1,303 @@
+/*
+ * test_gradescope.c - Gradescope's autograder (make gradescope), run as
+ * Gradescope would: unpacked into a fake /autograder tree in a temporary
+ * folder (AUTOGRADER_ROOT), set up, then run on submissions that pass,
+ * that do not compile, that hold no lab folder, and with a grader that
+ * crashes.  Every run must leave a results.json that Gradescope accepts.
+ *
+ * Run from the top of the kit (make test does), after make.
+ */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+/* setup.sh builds the kit (about 20 s); each run grades one lab. */
+TestSuite(gradescope, .timeout = 300);
+
+#define COMMAND_SECONDS "200"
+
+struct cmd {
+    int status;             /* exit status, or -1 if killed */
+    struct buf out;         /* stdout and stderr */
+};
+
+/*
+ * Runs the shell command CMD in the kit's top folder and collects its
+ * output, without the environment of the outer make (a jobserver it does
+ * not share) or of Criterion.  timeout(1) dies with this test (SIGTERM on
+ * its parent's death) and takes the command's process group with it.
+ */
+static struct cmd run(const char *cmd)
+{
+    char path[] = "/tmp/netlab-gs-out-XXXXXX";
+    int out = mkstemp(path);
+    cr_assert_geq(out, 0);
+    unlink(path);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        unsetenv("BXFI_MAP");
+        unsetenv("MAKEFLAGS");
+        unsetenv("MFLAGS");
+        unsetenv("MAKELEVEL");
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+        execlp("timeout", "timeout", "-k", "5", COMMAND_SECONDS, "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    struct cmd r = {0};
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    lseek(out, 0, SEEK_SET);
+    char chunk[4096];
+    ssize_t n;
+    while ((n = read(out, chunk, sizeof chunk)) > 0)
+        buf_append(&r.out, chunk, (size_t)n);
+    close(out);
+    buf_puts(&r.out, "");
+    return r;
+}
+
+/* Runs CMD (a printf format) and fails the test unless it succeeds. */
+static void must(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void must(const char *fmt, ...)
+{
+    struct buf cmd = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&cmd, fmt, ap);
+    va_end(ap);
+    struct cmd r = run(cmd.data);
+    cr_assert_eq(r.status, 0, "%s failed (%d):\n%s", cmd.data, r.status, r.out.data);
+    buf_free(&r.out);
+    buf_free(&cmd);
+}
+
+/* Extracts ZIP into DIR as Gradescope's unzip does, each file with the mode
+ * the zip records (Python's zipfile alone would drop it). */
+static const char unzip_py[] =
+    "import os, sys, zipfile\n"
+    "z = zipfile.ZipFile(sys.argv[1])\n"
+    "for i in z.infolist():\n"
+    "    path = z.extract(i, sys.argv[2])\n"
+    "    mode = (i.external_attr >> 16) & 0o7777\n"
+    "    if mode and not i.is_dir():\n"
+    "        os.chmod(path, mode)\n";
+
+/* Checks results.json as Gradescope reads it, and prints what the test
+ * compares: "SCORE MAX TESTS FAILED", then "after_published NAME" for each
+ * test held back until publication, "failed NAME OUTPUT" for each failed
+ * test (the start of its output), and "output OUTPUT" (OUTPUT as JSON
+ * strings). */
+static const char results_py[] =
+    "import json, sys\n"
+    "r = json.load(open(sys.argv[1]))\n"
+    "tests = r[\"tests\"]\n"
+    "assert isinstance(r[\"score\"], (int, float)), r\n"
+    "for t in tests:\n"
+    "    for k in (\"name\", \"score\", \"max_score\", \"output\", \"visibility\"):\n"
+    "        assert k in t, (k, t)\n"
+    "    assert isinstance(t[\"output\"], str) and isinstance(t[\"name\"], str), t\n"
+    "    assert t[\"visibility\"] in (\"visible\", \"hidden\", \"after_due_date\",\n"
+    "                                 \"after_published\"), t\n"
+    "    assert 0 <= t[\"score\"] <= t[\"max_score\"], t\n"
+    "assert r[\"score\"] == sum(t[\"score\"] for t in tests), r[\"score\"]\n"
+    "assert isinstance(r.get(\"output\"), str) and r[\"output\"], r\n"
+    "failed = [t for t in tests if t[\"score\"] < t[\"max_score\"]]\n"
+    "print(r[\"score\"], sum(t[\"max_score\"] for t in tests), len(tests), len(failed))\n"
+    "for t in tests:\n"
+    "    if t[\"visibility\"] == \"after_published\":\n"
+    "        print(\"after_published\", t[\"name\"])\n"
+    "for t in failed:\n"
+    "    print(\"failed\", t[\"name\"], json.dumps(t[\"output\"][:400]))\n"
+    "print(\"output\", json.dumps(r[\"output\"]))\n";
+
+struct results {
+    int score, max, tests, failed;
+    struct buf text;        /* results_py's lines */
+};
+
+static char root[PATH_MAX];     /* the fake /autograder */
+
+/* Runs run_autograder on whatever root/submission holds and reads back
+ * results.json, which must be valid. */
+static struct results run_autograder(void)
+{
+    struct buf cmd = {0};
+    buf_printf(&cmd, "rm -f '%s/results/results.json' && "
+               "cd '%s' && AUTOGRADER_ROOT='%s' ./run_autograder", root, root, root);
+    struct cmd r = run(cmd.data);
+    cr_expect_eq(r.status, 0, "run_autograder exited %d:\n%s", r.status, r.out.data);
+    buf_free(&r.out);
+
+    buf_reset(&cmd);
+    buf_printf(&cmd, "python3 -c '%s' '%s/results/results.json'", results_py, root);
+    r = run(cmd.data);
+    buf_free(&cmd);
+    cr_assert_eq(r.status, 0, "results.json is missing or not what Gradescope reads:\n%s",
+                 r.out.data);
+    struct results res = { .text = r.out };
+    cr_assert_eq(sscanf(res.text.data, "%d %d %d %d", &res.score, &res.max, &res.tests,
+                        &res.failed), 4, "%s", res.text.data);
+    return res;
+}
+
+static void new_submission(void)
+{
+    must("rm -rf '%s/submission' && mkdir '%s/submission'", root, root);
+}
+
+/* The names of the kit's hidden checks of LAB ("LAB/NAME" lines), from its
+ * instructor's rubric. */
+static void hidden_checks(const char *lab, struct buf *names)
+{
+    struct cmd r = run("harness/grade --list --instructor");
+    cr_assert_eq(r.status, 0, "harness/grade --list --instructor:\n%s", r.out.data);
+    char *save = NULL, current[64] = "";
+    for (char *line = strtok_r(r.out.data, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        char name[128];
+        if (line[0] != ' ')
+            sscanf(line, "%63s", current);
+        else if (strstr(line, "(hidden)") && strcmp(current, lab) == 0 &&
+                 sscanf(line, " %127s", name) == 1)
+            buf_printf(names, "%s/%s\n", lab, name);
+    }
+    buf_puts(names, "");
+    buf_free(&r.out);
+}
+
+/* ---- The scenarios, in one test: they share the set-up kit ------------- */
+
+/* The solution's files, loose at the top, as a student drags them onto
+ * the upload page: full marks, hidden checks shown after publication. */
+static void solution_gets_full_marks(void)
+{
+    new_submission();
+    must("cp solutions/02-echo/*.c '%s/submission/'", root);
+    struct results r = run_autograder();
+    cr_expect_gt(r.max, 0, "%s", r.text.data);
+    cr_expect_eq(r.score, r.max, "the solution lost points:\n%s", r.text.data);
+    cr_expect_eq(r.failed, 0);
+    cr_expect_not_null(strstr(r.text.data, "Graded 02-echo from"), "%s", r.text.data);
+
+    struct buf hidden = {0};
+    hidden_checks("02-echo", &hidden);
+    char *save = NULL;
+    for (char *name = strtok_r(hidden.data, "\n", &save); name != NULL;
+         name = strtok_r(NULL, "\n", &save)) {
+        char line[200];
+        snprintf(line, sizeof line, "after_published %s\n", name);
+        cr_expect_not_null(strstr(r.text.data, line),
+                           "the hidden check %s is not in results.json, held back:\n%s", name,
+                           r.text.data);
+    }
+    buf_free(&hidden);
+    buf_free(&r.text);
+}
+
+/* Python programs in their folder, uploaded through the web page, which
+ * drops the executable bit: graded as they are, full marks. */
+static void python_submission_is_graded_as_is(void)
+{
+    new_submission();
+    must("cp -R tests/python/02-echo '%s/submission/' && chmod a-x '%s/submission/02-echo/'*",
+         root, root);
+    struct results r = run_autograder();
+    cr_expect(r.max > 0 && r.score == r.max, "the Python solution scored %d/%d:\n%s", r.score,
+              r.max, r.text.data);
+    buf_free(&r.text);
+}
+
+/* The whole kit uploaded, with a server that does not compile: the lab
+ * did not build, so each of its checks fails, quoting the compiler. */
+static void build_failure_is_explained(void)
+{
+    new_submission();
+    must("mkdir -p '%s/submission/netlab/labs/02-echo' && "
+         "cp solutions/02-echo/client.c '%s/submission/netlab/labs/02-echo/' && "
+         "printf 'int main(void) { return no_such_name; }\\n' "
+         "> '%s/submission/netlab/labs/02-echo/server.c'", root, root, root);
+    struct results r = run_autograder();
+    cr_expect(r.score == 0 && r.max > 0, "score %d/%d:\n%s", r.score, r.max, r.text.data);
+    cr_expect(r.tests > 0 && r.failed == r.tests, "%d of %d tests failed", r.failed, r.tests);
+    cr_expect_not_null(strstr(r.text.data, "no_such_name"),
+                       "no failed check quotes the compiler:\n%s", r.text.data);
+    cr_expect_not_null(strstr(r.text.data, "Graded 02-echo from netlab/labs/02-echo"), "%s",
+                       r.text.data);
+    buf_free(&r.text);
+}
+
+/* Nothing that looks like a lab: no score, and a sentence that says why. */
+static void no_lab_folder_is_explained(void)
+{
+    new_submission();
+    must("echo 'my notes' > '%s/submission/README.txt'", root);
+    struct results r = run_autograder();
+    cr_expect_eq(r.score, 0);
+    cr_expect_eq(r.tests, 0, "%s", r.text.data);
+    cr_expect_not_null(strstr(r.text.data, "no lab folder"), "%s", r.text.data);
+    buf_free(&r.text);
+}
+
+/* The grader itself dies: still a results.json, which says so. */
+static void grader_crash_is_explained(void)
+{
+    new_submission();
+    must("cp solutions/02-echo/*.c '%s/submission/'", root);
+    must("printf '#!/bin/sh\\nkill -SEGV $$\\n' > '%s/source/netlab/harness/grade'", root);
+    struct results r = run_autograder();
+    cr_expect_eq(r.score, 0);
+    cr_expect_not_null(strstr(r.text.data, "The grader failed"), "%s", r.text.data);
+    buf_free(&r.text);
+}
+
+Test(gradescope, autograder_runs_as_gradescope_runs_it)
+{
+    snprintf(root, sizeof root, "/tmp/netlab-gradescope-XXXXXX");
+    cr_assert_not_null(mkdtemp(root));
+    /* Gradescope unpacks the zip into /autograder/source, runs setup.sh
+     * once, then copies run_autograder to /autograder and runs it there. */
+    must("make --no-print-directory gradescope LAB=02 AUTOGRADER='%s/autograder.zip'", root);
+    must("python3 -c '%s' '%s/autograder.zip' '%s/source'", unzip_py, root, root);
+    char path[PATH_MAX + 32];
+    struct stat st;
+    static const char *const scripts[] = { "setup.sh", "run_autograder" };
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/source/%s", root, scripts[i]);
+        cr_assert_eq(stat(path, &st), 0, "the zip has no %s at its top", scripts[i]);
+        cr_expect(st.st_mode & S_IXUSR, "%s is not executable in the zip", scripts[i]);
+    }
+    snprintf(path, sizeof path, "%s/source/netlab/solutions", root);
+    cr_expect_neq(access(path, F_OK), 0, "the autograder holds the solutions");
+    must("cd '%s/source' && AUTOGRADER_ROOT='%s' ./setup.sh", root, root);
+    must("cp '%s/source/run_autograder' '%s/run_autograder'", root, root);
+
+    /* What students' programs could read, where the grader cannot hide the
+     * kit: not the grader built with the hidden checks. */
+    snprintf(path, sizeof path, "%s/source/netlab/harness/grade", root);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_expect_eq(st.st_mode & 077, 0, "the grader is readable by others: %o", st.st_mode);
+
+    solution_gets_full_marks();
+    python_submission_is_graded_as_is();
+    build_failure_is_explained();
+    no_lab_folder_is_explained();
+    grader_crash_is_explained();
+    must("rm -rf '%s'", root);
+}
