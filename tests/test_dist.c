@@ -3,7 +3,8 @@
  * folder: it holds none of the answers (solutions, hidden checks,
  * known-buggy variants) and no build product, and on its own it builds,
  * grades the starters (a low score, a report, a failing exit status) and
- * passes its own make test.
+ * passes its own make test.  Its GitHub Classroom workflow's steps, run as
+ * GitHub would run them, hand Classroom's reporter the points.
  *
  * Run from the top of the kit (make test does), after make.
  */
@@ -244,7 +245,116 @@ static void expect_own_tests_pass(const char *kit)
     buf_free(&r.out);
 }
 
-Test(dist, the_copy_builds_grades_and_tests_on_its_own)
+/* ---- The GitHub Classroom workflow ------------------------------------- */
+
+#define WORKFLOW ".github/workflows/classroom.yml"
+
+/* What Classroom's reporter action would read from the grading step's
+ * output: "STATUS SCORE MAX TESTS", each test checked. */
+static const char classroom_py[] =
+    "import base64, json, sys\n"
+    "lines = [l for l in open(sys.argv[1]) if l.startswith(\"result=\")]\n"
+    "assert len(lines) == 1, lines\n"
+    "r = json.loads(base64.b64decode(lines[0][len(\"result=\"):]))\n"
+    "assert r[\"version\"] == 1 and r[\"status\"] in (\"pass\", \"fail\"), r\n"
+    "for t in r[\"tests\"]:\n"
+    "    assert t[\"status\"] in (\"pass\", \"fail\"), t\n"
+    "    assert isinstance(t[\"score\"], int) and isinstance(t[\"message\"], str), t\n"
+    "    assert t[\"name\"].startswith(\"01-hello/\"), t\n"
+    "print(r[\"status\"], sum(t[\"score\"] for t in r[\"tests\"]), r[\"max_score\"],\n"
+    "      len(r[\"tests\"]))\n";
+
+/* The workflow ties the grading step to the reporter by names: the step id,
+ * the reporter's runners and its NAME_RESULTS variable, and the job's
+ * name, on whose check run the reporter writes the points. */
+static void expect_workflow_wiring(const char *text)
+{
+    static const char *const wiring[] = {
+        "\n  run-autograding-tests:\n", "id: netlab\n", "runners: netlab\n",
+        "NETLAB_RESULTS: ${{ steps.netlab.outputs.result }}\n", "checks: write",
+        "classroom-resources/autograding-grading-reporter@v1\n",
+    };
+    for (size_t i = 0; i < sizeof wiring / sizeof wiring[0]; i++)
+        cr_expect_not_null(strstr(text, wiring[i]), WORKFLOW " lacks \"%s\"", wiring[i]);
+    /* A YAML parser, where Python has one, must read it. */
+    struct cmd r = run_in(".", "python3 -c 'import yaml' 2>/dev/null || exit 0; python3 -c "
+                               "'import sys, yaml; assert isinstance(yaml.safe_load("
+                               "open(sys.argv[1])), dict)' handouts/classroom/classroom.yml");
+    cr_expect_eq(r.status, 0, "the workflow is not valid YAML:\n%s", r.out.data);
+    buf_free(&r.out);
+}
+
+/* Lab 01's points in the copy's rubric: "01-hello  TITLE (N points)". */
+static int points_of_lab_01(const char *kit)
+{
+    struct cmd r = run_in(kit, "harness/grade --list");
+    const char *line = strstr(r.out.data, "01-hello  ");
+    const char *open = line ? strstr(line, " (") : NULL;
+    while (open != NULL && open[2] != '\0' && (open[2] < '0' || open[2] > '9'))
+        open = strstr(open + 2, " (");
+    int points = -1;
+    cr_assert(open != NULL && sscanf(open, " (%d points", &points) == 1, "%s", r.out.data);
+    buf_free(&r.out);
+    return points;
+}
+
+/* Runs the workflow's `run:` steps in the copy, in order, as GitHub's
+ * runner would (with sudo left out: these tests run as root or need no
+ * package), lab 01 only; then reads what the reporter would get. */
+static void expect_classroom_points(const char *tmp, const char *kit)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/" WORKFLOW, kit);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    struct buf text = {0}, script = {0};
+    char line[512];
+    buf_printf(&script, "set -e; export NETLAB_LABS=01 GITHUB_OUTPUT='%s/output' "
+               "GITHUB_STEP_SUMMARY='%s/summary'\n", tmp, tmp);
+    while (fgets(line, sizeof line, f) != NULL) {
+        buf_puts(&text, line);
+        const char *run = strstr(line, "run: ");
+        if (run != NULL) {
+            run += strlen("run: ");
+            if (strncmp(run, "sudo ", 5) == 0)
+                run += 5;
+            buf_puts(&script, run);
+        }
+    }
+    fclose(f);
+    expect_workflow_wiring(text.data);
+    cr_expect_not_null(strstr(script.data, "handouts/classroom/grade.sh"), "%s", script.data);
+
+    struct cmd r = run_in(kit, script.data);
+    cr_assert_eq(r.status, 0, "the workflow's steps failed:\n%s\n%s", script.data, r.out.data);
+    cr_expect_not_null(strstr(r.out.data, "FAIL  01-hello/"), "no failed check in the log:\n%s",
+                       r.out.data);
+    buf_free(&r.out);
+
+    buf_reset(&text);
+    buf_printf(&text, "python3 -c '%s' '%s/output'", classroom_py, tmp);
+    r = run_in(".", text.data);
+    cr_assert_eq(r.status, 0, "the reporter's input is wrong:\n%s", r.out.data);
+    char status[16] = "";
+    int score = -1, max = -1, tests = -1;
+    cr_assert_eq(sscanf(r.out.data, "%15s %d %d %d", status, &score, &max, &tests), 4, "%s",
+                 r.out.data);
+    cr_expect_str_eq(status, "fail", "the starters passed every check");
+    int lab_points = points_of_lab_01(kit);
+    cr_expect(max == lab_points && score < max && tests > 5, "lab 01 has %d points: %s",
+              lab_points, r.out.data);
+    buf_free(&r.out);
+
+    buf_reset(&text);
+    buf_printf(&text, "grep -q '^### netlab: [0-9]*/%d points' '%s/summary'", lab_points, tmp);
+    r = run_in(".", text.data);
+    cr_expect_eq(r.status, 0, "the job summary has no line of points");
+    buf_free(&r.out);
+    buf_free(&text);
+    buf_free(&script);
+}
+
+Test(dist, the_copy_works_alone_and_under_classroom)
 {
     char tmp[PATH_MAX], kit[PATH_MAX + 16];
     unpack_student_copy(tmp);
@@ -253,5 +363,6 @@ Test(dist, the_copy_builds_grades_and_tests_on_its_own)
     expect_starters_graded_low(kit);
     expect_own_tests_pass(kit);
     expect_no_hidden_check(kit);
+    expect_classroom_points(tmp, kit);
     remove_tree(tmp);
 }
