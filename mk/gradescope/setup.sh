@@ -13,6 +13,9 @@ if ! command -v python3 >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3
 fi
 cd "$kit"
+# The Makefile runs the kit's scripts: executable, even if an unzip on the
+# way dropped the modes the zip records.
+chmod +x mk/*.sh
 mk/deps.sh build
 make
 
