@@ -94,6 +94,8 @@ for report in "$out"/*.xml; do
         /^      <failure / { outcome = "fail" }
         /^      <(skipped|failure) / && match($0, /message="[^"]*/) {
             msg = substr($0, RSTART + 9, RLENGTH - 9)
+            gsub(/&quot;/, "\"", msg); gsub(/&lt;/, "<", msg); gsub(/&gt;/, ">", msg)
+            gsub(/&amp;/, "\\&", msg)      # last: it may have escaped the others
             gsub(/[0-9]+/, "N", msg)
         }
         /^    <\/testcase>/ { print phase "\t" check "\t" outcome "\t" msg }
