@@ -875,9 +875,10 @@ static const char render_py[] =
     "         '--no-first-run', '--disable-background-networking',\n"
     "         '--disable-component-update', '--disable-sync', '--window-size=1280,1024',\n"
     "         '--user-data-dir=' + profile, '--remote-debugging-pipe', 'about:blank']\n"
+    "# A session of its own: its group is every Chromium process, to stop at the end.\n"
     "proc = subprocess.Popen([chromium] + flags, preexec_fn=devtools_fds, close_fds=False,\n"
-    "                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,\n"
-    "                        stderr=subprocess.DEVNULL)\n"
+    "                        start_new_session=True, stdin=subprocess.DEVNULL,\n"
+    "                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
     "os.close(to_r)\n"
     "os.close(from_w)\n"
     "deadline = time.monotonic() + 90\n"
@@ -939,7 +940,11 @@ static const char render_py[] =
     "    call('Browser.close')\n"
     "    proc.wait(timeout=max(1, deadline - time.monotonic()))\n"
     "finally:\n"
-    "    proc.kill()\n";
+    "    try:\n"
+    "        os.killpg(proc.pid, 9)\n"
+    "    except ProcessLookupError:\n"
+    "        pass\n"
+    "    proc.wait()\n";
 
 /* Chromium's program, if installed: Debian's, or Ubuntu's name for it. */
 static const char *find_chromium(void)
@@ -1013,6 +1018,11 @@ Test(batch, the_class_page_reads_right_in_chromium)
         cr_expect_not_null(strstr(text, wanted[i]), "a person does not see \"%s\" on the "
                            "page:\n%s", wanted[i], text);
     free(seen);
+    struct buf survivors = {0};
+    buf_puts(&survivors, "");
+    cr_expect_eq(count_survivors(c->root, &survivors), 0, "left running:%s", survivors.data);
+    buf_free(&survivors);
     remove_tree(c->root);
+    cr_expect_neq(access(c->root, F_OK), 0, "%s is left behind", c->root);
     free(c);
 }
