@@ -7,7 +7,8 @@
 set -eu
 kit=${AUTOGRADER_ROOT:-/autograder}/source/netlab
 
-# run_autograder writes results.json with python3 when the grader cannot.
+# run_autograder writes results.json with python3 (finish.py), whatever
+# the grader did.
 if ! command -v python3 >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3
