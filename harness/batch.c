@@ -310,6 +310,7 @@ int grade_built_copy(struct batch_setup *s, const char *impl, struct check_resul
         return 1;
     }
     s->copies = s->build.hidden = copies;
+    s->run.originals_dir = s->build.originals = impl;
     struct submission sub = { .name = xstrdup("submission"), .path = xstrdup(impl) };
     int rc = grade_submissions(s, &sub, 1) < 0 ? 130 : 0;
     for (size_t i = 0; i < s->nplan && sub.results != NULL; i++)
@@ -485,6 +486,10 @@ int grade_batch(struct batch_setup *s, const char *dir, const char *out)
     if (copies == NULL)
         return 1;
     s->copies = s->build.hidden = copies;
+    /* Programs and builds see neither the instructor's submissions nor the
+     * other copies: only their own copy. */
+    char *originals = realpath(dir, NULL);
+    s->run.originals_dir = s->build.originals = originals;
     size_t n = 0;
     struct submission *subs = find_submissions(dir, out, &n);
     if (subs == NULL || n == 0) {
@@ -492,6 +497,7 @@ int grade_batch(struct batch_setup *s, const char *dir, const char *out)
             fprintf(stderr, "grade: %s holds no submission folder\n", dir);
         free(subs);
         free(copies);
+        free(originals);
         return 2;
     }
     int64_t start = now_us();
@@ -509,5 +515,6 @@ int grade_batch(struct batch_setup *s, const char *dir, const char *out)
     free_submissions(subs, n);
     free(subs);
     free(copies);
+    free(originals);
     return rc;
 }

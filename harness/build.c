@@ -340,7 +340,7 @@ static bool build_with_kit_rules(void)
         push(&a, programs[p]);
         push(&a, source);
         push_shared_sources(&a);
-        push(&a, "../common/libnetlab.a");
+        push(&a, "../common/netlab.c");    /* built with these flags, not the kit's */
         push_libs(&a);
         push(&a, "-pthread");
         ok &= run_command(&a);
@@ -383,7 +383,7 @@ static bool prepare_sandbox(const struct build_options *o, const struct lab_buil
         return true;
     s->uid = sandbox_uid_of_self();
     if (in_namespace) {
-        const char *hidden[2] = { o->kit_dir, o->hidden };
+        const char *hidden[3] = { o->kit_dir, o->hidden, o->originals };
         char *copy = copy_of(b->folder);
         struct buf notes = {0};
         if (!sandbox_build_mounts(copy, hidden, &notes))

@@ -21,6 +21,7 @@ struct build_options {
     const char *kit_dir;        /* absolute; its labs/common is copied in */
     const char *hidden;         /* the folder holding every copy, hidden from
                                    builds with the kit (as root); or NULL */
+    const char *originals;      /* where the copies came from, hidden too */
     int jobs;                   /* builds at once */
     int timeout_ms;             /* each lab's; 0: BUILD_TIMEOUT_MS */
     long memory_limit_mb;       /* as run_options': 0 default, negative none */

@@ -103,8 +103,9 @@ struct check {
     const char *shortio;    /* where shortio.so is, or NULL */
     bool short_counts;      /* preload it under new programs */
     struct sandbox sandbox;
-    const char *hidden[2];  /* folders programs must not see: the kit, the
-                               folder holding every submission */
+    const char *hidden[3];  /* folders programs must not see: the kit, the
+                               folder holding every submission, the originals
+                               of copies */
 };
 
 /* check.c */
@@ -148,7 +149,7 @@ uid_t sandbox_uid_of_self(void);
  * mounts (private /tmp and the like; HIDDEN covered) around FOLDER, which
  * stays writable.  False, with why in NOTES, if the system does not allow
  * it. */
-bool sandbox_build_mounts(const char *folder, const char *const hidden[2], struct buf *notes);
+bool sandbox_build_mounts(const char *folder, const char *const hidden[3], struct buf *notes);
 void sandbox_claim_folder(const struct check *c, const char *folder);
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);

@@ -132,7 +132,7 @@ static _Noreturn void be_check(const struct run_options *opts,
     long memory = opts->memory_limit_mb ? opts->memory_limit_mb : DEFAULT_MEMORY_LIMIT_MB;
     struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot,
                        .in_namespace = in_namespace, .shortio = opts->shortio,
-                       .sandbox.memory_mb = memory, .hidden = { opts->kit_dir, beside } };
+                       .sandbox.memory_mb = memory, .hidden = { opts->kit_dir, beside, opts->originals_dir } };
     run_check(&c);
 }
 

@@ -59,6 +59,8 @@ struct run_options {
     int jobs;               /* checks run at once */
     const char *shortio;    /* absolute path of shortio.so, for short-counts */
     const char *kit_dir;    /* the kit, hidden from programs run as root; or NULL */
+    const char *originals_dir;  /* where graded copies came from (a class's
+                                   submissions), hidden the same way; or NULL */
     long memory_limit_mb;   /* 0: DEFAULT_MEMORY_LIMIT_MB; negative: none */
     /* Progress: called as each check ends, with how many of the TOTAL
      * have ended; or NULL. */

@@ -209,12 +209,12 @@ void sandbox_prepare(struct check *c)
          c->sandbox.private_mounts ? ", with a private /tmp, the kit hidden" : "");
 }
 
-bool sandbox_build_mounts(const char *folder, const char *const hidden[2], struct buf *notes)
+bool sandbox_build_mounts(const char *folder, const char *const hidden[3], struct buf *notes)
 {
     /* A check's mounts around FOLDER, with FOLDER writable; the notes a
      * check would put in its transcript go to NOTES. */
     struct check c = { .lab_dir = folder, .start_us = now_us(),
-                       .hidden = { hidden[0], hidden[1] } };
+                       .hidden = { hidden[0], hidden[1], hidden[2] } };
     bool made = make_private_mounts(&c, true);
     if (c.transcript.len > 0)
         buf_append(notes, c.transcript.data, c.transcript.len);
