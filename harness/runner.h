@@ -60,6 +60,8 @@ struct run_options {
     const char *shortio;    /* absolute path of shortio.so, for short-counts */
     const char *kit_dir;    /* the kit, hidden from programs run as root; or NULL */
     long memory_limit_mb;   /* 0: DEFAULT_MEMORY_LIMIT_MB; negative: none */
+    int time_scale;         /* time limits times this, for slow tools such as
+                               valgrind; 0 or 1: as the labs set them */
     /* Progress: called as each check ends, with how many of the TOTAL
      * have ended; or NULL. */
     void (*on_result)(const struct check_result *r, size_t done, size_t total, void *arg);
