@@ -185,10 +185,10 @@ _Noreturn void not_testable(struct check *c, const char *fmt, ...)
 void run_check(struct check *c)
 {
     c->start_us = now_us();
-    c->deadline_ms = now_ms() + c->def->timeout_ms;
+    c->deadline_ms = now_ms() + c->time_limit_ms;
     c->transcript.limit = SLOT_TRANSCRIPT - 1024;
     note(c, "check %s/%s: %s (time limit %d ms)", c->lab->id, c->def->name,
-         c->def->what, c->def->timeout_ms);
+         c->def->what, c->time_limit_ms);
     sandbox_prepare(c);
     c->def->run(c);
     note(c, "PASS");

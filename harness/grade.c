@@ -25,7 +25,7 @@ static void usage(FILE *f)
     fputs("usage: grade [--impl DIR [--build]] [--lab NN]... [--check LAB/NAME]...\n"
           "             [--format text|gradescope|junit] [--out FILE]\n"
           "             [--transcripts DIR] [--jobs N] [--memory-limit MIB]\n"
-          "             [--instructor] [--list] [--bench[=RUNS]]\n"
+          "             [--time-scale N] [--instructor] [--list] [--bench[=RUNS]]\n"
           "       grade --batch DIR [--out DIR] [--lab NN]... [--check LAB/NAME]...\n"
           "             [--jobs N] [--memory-limit MIB]\n"
           "\n"
@@ -47,6 +47,8 @@ static void usage(FILE *f)
           "                     --batch, four times)\n"
           "  --memory-limit MIB each program's data limit (default 1024; 0: none, as\n"
           "                     sanitizer builds need)\n"
+          "  --time-scale N     every time limit times N, for programs run under slow\n"
+          "                     tools such as valgrind (default 1)\n"
           "  --instructor       run the hidden checks too (gradescope format always does)\n"
           "  --list             list the labs and their checks (the rubric), then exit\n"
           "  --bench[=RUNS]     time RUNS gradings (default 5): total and per check\n"
@@ -67,6 +69,7 @@ struct options {
     int jobs;
     bool jobs_given;        /* --jobs was given */
     long memory_limit_mb;   /* 0: the runner's default; negative: none */
+    int time_scale;
     bool list;
     bool instructor;        /* hidden checks too */
     bool build;             /* --build: build a copy of --impl first */
@@ -86,6 +89,7 @@ static bool parse_options(int argc, char **argv, struct options *o)
         { "transcripts", required_argument, NULL, 't' },
         { "jobs", required_argument, NULL, 'j' },
         { "memory-limit", required_argument, NULL, 'm' },
+        { "time-scale", required_argument, NULL, 's' },
         { "list", no_argument, NULL, 'L' },
         { "instructor", no_argument, NULL, 'I' },
         { "bench", optional_argument, NULL, 'b' },
@@ -139,6 +143,13 @@ static bool parse_options(int argc, char **argv, struct options *o)
             }
             if (o->memory_limit_mb == 0)
                 o->memory_limit_mb = -1;
+            break;
+        case 's':
+            o->time_scale = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || o->time_scale < 1 || o->time_scale > 100) {
+                fprintf(stderr, "grade: --time-scale takes a number from 1 to 100\n");
+                return false;
+            }
             break;
         case 'b':
             o->bench_runs = optarg ? (int)strtol(optarg, &end, 10) : 5;
@@ -411,7 +422,7 @@ static int grade_class(struct options *o)
     struct batch_setup s = {
         .labs = o->labs, .nlabs = o->nlabs, .plan = checks, .nplan = n, .progress = true,
         .run = { .jobs = o->jobs, .shortio = shortio, .kit_dir = kit,
-                 .memory_limit_mb = o->memory_limit_mb },
+                 .memory_limit_mb = o->memory_limit_mb, .time_scale = o->time_scale },
         .build = { .kit_dir = kit, .jobs = o->jobs, .memory_limit_mb = o->memory_limit_mb },
     };
     int rc = grade_batch(&s, o->batch, o->out ? o->out : DEFAULT_CLASS_OUT);
@@ -462,7 +473,8 @@ int main(int argc, char **argv)
     bool found = find_kit(kit, shortio, sizeof kit);
     struct run_options ro = { .impl_dir = impl, .jobs = o.jobs,
                               .shortio = found ? shortio : NULL, .kit_dir = found ? kit : NULL,
-                              .memory_limit_mb = o.memory_limit_mb };
+                              .memory_limit_mb = o.memory_limit_mb,
+                              .time_scale = o.time_scale };
     if (o.bench_runs > 0)
         return bench(&o, &ro, results, n);
 

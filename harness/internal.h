@@ -82,6 +82,8 @@ struct check {
     const struct lab_def *lab;
     const struct check_def *def;
     const char *lab_dir;    /* IMPL/NN-name */
+    int time_limit_ms;      /* the check's, times run_options' time_scale */
+    int time_scale;
     int64_t start_us;
     int64_t deadline_ms;
     struct buf transcript;

@@ -405,7 +405,7 @@ struct peer *accept_client(struct check *c, struct listener *l, struct program *
              client->name, l->port);
     if (w.fd < 0)
         fail(c, "the %s did not connect to the grader at localhost port %d within %d ms.",
-             client->name, l->port, c->def->timeout_ms);
+             client->name, l->port, c->time_limit_ms);
     struct peer *p = new_peer(c, w.fd, client->name);
     note(c, "%s: accepted a connection from port %d", p->label, local_port_of(w.fd, true));
     return p;
@@ -445,7 +445,7 @@ void send_bytes(struct check *c, struct peer *p, const void *data, size_t len)
              p->other, strerror(p->error), p->sent.data);
     if (p->out.len > 0)
         fail(c, "the %s stopped reading: %zu of %zu bytes could not be sent within %d ms.",
-             p->other, p->out.len, len, c->def->timeout_ms);
+             p->other, p->out.len, len, c->time_limit_ms);
 }
 
 void send_text(struct check *c, struct peer *p, const char *text)
@@ -530,7 +530,7 @@ static void describe_arrival(struct buf *msg, struct check *c, struct peer *p)
     else if (p->eof)
         buf_printf(msg, "  then the %s closed the connection\n", p->other);
     else
-        buf_printf(msg, "  nothing more arrived within %d ms\n", c->def->timeout_ms);
+        buf_printf(msg, "  nothing more arrived within %d ms\n", c->time_limit_ms);
 }
 
 void expect_bytes(struct check *c, struct peer *p, const void *data,
@@ -618,7 +618,7 @@ void expect_closed(struct check *c, struct peer *p, const char *what)
     pump_until(c, closed_by_other, p, c->deadline_ms, false);
     if (!p->eof)
         fail(c, "expected the %s to close the connection %s; it was still open "
-             "after %d ms.", p->other, what, c->def->timeout_ms);
+             "after %d ms.", p->other, what, c->time_limit_ms);
 }
 
 /* ---- Ending a connection ----------------------------------------------- */

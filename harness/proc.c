@@ -347,7 +347,7 @@ static struct program *start_ready_server(struct check *c, const struct readines
         struct buf why = {0};
         describe_sockets(&why, p, r);
         fail(c, "the server had not %s port %d within %d ms.\n%s", r->done, port,
-             c->def->timeout_ms, why.data ? why.data : "");
+             c->time_limit_ms, why.data ? why.data : "");
     }
     note(c, "server %s port %d", r->done, port);
     return p;
@@ -588,7 +588,7 @@ void expect_exit(struct check *c, struct program *p, int status)
 {
     if (!wait_exit(c, p))
         fail(c, "the %s (`%s`) was still running %d ms into the check; it should "
-             "have exited with status %d.", p->name, p->command, c->def->timeout_ms, status);
+             "have exited with status %d.", p->name, p->command, c->time_limit_ms, status);
     if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == status)
         return;
     struct buf b = {0};
@@ -833,13 +833,14 @@ void stop_programs(struct check *c)
             signalled = true;
         }
     }
-    int64_t until = now_ms() + STOP_GRACE_MS;
+    int grace_ms = STOP_GRACE_MS * c->time_scale;
+    int64_t until = now_ms() + grace_ms;
     while (signalled && !all_exited(c) && now_ms() < until)
         pump(c, (int)(until - now_ms()));
     for (size_t i = 0; i < c->nprograms; i++) {
         struct program *p = c->programs[i];
         if (!p->exited)
-            note(c, "the %s ignored SIGTERM for %d ms: SIGKILL", p->name, STOP_GRACE_MS);
+            note(c, "the %s ignored SIGTERM for %d ms: SIGKILL", p->name, grace_ms);
         /* Also kills what it forked into its group, even after it exited. */
         killpg(p->pid, SIGKILL);
     }

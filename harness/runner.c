@@ -33,9 +33,16 @@ struct running {
     bool in_namespace;
     int64_t started_us;
     int64_t kill_at_ms;
+    int limit_ms;               /* the check's own, before the runner's margin */
     bool killed;
     struct result_slot *slot;
 };
+
+/* A check's time limit, scaled for slow tools (valgrind). */
+static int time_limit_ms(const struct run_options *opts, const struct check_def *def)
+{
+    return def->timeout_ms * (opts->time_scale > 1 ? opts->time_scale : 1);
+}
 
 static volatile sig_atomic_t interrupted;
 
@@ -131,6 +138,8 @@ static _Noreturn void be_check(const struct run_options *opts,
         *slash = '\0';
     long memory = opts->memory_limit_mb ? opts->memory_limit_mb : DEFAULT_MEMORY_LIMIT_MB;
     struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot,
+                       .time_limit_ms = time_limit_ms(opts, r->def),
+                       .time_scale = opts->time_scale > 1 ? opts->time_scale : 1,
                        .in_namespace = in_namespace, .shortio = opts->shortio,
                        .sandbox.memory_mb = memory, .hidden = { opts->kit_dir, beside, opts->originals_dir } };
     run_check(&c);
@@ -162,7 +171,8 @@ static bool start(const struct run_options *opts, struct check_result *results,
     *run = (struct running){
         .index = index, .pid = pid, .slot = slot, .in_namespace = in_namespace,
         .started_us = now_us(),
-        .kill_at_ms = now_ms() + results[index].def->timeout_ms + RUNNER_MARGIN_MS,
+        .limit_ms = time_limit_ms(opts, results[index].def),
+        .kill_at_ms = now_ms() + time_limit_ms(opts, results[index].def) + RUNNER_MARGIN_MS,
     };
     return true;
 }
@@ -235,7 +245,7 @@ static void collect(struct check_result *r, struct running *run, int status)
     } else if (run->killed) {
         struct buf b = {0};
         buf_printf(&b, "the check did not finish within %d ms and was stopped.\n",
-                   r->def->timeout_ms + RUNNER_MARGIN_MS);
+                   run->limit_ms + RUNNER_MARGIN_MS);
         r->message = b.data;
     } else {
         struct buf b = {0};

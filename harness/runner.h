@@ -62,6 +62,8 @@ struct run_options {
     const char *originals_dir;  /* where graded copies came from (a class's
                                    submissions), hidden the same way; or NULL */
     long memory_limit_mb;   /* 0: DEFAULT_MEMORY_LIMIT_MB; negative: none */
+    int time_scale;         /* time limits times this, for slow tools such as
+                               valgrind; 0 or 1: as the labs set them */
     /* Progress: called as each check ends, with how many of the TOTAL
      * have ended; or NULL. */
     void (*on_result)(const struct check_result *r, size_t done, size_t total, void *arg);

@@ -311,3 +311,17 @@ Test(cli, hidden_checks_run_for_instructors_only)
     buf_free(&r.out);
     free(names);
 }
+
+/* --time-scale stretches every time limit (for valgrind): a server that
+ * never listens is given twice the lab's 3000 ms. */
+Test(cli, time_scale_stretches_the_time_limits)
+{
+    if (access("build/hostile/never-listens", F_OK) != 0)
+        cr_skip_test("no hostile submissions in this copy of the kit");
+    struct run r = grade((const char *[]){ "--impl", "build/hostile/never-listens",
+                                           "--check", "02-echo/line-echo", "--time-scale", "2",
+                                           NULL });
+    cr_expect_eq(r.status, 1);
+    cr_expect_not_null(strstr(r.out.data, "within 6000 ms"), "%s", r.out.data);
+    buf_free(&r.out);
+}
