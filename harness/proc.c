@@ -127,8 +127,9 @@ static _Noreturn void exec_program(const struct check *c, const char *path,
 
     syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
 
-    /* Tell the check our process ID as /proc numbers it: inside a PID
-     * namespace of its own, the check knows us by another number. */
+    /* Tell the check our process ID as /proc numbers it: in a PID
+     * namespace whose /proc is still the machine's (no mount namespace),
+     * that is another number than the one fork gave the check. */
     char self[32] = "";
     int outside = 0;
     ssize_t n = readlink("/proc/self", self, sizeof self - 1);
