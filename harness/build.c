@@ -157,13 +157,13 @@ static int copy_entry(const char *from, const char *to, int depth, struct buf *e
     return 0;                       /* sockets, devices and pipes are left out */
 }
 
-/* COPY/common: the kit's helper library, source and built. */
+/* COPY/common: the kit's helper library, as source: each build compiles
+ * it with its own flags. */
 static int copy_helper_library(const char *copy, const char *kit, struct buf *err)
 {
     static const char *const files[][2] = {
         { "labs/common/netlab.h", "netlab.h" },
         { "labs/common/netlab.c", "netlab.c" },
-        { "build/libnetlab.a", "libnetlab.a" },
     };
     struct buf dir = {0};
     buf_printf(&dir, "%s/common", copy);
@@ -175,8 +175,6 @@ static int copy_helper_library(const char *copy, const char *kit, struct buf *er
         buf_printf(&from, "%s/%s", kit, files[i][0]);
         buf_printf(&to, "%s/%s", dir.data, files[i][1]);
         rc = copy_file(from.data, to.data, 0644, err);
-        if (rc < 0 && i == 2)
-            buf_puts(err, " (run make in the kit first)");
         buf_free(&from);
         buf_free(&to);
     }

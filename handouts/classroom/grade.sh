@@ -7,7 +7,7 @@
 # NETLAB_LABS: the labs this assignment grades ("02", "02 03"); empty or
 # unset: every lab folder.
 # Usage: handouts/classroom/grade.sh  (from the top of the kit, after
-#        `make harness/grade harness/shortio.so build/libnetlab.a`)
+#        `make harness/grade harness/shortio.so`)
 set -eu
 out=build/classroom
 mkdir -p "$out"
