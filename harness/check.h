@@ -256,6 +256,11 @@ void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len
 ssize_t udp_receive(struct check *c, struct udp *u, void *buf, size_t size,
                     int64_t until_ms);
 
+/* When the datagram udp_receive returned last reached the grader's socket,
+ * as the kernel stamped it (a now_ms() time): on a busy machine, possibly
+ * long before the check got to read it. */
+int64_t udp_arrival_ms(const struct udp *u);
+
 /* Like udp_receive, but gives up as soon as program P has ended with no
  * datagram left to read: a client that exits (or crashes) before it sends
  * what the check waits for fails the check at once, not at its deadline. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_DATAGRAM 65536
@@ -26,6 +27,7 @@ struct datagram {
     struct sockaddr_storage addr;       /* its sender / its destination */
     socklen_t addrlen;
     int64_t due_ms;                     /* for a delayed send */
+    int64_t arrived_ms;                 /* kernel's stamp of a received one */
     size_t len;
     char data[];
 };
@@ -41,8 +43,17 @@ struct udp {
     int reply_fd;                       /* where the last datagram came from */
     struct sockaddr_storage reply_to;
     socklen_t reply_len;
+    int64_t last_arrival_ms;            /* of the datagram last returned */
     struct stream_log in_log, out_log;
 };
+
+/* Asks the kernel to stamp each datagram FD receives with its arrival
+ * time: on a busy machine the check may read it much later. */
+static void stamp_arrivals(int fd)
+{
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+}
 
 static struct udp *new_udp(struct check *c, const char *other)
 {
@@ -64,6 +75,7 @@ struct udp *udp_to(struct check *c, struct program *server)
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (u->fds[0] < 0 || connect(u->fds[0], (struct sockaddr *)&sa, sizeof sa) < 0)
         fail(c, "grader error: UDP socket to port %d: %s", server->port, strerror(errno));
+    stamp_arrivals(u->fds[0]);
     u->connected = true;
     u->port = server->port;
     return u;
@@ -93,6 +105,7 @@ static int bind_udp_loopback(int family, int port)
         close(fd);
         return -1;
     }
+    stamp_arrivals(fd);
     return fd;
 }
 
@@ -169,16 +182,38 @@ void udp_fds(struct udp *u, struct pollfd *fds, size_t *n)
         fds[(*n)++] = (struct pollfd){ .fd = u->fds[i], .events = POLLIN };
 }
 
+/* The kernel's arrival stamp in MSG (wall-clock time), as a now_ms()
+ * time; now when there is none. */
+static int64_t arrival_ms(struct msghdr *msg)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS)
+            continue;
+        struct timespec stamp, wall;
+        memcpy(&stamp, CMSG_DATA(cm), sizeof stamp);
+        clock_gettime(CLOCK_REALTIME, &wall);
+        int64_t age_ms = (wall.tv_sec - stamp.tv_sec) * 1000 +
+                         (wall.tv_nsec - stamp.tv_nsec) / 1000000;
+        return now_ms() - (age_ms > 0 ? age_ms : 0);
+    }
+    return now_ms();
+}
+
 static void receive_all(struct check *c, struct udp *u, int fd)
 {
     static char buf[MAX_DATAGRAM];
     for (;;) {
         struct sockaddr_storage from;
-        socklen_t fromlen = sizeof from;
-        ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from,
-                             &fromlen);
+        struct iovec iov = { buf, sizeof buf };
+        char control[CMSG_SPACE(sizeof(struct timespec))];
+        struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from,
+                              .msg_iov = &iov, .msg_iovlen = 1,
+                              .msg_control = control, .msg_controllen = sizeof control };
+        ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
         if (n < 0)
             return;     /* EAGAIN, or an ICMP error for an earlier send */
+        socklen_t fromlen = msg.msg_namelen;
+        int64_t arrived = arrival_ms(&msg);
         char who[64];
         snprintf(who, sizeof who, "%s -> grader (UDP)", u->other);
         record(c, &u->in_log, who, buf, (size_t)n);
@@ -190,6 +225,7 @@ static void receive_all(struct check *c, struct udp *u, int fd)
         d->fd = fd;
         d->addr = from;
         d->addrlen = fromlen;
+        d->arrived_ms = arrived;
         *u->received_tail = d;
         u->received_tail = &d->next;
         u->nreceived++;
@@ -250,6 +286,7 @@ ssize_t udp_receive(struct check *c, struct udp *u, void *buf, size_t size, int6
     u->reply_fd = d->fd;
     u->reply_to = d->addr;
     u->reply_len = d->addrlen;
+    u->last_arrival_ms = d->arrived_ms;
     size_t n = d->len < size ? d->len : size;
     memcpy(buf, d->data, n);
     free(d);
@@ -278,4 +315,9 @@ ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program
     if (u->received == NULL)
         return -1;
     return udp_receive(c, u, buf, size, until_ms);
+}
+
+int64_t udp_arrival_ms(const struct udp *u)
+{
+    return u->last_arrival_ms;
 }

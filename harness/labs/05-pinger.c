@@ -278,7 +278,7 @@ static void expect_ping(struct check *c, struct pinger *s, int seq, int64_t unti
         describe_datagram(&msg, got, (size_t)n);
         fail(c, "%s.", msg.data);
     }
-    s->arrived_ms[seq] = now_ms();
+    s->arrived_ms[seq] = udp_arrival_ms(s->u);
     memcpy(s->ping[seq], got, (size_t)n);
     s->ping_len[seq] = (size_t)n;
 }
