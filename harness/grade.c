@@ -51,7 +51,7 @@ static void usage(FILE *f)
           "                     tools such as valgrind (default 1)\n"
           "  --instructor       run the hidden checks too (gradescope format always does)\n"
           "  --list             list the labs and their checks (the rubric), then exit\n"
-          "  --bench[=RUNS]     time RUNS gradings (default 5): total and per check\n"
+          "  --bench[=RUNS]     time RUNS gradings (default 5): per lab, whole kit, per check\n"
           "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage;\n"
           "with --batch, 0 once every file is written.\n",
           f);
