@@ -41,9 +41,10 @@ const char *__lsan_default_options(void)
 
 /*
  * LeakSanitizer stops the program's threads by reading /proc/PID/task.
- * Inside the PID namespace of a check (the grader as root), /proc is still
- * the machine's, where our PID names another process or none, and LSan
- * would fail the program.  Leaks there are make valgrind's to find.
+ * A check in a PID namespace of its own mounts a /proc of its own too; where
+ * it could not (no mount namespace), /proc is the machine's, where our PID
+ * names another process or none, and LSan would fail the program.  Leaks
+ * there are make valgrind's to find.
  */
 int __lsan_is_turned_off(void)
 {
