@@ -452,44 +452,6 @@ struct running {
     int64_t kill_at_ms;
 };
 
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-    interrupted = sig;
-}
-
-static void catch_interrupts(void)
-{
-    struct sigaction sa = { .sa_handler = on_interrupt };   /* no SA_RESTART */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/*
- * Forks the build's process as init of a PID namespace of its own where the
- * system allows it (as root), as runner.c forks a check: when it ends, the
- * kernel kills every process the build left.  Elsewhere a plain fork, in a
- * process group of its own.
- */
-static pid_t fork_build(bool *in_namespace)
-{
-    static bool namespaces_allowed = true;
-    if (namespaces_allowed) {
-        pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
-        if (pid >= 0) {
-            *in_namespace = true;
-            return pid;
-        }
-        namespaces_allowed = false;
-    }
-    *in_namespace = false;
-    return fork();
-}
-
 static bool start(const struct build_options *o, struct lab_build *b, size_t index,
                   struct running *run)
 {
@@ -501,7 +463,7 @@ static bool start(const struct build_options *o, struct lab_build *b, size_t ind
     pid_t grader = getpid();
     bool in_namespace;
     fflush(NULL);
-    pid_t pid = fork_build(&in_namespace);
+    pid_t pid = fork_isolated(&in_namespace);
     if (pid < 0) {
         buf_printf(&b->log, "grader error: fork: %s\n", strerror(errno));
         close(fds[0]);
@@ -637,7 +599,7 @@ int build_labs(const struct build_options *o, struct lab_build *const *builds, s
     struct running *run = xcalloc(jobs, sizeof *run);
     struct pollfd *fds = xcalloc(jobs + 1, sizeof *fds);
     size_t next = 0, active = 0;
-    while ((next < n || active > 0) && !interrupted) {
+    while ((next < n || active > 0) && !grader_interrupted()) {
         for (; next < n && active < jobs; next++) {
             if (builds[next]->state != BUILD_PENDING)
                 continue;
@@ -662,11 +624,11 @@ int build_labs(const struct build_options *o, struct lab_build *const *builds, s
             }
         }
     }
-    if (interrupted)
+    if (grader_interrupted())
         stop_all(builds, run, active);
     free(run);
     free(fds);
-    return interrupted ? -1 : 0;
+    return grader_interrupted() ? -1 : 0;
 }
 
 /* ---- Messages ----------------------------------------------------------- */

@@ -157,6 +157,13 @@ void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);
 bool sandbox_find_strays(const struct check *c, struct buf *msg);
 
+/* runner.c: what checks and builds share.  fork_isolated forks into a
+ * PID namespace of its own where allowed; catch_interrupts makes SIGINT,
+ * SIGTERM and SIGHUP set grader_interrupted. */
+pid_t fork_isolated(bool *in_namespace);
+void catch_interrupts(void);
+bool grader_interrupted(void);
+
 /* children.c: child exits as a pollable descriptor (a SIGCHLD self-pipe).
  * watch_children sets it up for the calling process and returns it. */
 int watch_children(void);

@@ -51,7 +51,7 @@ static void on_interrupt(int sig)
     interrupted = sig;
 }
 
-static void catch_interrupts(void)
+void catch_interrupts(void)
 {
     struct sigaction sa = { .sa_handler = on_interrupt };   /* no SA_RESTART */
     sigemptyset(&sa.sa_mask);
@@ -61,15 +61,20 @@ static void catch_interrupts(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+bool grader_interrupted(void)
+{
+    return interrupted != 0;
+}
+
 /*
- * Forks a check process as init of a PID namespace of its own where the
- * system allows it (as root): when init ends, however it ends, the kernel
- * kills every process left in its namespace, so nothing a submission
- * starts can outlive its check or the grader, even a process that left its
- * group and session.  Elsewhere a plain fork: the process groups and the
- * subreapers still reap what they can.
+ * Forks a process (a check, a build) as init of a PID namespace of its own
+ * where the system allows it (as root): when init ends, however it ends,
+ * the kernel kills every process left in its namespace, so nothing a
+ * submission starts can outlive it or the grader, even a process that left
+ * its group and session.  Elsewhere a plain fork: the process groups and
+ * the subreapers still reap what they can.
  */
-static pid_t fork_check(bool *in_namespace)
+pid_t fork_isolated(bool *in_namespace)
 {
     static bool namespaces_allowed = true;
     if (namespaces_allowed) {
@@ -157,7 +162,7 @@ static bool start(const struct run_options *opts, struct check_result *results,
     pid_t grader = getpid();
     bool in_namespace;
     fflush(NULL);
-    pid_t pid = fork_check(&in_namespace);
+    pid_t pid = fork_isolated(&in_namespace);
     if (pid < 0) {
         perror("grade: fork");
         munmap(slot, sizeof *slot);
@@ -273,7 +278,7 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
     struct running *run = xcalloc(jobs, sizeof *run);
     size_t next = 0, active = 0, done = 0;
 
-    while ((next < n || active > 0) && !interrupted) {
+    while ((next < n || active > 0) && !grader_interrupted()) {
         while (active < jobs && next < n) {
             if (start(opts, results, next, &run[active])) {
                 active++;
