@@ -18,12 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "command.h"
 
 /* The copy's make and make test build everything from scratch: about 30 s
  * on an idle 2-core machine.  Each command has its own deadline, shorter. */
@@ -31,51 +30,10 @@ TestSuite(dist, .timeout = 420);
 
 #define COMMAND_SECONDS "300"
 
-struct cmd {
-    int status;             /* exit status, or -1 if killed */
-    struct buf out;         /* stdout and stderr */
-};
-
-/*
- * Runs the shell command CMD in folder DIR and collects its output.  The
- * environment of the outer make (a jobserver it does not share) and of
- * Criterion is removed.  The command runs under timeout(1), which dies
- * with this test (SIGTERM on its parent's death) and takes the command's
- * whole process group with it.
- */
+/* Runs the shell command CMD in folder DIR (command.h). */
 static struct cmd run_in(const char *dir, const char *cmd)
 {
-    char path[] = "/tmp/netlab-dist-out-XXXXXX";
-    int out = mkstemp(path);
-    cr_assert_geq(out, 0);
-    unlink(path);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (chdir(dir) != 0)
-            _exit(126);
-        unsetenv("BXFI_MAP");
-        unsetenv("MAKEFLAGS");
-        unsetenv("MFLAGS");
-        unsetenv("MAKELEVEL");
-        dup2(out, STDOUT_FILENO);
-        dup2(out, STDERR_FILENO);
-        execlp("timeout", "timeout", "-k", "5", COMMAND_SECONDS, "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    struct cmd r = {0};
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    lseek(out, 0, SEEK_SET);
-    char chunk[4096];
-    ssize_t n;
-    while ((n = read(out, chunk, sizeof chunk)) > 0)
-        buf_append(&r.out, chunk, (size_t)n);
-    close(out);
-    buf_puts(&r.out, "");
-    return r;
+    return run_command(dir, cmd, COMMAND_SECONDS);
 }
 
 /* Makes the student copy into a fresh temporary folder TMP and unpacks it

@@ -17,60 +17,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "command.h"
 
 /* setup.sh builds the kit (about 20 s); each run grades one lab. */
 TestSuite(gradescope, .timeout = 300);
 
 #define COMMAND_SECONDS "200"
 
-struct cmd {
-    int status;             /* exit status, or -1 if killed */
-    struct buf out;         /* stdout and stderr */
-};
-
-/*
- * Runs the shell command CMD in the kit's top folder and collects its
- * output, without the environment of the outer make (a jobserver it does
- * not share) or of Criterion.  timeout(1) dies with this test (SIGTERM on
- * its parent's death) and takes the command's process group with it.
- */
+/* Runs the shell command CMD in the kit's top folder (command.h). */
 static struct cmd run(const char *cmd)
 {
-    char path[] = "/tmp/netlab-gs-out-XXXXXX";
-    int out = mkstemp(path);
-    cr_assert_geq(out, 0);
-    unlink(path);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        unsetenv("BXFI_MAP");
-        unsetenv("MAKEFLAGS");
-        unsetenv("MFLAGS");
-        unsetenv("MAKELEVEL");
-        dup2(out, STDOUT_FILENO);
-        dup2(out, STDERR_FILENO);
-        execlp("timeout", "timeout", "-k", "5", COMMAND_SECONDS, "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    struct cmd r = {0};
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    lseek(out, 0, SEEK_SET);
-    char chunk[4096];
-    ssize_t n;
-    while ((n = read(out, chunk, sizeof chunk)) > 0)
-        buf_append(&r.out, chunk, (size_t)n);
-    close(out);
-    buf_puts(&r.out, "");
-    return r;
+    return run_command(".", cmd, COMMAND_SECONDS);
 }
 
 /* Runs CMD (a printf format) and fails the test unless it succeeds. */
