@@ -11,3 +11,6 @@ bench: all $(BUILD)/bench_load $(BUILD)/bench_echo
 $(BUILD)/bench_load $(BUILD)/bench_echo: $(BUILD)/%: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
+
+help::
+	@echo "make bench      grader time per lab (solutions vs starters), lab 02 echo vs socat, lab 04 under 500 clients"

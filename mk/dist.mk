@@ -7,3 +7,6 @@ DIST ?= $(BUILD)/dist/netlab-student.tar.gz
 .PHONY: dist
 dist:
 	@mk/dist.sh student $(DIST)
+
+help::
+	@echo "make dist       the student copy: build/dist/netlab-student.tar.gz, no solutions or hidden checks"

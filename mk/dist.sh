@@ -32,6 +32,9 @@ for_students() {
                             # submission, fuzz targets, benchmarks, and the
                             # tests that grade them or the solutions
     mk/dist.sh|mk/dist.mk|mk/gradescope.mk|mk/gradescope/*) return 1 ;;
+    # Tools that measure the solutions: nothing to run them on.
+    mk/bench.*|mk/soak.*|mk/sanitize.mk|mk/test-asan.sh|mk/valgrind.sh|mk/asan-options.c)
+        return 1 ;;
     handouts/INSTRUCTORS.md) return 1 ;;
     esac
     return 0

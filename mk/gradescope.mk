@@ -7,3 +7,6 @@ AUTOGRADER ?= $(BUILD)/autograder.zip
 .PHONY: gradescope
 gradescope:
 	@mk/gradescope/pack.sh $(AUTOGRADER) $(LAB)
+
+help::
+	@echo "make gradescope Gradescope's autograder: build/autograder.zip (LAB=NN: one lab per assignment)"

@@ -17,3 +17,7 @@ VALGRIND_JOBS ?= $(shell nproc)
 
 valgrind: all
 	@mk/valgrind.sh --jobs $(VALGRIND_JOBS) $(foreach l,$(LAB),--lab $(l))
+
+help::
+	@echo "make test-asan  make test on a copy of the kit built with AddressSanitizer and UBSan"
+	@echo "make valgrind   grade the solutions with every program under valgrind (LAB=NN)"

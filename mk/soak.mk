@@ -5,3 +5,6 @@
 .PHONY: soak
 soak: all
 	@mk/soak.sh $(BUILD)
+
+help::
+	@echo "make soak       grade the solutions SOAK_RUNS times (100), then two graders at once under CPU load; report flaky checks"
