@@ -10,10 +10,12 @@
  *   - /tmp, /var/tmp, /dev/shm and /run/lock are empty private tmpfs
  *     mounts, gone with the check: nothing a program writes there outlives
  *     it, and the check's folder is made there;
- *   - the kit and the folder that holds the submission are covered with an
- *     empty tmpfs, but for the lab folder being graded and shortio.so
- *     (mounted back read-only), so a program reads neither the checks nor
- *     another submission;
+ *   - /proc is the check's own: only its own processes are there;
+ *   - the kit, the folder that holds the submission and, for a class, the
+ *     folder of the original submissions are covered with an empty tmpfs,
+ *     but for the lab folder being graded and shortio.so (mounted back
+ *     read-only), so a program reads neither the checks nor another
+ *     submission;
  * and its programs run as a user of their own, which owns nothing but the
  * check's folder: a number no system gives out, SANDBOX_UID_BASE plus the
  * check's process ID, so two checks running at once can neither signal
