@@ -174,6 +174,9 @@ void drain_child_events(void);
 bool port_is_listening(int port);
 bool port_is_bound_udp(int port);
 struct peer *new_peer(struct check *c, int fd, const char *other);
+/* The port of FD's own address (of its peer's if PEER_SIDE); 0 if not yet
+ * bound; -1 if FD is no IP socket. */
+int local_port_of(int fd, bool peer_side);
 /* Whether all P sent has left and the other end's program has read it. */
 bool peer_consumed(struct peer *p);
 

@@ -231,7 +231,7 @@ struct peer *new_peer(struct check *c, int fd, const char *other)
     return p;
 }
 
-static int local_port_of(int fd, bool peer_side)
+int local_port_of(int fd, bool peer_side)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -241,7 +241,9 @@ static int local_port_of(int fd, bool peer_side)
         return -1;
     if (ss.ss_family == AF_INET)
         return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return -1;
 }
 
 static bool writable(int fd, int timeout_ms)

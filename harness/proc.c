@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -263,18 +262,6 @@ struct readiness {
     int type;                   /* SOCK_STREAM, SOCK_DGRAM */
 };
 
-/* The local port of SOCKET, or -1 if it is no bound IP socket. */
-static int local_port(int socket)
-{
-    struct sockaddr_storage a;
-    socklen_t len = sizeof a;
-    if (getsockname(socket, (struct sockaddr *)&a, &len) < 0)
-        return -1;
-    int port = a.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&a)->sin_port) :
-               a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port) : -1;
-    return port > 0 ? port : -1;
-}
-
 /*
  * Says what the server that is not ready did with its sockets of R's type:
  * a port of its own choosing, a socket never listened on.  It takes a copy
@@ -297,7 +284,7 @@ static void describe_sockets(struct buf *msg, struct program *p, const struct re
         socklen_t len = sizeof type;
         if (copy < 0)
             continue;
-        int port = local_port(copy);
+        int port = local_port_of(copy, false);
         if (port > 0 && getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
             type == r->type) {
             len = sizeof listening;
