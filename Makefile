@@ -62,7 +62,7 @@ OUT    ?=
 GRADE_ARGS = --impl $(IMPL) $(foreach l,$(LAB),--lab $(l)) --format $(FORMAT) \
              $(if $(OUT),--out $(OUT)) --transcripts $(BUILD)/transcripts
 
-.PHONY: all help grade test fuzz deps clean
+.PHONY: all help grade test fuzz deps deps-check clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 
@@ -82,28 +82,30 @@ grade: all
 	./$(GRADER) $(GRADE_ARGS)
 
 test: all $(VARIANTS) $(BUILD)/hostile/built $(TSAN_PROGRAMS) $(FUZZERS) $(TEST_BINS)
-	@mk/deps.sh test
 	@mk/fuzz.sh short $(FUZZERS)
 	@mk/run-tests.sh $(TEST_BINS)
 
 fuzz: $(FUZZERS)
 	@mk/fuzz.sh long $(FUZZERS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c solutions/%/protocol.c solutions/%/protocol.h | $(BUILD)/deps-ok
-	@mk/deps.sh test
+$(BUILD)/fuzz/%: tests/fuzz/%.c solutions/%/protocol.c solutions/%/protocol.h | deps-check
 	@mkdir -p $(@D)
 	clang -std=c17 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -Isolutions/$* -o $@ tests/fuzz/$*.c solutions/$*/protocol.c
 
 deps:
-	@mk/deps.sh build test
+	@mk/deps.sh --log $(BUILD)/deps.log build test
 
-# Check once per build tree that the system packages are there.
-$(BUILD)/deps-ok: mk/deps.sh
-	@mk/deps.sh build
-	@mkdir -p $(@D) && touch $@
+# The Debian packages the goals of this run need, checked once per run
+# before anything is built: a missing one stops the run at its start with
+# the line that installs it, never halfway through a build.  Every rule
+# that runs a compiler or a tool from a package waits for it.
+DEPS_SETS = build $(if $(filter test test-asan fuzz bench,$(MAKECMDGOALS)),test) \
+            $(if $(filter valgrind,$(MAKECMDGOALS)),valgrind)
+deps-check:
+	@mk/deps.sh --log $(BUILD)/deps.log $(DEPS_SETS)
 
-$(BUILD)/%.o: %.c | $(BUILD)/deps-ok
+$(BUILD)/%.o: %.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(if $(filter harness/%,$<),$(GRADER_CPPFLAGS),$(LAB_CPPFLAGS)) -MMD -MP -c $< -o $@
 
@@ -118,7 +120,7 @@ $(GRADER): $(BUILD)/harness/grade.o $(HIDDEN_OBJS) $(GRADER_LIB)
 
 # Preloaded under students' programs by the short-counts checks; the
 # grader finds it next to itself.
-$(SHORTIO): harness/shortio/shortio.c | $(BUILD)/deps-ok
+$(SHORTIO): harness/shortio/shortio.c | deps-check
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $<
 
 # Each lab program is its own C file, plus any other C file of its folder
@@ -126,29 +128,29 @@ $(SHORTIO): harness/shortio/shortio.c | $(BUILD)/deps-ok
 # the helper library.
 lab_shared = $(filter-out %/server.c %/client.c,$(wildcard $(dir $(1))*.c))
 
-$(PROGRAMS): %: %.c $$(call lab_shared,$$@) $(LIB) | $(BUILD)/deps-ok
+$(PROGRAMS): %: %.c $$(call lab_shared,$$@) $(LIB) | deps-check
 	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -I$(@D) -o $@ $< $(call lab_shared,$@) $(LIB) \
 	    $(call lab_libs,$@) $(LDLIBS_THREADS)
 
 $(BUILD)/tsan/%: $$(call lab_shared,solutions/$$*.c) solutions/%.c $(LIB_SRCS) mk/tsan-options.c \
-        | $(BUILD)/deps-ok
+        | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(TSAN_FLAGS) $(LAB_CPPFLAGS) -Isolutions/$(*D) -o $@ solutions/$*.c \
 	    $(call lab_shared,solutions/$*.c) $(LIB_SRCS) mk/tsan-options.c \
 	    $(call lab_libs,solutions/$*.c) $(LDLIBS_THREADS)
 
 $(BUILD)/variants/%/built: $$(wildcard tests/variants/$$*/*.patch) \
-        $$(wildcard solutions/$$(firstword $$(subst /, ,$$*))/*.[ch]) $(LIB) mk/build-variant.sh
+        $$(wildcard solutions/$$(firstword $$(subst /, ,$$*))/*.[ch]) $(LIB) mk/build-variant.sh \
+        | deps-check
 	mk/build-variant.sh $* $(BUILD) "$(CC) $(CFLAGS) $(LAB_CPPFLAGS)" \
 	    "$(LIB) $(call lab_libs,solutions/$(firstword $(subst /, ,$*))/x) $(LDLIBS_THREADS)"
 	@touch $@
 
-$(BUILD)/hostile/built: $(HOSTILE_SRCS) mk/build-hostile.sh $(PROGRAMS)
+$(BUILD)/hostile/built: $(HOSTILE_SRCS) mk/build-hostile.sh $(PROGRAMS) | deps-check
 	mk/build-hostile.sh $(BUILD) $(CC)
 	@touch $@
 
-$(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) | $(BUILD)/deps-ok
-	@mk/deps.sh test
+$(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(HIDDEN_OBJS) $(GRADER_LIB) $(LIB) -lcriterion \
 	    $(LDLIBS_THREADS)

@@ -4,11 +4,10 @@
 # Included from the Makefile.
 .PHONY: bench
 bench: all $(BUILD)/bench_load $(BUILD)/bench_echo
-	@mk/deps.sh test
 	@mk/bench.sh $(BUILD)
 
 # Benchmarks are single C files with no library.
-$(BUILD)/bench_load $(BUILD)/bench_echo: $(BUILD)/%: tests/%.c
+$(BUILD)/bench_load $(BUILD)/bench_echo: $(BUILD)/%: tests/%.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 

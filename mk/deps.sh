@@ -1,14 +1,27 @@
 #!/bin/sh
-# Checks that the Debian packages the kit needs are installed.  As root (as in
-# CI) it installs what is missing; otherwise it stops with the one command to run.
-# Usage: mk/deps.sh build|test...
+# Checks that the Debian packages a make goal needs are installed, before
+# anything is built.  As root it installs what is missing with apt-get,
+# whose own output goes to a log; otherwise it stops with the one command
+# to run.
+# Usage: mk/deps.sh [--log FILE] SET...   (SET: build, test, valgrind, dist)
 set -eu
 
-# "package:probe" pairs; a probe is a header to compile against or a command.
-build_needs="gcc:cmd:cc make:cmd:make libsqlite3-dev:hdr:sqlite3.h libcrypt-dev:hdr:crypt.h"
-test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat:cmd:socat netcat-openbsd:cmd:nc patch:cmd:patch"
+# "package:probe:argument" triples; a probe compiles a header, finds a
+# command, or links a fuzzer.
+build_needs="gcc:cmd:cc make:cmd:make libc6-dev:hdr:stdio.h libsqlite3-dev:hdr:sqlite3.h
+             libcrypt-dev:hdr:crypt.h"
+test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat:cmd:socat
+            netcat-openbsd:cmd:nc patch:cmd:patch"
 # Only for the fuzz targets, which the students' copy of the kit has not.
 fuzz_needs="clang:cmd:clang libclang-rt-14-dev:fuzz:"
+valgrind_needs="valgrind:cmd:valgrind"
+dist_needs="git:cmd:git"
+
+log=/dev/null
+if [ "${1-}" = --log ]; then
+    log=$2
+    shift 2
+fi
 
 present() {
     case $1 in
@@ -23,24 +36,53 @@ present() {
 sets="$*"
 case " $sets " in *" test "*) [ -d tests/fuzz ] && sets="$sets fuzz" ;; esac
 
-missing=""
-for set in $sets; do
-    eval "needs=\$${set}_needs"
-    for need in $needs; do
-        pkg=${need%%:*}; rest=${need#*:}
-        present "${rest%%:*}" "${rest#*:}" || missing="$missing $pkg"
+missing() {
+    list=""
+    for set in $sets; do
+        eval "needs=\$${set}_needs"
+        for need in $needs; do
+            pkg=${need%%:*} rest=${need#*:}
+            case " $list " in *" $pkg "*) continue ;; esac
+            present "${rest%%:*}" "${rest#*:}" || list="$list $pkg"
+        done
     done
-done
-[ -z "$missing" ] && exit 0
+    echo "${list# }"
+}
+
+need=$(missing)
+[ -z "$need" ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "netlab: installing missing packages:$missing" >&2
+    mkdir -p "$(dirname "$log")"
+    echo "netlab: installing the missing Debian packages: $need (apt-get's output: $log)" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
+    # The lock timeout lets a fresh machine's own first apt run finish
+    # instead of failing ours at once.
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >&2
-    exit 0
+    if { apt-get -o DPkg::Lock::Timeout=120 update &&
+         apt-get -o DPkg::Lock::Timeout=120 install -y --no-install-recommends $need
+       } >"$log" 2>&1; then
+        still=$(missing)
+        if [ -z "$still" ]; then
+            echo "netlab: installed $need" >&2
+            exit 0
+        fi
+        echo "netlab: apt-get installed the packages, yet these are still not usable: $still" >&2
+    else
+        echo "netlab: apt-get could not install $need; the end of its output ($log):" >&2
+        tail -n 12 "$log" | sed 's/^/    /' >&2
+    fi
+    exit 1
 fi
-echo "netlab: missing packages:$missing" >&2
-echo "netlab: run: sudo apt-get install -y$missing" >&2
+
+echo "netlab: missing Debian packages: $need" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "netlab: install them (or your system's packages of the same names) and run make again" >&2
+elif command -v sudo >/dev/null 2>&1; then
+    echo "netlab: install them, then run make again:" >&2
+    echo "    sudo apt-get install -y $need" >&2
+else
+    echo "netlab: install them as root (this system has no sudo), then run make again:" >&2
+    echo "    su -c 'apt-get install -y $need'" >&2
+fi
 exit 1

@@ -15,7 +15,7 @@ test-asan:
 
 VALGRIND_JOBS ?= $(shell nproc)
 
-valgrind: all
+valgrind: all | deps-check
 	@mk/valgrind.sh --jobs $(VALGRIND_JOBS) $(foreach l,$(LAB),--lab $(l))
 
 help::
