@@ -11,7 +11,7 @@ set -eu
 build_needs="gcc:cmd:cc make:cmd:make libc6-dev:hdr:stdio.h libsqlite3-dev:hdr:sqlite3.h
              libcrypt-dev:hdr:crypt.h"
 test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat:cmd:socat
-            netcat-openbsd:cmd:nc patch:cmd:patch"
+            netcat-openbsd:cmd:nc patch:cmd:patch git:cmd:git"
 # Only for the fuzz targets, which the students' copy of the kit has not.
 fuzz_needs="clang:cmd:clang libclang-rt-14-dev:fuzz:"
 valgrind_needs="valgrind:cmd:valgrind"
