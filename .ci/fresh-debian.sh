@@ -134,7 +134,7 @@ step() {
 show_log() { hide_credentials <"$logs/$1.log" | tail -n "${2:-40}" | sed 's/^/    /'; }
 
 in_root root 'useradd --create-home --shell /bin/bash student && chmod 0700 /home/student &&
-              git clone -q /srv/netlab.bundle /root/netlab &&
+              git clone -q /srv/netlab.bundle "/root/my netlab" &&
               setpriv --reuid=student --regid=student --init-groups \
                   env HOME=/home/student git clone -q /srv/netlab.bundle /home/student/netlab' \
     >"$logs/setup.log" 2>&1 || { show_log setup; die "cannot set up the root"; }
@@ -155,14 +155,14 @@ show_log user-test-fresh 6
 #    The starters fail most checks, so the grader's status is 1; what must
 #    hold is a whole report and no grader error.
 status=0
-step root-grade root 'cd netlab && make grade' || status=$?
+step root-grade root 'cd "my netlab" && make grade' || status=$?
 grep -q '^Score: ' "$logs/root-grade.log" && [ "$status" -le 2 ] &&
     ! grep -qi 'grader error\|permission denied' "$logs/root-grade.log" ||
     { show_log root-grade; die "make grade did not grade the starters"; }
 grep '^netlab: installed\|^Score: ' "$logs/root-grade.log" | sed 's/^/    /'
 
 # 3. make test as root: installs the test packages, every test passes.
-step root-test root 'cd netlab && make test' ||
+step root-test root 'cd "my netlab" && make test' ||
     { show_log root-test 80; die "make test failed on a fresh Debian root"; }
 grep '^netlab: installed\|^Total: ' "$logs/root-test.log" | sed 's/^/    /'
 
