@@ -97,6 +97,7 @@ struct check {
     int port_locks[8];
     size_t nport_locks;
     bool in_namespace;      /* init of its PID namespace is its parent */
+    bool own_network;       /* in a network namespace of its own */
     char *folder;           /* check_folder's, or NULL */
     struct relay *relays[4];
     size_t nrelays;
@@ -158,9 +159,11 @@ int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);
 bool sandbox_find_strays(const struct check *c, struct buf *msg);
 
 /* runner.c: what checks and builds share.  fork_isolated forks into a
- * PID namespace of its own where allowed; catch_interrupts makes SIGINT,
+ * PID namespace of its own (with network and IPC namespaces) where allowed; catch_interrupts makes SIGINT,
  * SIGTERM and SIGHUP set grader_interrupted. */
 pid_t fork_isolated(bool *in_namespace);
+/* In a process fork_isolated made: the CLONE_NEW* namespaces it got. */
+unsigned long isolated_namespaces(void);
 void catch_interrupts(void);
 bool grader_interrupted(void);
 

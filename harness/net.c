@@ -34,9 +34,12 @@
 /* ---- Ports ------------------------------------------------------------- */
 
 /*
- * A lock on PORT shared by every grader on this machine: a Unix socket bound
- * to an abstract name.  Binding is atomic, and the name is released when the
- * process that holds it dies, so no lock file is ever left behind.
+ * A lock on PORT shared by every process on this network: a Unix socket
+ * bound to an abstract name.  Binding is atomic, and the name is released
+ * when the process that holds it dies, so no lock file is ever left behind.
+ * Abstract names belong to a network namespace: as root, where each check
+ * has its own, the lock keeps apart only the ports of one check, and no
+ * squatter outside can take them.
  */
 static int lock_port(int port)
 {

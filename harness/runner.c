@@ -46,6 +46,9 @@ static int time_limit_ms(const struct run_options *opts, const struct check_def 
 
 static volatile sig_atomic_t interrupted;
 
+/* The namespaces this process was forked into (CLONE_NEW* flags). */
+static unsigned long own_namespaces;
+
 static void on_interrupt(int sig)
 {
     interrupted = sig;
@@ -71,26 +74,41 @@ bool grader_interrupted(void)
  * where the system allows it (as root): when init ends, however it ends,
  * the kernel kills every process left in its namespace, so nothing a
  * submission starts can outlive it or the grader, even a process that left
- * its group and session.  Elsewhere a plain fork: the process groups and
- * the subreapers still reap what they can.
+ * its group and session.  With it come a network namespace of its own (no
+ * interface but a loopback that is down until sandbox_bring_up_loopback:
+ * checks cannot see or reach each other, the host's services or the
+ * network, and a build has no network at all) and an IPC namespace (SysV
+ * and POSIX message queues die with it).  Where the kernel has no network
+ * or IPC namespaces, the PID namespace alone; elsewhere a plain fork: the
+ * process groups and the subreapers still reap what they can.
  */
 pid_t fork_isolated(bool *in_namespace)
 {
-    static bool namespaces_allowed = true;
-    if (namespaces_allowed) {
-        pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+    static unsigned long flags = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC;
+    while (flags != 0) {
+        pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid >= 0) {
             *in_namespace = true;
+            if (pid == 0)
+                own_namespaces = flags;
             return pid;
         }
-        namespaces_allowed = false;
-        if (geteuid() == 0)
+        /* EINVAL: a kernel built without network or IPC namespaces; EPERM:
+         * no namespace is allowed at all. */
+        bool try_pid_alone = errno == EINVAL && flags != CLONE_NEWPID;
+        flags = try_pid_alone ? CLONE_NEWPID : 0;
+        if (flags == 0 && geteuid() == 0)
             fprintf(stderr, "grade: warning: no PID namespace for checks (%s): programs "
                     "still run as a user of their own under limits, but see the kit and "
                     "the shared /tmp\n", strerror(errno));
     }
     *in_namespace = false;
     return fork();
+}
+
+unsigned long isolated_namespaces(void)
+{
+    return own_namespaces;
 }
 
 /*
@@ -146,6 +164,7 @@ static _Noreturn void be_check(const struct run_options *opts,
                        .time_limit_ms = time_limit_ms(opts, r->def),
                        .time_scale = opts->time_scale > 1 ? opts->time_scale : 1,
                        .in_namespace = in_namespace, .shortio = opts->shortio,
+                       .own_network = (isolated_namespaces() & CLONE_NEWNET) != 0,
                        .sandbox.memory_mb = memory, .hidden = { opts->kit_dir, beside, opts->originals_dir } };
     run_check(&c);
 }

@@ -28,9 +28,11 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -846,6 +848,43 @@ Test(build, a_build_that_hangs_is_stopped_at_its_time_limit)
     cr_expect_eq(count_survivors("sleep 301", &survivors), 0, "left running:%s",
                  survivors.data);
     buf_free(&survivors);
+    free_builds(&b, 1);
+    remove_tree(root);
+    free(root);
+}
+
+/* As root a build has a network namespace of its own with no interface
+ * up: a Makefile cannot fetch anything, from the machine or elsewhere. */
+Test(build, a_build_has_no_network)
+{
+    if (geteuid() != 0)
+        cr_skip_test("as root only: elsewhere a build shares the machine's network");
+    int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    cr_assert(server >= 0 && bind(server, (struct sockaddr *)&a, sizeof a) == 0 &&
+              listen(server, 4) == 0 && getsockname(server, (struct sockaddr *)&a, &len) == 0,
+              "a listener on the loopback: %s", strerror(errno));
+
+    char *root = make_root();
+    char submission[PATH_MAX], lab[PATH_MAX + 16], path[PATH_MAX + 32], makefile[512];
+    snprintf(submission, sizeof submission, "%s/submission", root);
+    snprintf(lab, sizeof lab, "%s/01-hello", submission);
+    cr_assert_eq(mkdir(submission, 0755), 0);
+    cr_assert_eq(mkdir(lab, 0755), 0);
+    snprintf(path, sizeof path, "%s/Makefile", lab);
+    snprintf(makefile, sizeof makefile,
+             "all:\n\tpython3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %d), 5); "
+             "print(\"REACHED THE MACHINE\")' || echo NO NETWORK\n\tfalse\n",
+             ntohs(a.sin_port));
+    write_file(path, makefile, 0644);
+
+    struct lab_build b;
+    build_lab01(root, submission, BUILD_TIMEOUT_MS, &b);
+    cr_expect_eq(b.state, BUILD_FAILED);
+    cr_expect_null(strstr(b.log.data, "REACHED THE MACHINE\n"), "%s", b.log.data);
+    cr_expect_not_null(strstr(b.log.data, "NO NETWORK\n"), "%s", b.log.data);
+    close(server);
     free_builds(&b, 1);
     remove_tree(root);
     free(root);

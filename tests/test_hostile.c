@@ -21,7 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -142,6 +146,49 @@ static size_t count_entries(const char *dir)
     return n;
 }
 
+/* System V IPC objects that a sandbox's user owns: the hostiles' leftovers
+ * (a program runs as SANDBOX_UID_BASE plus its check's process ID). */
+static size_t count_sandbox_ipc(struct buf *which)
+{
+    static const char *const tables[] = { "/proc/sysvipc/shm", "/proc/sysvipc/sem",
+                                          "/proc/sysvipc/msg" };
+    size_t n = 0;
+    for (size_t t = 0; t < COUNT_OF(tables); t++) {
+        FILE *f = fopen(tables[t], "r");
+        char line[1024];
+        if (f == NULL || fgets(line, sizeof line, f) == NULL) {
+            if (f != NULL)
+                fclose(f);
+            continue;
+        }
+        int uid_column = -1, column = 0;    /* each table has its own columns */
+        for (char *word = strtok(line, " \t\n"); word != NULL; word = strtok(NULL, " \t\n"), column++)
+            if (strcmp(word, "uid") == 0)
+                uid_column = column;
+        while (uid_column >= 0 && fgets(line, sizeof line, f) != NULL) {
+            column = 0;
+            for (char *word = strtok(line, " \t\n"); word != NULL; word = strtok(NULL, " \t\n"), column++) {
+                if (column == uid_column && strtoul(word, NULL, 10) >= SANDBOX_UID_BASE) {
+                    buf_printf(which, " %s(uid %s)", tables[t] + strlen("/proc/sysvipc/"), word);
+                    n++;
+                }
+            }
+        }
+        fclose(f);
+    }
+    return n;
+}
+
+/* A server of the machine's own on the loopback, which no check may see. */
+static int open_host_listener(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 1) == 0,
+              "a listener on the loopback: %s", strerror(errno));
+    return fd;
+}
+
 static const struct check_def *find_check(const struct lab_def *lab, const char *name)
 {
     for (size_t i = 0; i < lab->nchecks; i++)
@@ -203,7 +250,9 @@ Test(hostile, every_attack_is_caught_bounded_and_cleaned_up)
     struct run_options opts = { .impl_dir = "/nonexistent", .jobs = 4, .shortio = shortio,
                                 .kit_dir = kit,
                                 .memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB < 0 ? -1 : 256 };
+    int host_server = open_host_listener();
     cr_assert_eq(run_checks(&opts, results, total), 0);
+    close(host_server);
 
     struct buf wrong = {0};
     buf_puts(&wrong, "");
@@ -216,6 +265,9 @@ Test(hostile, every_attack_is_caught_bounded_and_cleaned_up)
     buf_puts(&survivors, "");
     cr_expect_eq(count_survivors(&survivors), 0, "left running:%s", survivors.data);
     cr_expect_eq(count_entries(tmp), 0, "files left in the check folders' %s", tmp);
+    struct buf ipc = {0};
+    buf_puts(&ipc, "");
+    cr_expect_eq(count_sandbox_ipc(&ipc), 0, "System V IPC objects left:%s", ipc.data);
     cr_expect_neq(access("/tmp/netlab-hostile-stray", F_OK), 0,
                   "a program wrote /tmp/netlab-hostile-stray, and it is still there");
     cr_expect_neq(access("harness/netlab-hostile-pwned", F_OK), 0,
@@ -224,4 +276,49 @@ Test(hostile, every_attack_is_caught_bounded_and_cleaned_up)
     free_results(results, total);
     free(results);
     free(h);
+}
+
+/*
+ * Anyone on the machine can bind the abstract socket names by which
+ * graders on one network reserve ports.  As root, every check has a
+ * network of its own, where those names are its own too: a squatter on all
+ * of them costs the solutions nothing.
+ */
+Test(hostile, squatted_port_reservations_cost_nothing)
+{
+    if (geteuid() != 0)
+        cr_skip_test("as root only: elsewhere checks share the machine's network");
+    struct rlimit many = { 16384, 16384 };
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &many), 0, "setrlimit: %s", strerror(errno));
+    size_t squatted = 0;
+    for (int port = 1024; port < 65536; port++) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int len = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "netlab-port-%d", port);
+        socklen_t size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
+        if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, size) == 0)
+            squatted++;
+        else if (fd >= 0)
+            close(fd);
+        if (squatted + 64 >= many.rlim_cur)
+            break;
+    }
+    cr_assert_gt(squatted, 12000, "squatted only %zu names", squatted);
+
+    char kit[PATH_MAX], shortio[PATH_MAX], solutions[PATH_MAX];
+    cr_assert_not_null(realpath(".", kit));
+    cr_assert_not_null(realpath("harness/shortio.so", shortio), "run make first");
+    cr_assert_not_null(realpath("solutions", solutions));
+    const struct lab_def *lab = find_lab("02");
+    struct check_result *results = xcalloc(lab->nchecks, sizeof *results);
+    for (size_t i = 0; i < lab->nchecks; i++)
+        results[i] = (struct check_result){ .lab = lab, .def = &lab->checks[i] };
+    struct run_options opts = { .impl_dir = solutions, .jobs = 2, .shortio = shortio,
+                                .kit_dir = kit };
+    cr_assert_eq(run_checks(&opts, results, lab->nchecks), 0);
+    for (size_t i = 0; i < lab->nchecks; i++)
+        cr_expect(results[i].passed, "%s: %s", results[i].def->name,
+                  results[i].message ? results[i].message : "");
+    free_results(results, lab->nchecks);
+    free(results);
 }
