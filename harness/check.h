@@ -123,7 +123,9 @@ bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void 
  * sockets their send/write take fewer bytes than asked and recv/read
  * return a few bytes at a time (and EINTR comes where a real run could
  * bring it).  require_short_counts ends the check as not testable unless
- * the library is loaded in P (a statically linked program ignores it).
+ * the library is loaded in P (a statically linked program ignores it); call
+ * it once P has listened (start_server) or connected (accept_client), and
+ * the answer does not depend on whether P is still running.
  */
 void inject_short_counts(struct check *c);
 void require_short_counts(struct check *c, struct program *p);

@@ -36,6 +36,9 @@ struct program {
     int err;                /* read end of its stderr */
     int port;               /* for a server: where it listens */
     const struct readiness *readiness;  /* for a server: how it shows it */
+    bool main_ran;          /* it listened or connected: its main has run */
+    int announce;           /* where shortio.so says it loaded, or -1 */
+    bool shortio_loaded;    /* what that pipe said */
     bool exited;
     int status;             /* waitpid status once exited */
     struct buf in;          /* typed, not yet taken by the terminal */

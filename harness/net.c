@@ -408,6 +408,7 @@ struct peer *accept_client(struct check *c, struct listener *l, struct program *
     if (w.fd < 0)
         fail(c, "the %s did not connect to the grader at localhost port %d within %d ms.",
              client->name, l->port, c->time_limit_ms);
+    client->main_ran = true;
     struct peer *p = new_peer(c, w.fd, client->name);
     note(c, "%s: accepted a connection from port %d", p->label, local_port_of(w.fd, true));
     return p;
