@@ -153,6 +153,63 @@ Test(grading, starters_score_low_and_end_quickly)
     }
 }
 
+/* ---- Short counts: loaded or not, never by timing ---------------------- */
+
+static const struct check_def *check_named(const struct lab_def *lab, const char *name)
+{
+    for (size_t i = 0; i < lab->nchecks; i++)
+        if (strcmp(lab->checks[i].name, name) == 0)
+            return &lab->checks[i];
+    cr_assert_fail("%s has no check %s", lab->id, name);
+    return NULL;
+}
+
+/* make test builds lab 01's solution statically under build/static: it
+ * ignores LD_PRELOAD, and short-counts must say it could not test it
+ * rather than fail it, so that it keeps its full marks. */
+Test(grading, statically_linked_programs_keep_the_short_counts_point)
+{
+    cr_assert_eq(access("build/static/01-hello/server", X_OK), 0,
+                 "build/static/01-hello/server: %s (run make test)", strerror(errno));
+    const struct lab_def *lab = find_lab("01-hello");
+    struct grading g;
+    grade("build/static", lab, &g);
+    char *why = failures(&g);
+    cr_expect_eq(g.score, g.max, "statically linked 01-hello: %d/%d%s", g.score, g.max, why);
+    const struct check_result *r = &g.results[check_named(lab, "short-counts") - lab->checks];
+    cr_expect(r->passed && r->untestable, "short-counts on static programs: passed %d, "
+              "not testable %d: %s", r->passed, r->untestable, r->message ? r->message : "");
+    cr_expect(r->message != NULL && strstr(r->message, "statically linked") != NULL,
+              "why short-counts was not testable: %s", r->message ? r->message : "(none)");
+    free(why);
+    release(&g);
+}
+
+/* Lab 03's starter connects and exits at once, so a check that looked for
+ * the library in the running program could miss it and give the point
+ * away as "not testable".  Graded many times at once, side by side, it
+ * must fail every time. */
+Test(grading, a_starter_that_exits_at_once_fails_short_counts_every_time)
+{
+    enum { TIMES = 20 };
+    const struct lab_def *lab = find_lab("03-chat");
+    struct check_result r[TIMES];
+    for (size_t i = 0; i < TIMES; i++)
+        r[i] = (struct check_result){ .lab = lab, .def = check_named(lab, "short-counts") };
+    char abs[PATH_MAX];
+    cr_assert_not_null(realpath("labs", abs));
+    struct run_options opts = { .impl_dir = abs, .jobs = 4, .shortio = shortio() };
+    cr_assert_eq(run_checks(&opts, r, TIMES), 0);
+    size_t passed = 0, untestable = 0;
+    for (size_t i = 0; i < TIMES; i++) {
+        passed += r[i].passed;
+        untestable += r[i].untestable;
+    }
+    cr_expect_eq(passed, 0, "the lab 03 starter passed short-counts %zu times of %d (%zu of "
+                 "them not testable)", passed, TIMES, untestable);
+    free_results(r, TIMES);
+}
+
 /* ---- Known-buggy variants ---------------------------------------------- */
 
 struct variant {
