@@ -180,7 +180,9 @@ struct peer *new_peer(struct check *c, int fd, const char *other);
 /* The port of FD's own address (of its peer's if PEER_SIDE); 0 if not yet
  * bound; -1 if FD is no IP socket. */
 int local_port_of(int fd, bool peer_side);
-/* Whether all P sent has left and the other end's program has read it. */
-bool peer_consumed(struct peer *p);
+/* Whether all P sent has left and the other end's program has read it
+ * (or is gone).  Fails the check with a grader error if the kernel cannot
+ * tell. */
+bool peer_consumed(struct check *c, struct peer *p);
 
 #endif
