@@ -70,7 +70,8 @@ struct program *start_program_args(struct check *c, const char *name,
  */
 struct program *start_server(struct check *c, ...) __attribute__((sentinel));
 
-/* Starts the lab's "client" with the host "localhost", PORT, then ARGS
+/* Starts the lab's "client" with the host "localhost" (or the run's
+ * client_host), PORT, then ARGS
  * (NULL-terminated): the port of a grader's listener, or of a server the
  * check started. */
 struct program *start_client(struct check *c, int port, ...) __attribute__((sentinel));

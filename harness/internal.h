@@ -105,6 +105,7 @@ struct check {
     size_t nrelays;
     struct udp *udps[8];
     size_t nudps;
+    const char *client_host;    /* what start_client gives as HOST */
     const char *shortio;    /* where shortio.so is, or NULL */
     bool short_counts;      /* preload it under new programs */
     struct sandbox sandbox;

@@ -394,7 +394,7 @@ struct program *start_client(struct check *c, int port, ...)
 {
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%d", port);
-    const char *args[MAX_ARGS] = { "localhost", portstr };
+    const char *args[MAX_ARGS] = { c->client_host, portstr };
     va_list ap;
     va_start(ap, port);
     size_t n = append_args(args, 2, ap);

@@ -146,6 +146,7 @@ static _Noreturn void be_check(const struct run_options *opts,
                        .time_limit_ms = time_limit_ms(opts, r->def),
                        .time_scale = opts->time_scale > 1 ? opts->time_scale : 1,
                        .in_namespace = in_namespace, .shortio = opts->shortio,
+                       .client_host = opts->client_host ? opts->client_host : "localhost",
                        .sandbox.memory_mb = memory, .hidden = { opts->kit_dir, beside, opts->originals_dir } };
     run_check(&c);
 }
