@@ -844,8 +844,27 @@ void reap_all_descendants(bool in_namespace)
     }
 }
 
+static bool all_asleep_or_gone(struct check *c)
+{
+    for (size_t i = 0; i < c->nprograms; i++)
+        if (!asleep_or_gone(c, c->programs[i]))
+            return false;
+    return true;
+}
+
 void stop_programs(struct check *c)
 {
+    int grace_ms = STOP_GRACE_MS * c->time_scale;
+    /* A program that answers SIGTERM by setting a flag misses it when it
+     * comes between its look at the flag and the call that blocks: first
+     * wait (as long as the grace, at most) until each sleeps in such a
+     * call, as the checks' own signals do (wait_until_blocked).  Under
+     * valgrind, which hands signals over only at system calls, that
+     * window is wide. */
+    int64_t until = now_ms() + grace_ms;
+    for (int64_t interval = 1; !all_asleep_or_gone(c) && now_ms() < until;
+         interval = interval < 4 ? interval * 2 : 4)
+        pump(c, (int)interval);
     bool signalled = false;
     for (size_t i = 0; i < c->nprograms; i++) {
         struct program *p = c->programs[i];
@@ -856,8 +875,7 @@ void stop_programs(struct check *c)
             signalled = true;
         }
     }
-    int grace_ms = STOP_GRACE_MS * c->time_scale;
-    int64_t until = now_ms() + grace_ms;
+    until = now_ms() + grace_ms;
     while (signalled && !all_exited(c) && now_ms() < until)
         pump(c, (int)(until - now_ms()));
     for (size_t i = 0; i < c->nprograms; i++) {

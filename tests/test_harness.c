@@ -1206,6 +1206,28 @@ static const char garbage_sh[] =
     "printf 'junk \\033[2J\\377\\001\\033]0;title\\007 no newline'\n"
     "printf 'junk on stderr \\033[31m\\376\\n' >&2\n";
 
+/* Stops on SIGTERM as a C server does: its handler sets a flag, which it
+ * looks at only before it blocks.  After "ready" it is busy for 100 ms
+ * between that look and its read, where a SIGTERM is seen only once the
+ * read returns; a SIGTERM that comes during the read ends it (dash's read
+ * returns when a trapped signal comes). */
+static const char late_sh[] =
+    "#!/bin/sh\n"
+    "stopping=\n"
+    "trap 'stopping=1' TERM\n"
+    "echo ready\n"
+    "while [ -z \"$stopping\" ]; do\n"
+    "    read -r up _ < /proc/uptime\n"
+    "    end=$(( ${up%.*}${up#*.} + 10 ))\n"
+    "    now=0\n"
+    "    while [ \"$now\" -lt \"$end\" ]; do\n"
+    "        read -r up _ < /proc/uptime\n"
+    "        now=${up%.*}${up#*.}\n"
+    "    done\n"
+    "    read -r line\n"
+    "done\n"
+    "exit 0\n";
+
 static const char exit3_sh[] = "#!/bin/sh\nexit 3\n";
 static const char killed_sh[] = "#!/bin/sh\nkill -KILL $$\n";
 
@@ -1237,6 +1259,7 @@ static void make_tree(struct tree *t)
     write_program(t, "ttyecho", ttyecho_sh);
     write_program(t, "garbage", garbage_sh);
     write_program(t, "exit3", exit3_sh);
+    write_program(t, "late", late_sh);
     write_program(t, "killed", killed_sh);
 }
 
@@ -1789,6 +1812,40 @@ Test(programs, terminal_input_output_and_eof)
     struct check_result *r = grade(&t, &tty_lab, 1, &seconds);
     cr_expect(r[0].passed, "%s\n--- transcript:\n%s", r[0].message, r[0].transcript);
     expect_nothing_left();
+    free_results(r, 1);
+    free(r);
+    remove_tree(&t);
+}
+
+/* Passes once the program is ready; the end of the check stops it while
+ * it is busy, before its read. */
+static void late_blocker(struct check *c)
+{
+    expect_output_line(c, start_program(c, "late", NULL), "ready");
+}
+
+static const struct check_def late_checks[] = {
+    { "late", 1, 5000, "stops a program that blocks late",
+      "handouts/97-selftest.md, section \"S\"", late_blocker },
+};
+static const struct lab_def late_lab = { SELF_LAB, "self-test", late_checks, 1, 0 };
+
+/* A SIGTERM that comes between a program's look at its flag and its
+ * blocking call is lost until that call returns: the end of a check waits
+ * until the program blocks before it sends one, so the program exits by
+ * itself instead of being killed (under valgrind, whose leak check then
+ * runs to its end). */
+Test(programs, stop_waits_until_the_program_blocks)
+{
+    struct tree t;
+    make_tree(&t);
+    share();
+    double seconds;
+    struct check_result *r = grade(&t, &late_lab, 1, &seconds);
+    cr_expect(r[0].passed, "%s", r[0].message);
+    cr_expect_not_null(strstr(r[0].transcript, "late exited with status 0"),
+                       "the program should have stopped on SIGTERM:\n%s", r[0].transcript);
+    cr_expect_null(strstr(r[0].transcript, "SIGKILL"), "%s", r[0].transcript);
     free_results(r, 1);
     free(r);
     remove_tree(&t);
