@@ -1295,20 +1295,27 @@ static void share(void)
              (long long)now_us());
 }
 
-/* Grades LAB in TREE: every check, JOBS at once.  Returns the results (free
- * with free_results and free) and the wall time in *SECONDS. */
-static struct check_result *grade(const struct tree *t, const struct lab_def *lab, int jobs,
-                                  double *seconds)
+/* Grades LAB in TREE: every check, JOBS at once, time limits times SCALE.
+ * Returns the results (free with free_results and free) and the wall time
+ * in *SECONDS. */
+static struct check_result *grade_scaled(const struct tree *t, const struct lab_def *lab,
+                                         int jobs, int scale, double *seconds)
 {
     struct check_result *r = xcalloc(lab->nchecks, sizeof *r);
     for (size_t i = 0; i < lab->nchecks; i++)
         r[i] = (struct check_result){ .lab = lab, .def = &lab->checks[i] };
-    struct run_options opts = { .impl_dir = t->dir, .jobs = jobs };
+    struct run_options opts = { .impl_dir = t->dir, .jobs = jobs, .time_scale = scale };
     int64_t start = now_us();
     int rc = run_checks(&opts, r, lab->nchecks);
     *seconds = (double)(now_us() - start) / 1e6;
     cr_assert_eq(rc, 0, "run_checks returned %d", rc);
     return r;
+}
+
+static struct check_result *grade(const struct tree *t, const struct lab_def *lab, int jobs,
+                                  double *seconds)
+{
+    return grade_scaled(t, lab, jobs, 1, seconds);
 }
 
 static const struct check_result *result_of(const struct check_result *r, size_t n,
@@ -1682,6 +1689,39 @@ Test(runner, no_process_outlives_its_check)
     cr_expect_lt(seconds, 6.0, "the whole run took %.1f s", seconds);
     expect_nothing_left();
     free_results(r, n);
+    free(r);
+    remove_tree(&t);
+}
+
+/* A check whose limit is scaled fails at its deadline with a program that
+ * ignores SIGTERM: stopping it takes the scaled grace, and the runner must
+ * wait for that (its margin scales too) to get the check's own message. */
+static void stubborn_misses_a_line(struct check *c)
+{
+    struct program *p = start_program(c, "stubborn", marker, NULL);
+    expect_output_line(c, p, "a line never printed");
+}
+
+static const struct check_def slow_stop_checks[] = {
+    { "slow-stop", 1, 100, "fails, then stops slowly", "handouts/97-selftest.md, section \"A\"",
+      stubborn_misses_a_line },
+};
+static const struct lab_def slow_stop_lab = { SELF_LAB, "self-test", slow_stop_checks, 1, 0 };
+
+Test(runner, a_scaled_check_is_not_cut_while_it_stops_its_programs)
+{
+    struct tree t;
+    make_tree(&t);
+    share();
+    double seconds;
+    struct check_result *r = grade_scaled(&t, &slow_stop_lab, 1, 10, &seconds);
+    cr_expect_not(r[0].passed);
+    cr_expect_not_null(strstr(r[0].message, "expected the stubborn to print"), "%s",
+                       r[0].message);
+    cr_expect_not_null(strstr(r[0].transcript, "ignored SIGTERM for 2500 ms"), "%s",
+                       r[0].transcript);
+    expect_nothing_left();
+    free_results(r, 1);
     free(r);
     remove_tree(&t);
 }
