@@ -70,7 +70,8 @@ struct program *start_program_args(struct check *c, const char *name,
  */
 struct program *start_server(struct check *c, ...) __attribute__((sentinel));
 
-/* Starts the lab's "client" with the host "localhost", PORT, then ARGS
+/* Starts the lab's "client" with the host "localhost" (or the run's
+ * client_host), PORT, then ARGS
  * (NULL-terminated): the port of a grader's listener, or of a server the
  * check started. */
 struct program *start_client(struct check *c, int port, ...) __attribute__((sentinel));
@@ -123,7 +124,9 @@ bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void 
  * sockets their send/write take fewer bytes than asked and recv/read
  * return a few bytes at a time (and EINTR comes where a real run could
  * bring it).  require_short_counts ends the check as not testable unless
- * the library is loaded in P (a statically linked program ignores it).
+ * the library is loaded in P (a statically linked program ignores it); call
+ * it once P has listened (start_server) or connected (accept_client), and
+ * the answer does not depend on whether P is still running.
  */
 void inject_short_counts(struct check *c);
 void require_short_counts(struct check *c, struct program *p);

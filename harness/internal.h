@@ -36,6 +36,9 @@ struct program {
     int err;                /* read end of its stderr */
     int port;               /* for a server: where it listens */
     const struct readiness *readiness;  /* for a server: how it shows it */
+    bool main_ran;          /* it listened or connected: its main has run */
+    int announce;           /* where shortio.so says it loaded, or -1 */
+    bool shortio_loaded;    /* what that pipe said */
     bool exited;
     int status;             /* waitpid status once exited */
     struct buf in;          /* typed, not yet taken by the terminal */
@@ -103,6 +106,7 @@ struct check {
     size_t nrelays;
     struct udp *udps[8];
     size_t nudps;
+    const char *client_host;    /* what start_client gives as HOST */
     const char *shortio;    /* where shortio.so is, or NULL */
     bool short_counts;      /* preload it under new programs */
     struct sandbox sandbox;
@@ -180,7 +184,9 @@ struct peer *new_peer(struct check *c, int fd, const char *other);
 /* The port of FD's own address (of its peer's if PEER_SIDE); 0 if not yet
  * bound; -1 if FD is no IP socket. */
 int local_port_of(int fd, bool peer_side);
-/* Whether all P sent has left and the other end's program has read it. */
-bool peer_consumed(struct peer *p);
+/* Whether all P sent has left and the other end's program has read it
+ * (or is gone).  Fails the check with a grader error if the kernel cannot
+ * tell. */
+bool peer_consumed(struct check *c, struct peer *p);
 
 #endif

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -121,13 +122,14 @@ int reserve_port(struct check *c)
  */
 
 /* Sends REQ and calls FOUND for each socket in the answer until it returns
- * true.  Returns whether one did. */
-static bool ask_kernel(const struct inet_diag_req_v2 *req, bool dump,
-                       bool (*found)(const struct inet_diag_msg *, void *), void *arg)
+ * true.  Returns 1 if one did, 0 if none did (for an exact lookup: the
+ * kernel has no such socket), or -errno if the kernel could not be asked. */
+static int ask_kernel(const struct inet_diag_req_v2 *req, bool dump,
+                      bool (*found)(const struct inet_diag_msg *, void *), void *arg)
 {
     int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0)
-        return false;
+        return -errno;
     struct {
         struct nlmsghdr nlh;
         struct inet_diag_req_v2 req;
@@ -136,25 +138,33 @@ static bool ask_kernel(const struct inet_diag_req_v2 *req, bool dump,
                  .nlmsg_flags = NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0) },
         .req = *req,
     };
-    bool hit = false, done = send(fd, &msg, sizeof msg, 0) < 0;
-    static char answer[32 * 1024];
-    while (!done && !hit) {
+    int result = send(fd, &msg, sizeof msg, 0) < 0 ? -errno : 0;
+    bool done = result < 0;
+    char answer[32 * 1024] __attribute__((aligned(NLMSG_ALIGNTO)));
+    while (!done) {
         ssize_t len = recv(fd, answer, sizeof answer, 0);
-        if (len <= 0)
+        if (len <= 0) {
+            result = len < 0 ? -errno : -EPROTO;
             break;
-        for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, (size_t)len);
+        }
+        for (struct nlmsghdr *h = (struct nlmsghdr *)answer; !done && NLMSG_OK(h, (size_t)len);
              h = NLMSG_NEXT(h, len)) {
-            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                /* An exact lookup of a socket that is gone: ENOENT. */
+                int err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+                result = err == -ENOENT && !dump ? 0 : err < 0 ? err : -EPROTO;
                 done = true;
-                break;
+            } else if (h->nlmsg_type == NLMSG_DONE) {
+                done = true;
+            } else if (found(NLMSG_DATA(h), arg)) {
+                result = 1;
+                done = true;
             }
-            if ((hit = found(NLMSG_DATA(h), arg)))
-                break;
         }
         done |= !dump;      /* an exact lookup answers with one message */
     }
     close(fd);
-    return hit;
+    return result;
 }
 
 static bool on_port(const struct inet_diag_msg *m, void *arg)
@@ -169,7 +179,7 @@ bool port_is_listening(int port)
         struct inet_diag_req_v2 req = { .sdiag_family = (uint8_t)families[i],
                                         .sdiag_protocol = IPPROTO_TCP,
                                         .idiag_states = 1u << TCP_LISTEN };
-        if (ask_kernel(&req, true, on_port, &port))
+        if (ask_kernel(&req, true, on_port, &port) > 0)
             return true;
     }
     return false;
@@ -183,7 +193,7 @@ bool port_is_bound_udp(int port)
         struct inet_diag_req_v2 req = { .sdiag_family = (uint8_t)families[i],
                                         .sdiag_protocol = IPPROTO_UDP,
                                         .idiag_states = ~0u };
-        if (ask_kernel(&req, true, on_port, &port))
+        if (ask_kernel(&req, true, on_port, &port) > 0)
             return true;
     }
     return false;
@@ -195,27 +205,62 @@ static bool take_unread(const struct inet_diag_msg *m, void *arg)
     return true;
 }
 
-/* Unread bytes in the socket at the other end of our IPv4 loopback
- * connection FD, or -1 when there is no such socket any more. */
+/*
+ * Puts SS's address and port in the form of an inet_diag_sockid: four
+ * 32-bit words (an IPv4 address in the first), in network order.  An
+ * IPv4-mapped IPv6 address (::ffff:127.0.0.1) becomes the IPv4 address,
+ * as the kernel keeps such a connection in its IPv4 table.  Returns the
+ * family to ask in, or AF_UNSPEC for no IP address.
+ */
+static int diag_address(const struct sockaddr_storage *ss, __be32 addr[4], __be16 *port)
+{
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+        addr[0] = v4->sin_addr.s_addr;
+        *port = v4->sin_port;
+        return AF_INET;
+    }
+    if (ss->ss_family != AF_INET6)
+        return AF_UNSPEC;
+    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+    *port = v6->sin6_port;
+    if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+        memcpy(&addr[0], &v6->sin6_addr.s6_addr[12], 4);
+        return AF_INET;
+    }
+    memcpy(addr, &v6->sin6_addr, 16);
+    return AF_INET6;
+}
+
+/*
+ * Unread bytes in the socket at the other end of our loopback connection
+ * FD, over IPv4 or IPv6; OTHER_END_GONE when there is no such socket any
+ * more (its program closed it, or the connection was reset); or -errno
+ * when the kernel could not tell.
+ */
+#define OTHER_END_GONE INT_MIN
 static int unread_at_other_end(int fd)
 {
-    struct sockaddr_in us, them;
+    struct sockaddr_storage us, them;
     socklen_t len = sizeof us;
-    if (getsockname(fd, (struct sockaddr *)&us, &len) < 0 ||
-        (len = sizeof them, getpeername(fd, (struct sockaddr *)&them, &len) < 0) ||
-        us.sin_family != AF_INET)
-        return -1;
+    if (getsockname(fd, (struct sockaddr *)&us, &len) < 0)
+        return -errno;
+    len = sizeof them;
+    if (getpeername(fd, (struct sockaddr *)&them, &len) < 0)
+        return errno == ENOTCONN ? OTHER_END_GONE : -errno;
     /* The other end's socket: its source is our destination.  The kernel
      * finds it even when it belongs to a dual-stack IPv6 listener. */
     struct inet_diag_req_v2 req = {
-        .sdiag_family = AF_INET, .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0u,
-        .id = { .idiag_sport = them.sin_port, .idiag_dport = us.sin_port,
-                .idiag_src = { them.sin_addr.s_addr }, .idiag_dst = { us.sin_addr.s_addr },
-                .idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE } },
+        .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0u,
+        .id.idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
     };
-    int unread = -1;
-    ask_kernel(&req, false, take_unread, &unread);
-    return unread;
+    int family = diag_address(&them, req.id.idiag_src, &req.id.idiag_sport);
+    if (family == AF_UNSPEC || diag_address(&us, req.id.idiag_dst, &req.id.idiag_dport) != family)
+        return -EAFNOSUPPORT;
+    req.sdiag_family = (uint8_t)family;
+    int unread = 0;
+    int found = ask_kernel(&req, false, take_unread, &unread);
+    return found < 0 ? found : found == 0 ? OTHER_END_GONE : unread;
 }
 
 /* ---- Connections ------------------------------------------------------- */
@@ -411,6 +456,7 @@ struct peer *accept_client(struct check *c, struct listener *l, struct program *
     if (w.fd < 0)
         fail(c, "the %s did not connect to the grader at localhost port %d within %d ms.",
              client->name, l->port, c->time_limit_ms);
+    client->main_ran = true;
     struct peer *p = new_peer(c, w.fd, client->name);
     note(c, "%s: accepted a connection from port %d", p->label, local_port_of(w.fd, true));
     return p;
@@ -458,21 +504,29 @@ void send_text(struct check *c, struct peer *p, const char *text)
     send_bytes(c, p, text, strlen(text));
 }
 
-bool peer_consumed(struct peer *p)
+bool peer_consumed(struct check *c, struct peer *p)
 {
     int unsent = 0;
     /* Once sent, loopback bytes are in the other socket's queue at once. */
-    if (p->fd < 0 || p->eof || ioctl(p->fd, SIOCOUTQNSD, &unsent) < 0)
+    if (p->fd < 0 || p->eof)
         return true;
+    if (ioctl(p->fd, SIOCOUTQNSD, &unsent) < 0)
+        fail(c, "grader error: cannot tell what is left to send to the %s: %s", p->other,
+             strerror(errno));
     if (unsent > 0)
         return false;
-    return unread_at_other_end(p->fd) <= 0;
+    int unread = unread_at_other_end(p->fd);
+    if (unread == OTHER_END_GONE)
+        return true;            /* no one is left to read: nothing to wait for */
+    if (unread < 0)
+        fail(c, "grader error: cannot ask the kernel (sock_diag) whether the %s has read "
+             "what the grader sent: %s", p->other, strerror(-unread));
+    return unread == 0;
 }
 
 static bool piece_consumed(struct check *c, void *arg)
 {
-    (void)c;
-    return peer_consumed(arg);
+    return peer_consumed(c, arg);
 }
 
 void send_in_pieces(struct check *c, struct peer *p, const void *data,

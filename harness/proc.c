@@ -6,6 +6,7 @@
  * with every descendant reaped.
  */
 #include "internal.h"
+#include "shortio/shortio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,26 +75,41 @@ static int open_terminal(int *master, int *slave)
     return 0;
 }
 
-/* A small, fixed environment: programs must not depend on the grader's.
+/* A program's environment, made before fork: the child only passes it on. */
+struct environment {
+    char path[4096], home[1024], tmpdir[1024], preload[4096], announce[64];
+    char *vars[12];
+};
+
+/*
+ * A small, fixed environment: programs must not depend on the grader's.
  * HOME and TMPDIR are the check's folder, the one place a program may
- * write.  PRELOAD, if not NULL, is a library to load under the program. */
-static char **program_environment(const char *folder, const char *preload)
+ * write.  PRELOAD, if not NULL, is a library to load under the program,
+ * and ANNOUNCE the pipe where its constructor says it was loaded
+ * (shortio.h).
+ */
+static void program_environment(struct environment *e, const char *folder,
+                                const char *preload, int announce)
 {
-    static char path[4096], home[1024], tmpdir[1024], ld_preload[4096];
     const char *p = getenv("PATH");
-    snprintf(path, sizeof path, "PATH=%s", p ? p : "/usr/local/bin:/usr/bin:/bin");
-    snprintf(home, sizeof home, "HOME=%s", folder);
-    snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", folder);
-    static char *env[] = { NULL, NULL, NULL, "LC_ALL=C", "LANG=C", "TERM=dumb",
-                           "PYTHONDONTWRITEBYTECODE=1", NULL, NULL };
-    env[0] = path;
-    env[1] = home;
-    env[2] = tmpdir;
+    snprintf(e->path, sizeof e->path, "PATH=%s", p ? p : "/usr/local/bin:/usr/bin:/bin");
+    snprintf(e->home, sizeof e->home, "HOME=%s", folder);
+    snprintf(e->tmpdir, sizeof e->tmpdir, "TMPDIR=%s", folder);
+    size_t n = 0;
+    e->vars[n++] = e->path;
+    e->vars[n++] = e->home;
+    e->vars[n++] = e->tmpdir;
+    e->vars[n++] = "LC_ALL=C";
+    e->vars[n++] = "LANG=C";
+    e->vars[n++] = "TERM=dumb";
+    e->vars[n++] = "PYTHONDONTWRITEBYTECODE=1";
     if (preload != NULL) {
-        snprintf(ld_preload, sizeof ld_preload, "LD_PRELOAD=%s", preload);
-        env[7] = ld_preload;
+        snprintf(e->preload, sizeof e->preload, "LD_PRELOAD=%s", preload);
+        snprintf(e->announce, sizeof e->announce, SHORTIO_ANNOUNCE_ENV "=%d", announce);
+        e->vars[n++] = e->preload;
+        e->vars[n++] = e->announce;
     }
-    return env;
+    e->vars[n] = NULL;
 }
 
 /* Where the child tells the check why the program did not start. */
@@ -107,8 +123,10 @@ static _Noreturn void exec_failed(int report, int err)
 /* In the child: become the program, as the sandbox says.  Only
  * async-signal-safe calls. */
 static _Noreturn void exec_program(const struct check *c, const char *path,
-                                   char *const argv[], const struct sandbox_limits *limits,
-                                   int slave, int errw, int report, pid_t parent)
+                                   char *const argv[], char *const envp[],
+                                   const struct sandbox_limits *limits,
+                                   int slave, int errw, int report, int announce,
+                                   pid_t parent)
 {
     setsid();                           /* own session and process group */
     ioctl(slave, TIOCSCTTY, 0);         /* the terminal is its terminal */
@@ -125,6 +143,8 @@ static _Noreturn void exec_program(const struct check *c, const char *path,
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+    if (announce >= 0)
+        fcntl(announce, F_SETFD, 0);    /* for shortio.so, after exec */
 
     /* Tell the check our process ID as /proc numbers it: in a PID
      * namespace whose /proc is still the machine's (no mount namespace),
@@ -146,7 +166,7 @@ static _Noreturn void exec_program(const struct check *c, const char *path,
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(127);
-    execve(path, argv, program_environment(c->folder, c->short_counts ? c->shortio : NULL));
+    execve(path, argv, envp);
     exec_failed(report, errno);
 }
 
@@ -180,31 +200,38 @@ struct program *start_program_args(struct check *c, const char *name,
         argv[argc++] = (char *)args[i];
     argv[argc] = NULL;
 
-    int master, slave, errp[2], report[2];
+    int master, slave, errp[2], report[2], announce[2] = { -1, -1 };
     if (open_terminal(&master, &slave) < 0)
         fail(c, "grader error: no pseudo-terminal: %s", strerror(errno));
-    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0)
+    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0 ||
+        (c->short_counts && pipe2(announce, O_CLOEXEC | O_NONBLOCK) < 0))
         fail(c, "grader error: pipe: %s", strerror(errno));
 
     pid_t parent = getpid();
     check_folder(c);
+    struct environment env;
+    program_environment(&env, c->folder, c->short_counts ? c->shortio : NULL, announce[1]);
     struct sandbox_limits limits;
     sandbox_limits(&c->sandbox, &limits);
     pid_t pid = fork();
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
     if (pid == 0)
-        exec_program(c, path, argv, &limits, slave, errp[1], report[1], parent);
+        exec_program(c, path, argv, env.vars, &limits, slave, errp[1], report[1],
+                     announce[1], parent);
 
     close(slave);
     close(errp[1]);
     close(report[1]);
+    if (announce[1] >= 0)
+        close(announce[1]);
 
     struct program *p = xcalloc(1, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
     p->pid = pid;
     p->pty = master;
     p->err = errp[0];
+    p->announce = announce[0];
     p->out.limit = OUTPUT_LIMIT;
     p->errout.limit = OUTPUT_LIMIT;
     fcntl(p->err, F_SETFL, fcntl(p->err, F_GETFL) | O_NONBLOCK);
@@ -338,6 +365,7 @@ static struct program *start_ready_server(struct check *c, const struct readines
              c->time_limit_ms, why.data ? why.data : "");
     }
     note(c, "server %s port %d", r->done, port);
+    p->main_ran = true;
     return p;
 }
 
@@ -366,7 +394,7 @@ struct program *start_client(struct check *c, int port, ...)
 {
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%d", port);
-    const char *args[MAX_ARGS] = { "localhost", portstr };
+    const char *args[MAX_ARGS] = { c->client_host, portstr };
     va_list ap;
     va_start(ap, port);
     size_t n = append_args(args, 2, ap);
@@ -594,17 +622,24 @@ void inject_short_counts(struct check *c)
     note(c, "programs from now on run with %s preloaded: short reads and writes", c->shortio);
 }
 
+/*
+ * Whether shortio.so was loaded in P is in the pipe its constructor writes
+ * to before main (shortio.h).  P has listened or connected, so its main
+ * has run: the byte is there now if it ever will be, even if P has exited
+ * since, and its absence means the library was not loaded.
+ */
 void require_short_counts(struct check *c, struct program *p)
 {
-    char path[64], line[4096];
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)p->outside_pid);
-    FILE *f = fopen(path, "r");
-    bool loaded = false;
-    while (f != NULL && !loaded && fgets(line, sizeof line, f) != NULL)
-        loaded = strstr(line, "/shortio.so") != NULL;
-    if (f != NULL)
-        fclose(f);
-    if (!loaded)
+    if (!p->main_ran)
+        fail(c, "grader error: short counts required of the %s before it listened or "
+             "connected", p->name);
+    if (p->announce >= 0) {
+        char byte;
+        p->shortio_loaded = read(p->announce, &byte, 1) == 1;
+        close(p->announce);
+        p->announce = -1;
+    }
+    if (!p->shortio_loaded)
         not_testable(c, "the %s does not load preloaded libraries (it is statically "
                      "linked, or does not use the C library), so short reads and "
                      "writes cannot be forced on it.", p->name);
@@ -809,8 +844,27 @@ void reap_all_descendants(bool in_namespace)
     }
 }
 
+static bool all_asleep_or_gone(struct check *c)
+{
+    for (size_t i = 0; i < c->nprograms; i++)
+        if (!asleep_or_gone(c, c->programs[i]))
+            return false;
+    return true;
+}
+
 void stop_programs(struct check *c)
 {
+    int grace_ms = STOP_GRACE_MS * c->time_scale;
+    /* A program that answers SIGTERM by setting a flag misses it when it
+     * comes between its look at the flag and the call that blocks: first
+     * wait (as long as the grace, at most) until each sleeps in such a
+     * call, as the checks' own signals do (wait_until_blocked).  Under
+     * valgrind, which hands signals over only at system calls, that
+     * window is wide. */
+    int64_t until = now_ms() + grace_ms;
+    for (int64_t interval = 1; !all_asleep_or_gone(c) && now_ms() < until;
+         interval = interval < 4 ? interval * 2 : 4)
+        pump(c, (int)interval);
     bool signalled = false;
     for (size_t i = 0; i < c->nprograms; i++) {
         struct program *p = c->programs[i];
@@ -821,8 +875,7 @@ void stop_programs(struct check *c)
             signalled = true;
         }
     }
-    int grace_ms = STOP_GRACE_MS * c->time_scale;
-    int64_t until = now_ms() + grace_ms;
+    until = now_ms() + grace_ms;
     while (signalled && !all_exited(c) && now_ms() < until)
         pump(c, (int)(until - now_ms()));
     for (size_t i = 0; i < c->nprograms; i++) {

@@ -101,13 +101,13 @@ void relay_events(struct check *c, struct relay *r, const struct pollfd *fds)
 }
 
 /* Whether the held bytes may go now, given the direction's mode. */
-static bool may_send(struct direction *d, int64_t now)
+static bool may_send(struct check *c, struct direction *d, int64_t now)
 {
     if (d->mode.delay_ms > 0 && now - d->arrived_ms < d->mode.delay_ms)
         return false;
     if (d->mode.coalesce_ms > 0 && now - d->grew_ms < d->mode.coalesce_ms)
         return false;
-    if (d->mode.piece > 0 && (d->to->out.len > 0 || !peer_consumed(d->to)))
+    if (d->mode.piece > 0 && (d->to->out.len > 0 || !peer_consumed(c, d->to)))
         return false;
     return true;
 }
@@ -137,7 +137,7 @@ static void forward(struct check *c, struct direction *d)
     }
     if (d->to->fd < 0 || d->ended)
         return;
-    if (d->held > 0 && may_send(d, now)) {
+    if (d->held > 0 && may_send(c, d, now)) {
         size_t n = d->mode.piece > 0 && d->mode.piece < d->held ? d->mode.piece : d->held;
         buf_append(&d->to->out, d->from->in.data, n);
         buf_consume(&d->from->in, n);

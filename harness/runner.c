@@ -23,8 +23,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A check's own helpers fail it at its deadline; this much more is its
- * time to stop programs and report before the runner kills it. */
+/* A check's own helpers fail it at its deadline; this much more, times the
+ * time scale, is its time to stop programs (whose waits for SIGTERM scale
+ * too: proc.c's stop_programs) and report before the runner kills it. */
 #define RUNNER_MARGIN_MS 2000
 
 struct running {
@@ -34,14 +35,20 @@ struct running {
     int64_t started_us;
     int64_t kill_at_ms;
     int limit_ms;               /* the check's own, before the runner's margin */
+    int margin_ms;
     bool killed;
     struct result_slot *slot;
 };
 
+static int time_scale(const struct run_options *opts)
+{
+    return opts->time_scale > 1 ? opts->time_scale : 1;
+}
+
 /* A check's time limit, scaled for slow tools (valgrind). */
 static int time_limit_ms(const struct run_options *opts, const struct check_def *def)
 {
-    return def->timeout_ms * (opts->time_scale > 1 ? opts->time_scale : 1);
+    return def->timeout_ms * time_scale(opts);
 }
 
 static volatile sig_atomic_t interrupted;
@@ -162,9 +169,10 @@ static _Noreturn void be_check(const struct run_options *opts,
     long memory = opts->memory_limit_mb ? opts->memory_limit_mb : DEFAULT_MEMORY_LIMIT_MB;
     struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot,
                        .time_limit_ms = time_limit_ms(opts, r->def),
-                       .time_scale = opts->time_scale > 1 ? opts->time_scale : 1,
+                       .time_scale = time_scale(opts),
                        .in_namespace = in_namespace, .shortio = opts->shortio,
                        .own_network = (isolated_namespaces() & CLONE_NEWNET) != 0,
+                       .client_host = opts->client_host ? opts->client_host : "localhost",
                        .sandbox.memory_mb = memory, .hidden = { opts->kit_dir, beside, opts->originals_dir } };
     run_check(&c);
 }
@@ -192,11 +200,12 @@ static bool start(const struct run_options *opts, struct check_result *results,
         be_check(opts, &results[index], slot, grader, in_namespace);
     }
     setpgid(pid, pid);
+    int limit = time_limit_ms(opts, results[index].def);
+    int margin = RUNNER_MARGIN_MS * time_scale(opts);
     *run = (struct running){
         .index = index, .pid = pid, .slot = slot, .in_namespace = in_namespace,
-        .started_us = now_us(),
-        .limit_ms = time_limit_ms(opts, results[index].def),
-        .kill_at_ms = now_ms() + time_limit_ms(opts, results[index].def) + RUNNER_MARGIN_MS,
+        .started_us = now_us(), .limit_ms = limit, .margin_ms = margin,
+        .kill_at_ms = now_ms() + limit + margin,
     };
     return true;
 }
@@ -269,7 +278,7 @@ static void collect(struct check_result *r, struct running *run, int status)
     } else if (run->killed) {
         struct buf b = {0};
         buf_printf(&b, "the check did not finish within %d ms and was stopped.\n",
-                   run->limit_ms + RUNNER_MARGIN_MS);
+                   run->limit_ms + run->margin_ms);
         r->message = b.data;
     } else {
         struct buf b = {0};

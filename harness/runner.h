@@ -64,6 +64,10 @@ struct run_options {
     long memory_limit_mb;   /* 0: DEFAULT_MEMORY_LIMIT_MB; negative: none */
     int time_scale;         /* time limits times this, for slow tools such as
                                valgrind; 0 or 1: as the labs set them */
+    const char *client_host;    /* the host clients are told to connect to; NULL:
+                                   "localhost".  Tests give "::1" to make them
+                                   connect over IPv6, as where localhost names
+                                   ::1 first. */
     /* Progress: called as each check ends, with how many of the TOTAL
      * have ended; or NULL. */
     void (*on_result)(const struct check_result *r, size_t done, size_t total, void *arg);

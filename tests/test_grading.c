@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,9 +45,10 @@ static const char *shortio(void)
 }
 
 /* Grades IMPL's LAB as the grader would from this kit, programs under the
- * data limit MEMORY_MB (0: the grader's default; negative: none). */
-static void grade_limited(const char *impl, const struct lab_def *lab, long memory_mb,
-                          struct grading *g)
+ * data limit MEMORY_MB (0: the grader's default; negative: none), clients
+ * told to connect to CLIENT_HOST (NULL: localhost). */
+static void grade_as(const char *impl, const struct lab_def *lab, long memory_mb,
+                     const char *client_host, struct grading *g)
 {
     char abs[PATH_MAX], kit[PATH_MAX];
     cr_assert_not_null(realpath(impl, abs), "%s: %s", impl, strerror(errno));
@@ -55,7 +58,8 @@ static void grade_limited(const char *impl, const struct lab_def *lab, long memo
     for (size_t i = 0; i < lab->nchecks; i++)
         g->results[i] = (struct check_result){ .lab = lab, .def = &lab->checks[i] };
     struct run_options opts = { .impl_dir = abs, .jobs = 4, .shortio = shortio(),
-                                .kit_dir = kit, .memory_limit_mb = memory_mb };
+                                .kit_dir = kit, .memory_limit_mb = memory_mb,
+                                .client_host = client_host };
     int64_t start = now_us();
     cr_assert_eq(run_checks(&opts, g->results, g->n), 0);
     g->seconds = (double)(now_us() - start) / 1e6;
@@ -67,7 +71,7 @@ static void grade_limited(const char *impl, const struct lab_def *lab, long memo
 
 static void grade(const char *impl, const struct lab_def *lab, struct grading *g)
 {
-    grade_limited(impl, lab, 0, g);
+    grade_as(impl, lab, 0, NULL, g);
 }
 
 static void release(struct grading *g)
@@ -128,7 +132,7 @@ Test(grading, threaded_solutions_are_clean_under_thread_sanitizer)
             continue;
         struct grading g;
         /* ThreadSanitizer reserves terabytes of address space up front. */
-        grade_limited("build/tsan", all_labs[l], -1, &g);
+        grade_as("build/tsan", all_labs[l], -1, NULL, &g);
         char *why = failures(&g);
         cr_expect_eq(g.score, g.max, "%s under ThreadSanitizer: %d/%d%s", all_labs[l]->id,
                      g.score, g.max, why);
@@ -151,6 +155,63 @@ Test(grading, starters_score_low_and_end_quickly)
                      g.seconds);
         release(&g);
     }
+}
+
+/* ---- Short counts: loaded or not, never by timing ---------------------- */
+
+static const struct check_def *check_named(const struct lab_def *lab, const char *name)
+{
+    for (size_t i = 0; i < lab->nchecks; i++)
+        if (strcmp(lab->checks[i].name, name) == 0)
+            return &lab->checks[i];
+    cr_assert_fail("%s has no check %s", lab->id, name);
+    return NULL;
+}
+
+/* make test builds lab 01's solution statically under build/static: it
+ * ignores LD_PRELOAD, and short-counts must say it could not test it
+ * rather than fail it, so that it keeps its full marks. */
+Test(grading, statically_linked_programs_keep_the_short_counts_point)
+{
+    cr_assert_eq(access("build/static/01-hello/server", X_OK), 0,
+                 "build/static/01-hello/server: %s (run make test)", strerror(errno));
+    const struct lab_def *lab = find_lab("01-hello");
+    struct grading g;
+    grade("build/static", lab, &g);
+    char *why = failures(&g);
+    cr_expect_eq(g.score, g.max, "statically linked 01-hello: %d/%d%s", g.score, g.max, why);
+    const struct check_result *r = &g.results[check_named(lab, "short-counts") - lab->checks];
+    cr_expect(r->passed && r->untestable, "short-counts on static programs: passed %d, "
+              "not testable %d: %s", r->passed, r->untestable, r->message ? r->message : "");
+    cr_expect(r->message != NULL && strstr(r->message, "statically linked") != NULL,
+              "why short-counts was not testable: %s", r->message ? r->message : "(none)");
+    free(why);
+    release(&g);
+}
+
+/* Lab 03's starter connects and exits at once, so a check that looked for
+ * the library in the running program could miss it and give the point
+ * away as "not testable".  Graded many times at once, side by side, it
+ * must fail every time. */
+Test(grading, a_starter_that_exits_at_once_fails_short_counts_every_time)
+{
+    enum { TIMES = 20 };
+    const struct lab_def *lab = find_lab("03-chat");
+    struct check_result r[TIMES];
+    for (size_t i = 0; i < TIMES; i++)
+        r[i] = (struct check_result){ .lab = lab, .def = check_named(lab, "short-counts") };
+    char abs[PATH_MAX];
+    cr_assert_not_null(realpath("labs", abs));
+    struct run_options opts = { .impl_dir = abs, .jobs = 4, .shortio = shortio() };
+    cr_assert_eq(run_checks(&opts, r, TIMES), 0);
+    size_t passed = 0, untestable = 0;
+    for (size_t i = 0; i < TIMES; i++) {
+        passed += r[i].passed;
+        untestable += r[i].untestable;
+    }
+    cr_expect_eq(passed, 0, "the lab 03 starter passed short-counts %zu times of %d (%zu of "
+                 "them not testable)", passed, TIMES, untestable);
+    free_results(r, TIMES);
 }
 
 /* ---- Known-buggy variants ---------------------------------------------- */
@@ -275,15 +336,22 @@ static void judge(const struct variant *v, const struct check_result *results, s
     }
 }
 
-/* All variants are graded in one run, many checks at once, as a class of
- * submissions would be: a variant that makes a check wait out its deadline
- * does not hold up the others. */
-Test(grading, every_variant_fails_exactly_its_checks)
+/* Grades every variant that WANTED accepts in one run, many checks at
+ * once, as a class of submissions would be (a variant that makes a check
+ * wait out its deadline does not hold up the others), clients told to
+ * connect to CLIENT_HOST (NULL: localhost); expects each to fail exactly
+ * its checks.  Returns how many were graded. */
+static size_t expect_variants_caught(bool (*wanted)(const struct variant *),
+                                     const char *client_host)
 {
-    struct variant *v;
-    size_t n = find_variants(&v);
-    cr_assert_gt(n, 0, "no variant under tests/variants");
-    char (*trees)[PATH_MAX] = xcalloc(n, sizeof *trees);
+    struct variant *all;
+    size_t nall = find_variants(&all), n = 0;
+    struct variant *v = xcalloc(nall ? nall : 1, sizeof *v);
+    for (size_t i = 0; i < nall; i++)
+        if (wanted(&all[i]))
+            v[n++] = all[i];
+    free(all);
+    char (*trees)[PATH_MAX] = xcalloc(n ? n : 1, sizeof *trees);
     struct check_result *results = NULL;
     size_t *first = xcalloc(n + 1, sizeof *first), total = 0;
     for (size_t i = 0; i < n; i++) {
@@ -296,7 +364,8 @@ Test(grading, every_variant_fails_exactly_its_checks)
                                                       .impl_dir = trees[i] };
     }
     first[n] = total;
-    struct run_options opts = { .impl_dir = "/nonexistent", .jobs = 8, .shortio = shortio() };
+    struct run_options opts = { .impl_dir = "/nonexistent", .jobs = 8, .shortio = shortio(),
+                                .client_host = client_host };
     cr_assert_eq(run_checks(&opts, results, total), 0);
 
     struct buf wrong = {0};
@@ -305,13 +374,65 @@ Test(grading, every_variant_fails_exactly_its_checks)
         judge(&v[i], results + first[i], first[i + 1] - first[i], &wrong);
         remove_tree(trees[i], v[i].lab);
     }
-    cr_expect_eq(wrong.len, 0, "%zu variants graded:%s", n, wrong.data);
+    cr_expect_eq(wrong.len, 0, "%zu variants graded%s%s:%s", n,
+                 client_host ? ", clients connecting to " : "", client_host ? client_host : "",
+                 wrong.data);
     buf_free(&wrong);
     free_results(results, total);
     free(results);
     free(first);
     free(trees);
     free(v);
+    return n;
+}
+
+static bool any_variant(const struct variant *v)
+{
+    (void)v;
+    return true;
+}
+
+Test(grading, every_variant_fails_exactly_its_checks)
+{
+    cr_assert_gt(expect_variants_caught(any_variant, NULL), 0, "no variant under "
+                 "tests/variants");
+}
+
+/* A client variant of labs 01 and 02: the server beside it is the
+ * solution's, which listens on ::1 as well. */
+static bool client_of_01_or_02(const struct variant *v)
+{
+    return (strcmp(v->lab, "01-hello") == 0 || strcmp(v->lab, "02-echo") == 0) &&
+           strncmp(v->name, "client-", 7) == 0;
+}
+
+/*
+ * Where localhost names ::1 first (a fresh Debian's /etc/hosts), clients
+ * connect to the grader over IPv6: its pieces must still wait to be read
+ * one by one (a client that takes one recv for the whole reply must still
+ * fail), and the solutions must still get full marks.
+ */
+Test(grading, clients_over_ipv6_are_graded_as_over_ipv4)
+{
+    int probe = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 loopback = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    bool ipv6 = probe >= 0 && bind(probe, (struct sockaddr *)&loopback, sizeof loopback) == 0;
+    if (probe >= 0)
+        close(probe);
+    if (!ipv6)
+        cr_skip_test("this machine has no IPv6 loopback address (::1)");
+    static const char *const labs[] = { "01-hello", "02-echo" };
+    for (size_t l = 0; l < COUNT_OF(labs); l++) {
+        struct grading g;
+        grade_as("solutions", find_lab(labs[l]), 0, "::1", &g);
+        char *why = failures(&g);
+        cr_expect_eq(g.score, g.max, "%s with the client on ::1: %d/%d%s", labs[l], g.score,
+                     g.max, why);
+        free(why);
+        release(&g);
+    }
+    cr_assert_gt(expect_variants_caught(client_of_01_or_02, "::1"), 0,
+                 "no client variant of labs 01 and 02");
 }
 
 Test(grading, every_check_is_caught_by_a_variant)

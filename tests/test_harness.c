@@ -1206,6 +1206,28 @@ static const char garbage_sh[] =
     "printf 'junk \\033[2J\\377\\001\\033]0;title\\007 no newline'\n"
     "printf 'junk on stderr \\033[31m\\376\\n' >&2\n";
 
+/* Stops on SIGTERM as a C server does: its handler sets a flag, which it
+ * looks at only before it blocks.  After "ready" it is busy for 100 ms
+ * between that look and its read, where a SIGTERM is seen only once the
+ * read returns; a SIGTERM that comes during the read ends it (dash's read
+ * returns when a trapped signal comes). */
+static const char late_sh[] =
+    "#!/bin/sh\n"
+    "stopping=\n"
+    "trap 'stopping=1' TERM\n"
+    "echo ready\n"
+    "while [ -z \"$stopping\" ]; do\n"
+    "    read -r up _ < /proc/uptime\n"
+    "    end=$(( ${up%.*}${up#*.} + 10 ))\n"
+    "    now=0\n"
+    "    while [ \"$now\" -lt \"$end\" ]; do\n"
+    "        read -r up _ < /proc/uptime\n"
+    "        now=${up%.*}${up#*.}\n"
+    "    done\n"
+    "    read -r line\n"
+    "done\n"
+    "exit 0\n";
+
 static const char exit3_sh[] = "#!/bin/sh\nexit 3\n";
 static const char killed_sh[] = "#!/bin/sh\nkill -KILL $$\n";
 
@@ -1237,6 +1259,7 @@ static void make_tree(struct tree *t)
     write_program(t, "ttyecho", ttyecho_sh);
     write_program(t, "garbage", garbage_sh);
     write_program(t, "exit3", exit3_sh);
+    write_program(t, "late", late_sh);
     write_program(t, "killed", killed_sh);
 }
 
@@ -1273,20 +1296,27 @@ static void share(void)
              (long long)now_us());
 }
 
-/* Grades LAB in TREE: every check, JOBS at once.  Returns the results (free
- * with free_results and free) and the wall time in *SECONDS. */
-static struct check_result *grade(const struct tree *t, const struct lab_def *lab, int jobs,
-                                  double *seconds)
+/* Grades LAB in TREE: every check, JOBS at once, time limits times SCALE.
+ * Returns the results (free with free_results and free) and the wall time
+ * in *SECONDS. */
+static struct check_result *grade_scaled(const struct tree *t, const struct lab_def *lab,
+                                         int jobs, int scale, double *seconds)
 {
     struct check_result *r = xcalloc(lab->nchecks, sizeof *r);
     for (size_t i = 0; i < lab->nchecks; i++)
         r[i] = (struct check_result){ .lab = lab, .def = &lab->checks[i] };
-    struct run_options opts = { .impl_dir = t->dir, .jobs = jobs };
+    struct run_options opts = { .impl_dir = t->dir, .jobs = jobs, .time_scale = scale };
     int64_t start = now_us();
     int rc = run_checks(&opts, r, lab->nchecks);
     *seconds = (double)(now_us() - start) / 1e6;
     cr_assert_eq(rc, 0, "run_checks returned %d", rc);
     return r;
+}
+
+static struct check_result *grade(const struct tree *t, const struct lab_def *lab, int jobs,
+                                  double *seconds)
+{
+    return grade_scaled(t, lab, jobs, 1, seconds);
 }
 
 static const struct check_result *result_of(const struct check_result *r, size_t n,
@@ -1664,6 +1694,39 @@ Test(runner, no_process_outlives_its_check)
     remove_tree(&t);
 }
 
+/* A check whose limit is scaled fails at its deadline with a program that
+ * ignores SIGTERM: stopping it takes the scaled grace, and the runner must
+ * wait for that (its margin scales too) to get the check's own message. */
+static void stubborn_misses_a_line(struct check *c)
+{
+    struct program *p = start_program(c, "stubborn", marker, NULL);
+    expect_output_line(c, p, "a line never printed");
+}
+
+static const struct check_def slow_stop_checks[] = {
+    { "slow-stop", 1, 100, "fails, then stops slowly", "handouts/97-selftest.md, section \"A\"",
+      stubborn_misses_a_line },
+};
+static const struct lab_def slow_stop_lab = { SELF_LAB, "self-test", slow_stop_checks, 1, 0 };
+
+Test(runner, a_scaled_check_is_not_cut_while_it_stops_its_programs)
+{
+    struct tree t;
+    make_tree(&t);
+    share();
+    double seconds;
+    struct check_result *r = grade_scaled(&t, &slow_stop_lab, 1, 10, &seconds);
+    cr_expect_not(r[0].passed);
+    cr_expect_not_null(strstr(r[0].message, "expected the stubborn to print"), "%s",
+                       r[0].message);
+    cr_expect_not_null(strstr(r[0].transcript, "ignored SIGTERM for 2500 ms"), "%s",
+                       r[0].transcript);
+    expect_nothing_left();
+    free_results(r, 1);
+    free(r);
+    remove_tree(&t);
+}
+
 /* ==== Ports ================================================================ */
 
 static const struct check_def port_checks[16];
@@ -1798,6 +1861,40 @@ Test(programs, terminal_input_output_and_eof)
     struct check_result *r = grade(&t, &tty_lab, 1, &seconds);
     cr_expect(r[0].passed, "%s\n--- transcript:\n%s", r[0].message, r[0].transcript);
     expect_nothing_left();
+    free_results(r, 1);
+    free(r);
+    remove_tree(&t);
+}
+
+/* Passes once the program is ready; the end of the check stops it while
+ * it is busy, before its read. */
+static void late_blocker(struct check *c)
+{
+    expect_output_line(c, start_program(c, "late", NULL), "ready");
+}
+
+static const struct check_def late_checks[] = {
+    { "late", 1, 5000, "stops a program that blocks late",
+      "handouts/97-selftest.md, section \"S\"", late_blocker },
+};
+static const struct lab_def late_lab = { SELF_LAB, "self-test", late_checks, 1, 0 };
+
+/* A SIGTERM that comes between a program's look at its flag and its
+ * blocking call is lost until that call returns: the end of a check waits
+ * until the program blocks before it sends one, so the program exits by
+ * itself instead of being killed (under valgrind, whose leak check then
+ * runs to its end). */
+Test(programs, stop_waits_until_the_program_blocks)
+{
+    struct tree t;
+    make_tree(&t);
+    share();
+    double seconds;
+    struct check_result *r = grade(&t, &late_lab, 1, &seconds);
+    cr_expect(r[0].passed, "%s", r[0].message);
+    cr_expect_not_null(strstr(r[0].transcript, "late exited with status 0"),
+                       "the program should have stopped on SIGTERM:\n%s", r[0].transcript);
+    cr_expect_null(strstr(r[0].transcript, "SIGKILL"), "%s", r[0].transcript);
     free_results(r, 1);
     free(r);
     remove_tree(&t);

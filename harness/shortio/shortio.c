@@ -15,6 +15,8 @@
  *
  * Nothing else changes: datagram sockets, files, pipes and terminals, and
  * calls with MSG_PEEK or MSG_WAITALL, go straight through.
+ *
+ * Before main, it tells the grader it is loaded (shortio.h).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -23,8 +25,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "shortio.h"
 
 /* How many bytes each call may move, in turn. */
 static const size_t write_sizes[] = { 1, 7, 2, 100, 3, 1000, 13, 4096, 5 };
@@ -138,6 +144,30 @@ ssize_t read(int fd, void *buf, size_t len)
         return -1;
     return real_read(fd, buf, next_size(read_sizes, sizeof read_sizes / sizeof *read_sizes,
                                         &read_calls, len));
+}
+
+/*
+ * Writes one byte on the pipe the grader named, then closes it.  The
+ * variable goes too: a child this program starts must not write into
+ * whatever file ends up with that number (the same library loads in it,
+ * as LD_PRELOAD is inherited).  Only a pipe is written to, in case the
+ * number was never the grader's.
+ */
+__attribute__((constructor)) static void announce(void)
+{
+    const char *value = getenv(SHORTIO_ANNOUNCE_ENV);
+    if (value == NULL)
+        return;
+    char *end;
+    long fd = strtol(value, &end, 10);
+    bool number = *end == '\0' && fd >= 3 && fd <= 1 << 20;
+    unsetenv(SHORTIO_ANNOUNCE_ENV);
+    struct stat st;
+    if (!number || fstat((int)fd, &st) != 0 || !S_ISFIFO(st.st_mode))
+        return;
+    ssize_t ignored = write((int)fd, "!", 1);   /* a pipe: straight through */
+    (void)ignored;
+    close((int)fd);
 }
 
 /* The entry points that _FORTIFY_SOURCE builds call instead. */
