@@ -3,6 +3,7 @@
 #   student FILE.tar.gz  the student copy, packed as FILE.tar.gz, which
 #                        unpacks to netlab/: no solutions, no hidden checks,
 #                        no known-buggy variant, no test that needs them,
+#                        no instructor's tool,
 #                        and the GitHub Classroom workflow in place.
 #   autograder DIR       the same files plus the hidden checks, as the
 #                        folder DIR (made afresh): the kit inside Gradescope's
@@ -31,11 +32,14 @@ for_students() {
     tests/*) return 1 ;;    # variants, hostile programs, the Python
                             # submission, fuzz targets, benchmarks, and the
                             # tests that grade them or the solutions
-    mk/dist.sh|mk/dist.mk|mk/gradescope.mk|mk/gradescope/*) return 1 ;;
-    # Tools that measure the solutions: nothing to run them on.
-    mk/bench.*|mk/soak.*|mk/sanitize.mk|mk/test-asan.sh|mk/valgrind.sh|mk/asan-options.c)
-        return 1 ;;
+    # Of mk/, only what the copy's make, make grade and make test run.  The
+    # rest is the instructor's (dist, gradescope, grade-class, what builds
+    # or measures the solutions and variants): a new script stays out until
+    # someone says students need it.
+    mk/deps.sh|mk/run-tests.sh) return 0 ;;
+    mk/*) return 1 ;;
     handouts/INSTRUCTORS.md) return 1 ;;
+    .ci/*) return 1 ;;      # the kit's own CI, not the students' (Classroom's)
     esac
     return 0
 }
