@@ -3,7 +3,7 @@
 #   student FILE.tar.gz  the student copy, packed as FILE.tar.gz, which
 #                        unpacks to netlab/: no solutions, no hidden checks,
 #                        no known-buggy variant, no test that needs them,
-#                        no instructor's tool,
+#                        no instructor's tool, the README's students' part,
 #                        and the GitHub Classroom workflow in place.
 #   autograder DIR       the same files plus the hidden checks, as the
 #                        folder DIR (made afresh): the kit inside Gradescope's
@@ -81,6 +81,16 @@ for f in Makefile harness/grade.c labs/common/netlab.c; do
         exit 1
     fi
 done
+
+# The copy's README is the kit's down to the marker line: what follows is
+# the instructor's.  Without the marker the whole README would go out, so
+# its absence stops the copy.
+marker='<!-- The students'"'"' copy of this README ends here'
+if [ "$(grep -c "^$marker" README.md)" -ne 1 ]; then
+    echo "dist: README.md needs exactly one line starting '$marker'" >&2
+    exit 1
+fi
+sed "/^$marker/,\$d" README.md > "$kit/README.md"
 
 if [ "$mode" = student ]; then
     # The template repository of GitHub Classroom is the student copy: its
