@@ -101,7 +101,9 @@ $(PROGRAMS): %: %.c $$(call lab_shared,$$@) $(LIB) | $(BUILD)/deps-ok
 	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -I$(@D) -o $@ $< $(call lab_shared,$@) $(LIB) \
 	    $(call lab_libs,$@) $(LDLIBS_THREADS)
 
-$(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) | $(BUILD)/deps-ok
+# (Each test is one C file; the headers of tests/ are shared by some.)
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) \
+        | $(BUILD)/deps-ok
 	@mk/deps.sh test
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(HIDDEN_OBJS) $(GRADER_LIB) $(LIB) -lcriterion \
