@@ -424,13 +424,20 @@ static void check_variables(struct copy_facts *c, const char *span)
     }
 }
 
+/* Whether S is WORD, or begins with WORD and a space. */
+static bool starts_with_word(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    return strncmp(s, word, n) == 0 && (s[n] == ' ' || s[n] == '\0');
+}
+
 /* Runs the command SPAN in the copy: make as a dry run (make -n), which
  * must know the target; the grader for real, which must not call it bad
  * usage (status 2). */
 static void check_command(struct copy_facts *c, const char *span)
 {
     struct buf cmd = {0};
-    bool is_make = strncmp(span, "make", 4) == 0 && (span[4] == ' ' || span[4] == '\0');
+    bool is_make = starts_with_word(span, "make");
     if (is_make)
         buf_printf(&cmd, "make -n --no-print-directory%s", span + 4);
     else
@@ -455,9 +462,11 @@ static void check_named(struct copy_facts *c, const char *span)
     check_options(c, s);
     check_variables(c, s);
     bool usage = strchr(s, '[') != NULL || strstr(s, "...") != NULL;
-    if ((strncmp(s, "make", 4) == 0 && (s[4] == ' ' || s[4] == '\0')) ||
-        ((strncmp(s, "harness/grade ", 14) == 0 || strncmp(s, "./harness/grade ", 16) == 0) &&
-         !usage))
+    /* (A bare "harness/grade" is the program's path, not a command.) */
+    bool grader_command = (starts_with_word(s, "harness/grade") ||
+                           starts_with_word(s, "./harness/grade")) &&
+                          strchr(s, ' ') != NULL && !usage;
+    if (starts_with_word(s, "make") || grader_command)
         check_command(c, s);
     else if (strchr(s, ' ') == NULL && is_path(s, n))
         add_path_pattern(&c->paths, s, n);
