@@ -22,15 +22,6 @@ LAB_DIRS     := $(sort $(wildcard labs/[0-9][0-9]-*) $(wildcard solutions/[0-9][
 PROGRAM_SRCS := $(wildcard $(addsuffix /server.c,$(LAB_DIRS)) $(addsuffix /client.c,$(LAB_DIRS)))
 PROGRAMS     := $(PROGRAM_SRCS:.c=)
 
-# A known-buggy variant is a solution with one mistake: its patches,
-# applied to a copy of the solution, build it under build/variants/LAB/BUG/.
-VARIANT_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard tests/variants/[0-9][0-9]-*/*/*.patch))))
-VARIANTS     := $(VARIANT_DIRS:tests/%=$(BUILD)/%/built)
-
-# Hostile submissions: tests/hostile/LAB/NAME/ holds a program that attacks
-# the grader; mk/build-hostile.sh builds each as the tree build/hostile/NAME.
-HOSTILE_SRCS := $(wildcard tests/hostile/[0-9][0-9]-*/*/*.c tests/hostile/*.h)
-
 LIB_SRCS     := $(wildcard labs/common/*.c)
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 GRADER_SRCS  := $(filter-out harness/grade.c,$(wildcard harness/*.c harness/labs/*.c))
@@ -44,23 +35,6 @@ HIDDEN_OBJS  := $(HIDDEN_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS    := $(wildcard tests/test_*.c)
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
-# The threaded solutions are also built with ThreadSanitizer, under
-# build/tsan/LAB/, and graded by make test: a data race fails a check.
-THREADED_LABS := $(notdir $(wildcard solutions/04-threaded solutions/06-login))
-TSAN_FLAGS    := -std=c17 -Wall -Wextra -Werror -g -O1 -fsanitize=thread
-TSAN_PROGRAMS := $(foreach l,$(THREADED_LABS),$(BUILD)/tsan/$(l)/server $(BUILD)/tsan/$(l)/client)
-
-# Lab 01's solution linked statically, under build/static/01-hello/: it
-# ignores LD_PRELOAD, so test_grading sees short-counts call it not
-# testable, its point kept.  (The linker warns that getaddrinfo needs
-# glibc's shared NSS modules at run time: the machine that runs it has them.)
-STATIC_PROGRAMS := $(patsubst solutions/%.c,$(BUILD)/static/%,\
-                     $(wildcard solutions/01-hello/server.c solutions/01-hello/client.c))
-
-# libFuzzer targets: tests/fuzz/LAB.c fuzzes the parser solutions/LAB/protocol.c.
-FUZZ_SRCS := $(wildcard tests/fuzz/[0-9][0-9]-*.c)
-FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-
 # Options passed through to the grader by `make grade`.
 IMPL   ?= labs
 LAB    ?=
@@ -69,7 +43,7 @@ OUT    ?=
 GRADE_ARGS = --impl $(IMPL) $(foreach l,$(LAB),--lab $(l)) --format $(FORMAT) \
              $(if $(OUT),--out $(OUT)) --transcripts $(BUILD)/transcripts
 
-.PHONY: all help grade test fuzz deps deps-check clean
+.PHONY: all help grade test deps deps-check clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 
@@ -77,29 +51,19 @@ all: $(LIB) $(PROGRAMS) $(GRADER) $(SHORTIO)
 
 # Each mk/*.mk adds its own targets' lines (the students' copy has fewer).
 help::
-	@echo "make            build the helper library, every lab, solution and the grader"
-	@echo "make grade      grade the work in labs/ (IMPL=DIR LAB=NN FORMAT=text|gradescope|junit OUT=FILE)"
-	@echo "make grade-class grade a class: SUBMISSIONS=DIR (a folder per submission) into CLASS_OUT (build/class)"
+	@echo "make            build the helper library, the grader and every lab folder's programs"
+	@echo "make grade      grade the work in labs/ (LAB=NN IMPL=DIR FORMAT=F OUT=FILE: see harness/grade --help)"
 	@echo "make test       build everything and run the kit's own Criterion tests"
-	@echo "make fuzz       fuzz the labs' protocol parsers for FUZZ_TIME seconds each (120)"
 	@echo "make deps       install (as root) or name the packages the kit needs"
 	@echo "make clean      remove everything the build made"
 
 grade: all
 	./$(GRADER) $(GRADE_ARGS)
 
-test: all $(VARIANTS) $(BUILD)/hostile/built $(TSAN_PROGRAMS) $(STATIC_PROGRAMS) $(FUZZERS) \
-      $(TEST_BINS)
-	@mk/fuzz.sh short $(FUZZERS)
+# mk/answers.mk adds what needs the solutions (variants, hostile programs,
+# sanitizer builds, fuzzers) where the kit has them.
+test: all $(TEST_BINS)
 	@mk/run-tests.sh $(TEST_BINS)
-
-fuzz: $(FUZZERS)
-	@mk/fuzz.sh long $(FUZZERS)
-
-$(BUILD)/fuzz/%: tests/fuzz/%.c solutions/%/protocol.c solutions/%/protocol.h | deps-check
-	@mkdir -p $(@D)
-	clang -std=c17 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -Isolutions/$* -o $@ tests/fuzz/$*.c solutions/$*/protocol.c
 
 deps:
 	@mk/deps.sh --log $(BUILD)/deps.log build test
@@ -140,40 +104,20 @@ $(PROGRAMS): %: %.c $$(call lab_shared,$$@) $(LIB) | deps-check
 	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -I$(@D) -o $@ $< $(call lab_shared,$@) $(LIB) \
 	    $(call lab_libs,$@) $(LDLIBS_THREADS)
 
-$(BUILD)/tsan/%: $$(call lab_shared,solutions/$$*.c) solutions/%.c $(LIB_SRCS) mk/tsan-options.c \
+# (Each test is one C file; the headers of tests/ are shared by some.)
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) \
         | deps-check
-	@mkdir -p $(@D)
-	$(CC) $(TSAN_FLAGS) $(LAB_CPPFLAGS) -Isolutions/$(*D) -o $@ solutions/$*.c \
-	    $(call lab_shared,solutions/$*.c) $(LIB_SRCS) mk/tsan-options.c \
-	    $(call lab_libs,solutions/$*.c) $(LDLIBS_THREADS)
-
-$(STATIC_PROGRAMS): $(BUILD)/static/%: solutions/%.c $$(call lab_shared,solutions/$$*.c) $(LIB) \
-        | deps-check
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LAB_CPPFLAGS) -Isolutions/$(*D) -static -o $@ solutions/$*.c \
-	    $(call lab_shared,solutions/$*.c) $(LIB) $(LDLIBS_THREADS)
-
-$(BUILD)/variants/%/built: $$(wildcard tests/variants/$$*/*.patch) \
-        $$(wildcard solutions/$$(firstword $$(subst /, ,$$*))/*.[ch]) $(LIB) mk/build-variant.sh \
-        | deps-check
-	mk/build-variant.sh $* $(BUILD) "$(CC) $(CFLAGS) $(LAB_CPPFLAGS)" \
-	    "$(LIB) $(call lab_libs,solutions/$(firstword $(subst /, ,$*))/x) $(LDLIBS_THREADS)"
-	@touch $@
-
-$(BUILD)/hostile/built: $(HOSTILE_SRCS) mk/build-hostile.sh $(PROGRAMS) | deps-check
-	mk/build-hostile.sh $(BUILD) $(CC)
-	@touch $@
-
-$(BUILD)/tests/%: tests/%.c $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(HIDDEN_OBJS) $(GRADER_LIB) $(LIB) -lcriterion \
 	    $(LDLIBS_THREADS)
 
-# make bench, soak, test-asan and valgrind: tools that measure the
-# solutions, which the students' copy has not.
+# The instructor's: the tests and tools that need the solutions (make
+# fuzz, bench, soak, test-asan, valgrind) and make grade-class.  The
+# students' copy has none of these files.
+-include mk/answers.mk
 -include mk/bench.mk mk/soak.mk
 -include mk/sanitize.mk
-include mk/class.mk
+-include mk/class.mk
 # make dist and make gradescope: the kit without its answers.  The student
 # copy has neither file: it has no answers left to hide.
 -include mk/dist.mk

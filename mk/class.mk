@@ -11,3 +11,6 @@ grade-class: all
 	@test -n "$(SUBMISSIONS)" || \
 	    { echo "make grade-class: name the class's folder: SUBMISSIONS=DIR" >&2; exit 2; }
 	./$(GRADER) --batch "$(SUBMISSIONS)" --out "$(CLASS_OUT)" $(foreach l,$(LAB),--lab $(l))
+
+help::
+	@echo "make grade-class grade a class: SUBMISSIONS=DIR (a folder per submission) into CLASS_OUT (build/class)"

@@ -3,6 +3,7 @@
 #   student FILE.tar.gz  the student copy, packed as FILE.tar.gz, which
 #                        unpacks to netlab/: no solutions, no hidden checks,
 #                        no known-buggy variant, no test that needs them,
+#                        no instructor's tool, the README's students' part,
 #                        and the GitHub Classroom workflow in place.
 #   autograder DIR       the same files plus the hidden checks, as the
 #                        folder DIR (made afresh): the kit inside Gradescope's
@@ -31,11 +32,14 @@ for_students() {
     tests/*) return 1 ;;    # variants, hostile programs, the Python
                             # submission, fuzz targets, benchmarks, and the
                             # tests that grade them or the solutions
-    mk/dist.sh|mk/dist.mk|mk/gradescope.mk|mk/gradescope/*) return 1 ;;
-    # Tools that measure the solutions: nothing to run them on.
-    mk/bench.*|mk/soak.*|mk/sanitize.mk|mk/test-asan.sh|mk/valgrind.sh|mk/asan-options.c)
-        return 1 ;;
+    # Of mk/, only what the copy's make, make grade and make test run.  The
+    # rest is the instructor's (dist, gradescope, grade-class, what builds
+    # or measures the solutions and variants): a new script stays out until
+    # someone says students need it.
+    mk/deps.sh|mk/run-tests.sh) return 0 ;;
+    mk/*) return 1 ;;
     handouts/INSTRUCTORS.md) return 1 ;;
+    .ci/*) return 1 ;;      # the kit's own CI, not the students' (Classroom's)
     esac
     return 0
 }
@@ -77,6 +81,16 @@ for f in Makefile harness/grade.c labs/common/netlab.c; do
         exit 1
     fi
 done
+
+# The copy's README is the kit's down to the marker line: what follows is
+# the instructor's.  Without the marker the whole README would go out, so
+# its absence stops the copy.
+marker='<!-- The students'"'"' copy of this README ends here'
+if [ "$(grep -c "^$marker" README.md)" -ne 1 ]; then
+    echo "dist: README.md needs exactly one line starting '$marker'" >&2
+    exit 1
+fi
+sed "/^$marker/,\$d" README.md > "$kit/README.md"
 
 if [ "$mode" = student ]; then
     # The template repository of GitHub Classroom is the student copy: its

@@ -41,6 +41,7 @@
 #include "build.h"
 #include "internal.h"
 #include "lab.h"
+#include "variant.h"
 
 TestSuite(batch, .timeout = 300);
 
@@ -128,8 +129,7 @@ struct member {
     char name[384];
     enum kind kind;
     char lab[64];               /* the lab a variant, BROKEN, HANGS or CRASHES is about */
-    char expect[32][256];       /* a variant's: the checks it must fail */
-    size_t nexpect;
+    struct variant variant;     /* a variant's: what it must fail */
 };
 
 struct class {
@@ -244,52 +244,15 @@ static void add_lab01_with(struct class *c, const char *name, enum kind kind,
 
 /* ---- Variants ------------------------------------------------------------ */
 
-struct variant {
-    char lab[64], name[256];
-};
-
-static int compare_variants(const void *a, const void *b)
-{
-    const struct variant *x = a, *y = b;
-    int c = strcmp(x->lab, y->lab);
-    return c ? c : strcmp(x->name, y->name);
-}
-
-/* Every known-buggy variant, sorted by lab and name. */
+/* Every known-buggy variant, sorted by lab and name (variant.h). */
 static struct variant *all_variants(size_t *n)
 {
     struct variant *v = NULL;
-    *n = 0;
-    for (size_t l = 0; all_labs[l] != NULL; l++) {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "tests/variants/%s", all_labs[l]->id);
-        DIR *d = opendir(dir);
-        for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-            if (e->d_name[0] == '.')
-                continue;
-            v = xrealloc(v, (*n + 1) * sizeof *v);
-            snprintf(v[*n].lab, sizeof v[*n].lab, "%s", all_labs[l]->id);
-            snprintf(v[(*n)++].name, sizeof v[0].name, "%s", e->d_name);
-        }
-        if (d != NULL)
-            closedir(d);
-    }
-    qsort(v, *n, sizeof *v, compare_variants);
+    struct buf err = {0};
+    long found = find_variants(&v, &err);
+    cr_assert_geq(found, 0, "%s", err.data);
+    *n = (size_t)found;
     return v;
-}
-
-static void read_expect(struct member *m, const struct variant *v)
-{
-    char path[PATH_MAX], line[256];
-    snprintf(path, sizeof path, "tests/variants/%s/%s/expect", v->lab, v->name);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    while (fgets(line, sizeof line, f) != NULL && m->nexpect < 32) {
-        line[strcspn(line, " \t\r\n#")] = '\0';
-        if (line[0] != '\0')
-            snprintf(m->expect[m->nexpect++], sizeof m->expect[0], "%s", line);
-    }
-    fclose(f);
 }
 
 /* Variant V as a submission: its programs (the solution's for the one it
@@ -298,7 +261,7 @@ static void add_variant(struct class *c, const struct variant *v, const char *na
                         bool as_sources)
 {
     struct member *m = add_member(c, name, VARIANT, v->lab);
-    read_expect(m, v);
+    m->variant = *v;
     char *to = member_dir(c, m, v->lab);
     char from[PATH_MAX * 2], a[PATH_MAX * 3], b[PATH_MAX * 3];
     if (as_sources) {
@@ -397,10 +360,7 @@ static int must_pass(const struct class *c, const struct member *m, const struct
     case STARTER:
         return -1;
     case VARIANT:
-        for (size_t i = 0; i < m->nexpect; i++)
-            if (strcmp(m->expect[i], check) == 0)
-                return 0;
-        return 1;
+        return !variant_expects(&m->variant, check);
     case BROKEN:
     case HANGS:
     case CRASHES:
@@ -1045,7 +1005,7 @@ Test(batch, the_class_page_reads_right_in_chromium)
     char row[64], failed[320];
     snprintf(row, sizeof row, "good\t%d\t%d", max, max);
     const struct member *variant = &c->m[2];
-    snprintf(failed, sizeof failed, "01-hello/%s", variant->expect[0]);
+    snprintf(failed, sizeof failed, "01-hello/%s", variant->variant.expect[0]);
     const char *const wanted[] = {
         "netlab class report", "Scores", "Submission\t01-hello", row,
         odd_name,                               /* as it is: not markup */

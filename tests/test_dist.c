@@ -1,10 +1,12 @@
 /*
  * test_dist.c - the student copy (make dist), unpacked in a temporary
  * folder: it holds none of the answers (solutions, hidden checks,
- * known-buggy variants) and no build product, and on its own it builds,
- * grades the starters (a low score, a report, a failing exit status) and
- * passes its own make test.  Its GitHub Classroom workflow's steps, run as
- * GitHub would run them, hand Classroom's reporter the points.
+ * known-buggy variants), no instructor's tool and no build product, and on
+ * its own it builds, grades the starters (a low score, a report, a failing
+ * exit status) and passes its own make test.  What its README and make help
+ * name (targets, options, variables, files) is there and works, and they
+ * name nothing of the instructor's.  Its GitHub Classroom workflow's steps,
+ * run as GitHub would run them, hand Classroom's reporter the points.
  *
  * Run from the top of the kit (make test does), after make.
  */
@@ -51,6 +53,23 @@ static void unpack_student_copy(char tmp[PATH_MAX])
     buf_free(&r.out);
 }
 
+/* The whole of the file PATH into OUT (NUL-terminated); false if it
+ * cannot be read. */
+static bool read_whole(const char *path, struct buf *out)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(out, chunk, n);
+    bool ok = !ferror(f);
+    fclose(f);
+    buf_puts(out, "");
+    return ok;
+}
+
 static void remove_tree(const char *tmp)
 {
     char cmd[PATH_MAX + 16];
@@ -64,10 +83,12 @@ static void remove_tree(const char *tmp)
  * makes. */
 static const char *const forbidden[] = {
     "solutions", "harness/hidden", "tests/variants", "tests/hostile", "tests/python",
-    "tests/fuzz", "build", ".git", "harness/grade", "harness/shortio.so",
+    "tests/fuzz", "build", ".git", "harness/grade", "harness/shortio.so", ".ci",
+    "handouts/INSTRUCTORS.md",
 };
 
 static struct buf found_wrong;      /* what nftw's callback found */
+static struct buf mk_files;         /* the copy's mk/ files, one a line */
 static size_t top_len;              /* length of ".../netlab/" */
 static size_t files_seen;
 
@@ -96,10 +117,31 @@ static int inspect(const char *path, const struct stat *st, int type, struct FTW
     }
     if (type == FTW_F) {
         files_seen++;
+        if (strncmp(rel, "mk/", 3) == 0)
+            buf_printf(&mk_files, "%s\n", rel);
         if (is_elf(path))
             buf_printf(&found_wrong, "  %s (a built program)\n", rel);
     }
     return 0;
+}
+
+/* An instructor's script in mk/ would be of no use in the copy: each of
+ * the copy's mk/ files (collected by inspect) is one its Makefile runs. */
+static void expect_mk_files_used(const char *top)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%sMakefile", top);
+    struct buf makefile = {0};
+    cr_assert(read_whole(path, &makefile), "%s: %s", path, strerror(errno));
+    buf_puts(&mk_files, "");
+    cr_expect_neq(mk_files.len, 0, "the copy has no mk/ file: not even mk/deps.sh");
+    char *save = NULL;
+    for (char *f = strtok_r(mk_files.data, "\n", &save); f != NULL;
+         f = strtok_r(NULL, "\n", &save))
+        cr_expect_not_null(strstr(makefile.data, f), "the copy holds %s, which its Makefile "
+                           "does not use: an instructor's tool?", f);
+    buf_free(&makefile);
+    buf_free(&mk_files);
 }
 
 Test(dist, the_copy_holds_no_answer_and_no_build_product)
@@ -126,6 +168,7 @@ Test(dist, the_copy_holds_no_answer_and_no_build_product)
         cr_expect_eq(access(path, R_OK), 0, "the student copy has no %s", needed[i]);
     }
     buf_free(&found_wrong);
+    expect_mk_files_used(top);
     remove_tree(tmp);
 }
 
@@ -201,6 +244,327 @@ static void expect_own_tests_pass(const char *kit)
     cr_expect_eq(sscanf(total, "Total: %d passed, %d failed", &passed, &failed), 2);
     cr_expect(passed > 50 && failed == 0, "the copy's make test: %.60s", total);
     buf_free(&r.out);
+}
+
+/* ---- What the copy tells students: its README and make help ------------ */
+
+/* Words of the instructor's kit (in any case): the copy's README and make
+ * help use none of them, as they offer nothing the copy has not. */
+static const char *const instructor_words[] = {
+    "solution", "instructor", "make dist", "dist.sh", "gradescope", "soak", "bench",
+    "make valgrind", "test-asan", "grade-class", "--batch", "submissions=", "hidden check",
+    "harness/hidden", "held back", "variant", "hostile", "tests/python", "fuzz",
+    "answers.mk", "classreport", "batch.c", "rebase",
+};
+
+/* Adds to WRONG each instructor's word in TEXT, with its line. */
+static void find_instructor_words(const char *what, const char *text, struct buf *wrong)
+{
+    for (size_t i = 0; i < sizeof instructor_words / sizeof instructor_words[0]; i++) {
+        const char *word = instructor_words[i];
+        for (const char *at = strcasestr(text, word); at != NULL;
+             at = strcasestr(at + 1, word)) {
+            const char *line = at;
+            while (line > text && line[-1] != '\n')
+                line--;
+            buf_printf(wrong, "\n  %s names \"%s\": %.*s", what, word,
+                       (int)strcspn(line, "\n"), line);
+        }
+    }
+}
+
+/* Appends the N bytes at S to OUT as one line: newlines become spaces and
+ * a shell comment (" #...") is left out. */
+static void add_span(struct buf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '#' && i > 0 && s[i - 1] == ' ')
+            break;
+        buf_append(out, s[i] == '\n' ? " " : &s[i], 1);
+    }
+    buf_puts(out, "\n");
+}
+
+/* What a README names, one a line into SPANS: each inline code span, each
+ * line of a fenced code block, each link's target. */
+static void readme_spans(const char *text, struct buf *spans)
+{
+    bool fenced = false;
+    const char *p = text;
+    while (*p != '\0') {
+        bool line_start = p == text || p[-1] == '\n';
+        size_t rest = strcspn(p, "\n");
+        if (line_start && strncmp(p, "```", 3) == 0) {
+            fenced = !fenced;
+            p += rest;
+        } else if (line_start && fenced) {
+            add_span(spans, p, rest);
+            p += rest;
+        } else if (!fenced && *p == '`') {
+            size_t n = strcspn(p + 1, "`");
+            add_span(spans, p + 1, n);
+            p += 1 + n + (p[1 + n] == '`');
+        } else if (!fenced && strncmp(p, "](", 2) == 0) {
+            size_t n = strcspn(p + 2, ")\n");
+            add_span(spans, p + 2, n);
+            p += 2 + n;
+        } else {
+            p++;
+        }
+    }
+}
+
+/* The lines of a make help, "make TARGET   what it does" ("make   what"
+ * for plain make): "make TARGET" and each word of what it does, one a line
+ * into SPANS; each TARGET, one a line, into TARGETS. */
+static void help_spans(const char *help, struct buf *spans, struct buf *targets)
+{
+    for (const char *line = help, *next; *line != '\0'; line = next) {
+        size_t len = strcspn(line, "\n");
+        next = line + len + (line[len] == '\n');
+        if (strncmp(line, "make ", 5) != 0)
+            continue;
+        size_t target = line[5] == ' ' ? 0 : strcspn(line + 5, " \n");
+        buf_printf(spans, "make %.*s\n", (int)target, line + 5);
+        buf_printf(targets, "%.*s\n", (int)target, line + 5);
+        /* The words of what it does, without the punctuation around them. */
+        for (size_t i = 5 + target; i < len;) {
+            i += strspn(line + i, " (");
+            size_t n = strcspn(line + i, " \n");
+            if (n > len - i)
+                n = len - i;
+            size_t word = n;
+            while (word > 0 && strchr("),:;", line[i + word - 1]) != NULL)
+                word--;
+            if (word > 0)
+                add_span(spans, line + i, word);
+            i += n;
+        }
+    }
+}
+
+/* What the copy has, to hold names against, and what is found wanting. */
+struct copy_facts {
+    const char *kit;            /* the unpacked copy, built */
+    const char *grade_help;     /* its harness/grade --help */
+    const char *makefile;       /* its Makefile */
+    struct buf paths;           /* patterns of the paths named, one a line */
+    struct buf wrong;           /* what is named and is not there */
+};
+
+/* Whether WORD names a path of the copy: a relative path, or a file with
+ * an extension the kit's files have. */
+static bool is_path(const char *word, size_t n)
+{
+    static const char *const extensions[] = { ".md", ".c", ".h", ".sh", ".yml", ".py",
+                                              ".so", ".txt" };
+    if (n == 0 || word[0] == '/' || word[0] == '-' || strncmp(word, "..", 2) == 0 ||
+        memchr(word, '=', n) != NULL || memchr(word, '|', n) != NULL ||
+        memchr(word, '\'', n) != NULL)
+        return false;
+    if (memchr(word, '/', n) != NULL)
+        return true;
+    for (size_t i = 0; i < sizeof extensions / sizeof extensions[0]; i++) {
+        size_t e = strlen(extensions[i]);
+        if (n > e && strncmp(word + n - e, extensions[i], e) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The path WORD as a pattern for find -path: NN-name is a lab folder's
+ * name, any other word in capitals (LAB, CHECK, DIR) stands for anything. */
+static void add_path_pattern(struct buf *paths, const char *word, size_t n)
+{
+    while (n > 1 && word[n - 1] == '/')
+        n--;
+    for (size_t i = 0; i < n;) {
+        if (strncmp(word + i, "NN-name", 7) == 0) {
+            buf_puts(paths, "[0-9][0-9]-*");
+            i += 7;
+        } else if (word[i] >= 'A' && word[i] <= 'Z' && i + 1 < n && word[i + 1] >= 'A' &&
+                   word[i + 1] <= 'Z') {
+            while (i < n && ((word[i] >= 'A' && word[i] <= 'Z') || word[i] == '_'))
+                i++;
+            buf_puts(paths, "*");
+        } else {
+            buf_append(paths, &word[i++], 1);
+        }
+    }
+    buf_puts(paths, "\n");
+}
+
+/* Each --option of SPAN is one the copy's grader has. */
+static void check_options(struct copy_facts *c, const char *span)
+{
+    for (const char *o = strstr(span, "--"); o != NULL; o = strstr(o + 2, "--")) {
+        if (o > span && o[-1] != ' ' && o[-1] != '[')
+            continue;
+        size_t n = 2 + strspn(o + 2, "abcdefghijklmnopqrstuvwxyz-");
+        char option[64];
+        snprintf(option, sizeof option, "  %.*s ", (int)n, o);
+        if (strcmp(option, "  --help ") != 0 && strstr(c->grade_help, option) == NULL)
+            buf_printf(&c->wrong, "\n  the option %.*s (in \"%s\"): not in harness/grade --help",
+                       (int)n, o, span);
+    }
+}
+
+/* Each VAR= of SPAN is a variable the copy's Makefile uses. */
+static void check_variables(struct copy_facts *c, const char *span)
+{
+    for (const char *w = span; *w != '\0'; w += strcspn(w, " "), w += strspn(w, " ")) {
+        size_t n = strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+        if (n == 0 || w[n] != '=')
+            continue;
+        char use[64];
+        snprintf(use, sizeof use, "$(%.*s)", (int)n, w);
+        if (strstr(c->makefile, use) == NULL)
+            buf_printf(&c->wrong, "\n  %.*s= (in \"%s\"): the Makefile has no %s", (int)n, w,
+                       span, use);
+    }
+}
+
+/* Whether S is WORD, or begins with WORD and a space. */
+static bool starts_with_word(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    return strncmp(s, word, n) == 0 && (s[n] == ' ' || s[n] == '\0');
+}
+
+/* Runs the command SPAN in the copy: make as a dry run (make -n), which
+ * must know the target; the grader for real, which must not call it bad
+ * usage (status 2). */
+static void check_command(struct copy_facts *c, const char *span)
+{
+    struct buf cmd = {0};
+    bool is_make = starts_with_word(span, "make");
+    if (is_make)
+        buf_printf(&cmd, "make -n --no-print-directory%s", span + 4);
+    else
+        buf_puts(&cmd, span);
+    struct cmd r = run_in(c->kit, cmd.data);
+    if (is_make ? r.status != 0 : (r.status != 0 && r.status != 1))
+        buf_printf(&c->wrong, "\n  \"%s\" fails in the copy (status %d): %.300s", span, r.status,
+                   r.out.data);
+    buf_free(&r.out);
+    buf_free(&cmd);
+}
+
+/* One thing the README or make help names. */
+static void check_named(struct copy_facts *c, const char *span)
+{
+    span += strspn(span, " ");
+    size_t n = strlen(span);
+    while (n > 0 && span[n - 1] == ' ')
+        n--;
+    char *s = xstrdup(span);
+    s[n] = '\0';
+    check_options(c, s);
+    check_variables(c, s);
+    bool usage = strchr(s, '[') != NULL || strstr(s, "...") != NULL;
+    /* (A bare "harness/grade" is the program's path, not a command.) */
+    bool grader_command = (starts_with_word(s, "harness/grade") ||
+                           starts_with_word(s, "./harness/grade")) &&
+                          strchr(s, ' ') != NULL && !usage;
+    if (starts_with_word(s, "make") || grader_command)
+        check_command(c, s);
+    else if (strchr(s, ' ') == NULL && is_path(s, n))
+        add_path_pattern(&c->paths, s, n);
+    free(s);
+}
+
+/* Every path named is in the copy (built and graded: build/transcripts/
+ * is there too). */
+static void check_paths(struct copy_facts *c)
+{
+    struct buf script = {0};
+    buf_puts(&script, "for p in");
+    char *save = NULL;
+    for (char *p = strtok_r(c->paths.data, "\n", &save); p != NULL; p = strtok_r(NULL, "\n", &save))
+        buf_printf(&script, " '%s'", p);
+    buf_puts(&script, "; do [ -n \"$(find . -path \"*/$p\" -print -quit)\" ] || echo \"$p\"; done");
+    struct cmd r = run_in(c->kit, script.data);
+    cr_expect_eq(r.status, 0, "%s", r.out.data);
+    if (r.out.len > 0)
+        buf_printf(&c->wrong, "\n  paths named but not in the copy:\n%s", r.out.data);
+    buf_free(&r.out);
+    buf_free(&script);
+}
+
+/* make help's output in DIR. */
+static struct buf make_help(const char *dir)
+{
+    struct cmd r = run_in(dir, "make --no-print-directory help");
+    cr_assert_eq(r.status, 0, "make help in %s:\n%s", dir, r.out.data);
+    return r.out;
+}
+
+/* Every target the kit's make help offers and the copy's does not is no
+ * target of the copy (make says so plainly), rather than one that breaks. */
+static void expect_instructor_targets_gone(const char *kit, const char *copy_targets,
+                                           struct buf *wrong)
+{
+    struct buf help = make_help("."), spans = {0}, targets = {0};
+    help_spans(help.data, &spans, &targets);
+    char *save = NULL;
+    for (char *t = strtok_r(targets.data, "\n", &save); t != NULL; t = strtok_r(NULL, "\n", &save)) {
+        char line[128];
+        snprintf(line, sizeof line, "\n%s\n", t);
+        if (strstr(copy_targets, line) != NULL)
+            continue;
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "make -n --no-print-directory %s", t);
+        struct cmd r = run_in(kit, cmd);
+        if (r.status == 0 || strstr(r.out.data, "No rule to make target") == NULL)
+            buf_printf(wrong, "\n  make %s, the instructor's, is a target of the copy: %.200s", t,
+                       r.out.data);
+        buf_free(&r.out);
+    }
+    buf_free(&help);
+    buf_free(&spans);
+    buf_free(&targets);
+}
+
+/* The copy's README and make help speak to students: they name nothing of
+ * the instructor's, and every target, option, variable and path they name
+ * is in the copy and works (the copy built and graded). */
+static void expect_readme_and_help_true(const char *kit)
+{
+    char path[PATH_MAX + 32];
+    struct buf readme = {0}, makefile = {0}, spans = {0}, targets = {0};
+    snprintf(path, sizeof path, "%s/README.md", kit);
+    cr_assert(read_whole(path, &readme), "%s: %s", path, strerror(errno));
+    snprintf(path, sizeof path, "%s/Makefile", kit);
+    cr_assert(read_whole(path, &makefile), "%s: %s", path, strerror(errno));
+    struct cmd grade_help = run_in(kit, "harness/grade --help");
+    cr_assert_eq(grade_help.status, 0, "%s", grade_help.out.data);
+    struct buf help = make_help(kit);
+    struct copy_facts c = { .kit = kit, .grade_help = grade_help.out.data,
+                            .makefile = makefile.data };
+    buf_puts(&c.wrong, "");
+    buf_puts(&c.paths, "");
+    buf_puts(&targets, "\n");
+
+    find_instructor_words("README.md", readme.data, &c.wrong);
+    find_instructor_words("make help", help.data, &c.wrong);
+    readme_spans(readme.data, &spans);
+    help_spans(help.data, &spans, &targets);
+    cr_expect_gt(spans.len, 0, "the copy's README and make help name nothing");
+    char *save = NULL;
+    for (char *s = strtok_r(spans.data, "\n", &save); s != NULL; s = strtok_r(NULL, "\n", &save))
+        check_named(&c, s);
+    check_paths(&c);
+    expect_instructor_targets_gone(kit, targets.data, &c.wrong);
+    cr_expect_eq(c.wrong.len, 0, "the copy's README and make help:%s", c.wrong.data);
+
+    buf_free(&c.wrong);
+    buf_free(&c.paths);
+    buf_free(&grade_help.out);
+    buf_free(&help);
+    buf_free(&readme);
+    buf_free(&makefile);
+    buf_free(&spans);
+    buf_free(&targets);
 }
 
 /* ---- The GitHub Classroom workflow ------------------------------------- */
@@ -324,6 +688,7 @@ Test(dist, the_copy_works_alone_and_under_classroom)
     expect_classroom_points(tmp, kit);
     expect_builds(kit);
     expect_starters_graded_low(kit);
+    expect_readme_and_help_true(kit);
     expect_own_tests_pass(kit);
     expect_no_hidden_check(kit);
     remove_tree(tmp);

@@ -2,8 +2,9 @@
  * test_grading.c - the grader graded: the solutions get full marks, the
  * starters get low marks quickly, a Python submission is graded like a C one,
  * and every known-buggy variant under tests/variants fails exactly the checks
- * its `expect` file lists.  A variant is a patch to a solution (the mistake,
- * as a diff); make builds it under build/variants/LAB/BUG/.  Every check of every lab must be caught by at
+ * its `expect` file lists (variant.h, which make soak shares).  A variant is
+ * a patch to a solution (the mistake, as a diff); make builds it under
+ * build/variants/LAB/BUG/.  Every check of every lab must be caught by at
  * least one variant: a check that nothing can fail is a defect.
  *
  * Run from the top of the kit (make test does).
@@ -25,6 +26,7 @@
 #include "buf.h"
 #include "lab.h"
 #include "runner.h"
+#include "variant.h"
 
 TestSuite(grading, .timeout = 300);
 
@@ -216,186 +218,48 @@ Test(grading, a_starter_that_exits_at_once_fails_short_counts_every_time)
 
 /* ---- Known-buggy variants ---------------------------------------------- */
 
-struct variant {
-    char lab[256];
-    char name[256];
-    char dir[600];
-    char expect[32][256];       /* the checks it must fail */
-    size_t nexpect;
-};
-
-static size_t read_expectations(struct variant *v)
+/* Every variant (variant.h), or the test fails saying why not. */
+static size_t all_variants(struct variant **v)
 {
-    char path[700], line[256];
-    snprintf(path, sizeof path, "%s/expect", v->dir);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "%s: %s (list the checks this variant must fail)", path,
-                       strerror(errno));
-    while (fgets(line, sizeof line, f) != NULL) {
-        line[strcspn(line, " \t\r\n#")] = '\0';
-        if (line[0] != '\0' && v->nexpect < 32)
-            snprintf(v->expect[v->nexpect++], sizeof v->expect[0], "%s", line);
-    }
-    fclose(f);
-    return v->nexpect;
+    struct buf err = {0};
+    long n = find_variants(v, &err);
+    cr_assert_geq(n, 0, "%s", err.data);
+    return (size_t)n;
 }
 
-/* Every variant: tests/variants/LAB/BUG/ with its expect file. */
-static size_t find_variants(struct variant **out)
+/* Adds each disagreement variant.h's judge finds to the buf ARG. */
+static void note_disagreement(const struct variant *v, const char *check, const char *what,
+                              const struct check_result *r, void *arg)
 {
-    struct variant *v = NULL;
-    size_t n = 0;
-    DIR *labs = opendir("tests/variants");
-    cr_assert_not_null(labs, "tests/variants: %s", strerror(errno));
-    for (struct dirent *l; (l = readdir(labs)) != NULL;) {
-        if (l->d_name[0] == '.' || find_lab(l->d_name) == NULL)
-            continue;
-        char labdir[300];
-        snprintf(labdir, sizeof labdir, "tests/variants/%s", l->d_name);
-        DIR *bugs = opendir(labdir);
-        for (struct dirent *b; bugs != NULL && (b = readdir(bugs)) != NULL;) {
-            if (b->d_name[0] == '.')
-                continue;
-            v = xrealloc(v, (n + 1) * sizeof *v);
-            memset(&v[n], 0, sizeof v[n]);
-            snprintf(v[n].lab, sizeof v[n].lab, "%s", l->d_name);
-            snprintf(v[n].name, sizeof v[n].name, "%s", b->d_name);
-            snprintf(v[n].dir, sizeof v[n].dir, "%s/%s", labdir, b->d_name);
-            read_expectations(&v[n]);
-            n++;
-        }
-        if (bugs != NULL)
-            closedir(bugs);
-    }
-    closedir(labs);
-    *out = v;
-    return n;
+    buf_printf(arg, "\n%s/%s: %s %s%s%s", v->lab, v->name, check, what,
+               r != NULL && !r->passed ? ": " : "",
+               r != NULL && !r->passed && r->message ? r->message : "");
 }
 
-/* A tree holding the variant's programs, and the solution's for the rest. */
-static void make_tree(const struct variant *v, char tree[PATH_MAX])
+/* All variants are graded in one run, many checks at once (variant.h), and
+ * each must fail exactly the checks its expect file lists. */
+Test(grading, every_variant_fails_exactly_its_checks)
 {
-    snprintf(tree, PATH_MAX, "/tmp/netlab-variant-XXXXXX");
-    cr_assert_not_null(mkdtemp(tree));
-    char lab[PATH_MAX + 64];
-    snprintf(lab, sizeof lab, "%s/%s", tree, v->lab);
-    cr_assert_eq(mkdir(lab, 0755), 0);
-    static const char *const programs[] = { "server", "client" };
-    for (size_t i = 0; i < 2; i++) {
-        char from[PATH_MAX + 700], target[PATH_MAX], link[PATH_MAX * 2];
-        snprintf(from, sizeof from, "build/variants/%s/%s/%s", v->lab, v->name, programs[i]);
-        if (access(from, X_OK) != 0)
-            snprintf(from, sizeof from, "solutions/%s/%s", v->lab, programs[i]);
-        cr_assert_not_null(realpath(from, target), "%s: %s", from, strerror(errno));
-        snprintf(link, sizeof link, "%s/%s", lab, programs[i]);
-        cr_assert_eq(symlink(target, link), 0);
-    }
-}
-
-static void remove_tree(const char *tree, const char *lab)
-{
-    char path[PATH_MAX * 2];
-    snprintf(path, sizeof path, "%s/%s/server", tree, lab);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/%s/client", tree, lab);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/%s", tree, lab);
-    rmdir(path);
-    rmdir(tree);
-}
-
-static bool expected(const struct variant *v, const char *check)
-{
-    for (size_t i = 0; i < v->nexpect; i++)
-        if (strcmp(v->expect[i], check) == 0)
-            return true;
-    return false;
-}
-
-/* Compares what variant V failed with its expect file; adds to WRONG. */
-static void judge(const struct variant *v, const struct check_result *results, size_t n,
-                  struct buf *wrong)
-{
-    for (size_t k = 0; k < n; k++) {
-        const struct check_result *r = &results[k];
-        bool should_fail = expected(v, r->def->name);
-        if (should_fail && r->passed)
-            buf_printf(wrong, "\n%s/%s: passed %s, which it must fail", v->lab, v->name,
-                       r->def->name);
-        if (!should_fail && !r->passed)
-            buf_printf(wrong, "\n%s/%s: failed %s, which it must pass: %s", v->lab,
-                       v->name, r->def->name, r->message ? r->message : "");
-    }
-    for (size_t e = 0; e < v->nexpect; e++) {
-        bool known = false;
-        for (size_t k = 0; k < n; k++)
-            known |= strcmp(results[k].def->name, v->expect[e]) == 0;
-        if (!known)
-            buf_printf(wrong, "\n%s/%s: expect names no check of the lab: %s", v->lab,
-                       v->name, v->expect[e]);
-    }
-}
-
-/* Grades every variant that WANTED accepts in one run, many checks at
- * once, as a class of submissions would be (a variant that makes a check
- * wait out its deadline does not hold up the others), clients told to
- * connect to CLIENT_HOST (NULL: localhost); expects each to fail exactly
- * its checks.  Returns how many were graded. */
-static size_t expect_variants_caught(bool (*wanted)(const struct variant *),
-                                     const char *client_host)
-{
-    struct variant *all;
-    size_t nall = find_variants(&all), n = 0;
-    struct variant *v = xcalloc(nall ? nall : 1, sizeof *v);
-    for (size_t i = 0; i < nall; i++)
-        if (wanted(&all[i]))
-            v[n++] = all[i];
-    free(all);
-    char (*trees)[PATH_MAX] = xcalloc(n ? n : 1, sizeof *trees);
-    struct check_result *results = NULL;
-    size_t *first = xcalloc(n + 1, sizeof *first), total = 0;
-    for (size_t i = 0; i < n; i++) {
-        make_tree(&v[i], trees[i]);
-        const struct lab_def *lab = find_lab(v[i].lab);
-        first[i] = total;
-        results = xrealloc(results, (total + lab->nchecks) * sizeof *results);
-        for (size_t k = 0; k < lab->nchecks; k++)
-            results[total++] = (struct check_result){ .lab = lab, .def = &lab->checks[k],
-                                                      .impl_dir = trees[i] };
-    }
-    first[n] = total;
-    struct run_options opts = { .impl_dir = "/nonexistent", .jobs = 8, .shortio = shortio(),
-                                .client_host = client_host };
-    cr_assert_eq(run_checks(&opts, results, total), 0);
+    struct variant *v;
+    size_t n = all_variants(&v);
+    cr_assert_gt(n, 0, "no variant under tests/variants");
+    struct buf err = {0};
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(variant_make_tree(&v[i], "build", &err), 0, "%s", err.data);
+    struct variant_grading g;
+    cr_assert_eq(grade_variants(v, n, 8, shortio(), NULL, &g), 0);
 
     struct buf wrong = {0};
     buf_puts(&wrong, "");
     for (size_t i = 0; i < n; i++) {
-        judge(&v[i], results + first[i], first[i + 1] - first[i], &wrong);
-        remove_tree(trees[i], v[i].lab);
+        judge_variant(&v[i], g.results + g.first[i], g.first[i + 1] - g.first[i],
+                      note_disagreement, &wrong);
+        variant_remove_tree(&v[i]);
     }
-    cr_expect_eq(wrong.len, 0, "%zu variants graded%s%s:%s", n,
-                 client_host ? ", clients connecting to " : "", client_host ? client_host : "",
-                 wrong.data);
+    cr_expect_eq(wrong.len, 0, "%zu variants graded:%s", n, wrong.data);
     buf_free(&wrong);
-    free_results(results, total);
-    free(results);
-    free(first);
-    free(trees);
+    free_variant_grading(&g);
     free(v);
-    return n;
-}
-
-static bool any_variant(const struct variant *v)
-{
-    (void)v;
-    return true;
-}
-
-Test(grading, every_variant_fails_exactly_its_checks)
-{
-    cr_assert_gt(expect_variants_caught(any_variant, NULL), 0, "no variant under "
-                 "tests/variants");
 }
 
 /* A client variant of labs 01 and 02: the server beside it is the
@@ -431,14 +295,38 @@ Test(grading, clients_over_ipv6_are_graded_as_over_ipv4)
         free(why);
         release(&g);
     }
-    cr_assert_gt(expect_variants_caught(client_of_01_or_02, "::1"), 0,
-                 "no client variant of labs 01 and 02");
+
+    struct variant *all;
+    size_t nall = all_variants(&all), n = 0;
+    struct variant *v = xcalloc(nall, sizeof *v);
+    for (size_t i = 0; i < nall; i++)
+        if (client_of_01_or_02(&all[i]))
+            v[n++] = all[i];
+    cr_assert_gt(n, 0, "no client variant of labs 01 and 02");
+    struct buf err = {0};
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(variant_make_tree(&v[i], "build", &err), 0, "%s", err.data);
+    struct variant_grading g;
+    cr_assert_eq(grade_variants(v, n, 8, shortio(), "::1", &g), 0);
+    struct buf wrong = {0};
+    buf_puts(&wrong, "");
+    for (size_t i = 0; i < n; i++) {
+        judge_variant(&v[i], g.results + g.first[i], g.first[i + 1] - g.first[i],
+                      note_disagreement, &wrong);
+        variant_remove_tree(&v[i]);
+    }
+    cr_expect_eq(wrong.len, 0, "%zu variants graded, clients connecting to ::1:%s", n,
+                 wrong.data);
+    buf_free(&wrong);
+    free_variant_grading(&g);
+    free(v);
+    free(all);
 }
 
 Test(grading, every_check_is_caught_by_a_variant)
 {
     struct variant *v;
-    size_t n = find_variants(&v);
+    size_t n = all_variants(&v);
     struct buf missing = {0};
     buf_puts(&missing, "");
     for (size_t l = 0; all_labs[l] != NULL; l++) {
@@ -446,7 +334,7 @@ Test(grading, every_check_is_caught_by_a_variant)
             bool caught = false;
             for (size_t i = 0; i < n && !caught; i++)
                 caught = strcmp(v[i].lab, all_labs[l]->id) == 0 &&
-                         expected(&v[i], all_labs[l]->checks[k].name);
+                         variant_expects(&v[i], all_labs[l]->checks[k].name);
             if (!caught)
                 buf_printf(&missing, "\n%s/%s", all_labs[l]->id, all_labs[l]->checks[k].name);
         }

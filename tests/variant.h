@@ -1,0 +1,268 @@
+/*
+ * variant.h - the known-buggy variants, tests/variants/LAB/BUG/: each is a
+ * solution with one mistake (its patches, built by make under
+ * build/variants/LAB/BUG/) and an `expect` file naming the checks it must
+ * fail.  Its verdict: it fails exactly those checks and passes every other
+ * check of its lab, hidden ones included.  One definition of that verdict
+ * for test_grading, which fails on any disagreement, and for make soak
+ * (soak_variants.c), which counts disagreements over many gradings.
+ * Header-only, as each test program is one C file; run from the top of the
+ * kit.
+ */
+#ifndef NETLAB_TESTS_VARIANT_H
+#define NETLAB_TESTS_VARIANT_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "lab.h"
+#include "runner.h"
+
+#define VARIANTS_DIR "tests/variants"
+#define VARIANT_MAX_EXPECT 32
+
+struct variant {
+    char lab[256];
+    char name[256];
+    char dir[600];                              /* tests/variants/LAB/BUG */
+    char expect[VARIANT_MAX_EXPECT][256];       /* the checks it must fail */
+    size_t nexpect;
+    char tree[PATH_MAX];    /* where it is graded (variant_make_tree), or "" */
+};
+
+/* Reads V's expect file: a check's name a line, '#' starts a comment.
+ * Returns 0, or -1 with why in ERR. */
+static inline int variant_read_expect(struct variant *v, struct buf *err)
+{
+    char path[700], line[256];
+    snprintf(path, sizeof path, "%s/expect", v->dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        buf_printf(err, "%s: %s (list the checks this variant must fail)", path,
+                   strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+        line[strcspn(line, " \t\r\n#")] = '\0';
+        if (line[0] == '\0')
+            continue;
+        if (v->nexpect == VARIANT_MAX_EXPECT) {
+            buf_printf(err, "%s: more than %d checks", path, VARIANT_MAX_EXPECT);
+            rc = -1;
+        } else {
+            snprintf(v->expect[v->nexpect++], sizeof v->expect[0], "%s", line);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static inline int variant_order(const void *a, const void *b)
+{
+    const struct variant *x = a, *y = b;
+    int c = strcmp(x->lab, y->lab);
+    return c != 0 ? c : strcmp(x->name, y->name);
+}
+
+/* Adds to *V (N so far) every variant of the lab folder LABDIR of
+ * VARIANTS_DIR.  Returns 0, or -1 with why in ERR. */
+static inline int find_lab_variants(const char *labdir, struct variant **v, size_t *n,
+                                    struct buf *err)
+{
+    char path[300];
+    snprintf(path, sizeof path, VARIANTS_DIR "/%s", labdir);
+    DIR *bugs = opendir(path);
+    if (bugs == NULL) {
+        buf_printf(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    for (struct dirent *b; rc == 0 && (b = readdir(bugs)) != NULL;) {
+        if (b->d_name[0] == '.')
+            continue;
+        *v = xrealloc(*v, (*n + 1) * sizeof **v);
+        struct variant *new = &(*v)[(*n)++];
+        memset(new, 0, sizeof *new);
+        snprintf(new->lab, sizeof new->lab, "%s", labdir);
+        snprintf(new->name, sizeof new->name, "%s", b->d_name);
+        snprintf(new->dir, sizeof new->dir, "%s/%s", path, b->d_name);
+        rc = variant_read_expect(new, err);
+    }
+    closedir(bugs);
+    return rc;
+}
+
+/* Every variant, each with its expect file, sorted by lab and name, into
+ * *OUT (free() it).  Returns their number, or -1 with why in ERR. */
+static inline long find_variants(struct variant **out, struct buf *err)
+{
+    struct variant *v = NULL;
+    size_t n = 0;
+    int rc = 0;
+    DIR *labs = opendir(VARIANTS_DIR);
+    if (labs == NULL) {
+        buf_printf(err, VARIANTS_DIR ": %s", strerror(errno));
+        return -1;
+    }
+    for (struct dirent *l; rc == 0 && (l = readdir(labs)) != NULL;)
+        if (l->d_name[0] != '.' && find_lab(l->d_name) != NULL)
+            rc = find_lab_variants(l->d_name, &v, &n, err);
+    closedir(labs);
+    if (rc != 0) {
+        free(v);
+        return -1;
+    }
+    qsort(v, n, sizeof *v, variant_order);
+    *out = v;
+    return (long)n;
+}
+
+/* Whether V must fail CHECK. */
+static inline bool variant_expects(const struct variant *v, const char *check)
+{
+    for (size_t i = 0; i < v->nexpect; i++)
+        if (strcmp(v->expect[i], check) == 0)
+            return true;
+    return false;
+}
+
+/* Removes V's tree, if it has one. */
+static inline void variant_remove_tree(struct variant *v)
+{
+    if (v->tree[0] == '\0')
+        return;
+    char path[PATH_MAX * 2];
+    static const char *const programs[] = { "server", "client" };
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s/%s", v->tree, v->lab, programs[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/%s", v->tree, v->lab);
+    rmdir(path);
+    rmdir(v->tree);
+    v->tree[0] = '\0';
+}
+
+/* Makes V->tree, a temporary tree to grade V in: LAB/server and LAB/client
+ * link to the variant's programs under BUILD/variants/LAB/BUG/, or to the
+ * solution's where the variant left that program alone.  Returns 0, or -1
+ * with why in ERR. */
+static inline int variant_make_tree(struct variant *v, const char *build, struct buf *err)
+{
+    snprintf(v->tree, sizeof v->tree, "/tmp/netlab-variant-XXXXXX");
+    if (mkdtemp(v->tree) == NULL) {
+        buf_printf(err, "%s: %s", v->tree, strerror(errno));
+        v->tree[0] = '\0';
+        return -1;
+    }
+    char lab[PATH_MAX + 260];
+    snprintf(lab, sizeof lab, "%s/%s", v->tree, v->lab);
+    int rc = mkdir(lab, 0755);
+    static const char *const programs[] = { "server", "client" };
+    for (size_t i = 0; i < 2 && rc == 0; i++) {
+        char from[PATH_MAX + 700], target[PATH_MAX], link[PATH_MAX * 2];
+        snprintf(from, sizeof from, "%s/variants/%s/%s/%s", build, v->lab, v->name,
+                 programs[i]);
+        if (access(from, X_OK) != 0)
+            snprintf(from, sizeof from, "solutions/%s/%s", v->lab, programs[i]);
+        snprintf(link, sizeof link, "%s/%s", lab, programs[i]);
+        rc = realpath(from, target) != NULL ? symlink(target, link) : -1;
+        if (rc != 0)
+            buf_printf(err, "%s: %s (run make test's build)", from, strerror(errno));
+    }
+    if (rc != 0)
+        variant_remove_tree(v);
+    return rc;
+}
+
+/* Every variant graded in one run. */
+struct variant_grading {
+    struct check_result *results;   /* every check of each variant's lab... */
+    size_t *first;                  /* ...variant i's from results[first[i]] to
+                                       results[first[i + 1]] */
+    size_t nresults;
+};
+
+/*
+ * Grades the N variants V, whose trees are made, in one run: all their
+ * checks at once, JOBS at a time, as a class of submissions would be, so
+ * that a variant that makes a check wait out its deadline does not hold up
+ * the others.  SHORTIO is the absolute path of harness/shortio.so; clients
+ * are told to connect to CLIENT_HOST (NULL: localhost).
+ * Returns 0, or -1 if interrupted (SIGINT, SIGTERM).
+ */
+static inline int grade_variants(const struct variant *v, size_t n, int jobs,
+                                 const char *shortio, const char *client_host,
+                                 struct variant_grading *g)
+{
+    *g = (struct variant_grading){ .first = xcalloc(n + 1, sizeof *g->first) };
+    for (size_t i = 0; i < n; i++) {
+        const struct lab_def *lab = find_lab(v[i].lab);
+        g->first[i] = g->nresults;
+        g->results = xrealloc(g->results, (g->nresults + lab->nchecks) * sizeof *g->results);
+        for (size_t k = 0; k < lab->nchecks; k++)
+            g->results[g->nresults++] = (struct check_result){
+                .lab = lab, .def = &lab->checks[k], .impl_dir = v[i].tree };
+    }
+    g->first[n] = g->nresults;
+    struct run_options opts = { .impl_dir = "/nonexistent", .jobs = jobs, .shortio = shortio,
+                                .client_host = client_host };
+    return run_checks(&opts, g->results, g->nresults);
+}
+
+static inline void free_variant_grading(struct variant_grading *g)
+{
+    free_results(g->results, g->nresults);
+    free(g->results);
+    free(g->first);
+    *g = (struct variant_grading){0};
+}
+
+/* Told of each way a variant's grading differs from its expect file: the
+ * check (or the name in the expect file), what is wrong, and the check's
+ * result (NULL for a name that is no check of the lab). */
+typedef void variant_disagreement_fn(const struct variant *v, const char *check,
+                                     const char *what, const struct check_result *r,
+                                     void *arg);
+
+/*
+ * The verdict on variant V, graded as RESULTS (the N checks of its lab):
+ * a check it must fail and passed, a check it must pass and failed, and a
+ * name in its expect file that is no check of its lab are each told to
+ * REPORT.  Returns how many there were (0: V is as its expect file says).
+ */
+static inline size_t judge_variant(const struct variant *v, const struct check_result *results,
+                                   size_t n, variant_disagreement_fn *report, void *arg)
+{
+    size_t wrong = 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct check_result *r = &results[k];
+        bool must_fail = variant_expects(v, r->def->name);
+        if (must_fail == r->passed) {
+            report(v, r->def->name, must_fail ? "passed, which it must fail"
+                                              : "failed, which it must pass", r, arg);
+            wrong++;
+        }
+    }
+    for (size_t e = 0; e < v->nexpect; e++) {
+        bool known = false;
+        for (size_t k = 0; k < n; k++)
+            known |= strcmp(results[k].def->name, v->expect[e]) == 0;
+        if (!known) {
+            report(v, v->expect[e], "named in expect, is no check of the lab", NULL, arg);
+            wrong++;
+        }
+    }
+    return wrong;
+}
+
+#endif
