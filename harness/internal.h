@@ -5,6 +5,7 @@
 #ifndef NETLAB_INTERNAL_H
 #define NETLAB_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <poll.h>
 #include <stdint.h>
@@ -152,6 +153,16 @@ uid_t sandbox_uid_of_self(void);
  * stays writable.  False, with why in NOTES, if the system does not allow
  * it. */
 bool sandbox_build_mounts(const char *folder, const char *const hidden[3], struct buf *notes);
+/* Makes the caller a mount namespace of its own, its mounts private.
+ * 0, or the errno of the system's refusal. */
+int sandbox_own_mounts(void);
+/* What stays visible to a check's programs, which must reach it: as real
+ * paths, "" where there is none, the lab folder LAB_DIR, its server and
+ * client where they are links to elsewhere (a tree made of links), and
+ * the library PRELOAD. */
+enum { SANDBOX_KEPT_LAB, SANDBOX_KEPT_SERVER, SANDBOX_KEPT_CLIENT, SANDBOX_KEPT_PRELOAD,
+       SANDBOX_KEPT };
+void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KEPT][PATH_MAX]);
 void sandbox_claim_folder(const struct check *c, const char *folder);
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);

@@ -16,6 +16,9 @@
  *     but for the lab folder being graded and shortio.so (mounted back
  *     read-only), so a program reads neither the checks nor another
  *     submission;
+ *   - a folder on the way to those that other users cannot get through
+ *     (a kit under /root, mode 0700) is covered too, so that they are
+ *     reached wherever the kit sits;
  * and its programs run as a user of their own, which owns nothing but the
  * check's folder: a number no system gives out, SANDBOX_UID_BASE plus the
  * check's process ID, so two checks running at once can neither signal
@@ -94,31 +97,40 @@ static void make_path(const char *path)
     mkdir(partial, 0755);
 }
 
-/*
- * Covers DIR with an empty tmpfs.  A program that cannot get through one of
- * DIR's parents (a kit under /root, mode 0700) could not reach the lab
- * folder mounted back inside it either: cover that parent instead.
- */
+/* Covers DIR with an empty tmpfs, but never a system folder or a private
+ * /tmp (already empty). */
 static void cover(struct check *c, const char *dir)
 {
-    char top[PATH_MAX];
-    if (realpath(dir, top) == NULL)
+    char real[PATH_MAX];
+    if (realpath(dir, real) == NULL)
         return;                         /* already covered, or gone */
-    for (;;) {
-        char parent[PATH_MAX];
-        snprintf(parent, sizeof parent, "%s", top);
-        to_parent(parent);
-        struct stat st;
-        if (is_one_of(parent, system_dirs, COUNT_OF(system_dirs)) ||
-            stat(parent, &st) < 0 || (st.st_mode & S_IXOTH))
-            break;
-        snprintf(top, sizeof top, "%s", parent);
-    }
-    if (is_one_of(top, system_dirs, COUNT_OF(system_dirs)) ||
-        is_one_of(top, private_tmp, COUNT_OF(private_tmp)))
+    if (is_one_of(real, system_dirs, COUNT_OF(system_dirs)) ||
+        is_one_of(real, private_tmp, COUNT_OF(private_tmp)))
         return;
-    if (mount("netlab", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0)
-        note(c, "sandbox: cannot cover %s: %s", top, strerror(errno));
+    if (mount("netlab", real, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0)
+        note(c, "sandbox: cannot cover %s: %s", real, strerror(errno));
+}
+
+/*
+ * Opens the way to PATH, about to be mounted back: a program that cannot
+ * get through one of the folders on the way (a kit under /root, mode 0700)
+ * could not reach it.  The first such folder is covered: mount_back then
+ * makes the folders below it, mode 0755, as it does below a folder that a
+ * cover already emptied (where the search stops).
+ */
+static void open_the_way(struct check *c, const char *path)
+{
+    for (const char *end = strchr(path + 1, '/'); end != NULL; end = strchr(end + 1, '/')) {
+        char folder[PATH_MAX];
+        snprintf(folder, sizeof folder, "%.*s", (int)(end - path), path);
+        struct stat st;
+        if (stat(folder, &st) < 0)
+            return;
+        if (!(st.st_mode & S_IXOTH) && !is_one_of(folder, system_dirs, COUNT_OF(system_dirs))) {
+            cover(c, folder);
+            return;
+        }
+    }
 }
 
 /* Mounts the file or folder open as FD back at PATH, read-only unless
@@ -145,34 +157,46 @@ static void mount_back(struct check *c, int fd, const char *path, bool writable)
         note(c, "sandbox: cannot mount %s back: %s", path, strerror(errno));
 }
 
+int sandbox_own_mounts(void)
+{
+    /* Private: what the check mounts stays out of the grader's view. */
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return errno;
+    return 0;
+}
+
+void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KEPT][PATH_MAX])
+{
+    char server[PATH_MAX], client[PATH_MAX];
+    snprintf(server, sizeof server, "%s/server", lab_dir);
+    snprintf(client, sizeof client, "%s/client", lab_dir);
+    const char *want[SANDBOX_KEPT] = { lab_dir, server, client, preload };
+    for (size_t i = 0; i < SANDBOX_KEPT; i++) {
+        if (want[i] == NULL || realpath(want[i], kept[i]) == NULL ||
+            (i != SANDBOX_KEPT_LAB && kept[SANDBOX_KEPT_LAB][0] != '\0' &&
+             is_under(kept[i], kept[SANDBOX_KEPT_LAB])))   /* inside the lab folder */
+            kept[i][0] = '\0';
+    }
+}
+
 /* Gives the check its own mounts (see the top of this file), its lab
  * folder writable if WRITABLE_LAB (a build).  False if the system does not
  * allow it: the check then runs without them. */
 static bool make_private_mounts(struct check *c, bool writable_lab)
 {
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+    int refused = sandbox_own_mounts();
+    if (refused != 0) {
         note(c, "sandbox: no mount namespace (%s): programs see the grader's files",
-             strerror(errno));
+             strerror(refused));
         return false;
     }
-    /* What stays visible: the lab folder, the programs in it where they
-     * are links to elsewhere (a class's trees made of links), shortio.so.
-     * Held open from here, in the new namespace (a bind mount's source
-     * must be in it), to be mounted back once covered. */
-    char server[PATH_MAX], client[PATH_MAX];
-    snprintf(server, sizeof server, "%s/server", c->lab_dir);
-    snprintf(client, sizeof client, "%s/client", c->lab_dir);
-    const char *keep[] = { c->lab_dir, server, client, c->shortio };
-    int keep_fd[COUNT_OF(keep)];
-    char keep_path[COUNT_OF(keep)][PATH_MAX];
-    for (size_t i = 0; i < COUNT_OF(keep); i++) {
-        keep_fd[i] = -1;
-        if (keep[i] == NULL || realpath(keep[i], keep_path[i]) == NULL)
-            continue;
-        if (i > 0 && keep_fd[0] >= 0 && is_under(keep_path[i], keep_path[0]))
-            continue;                   /* inside the lab folder */
-        keep_fd[i] = open(keep_path[i], O_PATH | O_CLOEXEC);
-    }
+    /* What stays visible is held open from here, in the new namespace (a
+     * bind mount's source must be in it), to be mounted back once covered. */
+    char kept[SANDBOX_KEPT][PATH_MAX];
+    int kept_fd[SANDBOX_KEPT];
+    sandbox_kept(c->lab_dir, c->shortio, kept);
+    for (size_t i = 0; i < SANDBOX_KEPT; i++)
+        kept_fd[i] = kept[i][0] != '\0' ? open(kept[i], O_PATH | O_CLOEXEC) : -1;
     for (size_t i = 0; i < COUNT_OF(private_tmp); i++)
         if (access(private_tmp[i], F_OK) == 0 &&
             mount("netlab", private_tmp[i], "tmpfs", MS_NOSUID | MS_NODEV,
@@ -186,10 +210,15 @@ static bool make_private_mounts(struct check *c, bool writable_lab)
     for (size_t i = 0; i < COUNT_OF(c->hidden); i++)
         if (c->hidden[i] != NULL)
             cover(c, c->hidden[i]);
-    for (size_t i = 0; i < COUNT_OF(keep); i++) {
-        if (keep_fd[i] >= 0) {
-            mount_back(c, keep_fd[i], keep_path[i], writable_lab && i == 0);
-            close(keep_fd[i]);
+    /* Every way opened before anything is mounted back: a cover made on
+     * the way to one would hide another mounted back before it. */
+    for (size_t i = 0; i < SANDBOX_KEPT; i++)
+        if (kept_fd[i] >= 0)
+            open_the_way(c, kept[i]);
+    for (size_t i = 0; i < SANDBOX_KEPT; i++) {
+        if (kept_fd[i] >= 0) {
+            mount_back(c, kept_fd[i], kept[i], writable_lab && i == SANDBOX_KEPT_LAB);
+            close(kept_fd[i]);
         }
     }
     return true;
