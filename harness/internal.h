@@ -163,6 +163,11 @@ int sandbox_own_mounts(void);
 enum { SANDBOX_KEPT_LAB, SANDBOX_KEPT_SERVER, SANDBOX_KEPT_CLIENT, SANDBOX_KEPT_PRELOAD,
        SANDBOX_KEPT };
 void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KEPT][PATH_MAX]);
+/* As root: whether a user of the programs' own gets through every folder
+ * on the way to each of the N PATHS (not into the paths themselves: a
+ * folder or a program closed by its owner is the submission's doing).
+ * False, with the first folder that stops it and why, in BLOCKED. */
+bool sandbox_way_is_open(const char *const *paths, size_t n, struct buf *blocked);
 void sandbox_claim_folder(const struct check *c, const char *folder);
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);
@@ -172,6 +177,13 @@ bool sandbox_find_strays(const struct check *c, struct buf *msg);
  * PID namespace of its own where allowed; catch_interrupts makes SIGINT,
  * SIGTERM and SIGHUP set grader_interrupted. */
 pid_t fork_isolated(bool *in_namespace);
+/* As root, where checks get no mounts of their own (no namespaces: a
+ * plain chroot, a container without CAP_SYS_ADMIN): whether the programs'
+ * user gets through every folder on the way to the N PATHS, as
+ * sandbox_way_is_open; if not, false, with one message on stderr saying
+ * what to do.  If so, a warning once that checks run without those mounts.
+ * True wherever the checks' sandbox opens the way itself. */
+bool programs_can_reach(const char *const *paths, size_t n);
 void catch_interrupts(void);
 bool grader_interrupted(void);
 

@@ -66,31 +66,80 @@ bool grader_interrupted(void)
     return interrupted != 0;
 }
 
+/* The errno of the system's first refusal of a PID namespace; 0 until. */
+static int namespace_refused;
+
 /*
  * Forks a process (a check, a build) as init of a PID namespace of its own
  * where the system allows it (as root): when init ends, however it ends,
  * the kernel kills every process left in its namespace, so nothing a
  * submission starts can outlive it or the grader, even a process that left
  * its group and session.  Elsewhere a plain fork: the process groups and
- * the subreapers still reap what they can.
+ * the subreapers still reap what they can (programs_can_reach says so).
  */
 pid_t fork_isolated(bool *in_namespace)
 {
-    static bool namespaces_allowed = true;
-    if (namespaces_allowed) {
+    if (namespace_refused == 0) {
         pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid >= 0) {
             *in_namespace = true;
             return pid;
         }
-        namespaces_allowed = false;
-        if (geteuid() == 0)
-            fprintf(stderr, "grade: warning: no PID namespace for checks (%s): programs "
-                    "still run as a user of their own under limits, but see the kit and "
-                    "the shared /tmp\n", strerror(errno));
+        namespace_refused = errno;
     }
     *in_namespace = false;
     return fork();
+}
+
+/*
+ * Whether checks get mounts of their own here (sandbox.c), as root: tried
+ * once, by a throwaway child made as a check's process is.  0, or the
+ * errno of what the system refused (EPERM without CAP_SYS_ADMIN).
+ */
+static int private_mounts_refused(void)
+{
+    static int refused = -1;
+    if (refused >= 0)
+        return refused;
+    bool in_namespace;
+    fflush(NULL);
+    pid_t pid = fork_isolated(&in_namespace);
+    if (pid == 0)
+        _exit(in_namespace ? sandbox_own_mounts() : 0);
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        refused = pid < 0 ? errno : ECHILD;
+    else if (!in_namespace)
+        refused = namespace_refused;
+    else
+        refused = WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
+    return refused;
+}
+
+bool programs_can_reach(const char *const *paths, size_t n)
+{
+    static bool warned;
+    if (geteuid() != 0)
+        return true;                    /* programs run as the grader's own user */
+    int refused = private_mounts_refused();
+    if (refused == 0)
+        return true;                    /* each check's sandbox opens the way */
+    struct buf blocked = {0};
+    bool open = sandbox_way_is_open(paths, n, &blocked);
+    if (!open)
+        fprintf(stderr, "grade: cannot grade here: %s, and this system allows the grader no "
+                "mount namespace that would open the way (%s).\n  Move the kit and the "
+                "submissions (and TMPDIR, if it is there) to a folder every user can get "
+                "through, such as /opt or /srv, "
+                "or grade where mount namespaces are allowed (as root with CAP_SYS_ADMIN).  "
+                "Nothing was graded.\n", blocked.data, strerror(refused));
+    else if (!warned)
+        fprintf(stderr, "grade: warning: no mount namespace for checks (%s): programs still "
+                "run as a user of their own under limits, but see the kit and the shared "
+                "/tmp\n", strerror(refused));
+    warned |= open;
+    buf_free(&blocked);
+    return open;
 }
 
 /*
@@ -269,7 +318,52 @@ static void report_progress(const struct run_options *opts, const struct check_r
         opts->on_result(r, done, total, opts->on_result_arg);
 }
 
+/* Whether the programs' user reaches what every check of RESULTS keeps
+ * (sandbox_kept) where OPTS grades them; false with one message if not. */
+static bool checks_can_reach(const struct run_options *opts,
+                             const struct check_result *results, size_t n)
+{
+    const char **paths = xcalloc(n * (SANDBOX_KEPT + 1) + 1, sizeof *paths);
+    size_t npaths = 0;
+    char kept[SANDBOX_KEPT][PATH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        struct buf lab_dir = {0};
+        buf_printf(&lab_dir, "%s/%s", results[i].impl_dir ? results[i].impl_dir
+                                                           : opts->impl_dir,
+                   results[i].lab->id);
+        bool seen = false;
+        for (size_t j = 0; j < npaths && !seen; j++)
+            seen = strcmp(paths[j], lab_dir.data) == 0;
+        if (!seen) {
+            sandbox_kept(lab_dir.data, opts->shortio, kept);
+            paths[npaths++] = xstrdup(lab_dir.data);    /* the way to it as given */
+            for (size_t k = 0; k < SANDBOX_KEPT; k++)
+                if (kept[k][0] != '\0')
+                    paths[npaths++] = xstrdup(kept[k]);
+        }
+        buf_free(&lab_dir);
+    }
+    bool reached = programs_can_reach(paths, npaths);
+    for (size_t j = 0; j < npaths; j++)
+        free((char *)paths[j]);
+    free(paths);
+    return reached;
+}
+
+static int run_all(const struct run_options *opts, struct check_result *results, size_t n);
+
 int run_checks(const struct run_options *opts, struct check_result *results, size_t n)
+{
+    return checks_can_reach(opts, results, n) ? run_all(opts, results, n) : RUN_CANNOT_GRADE;
+}
+
+int run_exit_status(int rc)
+{
+    return rc == RUN_CANNOT_GRADE ? EXIT_CANNOT_GRADE : 130;
+}
+
+/* run_checks, once the programs can reach what they need. */
+static int run_all(const struct run_options *opts, struct check_result *results, size_t n)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     catch_interrupts();
@@ -324,7 +418,7 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
         reap_orphans(run, 0);
     }
     free(run);
-    return interrupted ? -1 : 0;
+    return interrupted ? RUN_INTERRUPTED : 0;
 }
 
 void free_results(struct check_result *results, size_t n)

@@ -38,6 +38,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The limits of each program.  Generous for any honest lab program (lab 04
@@ -319,6 +320,78 @@ int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l)
         (setgroups(0, NULL) < 0 || setgid(s->uid) < 0 || setuid(s->uid) < 0))
         return errno;
     return 0;
+}
+
+/* ---- Where programs can go --------------------------------------------- */
+
+/* What find_blocked reports: errno 0 if every way is open. */
+struct blocked_at {
+    int err;
+    bool no_user;               /* it could not become the programs' user */
+    char folder[PATH_MAX];      /* the folder it cannot get through */
+    char path[PATH_MAX];        /* on the way to this */
+};
+
+/* In a child become a user of the programs' own: writes to OUT the first
+ * folder on the way to one of the N PATHS that it cannot get through. */
+static _Noreturn void find_blocked(const char *const *paths, size_t n, int out)
+{
+    struct blocked_at b = {0};
+    uid_t uid = sandbox_uid_of_self();
+    if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0) {
+        b.err = errno;
+        b.no_user = true;
+    }
+    for (size_t i = 0; i < n && b.err == 0; i++) {
+        const char *path = paths[i], *end = path;
+        while (b.err == 0 && (end = strchr(end + 1, '/')) != NULL) {
+            snprintf(b.folder, sizeof b.folder, "%.*s", (int)(end - path), path);
+            if (access(b.folder, X_OK) == 0)
+                continue;
+            if (errno != EACCES && errno != EPERM)
+                break;                  /* not there: nothing to reach */
+            b.err = errno;
+            snprintf(b.path, sizeof b.path, "%s", path);
+        }
+    }
+    _exit(write(out, &b, sizeof b) == sizeof b ? 0 : 1);
+}
+
+bool sandbox_way_is_open(const char *const *paths, size_t n, struct buf *blocked)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        buf_printf(blocked, "the grader cannot make a pipe: %s", strerror(errno));
+        return false;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        find_blocked(paths, n, fds[1]);
+    }
+    close(fds[1]);
+    struct blocked_at b;
+    size_t got = 0;
+    for (ssize_t r = 1; pid > 0 && got < sizeof b && r != 0;) {
+        r = read(fds[0], (char *)&b + got, sizeof b - got);
+        if (r < 0 && errno != EINTR)
+            break;
+        got += r > 0 ? (size_t)r : 0;
+    }
+    close(fds[0]);
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    if (got < sizeof b)
+        buf_printf(blocked, "the grader cannot find out where programs can go: %s",
+                   strerror(pid < 0 ? errno : EPIPE));
+    else if (b.no_user)
+        buf_printf(blocked, "the grader cannot run programs as a user of their own: %s",
+                   strerror(b.err));
+    else if (b.err != 0)
+        buf_printf(blocked, "programs run as a user of their own, who cannot get through %s "
+                   "(%s) on the way to %s", b.folder, strerror(b.err), b.path);
+    return got == sizeof b && b.err == 0;
 }
 
 /* ---- Files left outside the folder ------------------------------------- */
