@@ -123,6 +123,10 @@ void describe_difference(struct buf *msg, const void *expected, size_t elen,
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
 void remove_folder(const char *path);       /* and everything in it */
 
+/* build.c: copies the regular file FROM to the new file TO, with MODE.
+ * 0, or -1 with why in ERR. */
+int copy_file(const char *from, const char *to, mode_t mode, struct buf *err);
+
 /* proc.c */
 void stop_programs(struct check *c);
 void reap_all_descendants(bool in_namespace);
@@ -168,6 +172,12 @@ void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KE
  * folder or a program closed by its owner is the submission's doing).
  * False, with the first folder that stops it and why, in BLOCKED. */
 bool sandbox_way_is_open(const char *const *paths, size_t n, struct buf *blocked);
+/* A copy of the library LIB that programs can preload wherever the kit
+ * sits (no space or colon in its path, open to every user, read-only):
+ * its path, to be given to sandbox_unstage_preload, or NULL with why in
+ * ERR. */
+char *sandbox_stage_preload(const char *lib, struct buf *err);
+void sandbox_unstage_preload(char *copy);
 void sandbox_claim_folder(const struct check *c, const char *folder);
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);

@@ -38,6 +38,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -392,6 +393,55 @@ bool sandbox_way_is_open(const char *const *paths, size_t n, struct buf *blocked
         buf_printf(blocked, "programs run as a user of their own, who cannot get through %s "
                    "(%s) on the way to %s", b.folder, strerror(b.err), b.path);
     return got == sizeof b && b.err == 0;
+}
+
+/* ---- The library programs preload --------------------------------------- */
+
+/*
+ * ld.so splits LD_PRELOAD at spaces and colons, and ignores (with a line on
+ * stderr) a library it cannot open: a kit under "/root/my kit" would have
+ * every short-counts check find no library loaded, "not testable", a free
+ * point.  So programs preload a copy, in a new folder of /tmp: no space or
+ * colon on the way, every user gets through /tmp (TMPDIR may be private,
+ * as pam_tmpdir makes it), and the folder (0755) and the copy (0444) are
+ * the grader's, which a program run as another user cannot replace.
+ */
+char *sandbox_stage_preload(const char *lib, struct buf *err)
+{
+    char dir[] = "/tmp/netlab-preload-XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        buf_printf(err, "cannot make a folder in /tmp: %s", strerror(errno));
+        return NULL;
+    }
+    const char *name = strrchr(lib, '/');
+    struct buf copy = {0};
+    buf_printf(&copy, "%s/%s", dir, name != NULL ? name + 1 : lib);
+    struct statvfs fs;
+    bool ok = false;
+    if (chmod(dir, 0755) < 0)
+        buf_printf(err, "cannot open %s to programs: %s", dir, strerror(errno));
+    else if (copy_file(lib, copy.data, 0444, err) < 0)
+        ;                               /* ERR says why */
+    else if (statvfs(dir, &fs) == 0 && (fs.f_flag & ST_NOEXEC))
+        buf_printf(err, "/tmp is mounted noexec: programs cannot preload %s from there",
+                   copy.data);
+    else
+        ok = true;
+    if (!ok) {
+        remove_folder(dir);
+        buf_free(&copy);                /* its data is NULL now */
+    }
+    return copy.data;
+}
+
+void sandbox_unstage_preload(char *copy)
+{
+    if (copy == NULL)
+        return;
+    char *slash = strrchr(copy, '/');
+    *slash = '\0';
+    remove_folder(copy);
+    free(copy);
 }
 
 /* ---- Files left outside the folder ------------------------------------- */
