@@ -97,13 +97,29 @@ struct points submission_points(const struct submission *s, const struct lab_def
 
 /* ---- Copy, build, grade --------------------------------------------------- */
 
+/*
+ * Names each submission's copy, and says whether builds and programs will
+ * reach the copies (runner.h): where they cannot, nothing is copied or
+ * built, and the message says why.
+ */
+static bool copies_reachable(const struct batch_setup *s, struct submission *subs, size_t n)
+{
+    const char **copies = xcalloc(n + 1, sizeof *copies);
+    for (size_t i = 0; i < n; i++) {
+        subs[i].copy = xmalloc(strlen(s->copies) + strlen(subs[i].name) + 2);
+        sprintf(subs[i].copy, "%s/%s", s->copies, subs[i].name);
+        copies[i] = subs[i].copy;
+    }
+    bool reachable = programs_can_reach(copies, n);
+    free(copies);
+    return reachable;
+}
+
 /* Copies each submission; a copy that fails fails the submission's labs. */
 static void copy_all(const struct batch_setup *s, struct submission *subs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct submission *sub = &subs[i];
-        sub->copy = xmalloc(strlen(s->copies) + strlen(sub->name) + 2);
-        sprintf(sub->copy, "%s/%s", s->copies, sub->name);
         sub->builds = xcalloc(s->nlabs, sizeof *sub->builds);
         sub->nbuilds = s->nlabs;
         struct buf err = {0};
@@ -270,16 +286,18 @@ static int run_all(const struct batch_setup *s, struct submission *subs, size_t 
         *back[j] = run[j];              /* its message and transcript move too */
     free(run);
     free(back);
-    if (rc < 0)
+    if (rc == RUN_INTERRUPTED)
         fprintf(stderr, "grade: interrupted; every program it started was stopped\n");
     return rc;
 }
 
 int grade_submissions(const struct batch_setup *s, struct submission *subs, size_t n)
 {
+    if (!copies_reachable(s, subs, n))
+        return RUN_CANNOT_GRADE;
     copy_all(s, subs, n);
     if (build_all(s, subs, n) < 0)
-        return -1;
+        return RUN_INTERRUPTED;
     plan_all(s, subs, n);
     return run_all(s, subs, n);
 }
@@ -312,7 +330,8 @@ int grade_built_copy(struct batch_setup *s, const char *impl, struct check_resul
     s->copies = s->build.hidden = copies;
     s->run.originals_dir = s->build.originals = impl;
     struct submission sub = { .name = xstrdup("submission"), .path = xstrdup(impl) };
-    int rc = grade_submissions(s, &sub, 1) < 0 ? 130 : 0;
+    int rc = grade_submissions(s, &sub, 1);
+    rc = rc < 0 ? run_exit_status(rc) : 0;
     for (size_t i = 0; i < s->nplan && sub.results != NULL; i++)
         results[i] = sub.results[i];    /* its message and transcript move too */
     free(sub.results);
@@ -501,7 +520,8 @@ int grade_batch(struct batch_setup *s, const char *dir, const char *out)
         return 2;
     }
     int64_t start = now_us();
-    int rc = grade_submissions(s, subs, n) < 0 ? 130 : 0;
+    int rc = grade_submissions(s, subs, n);
+    rc = rc < 0 ? run_exit_status(rc) : 0;
     double seconds = (double)(now_us() - start) / 1e6;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = write_submission(out, &subs[i], seconds) ? 0 : 1;

@@ -46,7 +46,8 @@ struct batch_setup {
 
 /* Copies, builds and grades SUBS (name and path filled in), filling in
  * the rest.  A lab missing or not built fails each of its checks without
- * running it.  Returns 0, or -1 (with a message) if it could not. */
+ * running it.  Returns 0, or run_checks' RUN_INTERRUPTED or
+ * RUN_CANNOT_GRADE (with a message) if it could not. */
 int grade_submissions(const struct batch_setup *s, struct submission *subs, size_t n);
 
 void free_submissions(struct submission *subs, size_t n);
@@ -65,7 +66,8 @@ size_t labs_in_class(const char *dir, const struct lab_def **labs, size_t max);
  * `grade --impl IMPL --build`: copies IMPL into a temporary folder (removed
  * after), builds and grades the copy: S's plan of checks, RESULTS, gets
  * their results.  Returns 0, or the grader's exit status to end with (130
- * if interrupted, 1 if it could not make the folder).
+ * if interrupted, 1 if it could not make the folder, EXIT_CANNOT_GRADE if
+ * programs could not reach it).
  */
 int grade_built_copy(struct batch_setup *s, const char *impl, struct check_result *results);
 
@@ -75,7 +77,9 @@ int grade_built_copy(struct batch_setup *s, const char *impl, struct check_resul
  *   gradebook.csv, class.html (classreport.h),
  *   submissions/NAME/{report.txt,results.json,build.log,transcripts/},
  *   builds/NAME/: the copy that was built and graded.
- * Returns the grader's exit status: 0 once everything is written.
+ * Returns the grader's exit status: 0 once everything is written;
+ * EXIT_CANNOT_GRADE, with nothing copied, built or graded, where programs
+ * could not reach the copies.
  */
 int grade_batch(struct batch_setup *s, const char *dir, const char *out);
 

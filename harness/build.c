@@ -72,7 +72,7 @@ static bool has_sources(const char *dir)
 }
 
 /* Copies the regular file FROM to the new file TO, with MODE. */
-static int copy_file(const char *from, const char *to, mode_t mode, struct buf *err)
+int copy_file(const char *from, const char *to, mode_t mode, struct buf *err)
 {
     int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);

@@ -52,8 +52,11 @@ static void usage(FILE *f)
           "  --instructor       run the hidden checks too (gradescope format always does)\n"
           "  --list             list the labs and their checks (the rubric), then exit\n"
           "  --bench[=RUNS]     time RUNS gradings (default 5): per lab, whole kit, per check\n"
-          "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage;\n"
-          "with --batch, 0 once every file is written.\n",
+          "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage,\n"
+          "3 when it cannot grade here (as root, programs run as a user of their own\n"
+          "who cannot reach the labs, and no mount namespace can open the way: nothing\n"
+          "is graded; the message says what to do); with --batch, 0 once every file\n"
+          "is written, or 3 likewise.\n",
           f);
 }
 
@@ -310,18 +313,17 @@ static size_t lab_group_size(const struct check_result *plan, size_t n, size_t f
     return end - first;
 }
 
-/* Grades N checks once; returns the wall time in seconds, or -1 if
- * interrupted.  Adds the checks that failed to *FAILURES. */
-static double timed_grading(const struct run_options *ro, struct check_result *checks,
-                            size_t n, int *failures)
+/* Grades N checks once; *SECONDS gets the wall time.  Adds the checks
+ * that failed to *FAILURES.  Returns run_checks' result. */
+static int timed_grading(const struct run_options *ro, struct check_result *checks,
+                         size_t n, int *failures, double *seconds)
 {
     int64_t start = now_us();
-    if (run_checks(ro, checks, n) < 0)
-        return -1;
-    double seconds = (double)(now_us() - start) / 1e6;
-    for (size_t i = 0; i < n; i++)
+    int rc = run_checks(ro, checks, n);
+    *seconds = (double)(now_us() - start) / 1e6;
+    for (size_t i = 0; i < n && rc == 0; i++)
         *failures += !checks[i].passed;
-    return seconds;
+    return rc;
 }
 
 /*
@@ -340,17 +342,18 @@ static int bench(const struct options *o, const struct run_options *ro,
     double *per_lab = xcalloc(runs * nlabs, sizeof *per_lab);
     double *whole = xcalloc(runs, sizeof *whole);
     double *per_check = xcalloc(runs * n, sizeof *per_check);
-    int failures = 0;
+    int failures = 0, rc;
     for (size_t r = 0; r < runs; r++) {
         size_t lab = 0;
         for (size_t i = 0, size; i < n; i += size, lab++) {
             size = lab_group_size(plan, n, i);
-            if ((per_lab[lab * runs + r] = timed_grading(ro, plan + i, size, &failures)) < 0)
-                return 130;
+            rc = timed_grading(ro, plan + i, size, &failures, &per_lab[lab * runs + r]);
+            if (rc < 0)
+                return run_exit_status(rc);
             free_results(plan + i, size);
         }
-        if ((whole[r] = timed_grading(ro, plan, n, &failures)) < 0)
-            return 130;
+        if ((rc = timed_grading(ro, plan, n, &failures, &whole[r])) < 0)
+            return run_exit_status(rc);
         for (size_t i = 0; i < n; i++)
             per_check[i * runs + r] = plan[i].seconds;
         free_results(plan, n);
@@ -482,10 +485,11 @@ int main(int argc, char **argv)
     int status = o.build ? build_and_grade(&o, &ro, results, n) : 0;
     if (status != 0)
         return status;
-    if (!o.build && run_checks(&ro, results, n) < 0) {
+    int rc = o.build ? 0 : run_checks(&ro, results, n);
+    if (rc == RUN_INTERRUPTED)
         fprintf(stderr, "grade: interrupted; every program it started was stopped\n");
-        return 130;
-    }
+    if (rc < 0)
+        return run_exit_status(rc);
     struct report r = { .impl = o.impl, .results = results, .n = n,
                         .seconds = (double)(now_us() - start) / 1e6,
                         .held_back = o.held_back };

@@ -5,6 +5,7 @@
 #ifndef NETLAB_INTERNAL_H
 #define NETLAB_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <poll.h>
 #include <stdint.h>
@@ -127,6 +128,10 @@ void describe_difference(struct buf *msg, const void *expected, size_t elen,
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
 void remove_folder(const char *path);       /* and everything in it */
 
+/* build.c: copies the regular file FROM to the new file TO, with MODE.
+ * 0, or -1 with why in ERR. */
+int copy_file(const char *from, const char *to, mode_t mode, struct buf *err);
+
 /* proc.c */
 void stop_programs(struct check *c);
 void reap_all_descendants(bool in_namespace);
@@ -157,6 +162,27 @@ uid_t sandbox_uid_of_self(void);
  * stays writable.  False, with why in NOTES, if the system does not allow
  * it. */
 bool sandbox_build_mounts(const char *folder, const char *const hidden[3], struct buf *notes);
+/* Makes the caller a mount namespace of its own, its mounts private.
+ * 0, or the errno of the system's refusal. */
+int sandbox_own_mounts(void);
+/* What stays visible to a check's programs, which must reach it: as real
+ * paths, "" where there is none, the lab folder LAB_DIR, its server and
+ * client where they are links to elsewhere (a tree made of links), and
+ * the library PRELOAD. */
+enum { SANDBOX_KEPT_LAB, SANDBOX_KEPT_SERVER, SANDBOX_KEPT_CLIENT, SANDBOX_KEPT_PRELOAD,
+       SANDBOX_KEPT };
+void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KEPT][PATH_MAX]);
+/* As root: whether a user of the programs' own gets through every folder
+ * on the way to each of the N PATHS (not into the paths themselves: a
+ * folder or a program closed by its owner is the submission's doing).
+ * False, with the first folder that stops it and why, in BLOCKED. */
+bool sandbox_way_is_open(const char *const *paths, size_t n, struct buf *blocked);
+/* A copy of the library LIB that programs can preload wherever the kit
+ * sits (no space or colon in its path, open to every user, read-only):
+ * its path, to be given to sandbox_unstage_preload, or NULL with why in
+ * ERR. */
+char *sandbox_stage_preload(const char *lib, struct buf *err);
+void sandbox_unstage_preload(char *copy);
 void sandbox_claim_folder(const struct check *c, const char *folder);
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);
@@ -168,6 +194,13 @@ bool sandbox_find_strays(const struct check *c, struct buf *msg);
 pid_t fork_isolated(bool *in_namespace);
 /* In a process fork_isolated made: the CLONE_NEW* namespaces it got. */
 unsigned long isolated_namespaces(void);
+/* As root, where checks get no mounts of their own (no namespaces: a
+ * plain chroot, a container without CAP_SYS_ADMIN): whether the programs'
+ * user gets through every folder on the way to the N PATHS, as
+ * sandbox_way_is_open; if not, false, with one message on stderr saying
+ * what to do.  If so, a warning once that checks run without those mounts.
+ * True wherever the checks' sandbox opens the way itself. */
+bool programs_can_reach(const char *const *paths, size_t n);
 void catch_interrupts(void);
 bool grader_interrupted(void);
 

@@ -76,13 +76,17 @@ bool grader_interrupted(void)
     return interrupted != 0;
 }
 
+/* The errno of the system's first refusal of a PID namespace; 0 until. */
+static int namespace_refused;
+
 /*
  * Forks a process (a check, a build) as init of a PID namespace of its own
  * where the system allows it (as root): when init ends, however it ends,
  * the kernel kills every process left in its namespace, so nothing a
  * submission starts can outlive it or the grader, even a process that left
  * its group and session.  With it come a network namespace of its own (no
- * interface but a loopback that is down until sandbox_bring_up_loopback:
+ * interface but a loopback, down until the check brings it up in
+ * sandbox_prepare:
  * checks cannot see or reach each other, the host's services or the
  * network, and a build has no network at all) and an IPC namespace (SysV
  * and POSIX message queues die with it).  Where the kernel has no network
@@ -104,10 +108,8 @@ pid_t fork_isolated(bool *in_namespace)
          * no namespace is allowed at all. */
         bool try_pid_alone = errno == EINVAL && flags != CLONE_NEWPID;
         flags = try_pid_alone ? CLONE_NEWPID : 0;
-        if (flags == 0 && geteuid() == 0)
-            fprintf(stderr, "grade: warning: no PID namespace for checks (%s): programs "
-                    "still run as a user of their own under limits, but see the kit and "
-                    "the shared /tmp\n", strerror(errno));
+        if (flags == 0)
+            namespace_refused = errno;
     }
     *in_namespace = false;
     return fork();
@@ -116,6 +118,57 @@ pid_t fork_isolated(bool *in_namespace)
 unsigned long isolated_namespaces(void)
 {
     return own_namespaces;
+}
+
+/*
+ * Whether checks get mounts of their own here (sandbox.c), as root: tried
+ * once, by a throwaway child made as a check's process is.  0, or the
+ * errno of what the system refused (EPERM without CAP_SYS_ADMIN).
+ */
+static int private_mounts_refused(void)
+{
+    static int refused = -1;
+    if (refused >= 0)
+        return refused;
+    bool in_namespace;
+    fflush(NULL);
+    pid_t pid = fork_isolated(&in_namespace);
+    if (pid == 0)
+        _exit(in_namespace ? sandbox_own_mounts() : 0);
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        refused = pid < 0 ? errno : ECHILD;
+    else if (!in_namespace)
+        refused = namespace_refused;
+    else
+        refused = WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
+    return refused;
+}
+
+bool programs_can_reach(const char *const *paths, size_t n)
+{
+    static bool warned;
+    if (geteuid() != 0)
+        return true;                    /* programs run as the grader's own user */
+    int refused = private_mounts_refused();
+    if (refused == 0)
+        return true;                    /* each check's sandbox opens the way */
+    struct buf blocked = {0};
+    bool open = sandbox_way_is_open(paths, n, &blocked);
+    if (!open)
+        fprintf(stderr, "grade: cannot grade here: %s, and this system allows the grader no "
+                "mount namespace that would open the way (%s).\n  Move the kit and the "
+                "submissions (and TMPDIR, if it is there) to a folder every user can get "
+                "through, such as /opt or /srv, "
+                "or grade where mount namespaces are allowed (as root with CAP_SYS_ADMIN).  "
+                "Nothing was graded.\n", blocked.data, strerror(refused));
+    else if (!warned)
+        fprintf(stderr, "grade: warning: no mount namespace for checks (%s): programs still "
+                "run as a user of their own under limits, but see the kit and the shared "
+                "/tmp\n", strerror(refused));
+    warned |= open;
+    buf_free(&blocked);
+    return open;
 }
 
 /*
@@ -297,7 +350,68 @@ static void report_progress(const struct run_options *opts, const struct check_r
         opts->on_result(r, done, total, opts->on_result_arg);
 }
 
+/* Whether the programs' user reaches what every check of RESULTS keeps
+ * (sandbox_kept) where OPTS grades them; false with one message if not. */
+static bool checks_can_reach(const struct run_options *opts,
+                             const struct check_result *results, size_t n)
+{
+    const char **paths = xcalloc(n * (SANDBOX_KEPT + 1) + 1, sizeof *paths);
+    size_t npaths = 0;
+    char kept[SANDBOX_KEPT][PATH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        struct buf lab_dir = {0};
+        buf_printf(&lab_dir, "%s/%s", results[i].impl_dir ? results[i].impl_dir
+                                                           : opts->impl_dir,
+                   results[i].lab->id);
+        bool seen = false;
+        for (size_t j = 0; j < npaths && !seen; j++)
+            seen = strcmp(paths[j], lab_dir.data) == 0;
+        if (!seen) {
+            sandbox_kept(lab_dir.data, opts->shortio, kept);
+            paths[npaths++] = xstrdup(lab_dir.data);    /* the way to it as given */
+            for (size_t k = 0; k < SANDBOX_KEPT; k++)
+                if (kept[k][0] != '\0')
+                    paths[npaths++] = xstrdup(kept[k]);
+        }
+        buf_free(&lab_dir);
+    }
+    bool reached = programs_can_reach(paths, npaths);
+    for (size_t j = 0; j < npaths; j++)
+        free((char *)paths[j]);
+    free(paths);
+    return reached;
+}
+
+static int run_all(const struct run_options *opts, struct check_result *results, size_t n);
+
 int run_checks(const struct run_options *opts, struct check_result *results, size_t n)
+{
+    /* Programs preload a copy of shortio.so: see sandbox_stage_preload.  A
+     * library that is not there is left for its checks to report. */
+    struct run_options staged = *opts;
+    if (opts->shortio != NULL && access(opts->shortio, R_OK) == 0) {
+        struct buf err = {0};
+        staged.shortio = sandbox_stage_preload(opts->shortio, &err);
+        if (staged.shortio == NULL)
+            fprintf(stderr, "grade: cannot grade here: %s.  Nothing was graded.\n", err.data);
+        buf_free(&err);
+        if (staged.shortio == NULL)
+            return RUN_CANNOT_GRADE;
+    }
+    int rc = checks_can_reach(&staged, results, n) ? run_all(&staged, results, n)
+                                                   : RUN_CANNOT_GRADE;
+    if (staged.shortio != opts->shortio)
+        sandbox_unstage_preload((char *)staged.shortio);
+    return rc;
+}
+
+int run_exit_status(int rc)
+{
+    return rc == RUN_CANNOT_GRADE ? EXIT_CANNOT_GRADE : 130;
+}
+
+/* run_checks, once the programs can reach what they need. */
+static int run_all(const struct run_options *opts, struct check_result *results, size_t n)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     catch_interrupts();
@@ -352,7 +466,7 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
         reap_orphans(run, 0);
     }
     free(run);
-    return interrupted ? -1 : 0;
+    return interrupted ? RUN_INTERRUPTED : 0;
 }
 
 void free_results(struct check_result *results, size_t n)

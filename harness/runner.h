@@ -75,9 +75,21 @@ struct run_options {
 };
 
 /* Runs every check of RESULTS (lab and def filled in by the caller) and
- * fills in the rest.  Returns 0, or -1 if interrupted by SIGINT/SIGTERM. */
+ * fills in the rest.  Returns 0; RUN_INTERRUPTED if interrupted by SIGINT
+ * or SIGTERM; RUN_CANNOT_GRADE, with one message on stderr and no check
+ * run, where the programs could not reach what they need (as root in a
+ * folder closed to other users, where the system allows no mount
+ * namespace to open the way). */
+#define RUN_INTERRUPTED  (-1)
+#define RUN_CANNOT_GRADE (-2)
 int run_checks(const struct run_options *opts, struct check_result *results,
                size_t n);
+
+/* The grader's exit status for those: 130 once interrupted, and
+ * EXIT_CANNOT_GRADE where it cannot grade (the setup's fault, not the
+ * submission's). */
+#define EXIT_CANNOT_GRADE 3
+int run_exit_status(int rc);
 
 void free_results(struct check_result *results, size_t n);
 

@@ -16,6 +16,9 @@
  *     but for the lab folder being graded and shortio.so (mounted back
  *     read-only), so a program reads neither the checks nor another
  *     submission;
+ *   - a folder on the way to those that other users cannot get through
+ *     (a kit under /root, mode 0700) is covered too, so that they are
+ *     reached wherever the kit sits;
  * and its programs run as a user of their own, which owns nothing but the
  * check's folder: a number no system gives out, SANDBOX_UID_BASE plus the
  * check's process ID, so two checks running at once can neither signal
@@ -38,6 +41,8 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The limits of each program.  Generous for any honest lab program (lab 04
@@ -97,31 +102,40 @@ static void make_path(const char *path)
     mkdir(partial, 0755);
 }
 
-/*
- * Covers DIR with an empty tmpfs.  A program that cannot get through one of
- * DIR's parents (a kit under /root, mode 0700) could not reach the lab
- * folder mounted back inside it either: cover that parent instead.
- */
+/* Covers DIR with an empty tmpfs, but never a system folder or a private
+ * /tmp (already empty). */
 static void cover(struct check *c, const char *dir)
 {
-    char top[PATH_MAX];
-    if (realpath(dir, top) == NULL)
+    char real[PATH_MAX];
+    if (realpath(dir, real) == NULL)
         return;                         /* already covered, or gone */
-    for (;;) {
-        char parent[PATH_MAX];
-        snprintf(parent, sizeof parent, "%s", top);
-        to_parent(parent);
-        struct stat st;
-        if (is_one_of(parent, system_dirs, COUNT_OF(system_dirs)) ||
-            stat(parent, &st) < 0 || (st.st_mode & S_IXOTH))
-            break;
-        snprintf(top, sizeof top, "%s", parent);
-    }
-    if (is_one_of(top, system_dirs, COUNT_OF(system_dirs)) ||
-        is_one_of(top, private_tmp, COUNT_OF(private_tmp)))
+    if (is_one_of(real, system_dirs, COUNT_OF(system_dirs)) ||
+        is_one_of(real, private_tmp, COUNT_OF(private_tmp)))
         return;
-    if (mount("netlab", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0)
-        note(c, "sandbox: cannot cover %s: %s", top, strerror(errno));
+    if (mount("netlab", real, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0)
+        note(c, "sandbox: cannot cover %s: %s", real, strerror(errno));
+}
+
+/*
+ * Opens the way to PATH, about to be mounted back: a program that cannot
+ * get through one of the folders on the way (a kit under /root, mode 0700)
+ * could not reach it.  The first such folder is covered: mount_back then
+ * makes the folders below it, mode 0755, as it does below a folder that a
+ * cover already emptied (where the search stops).
+ */
+static void open_the_way(struct check *c, const char *path)
+{
+    for (const char *end = strchr(path + 1, '/'); end != NULL; end = strchr(end + 1, '/')) {
+        char folder[PATH_MAX];
+        snprintf(folder, sizeof folder, "%.*s", (int)(end - path), path);
+        struct stat st;
+        if (stat(folder, &st) < 0)
+            return;
+        if (!(st.st_mode & S_IXOTH) && !is_one_of(folder, system_dirs, COUNT_OF(system_dirs))) {
+            cover(c, folder);
+            return;
+        }
+    }
 }
 
 /* Mounts the file or folder open as FD back at PATH, read-only unless
@@ -148,34 +162,46 @@ static void mount_back(struct check *c, int fd, const char *path, bool writable)
         note(c, "sandbox: cannot mount %s back: %s", path, strerror(errno));
 }
 
+int sandbox_own_mounts(void)
+{
+    /* Private: what the check mounts stays out of the grader's view. */
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return errno;
+    return 0;
+}
+
+void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KEPT][PATH_MAX])
+{
+    char server[PATH_MAX], client[PATH_MAX];
+    snprintf(server, sizeof server, "%s/server", lab_dir);
+    snprintf(client, sizeof client, "%s/client", lab_dir);
+    const char *want[SANDBOX_KEPT] = { lab_dir, server, client, preload };
+    for (size_t i = 0; i < SANDBOX_KEPT; i++) {
+        if (want[i] == NULL || realpath(want[i], kept[i]) == NULL ||
+            (i != SANDBOX_KEPT_LAB && kept[SANDBOX_KEPT_LAB][0] != '\0' &&
+             is_under(kept[i], kept[SANDBOX_KEPT_LAB])))   /* inside the lab folder */
+            kept[i][0] = '\0';
+    }
+}
+
 /* Gives the check its own mounts (see the top of this file), its lab
  * folder writable if WRITABLE_LAB (a build).  False if the system does not
  * allow it: the check then runs without them. */
 static bool make_private_mounts(struct check *c, bool writable_lab)
 {
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+    int refused = sandbox_own_mounts();
+    if (refused != 0) {
         note(c, "sandbox: no mount namespace (%s): programs see the grader's files",
-             strerror(errno));
+             strerror(refused));
         return false;
     }
-    /* What stays visible: the lab folder, the programs in it where they
-     * are links to elsewhere (a class's trees made of links), shortio.so.
-     * Held open from here, in the new namespace (a bind mount's source
-     * must be in it), to be mounted back once covered. */
-    char server[PATH_MAX], client[PATH_MAX];
-    snprintf(server, sizeof server, "%s/server", c->lab_dir);
-    snprintf(client, sizeof client, "%s/client", c->lab_dir);
-    const char *keep[] = { c->lab_dir, server, client, c->shortio };
-    int keep_fd[COUNT_OF(keep)];
-    char keep_path[COUNT_OF(keep)][PATH_MAX];
-    for (size_t i = 0; i < COUNT_OF(keep); i++) {
-        keep_fd[i] = -1;
-        if (keep[i] == NULL || realpath(keep[i], keep_path[i]) == NULL)
-            continue;
-        if (i > 0 && keep_fd[0] >= 0 && is_under(keep_path[i], keep_path[0]))
-            continue;                   /* inside the lab folder */
-        keep_fd[i] = open(keep_path[i], O_PATH | O_CLOEXEC);
-    }
+    /* What stays visible is held open from here, in the new namespace (a
+     * bind mount's source must be in it), to be mounted back once covered. */
+    char kept[SANDBOX_KEPT][PATH_MAX];
+    int kept_fd[SANDBOX_KEPT];
+    sandbox_kept(c->lab_dir, c->shortio, kept);
+    for (size_t i = 0; i < SANDBOX_KEPT; i++)
+        kept_fd[i] = kept[i][0] != '\0' ? open(kept[i], O_PATH | O_CLOEXEC) : -1;
     for (size_t i = 0; i < COUNT_OF(private_tmp); i++)
         if (access(private_tmp[i], F_OK) == 0 &&
             mount("netlab", private_tmp[i], "tmpfs", MS_NOSUID | MS_NODEV,
@@ -189,10 +215,15 @@ static bool make_private_mounts(struct check *c, bool writable_lab)
     for (size_t i = 0; i < COUNT_OF(c->hidden); i++)
         if (c->hidden[i] != NULL)
             cover(c, c->hidden[i]);
-    for (size_t i = 0; i < COUNT_OF(keep); i++) {
-        if (keep_fd[i] >= 0) {
-            mount_back(c, keep_fd[i], keep_path[i], writable_lab && i == 0);
-            close(keep_fd[i]);
+    /* Every way opened before anything is mounted back: a cover made on
+     * the way to one would hide another mounted back before it. */
+    for (size_t i = 0; i < SANDBOX_KEPT; i++)
+        if (kept_fd[i] >= 0)
+            open_the_way(c, kept[i]);
+    for (size_t i = 0; i < SANDBOX_KEPT; i++) {
+        if (kept_fd[i] >= 0) {
+            mount_back(c, kept_fd[i], kept[i], writable_lab && i == SANDBOX_KEPT_LAB);
+            close(kept_fd[i]);
         }
     }
     return true;
@@ -317,6 +348,127 @@ int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l)
         (setgroups(0, NULL) < 0 || setgid(s->uid) < 0 || setuid(s->uid) < 0))
         return errno;
     return 0;
+}
+
+/* ---- Where programs can go --------------------------------------------- */
+
+/* What find_blocked reports: errno 0 if every way is open. */
+struct blocked_at {
+    int err;
+    bool no_user;               /* it could not become the programs' user */
+    char folder[PATH_MAX];      /* the folder it cannot get through */
+    char path[PATH_MAX];        /* on the way to this */
+};
+
+/* In a child become a user of the programs' own: writes to OUT the first
+ * folder on the way to one of the N PATHS that it cannot get through. */
+static _Noreturn void find_blocked(const char *const *paths, size_t n, int out)
+{
+    struct blocked_at b = {0};
+    uid_t uid = sandbox_uid_of_self();
+    if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0) {
+        b.err = errno;
+        b.no_user = true;
+    }
+    for (size_t i = 0; i < n && b.err == 0; i++) {
+        const char *path = paths[i], *end = path;
+        while (b.err == 0 && (end = strchr(end + 1, '/')) != NULL) {
+            snprintf(b.folder, sizeof b.folder, "%.*s", (int)(end - path), path);
+            if (access(b.folder, X_OK) == 0)
+                continue;
+            if (errno != EACCES && errno != EPERM)
+                break;                  /* not there: nothing to reach */
+            b.err = errno;
+            snprintf(b.path, sizeof b.path, "%s", path);
+        }
+    }
+    _exit(write(out, &b, sizeof b) == sizeof b ? 0 : 1);
+}
+
+bool sandbox_way_is_open(const char *const *paths, size_t n, struct buf *blocked)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        buf_printf(blocked, "the grader cannot make a pipe: %s", strerror(errno));
+        return false;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        find_blocked(paths, n, fds[1]);
+    }
+    close(fds[1]);
+    struct blocked_at b;
+    size_t got = 0;
+    for (ssize_t r = 1; pid > 0 && got < sizeof b && r != 0;) {
+        r = read(fds[0], (char *)&b + got, sizeof b - got);
+        if (r < 0 && errno != EINTR)
+            break;
+        got += r > 0 ? (size_t)r : 0;
+    }
+    close(fds[0]);
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    if (got < sizeof b)
+        buf_printf(blocked, "the grader cannot find out where programs can go: %s",
+                   strerror(pid < 0 ? errno : EPIPE));
+    else if (b.no_user)
+        buf_printf(blocked, "the grader cannot run programs as a user of their own: %s",
+                   strerror(b.err));
+    else if (b.err != 0)
+        buf_printf(blocked, "programs run as a user of their own, who cannot get through %s "
+                   "(%s) on the way to %s", b.folder, strerror(b.err), b.path);
+    return got == sizeof b && b.err == 0;
+}
+
+/* ---- The library programs preload --------------------------------------- */
+
+/*
+ * ld.so splits LD_PRELOAD at spaces and colons, and ignores (with a line on
+ * stderr) a library it cannot open: a kit under "/root/my kit" would have
+ * every short-counts check find no library loaded, "not testable", a free
+ * point.  So programs preload a copy, in a new folder of /tmp: no space or
+ * colon on the way, every user gets through /tmp (TMPDIR may be private,
+ * as pam_tmpdir makes it), and the folder (0755) and the copy (0444) are
+ * the grader's, which a program run as another user cannot replace.
+ */
+char *sandbox_stage_preload(const char *lib, struct buf *err)
+{
+    char dir[] = "/tmp/netlab-preload-XXXXXX";
+    if (mkdtemp(dir) == NULL) {
+        buf_printf(err, "cannot make a folder in /tmp: %s", strerror(errno));
+        return NULL;
+    }
+    const char *name = strrchr(lib, '/');
+    struct buf copy = {0};
+    buf_printf(&copy, "%s/%s", dir, name != NULL ? name + 1 : lib);
+    struct statvfs fs;
+    bool ok = false;
+    if (chmod(dir, 0755) < 0)
+        buf_printf(err, "cannot open %s to programs: %s", dir, strerror(errno));
+    else if (copy_file(lib, copy.data, 0444, err) < 0)
+        ;                               /* ERR says why */
+    else if (statvfs(dir, &fs) == 0 && (fs.f_flag & ST_NOEXEC))
+        buf_printf(err, "/tmp is mounted noexec: programs cannot preload %s from there",
+                   copy.data);
+    else
+        ok = true;
+    if (!ok) {
+        remove_folder(dir);
+        buf_free(&copy);                /* its data is NULL now */
+    }
+    return copy.data;
+}
+
+void sandbox_unstage_preload(char *copy)
+{
+    if (copy == NULL)
+        return;
+    char *slash = strrchr(copy, '/');
+    *slash = '\0';
+    remove_folder(copy);
+    free(copy);
 }
 
 /* ---- Files left outside the folder ------------------------------------- */

@@ -59,20 +59,13 @@ static void write_file(const char *path, const char *text, mode_t mode)
     close(fd);
 }
 
-/* Copies the file FROM to TO, executable if FROM is. */
-static void copy_file(const char *from, const char *to)
+/* Copies the file FROM to the new file TO, executable if FROM is. */
+static void copy_to(const char *from, const char *to)
 {
     struct stat st;
     cr_assert_eq(stat(from, &st), 0, "%s: %s (make test builds it)", from, strerror(errno));
-    int in = open(from, O_RDONLY);
-    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 0755);
-    cr_assert(in >= 0 && out >= 0, "copy %s to %s: %s", from, to, strerror(errno));
-    char chunk[65536];
-    ssize_t n;
-    while ((n = read(in, chunk, sizeof chunk)) > 0)
-        cr_assert_eq(write(out, chunk, (size_t)n), n);
-    close(in);
-    close(out);
+    struct buf err = {0};
+    cr_assert_eq(copy_file(from, to, st.st_mode & 0755, &err), 0, "%s", err.data);
 }
 
 /* Copies FROM's sources (C files, headers, `libs`) into the new folder TO. */
@@ -91,7 +84,7 @@ static void copy_sources(const char *from, const char *to)
         char a[PATH_MAX * 2], b[PATH_MAX * 2];
         snprintf(a, sizeof a, "%s/%s", from, e->d_name);
         snprintf(b, sizeof b, "%s/%s", to, e->d_name);
-        copy_file(a, b);
+        copy_to(a, b);
     }
     closedir(d);
 }
@@ -212,7 +205,7 @@ static void add_python(struct class *c)
         for (int p = 0; p < 2; p++) {
             snprintf(a, sizeof a, "%s/%s", from, p ? "client" : "server");
             snprintf(b, sizeof b, "%s/%s", to, p ? "client" : "server");
-            copy_file(a, b);
+            copy_to(a, b);
         }
         free(to);
     }
@@ -270,7 +263,7 @@ static void add_variant(struct class *c, const struct variant *v, const char *na
         snprintf(a, sizeof a, "solutions/%s/libs", v->lab);
         snprintf(b, sizeof b, "%s/libs", to);
         if (access(a, F_OK) == 0)
-            copy_file(a, b);
+            copy_to(a, b);
     } else {
         cr_assert_eq(mkdir(to, 0755), 0);
         for (int p = 0; p < 2; p++) {
@@ -279,7 +272,7 @@ static void add_variant(struct class *c, const struct variant *v, const char *na
             if (access(a, X_OK) != 0)
                 snprintf(a, sizeof a, "solutions/%s/%s", v->lab, program);
             snprintf(b, sizeof b, "%s/%s", to, program);
-            copy_file(a, b);
+            copy_to(a, b);
         }
     }
     free(to);

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,58 +21,103 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "lab.h"
 
 TestSuite(cli, .timeout = 60);
 
 struct run {
     int status;             /* exit status, or -1 if killed */
     struct buf out;         /* what it wrote on stdout */
+    struct buf err;         /* ...and on stderr */
 };
 
-/* Runs harness/grade with ARGS (NULL-terminated) and collects its stdout. */
-static struct run grade(const char *const *args)
+/* A temporary file's whole content, appended to B; the file is closed. */
+static void take_file(int fd, struct buf *b)
 {
-    char out_path[] = "/tmp/netlab-cli-XXXXXX";
-    int out = mkstemp(out_path);
-    cr_assert_geq(out, 0);
-    unlink(out_path);
-    const char *argv[32] = { "harness/grade" };
-    size_t argc = 1;
-    while (args[argc - 1] != NULL && argc < 31) {
-        argv[argc] = args[argc - 1];
-        argc++;
-    }
+    lseek(fd, 0, SEEK_SET);
+    char chunk[4096];
+    ssize_t n;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0)
+        buf_append(b, chunk, (size_t)n);
+    close(fd);
+    buf_puts(b, "");
+}
+
+static int temp_file(void)
+{
+    char path[] = "/tmp/netlab-cli-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    unlink(path);
+    return fd;
+}
+
+/* Runs the words of BEFORE (NULL-terminated: a command found on PATH and
+ * its first arguments, the grader last), then ARGS (NULL-terminated), and
+ * collects what it writes. */
+static struct run grade_with(const char *const *before, const char *const *args)
+{
+    const char *argv[48];
+    size_t argc = 0;
+    for (size_t i = 0; before[i] != NULL && argc < 16; i++)
+        argv[argc++] = before[i];
+    for (size_t i = 0; args[i] != NULL && argc < COUNT_OF(argv) - 1; i++)
+        argv[argc++] = args[i];
     argv[argc] = NULL;
+    int out = temp_file(), err = temp_file();
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         unsetenv("BXFI_MAP");   /* Criterion's, not the grader's */
         dup2(out, STDOUT_FILENO);
-        execv(argv[0], (char *const *)argv);
+        dup2(err, STDERR_FILENO);
+        execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
     struct run r = {0};
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    lseek(out, 0, SEEK_SET);
-    char chunk[4096];
-    ssize_t n;
-    while ((n = read(out, chunk, sizeof chunk)) > 0)
-        buf_append(&r.out, chunk, (size_t)n);
-    close(out);
-    buf_puts(&r.out, "");
+    take_file(out, &r.out);
+    take_file(err, &r.err);
     return r;
+}
+
+/* Runs harness/grade with ARGS (NULL-terminated) and collects its output. */
+static struct run grade(const char *const *args)
+{
+    return grade_with((const char *[]){ "harness/grade", NULL }, args);
+}
+
+static void free_run(struct run *r)
+{
+    buf_free(&r->out);
+    buf_free(&r->err);
+}
+
+/* Runs the shell command made of FMT and its arguments; its exit status. */
+__attribute__((format(printf, 1, 2)))
+static int shell(const char *fmt, ...)
+{
+    struct buf cmd = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&cmd, fmt, ap);
+    va_end(ap);
+    int status = system(cmd.data);
+    buf_free(&cmd);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void remove_tree(const char *tree)
+{
+    cr_expect_eq(shell("rm -rf '%s'", tree), 0);
 }
 
 /* Runs a Python SCRIPT that reads FILE; returns its exit status. */
 static int python(const char *script, const char *file)
 {
-    struct buf cmd = {0};
-    buf_printf(&cmd, "python3 -c '%s' '%s'", script, file);
-    int status = system(cmd.data);
-    buf_free(&cmd);
-    return WEXITSTATUS(status);
+    return shell("python3 -c '%s' '%s'", script, file);
 }
 
 /* The score Python reads from a Gradescope results.json, checked whole. */
@@ -112,7 +159,7 @@ Test(cli, solutions_pass_with_exit_0_and_valid_gradescope_json)
     cr_expect_eq(r.status, 0, "grade exited %d", r.status);
     cr_expect_eq(python(gradescope_py, json), 0, "results.json is invalid or not full marks");
     unlink(json);
-    buf_free(&r.out);
+    free_run(&r);
 }
 
 Test(cli, lab_selection_by_number_id_and_name)
@@ -121,7 +168,7 @@ Test(cli, lab_selection_by_number_id_and_name)
     cr_expect_eq(r.status, 0);
     cr_expect_not_null(strstr(r.out.data, "01-hello"));
     cr_expect_null(strstr(r.out.data, "02-echo"), "only lab 01 was asked for");
-    buf_free(&r.out);
+    free_run(&r);
 
     char *xml = temp_path("both.xml");
     r = grade((const char *[]){ "--impl", "solutions", "--lab", "02", "--lab", "01-hello",
@@ -129,7 +176,7 @@ Test(cli, lab_selection_by_number_id_and_name)
     cr_expect_eq(r.status, 0);
     cr_expect_eq(python(junit_py, xml), 10, "JUnit XML invalid, or a check failed");
     unlink(xml);
-    buf_free(&r.out);
+    free_run(&r);
 }
 
 Test(cli, one_check_by_name)
@@ -140,7 +187,7 @@ Test(cli, one_check_by_name)
     cr_expect_not_null(strstr(r.out.data, "binary-safe"));
     cr_expect_null(strstr(r.out.data, "line-echo"), "only one check was asked for");
     cr_expect_not_null(strstr(r.out.data, "Score: 2/2"), "%s", r.out.data);
-    buf_free(&r.out);
+    free_run(&r);
 }
 
 Test(cli, transcripts_are_kept_for_every_check)
@@ -159,10 +206,8 @@ Test(cli, transcripts_are_kept_for_every_check)
         sent |= strstr(line, "grader -> server") != NULL;
     fclose(f);
     cr_expect(sent, "the transcript records no byte sent to the server");
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_expect_eq(system(cmd), 0);
-    buf_free(&r.out);
+    remove_tree(dir);
+    free_run(&r);
 }
 
 /* A tree whose lab 01 server is the variant that answers with garbage. */
@@ -182,13 +227,6 @@ static void garbage_tree(char tree[PATH_MAX])
     cr_assert_eq(symlink(target, link), 0);
 }
 
-static void remove_tree(const char *tree)
-{
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tree);
-    cr_expect_eq(system(cmd), 0);
-}
-
 Test(cli, garbage_output_keeps_every_report_valid)
 {
     char tree[PATH_MAX];
@@ -199,12 +237,12 @@ Test(cli, garbage_output_keeps_every_report_valid)
                                            NULL });
     cr_expect_eq(r.status, 1, "a failed check must give exit status 1");
     cr_expect_eq(python(junit_py, xml), 16, "JUnit XML invalid, or not 6 failures");
-    buf_free(&r.out);
+    free_run(&r);
 
     r = grade((const char *[]){ "--impl", tree, "--format", "gradescope", "--out", json, NULL });
     cr_expect_eq(r.status, 1);
     cr_expect_eq(python(gradescope_py, json), 3, "results.json invalid (or full marks)");
-    buf_free(&r.out);
+    free_run(&r);
 
     r = grade((const char *[]){ "--impl", tree, NULL });
     cr_expect_eq(r.status, 1);
@@ -215,7 +253,7 @@ Test(cli, garbage_output_keeps_every_report_valid)
         if (!(ch == '\n' || (ch >= 0x20 && ch < 0x7f)))
             break;
     }
-    buf_free(&r.out);
+    free_run(&r);
     unlink(xml);
     unlink(json);
     remove_tree(tree);
@@ -235,7 +273,7 @@ Test(cli, bad_usage_gives_exit_2)
         struct run r = grade(cases[i]);
         cr_expect_eq(r.status, 2, "case %zu (%s %s): exit %d", i, cases[i][0],
                      cases[i][1] ? cases[i][1] : "", r.status);
-        buf_free(&r.out);
+        free_run(&r);
     }
 }
 
@@ -246,7 +284,7 @@ Test(cli, list_shows_the_rubric)
     cr_expect_not_null(strstr(r.out.data, "01-hello  hello (one shot) (15 points)"), "%s",
                        r.out.data);
     cr_expect_not_null(strstr(r.out.data, "survives-reset"));
-    buf_free(&r.out);
+    free_run(&r);
 }
 
 /* The names of the hidden checks the rubric lists to an instructor, as
@@ -263,7 +301,7 @@ static char *hidden_check_names(void)
         if (strstr(line, "(hidden)") != NULL && sscanf(line, " %127s", name) == 1)
             buf_printf(&names, "%s\n", name);
     }
-    buf_free(&r.out);
+    free_run(&r);
     return names.data;
 }
 
@@ -280,19 +318,19 @@ Test(cli, hidden_checks_run_for_instructors_only)
     struct run r = grade((const char *[]){ "--list", NULL });
     cr_expect_null(strstr(r.out.data, first), "the students' rubric names %s", first);
     cr_expect_not_null(strstr(r.out.data, "in hidden checks"));
-    buf_free(&r.out);
+    free_run(&r);
 
     r = grade((const char *[]){ "--impl", "solutions", NULL });
     cr_expect_eq(r.status, 0);
     cr_expect_null(strstr(r.out.data, first), "a student's run ran %s", first);
     cr_expect_not_null(strstr(r.out.data, "held back"), "no word of the points held back");
-    buf_free(&r.out);
+    free_run(&r);
 
     r = grade((const char *[]){ "--impl", "solutions", "--instructor", NULL });
     cr_expect_eq(r.status, 0);
     cr_expect_not_null(strstr(r.out.data, first), "an instructor's run skipped %s", first);
     cr_expect_null(strstr(r.out.data, "held back"));
-    buf_free(&r.out);
+    free_run(&r);
 
     char *json = temp_path("hidden.json"), script[1024];
     r = grade((const char *[]){ "--impl", "solutions", "--format", "gradescope", "--out", json,
@@ -308,7 +346,7 @@ Test(cli, hidden_checks_run_for_instructors_only)
     cr_expect_eq(python(script, json), 0, "Gradescope JSON does not hide %s until published",
                  first);
     unlink(json);
-    buf_free(&r.out);
+    free_run(&r);
     free(names);
 }
 
@@ -323,5 +361,185 @@ Test(cli, time_scale_stretches_the_time_limits)
                                            NULL });
     cr_expect_eq(r.status, 1);
     cr_expect_not_null(strstr(r.out.data, "within 6000 ms"), "%s", r.out.data);
-    buf_free(&r.out);
+    free_run(&r);
+}
+
+/* ---- Wherever the kit and the submission sit ------------------------------ */
+
+/* As root, programs run as a user of their own, who must reach them. */
+static void skip_unless_root(void)
+{
+    if (geteuid() != 0)
+        cr_skip_test("as root only: programs run as the grader's own user otherwise");
+}
+
+/* How many times NEEDLE occurs in HAYSTACK. */
+static size_t occurrences(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* A folder of PARENT for this test run only, made afresh with MODE; its
+ * absolute path. */
+static char *fresh_folder(const char *parent, const char *name, mode_t mode)
+{
+    char real[PATH_MAX];
+    cr_assert_not_null(realpath(parent, real), "%s: %s", parent, strerror(errno));
+    struct buf dir = {0};
+    buf_printf(&dir, "%s/netlab-cli-%d-%s", real, (int)getpid(), name);
+    remove_tree(dir.data);
+    cr_assert_eq(mkdir(dir.data, 0700), 0, "%s: %s", dir.data, strerror(errno));
+    cr_assert_eq(chmod(dir.data, mode), 0);
+    return dir.data;
+}
+
+/* A copy of the built programs of the solutions' LAB in TREE/LAB. */
+static void copy_solution(const char *tree, const char *lab)
+{
+    cr_assert_eq(shell("mkdir -p '%s/%s' && cp solutions/%s/server solutions/%s/client "
+                       "'%s/%s/'", tree, lab, lab, lab, tree, lab), 0);
+}
+
+/* A grader that the system gives no mount namespace, as in a plain chroot
+ * or a container without CAP_SYS_ADMIN: setpriv (util-linux) takes the
+ * capability out of the bounding and inheritable sets, so the grader it
+ * runs has none (unshare(CLONE_NEWNS) fails with EPERM).  The grader's own
+ * warning, checked below, says it found none. */
+#define WITHOUT_MOUNT_NAMESPACES "setpriv", "--bounding-set", "-sys_admin", "--inh-caps", \
+                                 "-sys_admin", "harness/grade"
+
+Test(cli, without_mount_namespaces_an_open_tree_is_graded)
+{
+    skip_unless_root();
+    char *tree = fresh_folder("/tmp", "open", 0755);
+    copy_solution(tree, "01-hello");
+    struct run r = grade_with((const char *[]){ WITHOUT_MOUNT_NAMESPACES, NULL },
+                              (const char *[]){ "--impl", tree, NULL });
+    cr_assert_neq(r.status, 127, "setpriv did not run: %s", r.err.data);
+    cr_expect_eq(r.status, 0, "exit %d: %s%s", r.status, r.out.data, r.err.data);
+    cr_expect_null(strstr(r.out.data, "not testable"), "shortio.so was not preloaded:\n%s",
+                   r.out.data);
+    cr_expect_eq(occurrences(r.err.data, "grade:"), 1, "one warning, nothing else:\n%s",
+                 r.err.data);
+    cr_expect_not_null(strstr(r.err.data, "grade: warning: no mount namespace for checks "
+                                          "(Operation not permitted)"), "%s", r.err.data);
+    free_run(&r);
+    remove_tree(tree);
+    free(tree);
+}
+
+/* Exactly one message, that says where the way is closed, exit status 3,
+ * and nothing graded, built or written. */
+static void expect_cannot_grade(struct run *r, const char *closed, const char *how)
+{
+    cr_assert_neq(r->status, 127, "setpriv did not run: %s", r->err.data);
+    cr_expect_eq(r->status, 3, "%s: exit %d, not 3 (cannot grade here): %s", how, r->status,
+                 r->err.data);
+    cr_expect_eq(r->out.len, 0, "%s graded something:\n%s", how, r->out.data);
+    cr_expect_eq(strncmp(r->err.data, "grade: cannot grade here: ", 26), 0, "%s: %s", how,
+                 r->err.data);
+    cr_expect_eq(occurrences(r->err.data, "grade:"), 1, "%s: more than one message:\n%s",
+                 how, r->err.data);
+    char through[PATH_MAX + 32];
+    snprintf(through, sizeof through, "cannot get through %s ", closed);
+    cr_expect_not_null(strstr(r->err.data, through), "%s: the message names no folder:\n%s",
+                       how, r->err.data);
+    free_run(r);
+}
+
+Test(cli, without_mount_namespaces_a_closed_tree_stops_before_grading)
+{
+    skip_unless_root();
+    char *closed = fresh_folder("/tmp", "closed", 0700);
+    char tree[PATH_MAX + 16], class[PATH_MAX + 16], out[PATH_MAX + 16], csv[PATH_MAX + 32];
+    snprintf(tree, sizeof tree, "%s/tree", closed);
+    copy_solution(tree, "01-hello");
+    struct run r = grade_with((const char *[]){ WITHOUT_MOUNT_NAMESPACES, NULL },
+                              (const char *[]){ "--impl", tree, NULL });
+    expect_cannot_grade(&r, closed, "--impl");
+
+    /* A class whose copies would be built under it; --build copies into
+     * TMPDIR: both stop before building. */
+    snprintf(class, sizeof class, "%s/class", closed);
+    snprintf(out, sizeof out, "%s/out", closed);
+    cr_assert_eq(shell("mkdir -p '%s/alice' && cp -r labs/01-hello '%s/alice/'", class,
+                       class), 0);
+    r = grade_with((const char *[]){ WITHOUT_MOUNT_NAMESPACES, NULL },
+                   (const char *[]){ "--batch", class, "--out", out, NULL });
+    expect_cannot_grade(&r, closed, "--batch");
+    snprintf(csv, sizeof csv, "%s/gradebook.csv", out);
+    cr_expect_neq(access(csv, F_OK), 0, "--batch wrote %s", csv);
+
+    char tmpdir[PATH_MAX + 16];
+    snprintf(tmpdir, sizeof tmpdir, "TMPDIR=%s", closed);
+    r = grade_with((const char *[]){ "env", tmpdir, WITHOUT_MOUNT_NAMESPACES, NULL },
+                   (const char *[]){ "--impl", tree, "--build", NULL });
+    expect_cannot_grade(&r, closed, "--build");
+    remove_tree(closed);
+    free(closed);
+}
+
+/* Whether this system gives the grader mount namespaces (as root). */
+static bool mount_namespaces_allowed(void)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+        _exit(unshare(CLONE_NEWNS) == 0 ? 0 : 1);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * A kit under a folder closed to other users (as /root is), in a path with
+ * spaces ("/root/my kit"): its grader grades its lab folders, and a tree of
+ * links (as make test's trees of variants are) to programs in another
+ * closed folder, at full marks, shortio.so preloaded (ld.so splits
+ * LD_PRELOAD at spaces).  The sandbox covers the closed folders and mounts
+ * back what the programs need.
+ */
+Test(cli, a_kit_in_a_closed_folder_with_a_space_is_graded_fully)
+{
+    skip_unless_root();
+    if (!mount_namespaces_allowed())
+        cr_skip_test("no mount namespaces here: such a kit cannot be graded (the "
+                     "without_mount_namespaces tests cover that)");
+    /* Not in /tmp: a check's private /tmp would open the way by itself. */
+    char *closed = fresh_folder("build", "closed folder", 0700);
+    char kit[PATH_MAX + 16], grader[PATH_MAX + 32], solutions[PATH_MAX + 32];
+    snprintf(kit, sizeof kit, "%s/my kit", closed);
+    snprintf(grader, sizeof grader, "%s/harness/grade", kit);
+    snprintf(solutions, sizeof solutions, "%s/solutions", kit);
+    cr_assert_eq(shell("mkdir -p '%s/harness' && cp harness/grade harness/shortio.so "
+                       "'%s/harness/'", kit, kit), 0);
+    copy_solution(solutions, "01-hello");
+    copy_solution(solutions, "02-echo");
+
+    char *elsewhere = fresh_folder("build", "other closed folder", 0700);
+    copy_solution(elsewhere, "01-hello");
+    char *links = fresh_folder("/tmp", "links", 0755);
+    cr_assert_eq(shell("mkdir '%s/01-hello' && ln -s '%s/01-hello/server' "
+                       "'%s/01-hello/client' '%s/01-hello/'", links, elsewhere, elsewhere,
+                       links), 0);
+    const char *trees[] = { solutions, links };
+    for (size_t i = 0; i < COUNT_OF(trees); i++) {
+        struct run r = grade_with((const char *[]){ grader, NULL },
+                                  (const char *[]){ "--impl", trees[i], NULL });
+        cr_expect_eq(r.status, 0, "%s: exit %d:\n%s%s", trees[i], r.status, r.out.data,
+                     r.err.data);
+        cr_expect_null(strstr(r.out.data, "not testable"), "%s: shortio.so was not "
+                       "preloaded:\n%s", trees[i], r.out.data);
+        cr_expect_not_null(strstr(r.out.data, "short-counts"), "%s", r.out.data);
+        free_run(&r);
+    }
+    remove_tree(links);
+    remove_tree(elsewhere);
+    remove_tree(closed);
+    free(links);
+    free(elsewhere);
+    free(closed);
 }
