@@ -189,6 +189,7 @@ void run_check(struct check *c)
     c->transcript.limit = SLOT_TRANSCRIPT - 1024;
     note(c, "check %s/%s: %s (time limit %d ms)", c->lab->id, c->def->name,
          c->def->what, c->time_limit_ms);
+    open_lab_folder(c);         /* before the check's mounts hide where it is */
     sandbox_prepare(c);
     c->def->run(c);
     note(c, "PASS");

@@ -82,6 +82,8 @@ struct check {
     const struct lab_def *lab;
     const struct check_def *def;
     const char *lab_dir;    /* IMPL/NN-name */
+    int lab_fd;             /* it, opened without following a link; or -1 */
+    char *lab_refused;      /* why it is -1 */
     int time_limit_ms;      /* the check's, times run_options' time_scale */
     int time_scale;
     int64_t start_us;
@@ -156,6 +158,30 @@ void sandbox_claim_folder(const struct check *c, const char *folder);
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);
 bool sandbox_find_strays(const struct check *c, struct buf *msg);
+
+/* walk.c: a student's files, reached from descriptors, never through a
+ * link that leads out (see walk.c). */
+/* Opens PATH (openat2) from the folder ROOT, following links only while
+ * they stay inside ROOT: EXDEV when one leads out.  FLAGS as open's. */
+int open_beneath(int root, const char *path, int flags);
+/* Opens the folder PATH, following its parents (the instructor's) but not
+ * PATH itself: -1 with errno (ELOOP: a link, ENOTDIR) and, unless WHY is
+ * NULL, what PATH is ("PATH is a symbolic link to /etc") in WHY. */
+int open_folder(const char *path, struct buf *why);
+/* "a folder", "a fifo (named pipe)", "a character device"... */
+const char *kind_of_file(mode_t mode);
+/* Appends "a symbolic link to TARGET" for the link NAME of the folder DIR. */
+void describe_link(struct buf *why, int dir, const char *name);
+/* Appends why open_beneath failed with ERR: ", which leads out of WHERE". */
+void describe_beneath_failure(struct buf *why, int err, const char *where);
+/* Opens C's lab folder as C->lab_fd, before the check's mounts hide
+ * anything; if it is no folder (a link to one...), -1 and why in
+ * C->lab_refused. */
+void open_lab_folder(struct check *c);
+/* 0 if NAME in C's lab folder is a program the grader may start: a
+ * regular executable file inside the lab folder (a link to one inside it
+ * will do).  Else -1 with the check's failure message in WHY. */
+int check_program(const struct check *c, const char *name, struct buf *why);
 
 /* runner.c: what checks and builds share.  fork_isolated forks into a
  * PID namespace of its own where allowed; catch_interrupts makes SIGINT,

@@ -155,23 +155,26 @@ static bool make_private_mounts(struct check *c, bool writable_lab)
              strerror(errno));
         return false;
     }
-    /* What stays visible: the lab folder, the programs in it where they
-     * are links to elsewhere (a class's trees made of links), shortio.so.
-     * Held open from here, in the new namespace (a bind mount's source
-     * must be in it), to be mounted back once covered. */
-    char server[PATH_MAX], client[PATH_MAX];
-    snprintf(server, sizeof server, "%s/server", c->lab_dir);
-    snprintf(client, sizeof client, "%s/client", c->lab_dir);
-    const char *keep[] = { c->lab_dir, server, client, c->shortio };
+    /* What stays visible: the lab folder (only if it is a folder, not a
+     * link: never where a student's link leads; the programs run are
+     * inside it) and shortio.so.  Held open from here, in the new
+     * namespace (a bind mount's source must be in it), to be mounted back
+     * once covered, where the descriptor says it is. */
+    const char *keep[] = { c->lab_dir, c->shortio };
     int keep_fd[COUNT_OF(keep)];
     char keep_path[COUNT_OF(keep)][PATH_MAX];
     for (size_t i = 0; i < COUNT_OF(keep); i++) {
         keep_fd[i] = -1;
-        if (keep[i] == NULL || realpath(keep[i], keep_path[i]) == NULL)
+        if (keep[i] == NULL)
             continue;
-        if (i > 0 && keep_fd[0] >= 0 && is_under(keep_path[i], keep_path[0]))
-            continue;                   /* inside the lab folder */
-        keep_fd[i] = open(keep_path[i], O_PATH | O_CLOEXEC);
+        int fd = i == 0 ? open_folder(keep[i], NULL) : open(keep[i], O_PATH | O_CLOEXEC);
+        char by_fd[64];
+        snprintf(by_fd, sizeof by_fd, "/proc/self/fd/%d", fd);
+        if (fd >= 0 && realpath(by_fd, keep_path[i]) != NULL &&
+            !(i > 0 && keep_fd[0] >= 0 && is_under(keep_path[i], keep_path[0])))
+            keep_fd[i] = fd;            /* (else inside the lab folder, or gone) */
+        else if (fd >= 0)
+            close(fd);
     }
     for (size_t i = 0; i < COUNT_OF(private_tmp); i++)
         if (access(private_tmp[i], F_OK) == 0 &&

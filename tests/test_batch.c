@@ -37,6 +37,7 @@
 
 #include "buf.h"
 #include "build.h"
+#include "files.h"
 #include "internal.h"
 #include "lab.h"
 
@@ -54,22 +55,6 @@ static void write_file(const char *path, const char *text, mode_t mode)
     size_t len = strlen(text);
     cr_assert_eq(write(fd, text, len), (ssize_t)len, "%s: %s", path, strerror(errno));
     close(fd);
-}
-
-/* Copies the file FROM to TO, executable if FROM is. */
-static void copy_file(const char *from, const char *to)
-{
-    struct stat st;
-    cr_assert_eq(stat(from, &st), 0, "%s: %s (make test builds it)", from, strerror(errno));
-    int in = open(from, O_RDONLY);
-    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, st.st_mode & 0755);
-    cr_assert(in >= 0 && out >= 0, "copy %s to %s: %s", from, to, strerror(errno));
-    char chunk[65536];
-    ssize_t n;
-    while ((n = read(in, chunk, sizeof chunk)) > 0)
-        cr_assert_eq(write(out, chunk, (size_t)n), n);
-    close(in);
-    close(out);
 }
 
 /* Copies FROM's sources (C files, headers, `libs`) into the new folder TO. */
