@@ -100,6 +100,7 @@ struct check {
     size_t nport_locks;
     bool in_namespace;      /* init of its PID namespace is its parent */
     char *folder;           /* check_folder's, or NULL */
+    int folder_fd;          /* it, opened as it was made (if not NULL) */
     struct relay *relays[4];
     size_t nrelays;
     struct udp *udps[8];
@@ -168,10 +169,14 @@ int open_beneath(int root, const char *path, int flags);
  * PATH itself: -1 with errno (ELOOP: a link, ENOTDIR) and, unless WHY is
  * NULL, what PATH is ("PATH is a symbolic link to /etc") in WHY. */
 int open_folder(const char *path, struct buf *why);
+/* Opens NAME of the folder DIR for reading if it is a regular file,
+ * without following a link; else -1, with what it is in WHY (unless NULL). */
+int open_regular(int dir, const char *name, struct buf *why);
 /* "a folder", "a fifo (named pipe)", "a character device"... */
 const char *kind_of_file(mode_t mode);
-/* Appends "a symbolic link to TARGET" for the link NAME of the folder DIR. */
-void describe_link(struct buf *why, int dir, const char *name);
+/* Appends what NAME of the folder DIR is, of MODE (lstat's): "a fifo
+ * (named pipe)", or for a link "a symbolic link to TARGET". */
+void describe_entry(struct buf *why, int dir, const char *name, mode_t mode);
 /* Appends why open_beneath failed with ERR: ", which leads out of WHERE". */
 void describe_beneath_failure(struct buf *why, int err, const char *where);
 /* Opens C's lab folder as C->lab_fd, before the check's mounts hide

@@ -43,14 +43,14 @@ const char *kind_of_file(mode_t mode)
            S_ISSOCK(mode) ? "a socket" : "an unknown kind of file";
 }
 
-void describe_link(struct buf *why, int dir, const char *name)
+void describe_entry(struct buf *why, int dir, const char *name, mode_t mode)
 {
     char target[PATH_MAX];
-    ssize_t n = readlinkat(dir, name, target, sizeof target - 1);
-    if (n < 0)
-        buf_puts(why, "a symbolic link");
-    else
+    ssize_t n = S_ISLNK(mode) ? readlinkat(dir, name, target, sizeof target - 1) : -1;
+    if (n >= 0)
         buf_printf(why, "a symbolic link to %.*s", (int)n, target);
+    else
+        buf_puts(why, kind_of_file(mode));
 }
 
 void describe_beneath_failure(struct buf *why, int err, const char *where)
@@ -75,6 +75,29 @@ void describe_beneath_failure(struct buf *why, int err, const char *where)
     }
 }
 
+int open_regular(int dir, const char *name, struct buf *why)
+{
+    /* Not blocking: a fifo in the file's place must not hold the check. */
+    int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    int err = errno;
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    if (why == NULL)
+        ;
+    else if (fd >= 0 || (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                         !S_ISREG(st.st_mode))) {
+        buf_printf(why, "%s is ", name);
+        describe_entry(why, dir, name, st.st_mode);
+    } else {
+        buf_printf(why, "%s: %s", name, strerror(err));
+    }
+    errno = err;
+    return -1;
+}
+
 int open_folder(const char *path, struct buf *why)
 {
     char *parent = xstrdup(path);
@@ -92,10 +115,7 @@ int open_folder(const char *path, struct buf *why)
         if (dir != -1 && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             !S_ISDIR(st.st_mode)) {
             buf_printf(why, "%s is ", path);
-            if (S_ISLNK(st.st_mode))
-                describe_link(why, dir, name);
-            else
-                buf_puts(why, kind_of_file(st.st_mode));
+            describe_entry(why, dir, name, st.st_mode);
         } else {
             buf_printf(why, "cannot open %s: %s", path, strerror(err));
         }
@@ -145,7 +165,7 @@ int check_program(const struct check *c, const char *name, struct buf *why)
             rc = 0;
         } else {
             buf_printf(why, "%s/%s is ", lab_dir, name);
-            describe_link(why, lab, name);
+            describe_entry(why, lab, name, S_IFLNK);
             if (fd < 0)
                 describe_beneath_failure(why, err, "the lab folder");
             else
