@@ -57,27 +57,6 @@ static void write_file(const char *path, const char *text, mode_t mode)
     close(fd);
 }
 
-/* Copies FROM's sources (C files, headers, `libs`) into the new folder TO. */
-static void copy_sources(const char *from, const char *to)
-{
-    cr_assert_eq(mkdir(to, 0755), 0, "%s: %s", to, strerror(errno));
-    DIR *d = opendir(from);
-    cr_assert_not_null(d, "%s: %s", from, strerror(errno));
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        size_t len = strlen(e->d_name);
-        bool source = (len > 2 && (strcmp(e->d_name + len - 2, ".c") == 0 ||
-                                   strcmp(e->d_name + len - 2, ".h") == 0)) ||
-                      strcmp(e->d_name, "libs") == 0;
-        if (!source)
-            continue;
-        char a[PATH_MAX * 2], b[PATH_MAX * 2];
-        snprintf(a, sizeof a, "%s/%s", from, e->d_name);
-        snprintf(b, sizeof b, "%s/%s", to, e->d_name);
-        copy_file(a, b);
-    }
-    closedir(d);
-}
-
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *f)
 {
     (void)st, (void)f;
