@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,18 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names of DIR's folders, but for those beginning with a dot, sorted;
- * their number in *N.  NULL (with a message) if DIR cannot be read. */
+/* Whether NAME of the open folder DIR is a folder or a link (not
+ * followed: a link is a submission the copy refuses, saying why). */
+static bool is_folder_or_link(int dir, const char *name)
+{
+    struct stat st;
+    return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode));
+}
+
+/* The names of DIR's folders and links, but for those beginning with a
+ * dot, sorted; their number in *N.  NULL (with a message) if DIR cannot
+ * be read. */
 static char **folders_of(const char *dir, size_t *n)
 {
     DIR *d = opendir(dir);
@@ -41,13 +52,10 @@ static char **folders_of(const char *dir, size_t *n)
     char **names = xmalloc(sizeof *names);
     *n = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        struct buf path = {0};
-        buf_printf(&path, "%s/%s", dir, e->d_name);
-        if (e->d_name[0] != '.' && is_dir(path.data)) {
+        if (e->d_name[0] != '.' && is_folder_or_link(dirfd(d), e->d_name)) {
             names = xrealloc(names, (*n + 1) * sizeof *names);
             names[(*n)++] = xstrdup(e->d_name);
         }
-        buf_free(&path);
     }
     closedir(d);
     qsort(names, *n, sizeof *names, compare_names);
@@ -67,17 +75,24 @@ size_t labs_in_class(const char *dir, const struct lab_def **labs, size_t max)
     char **subs = folders_of(dir, &nsubs);
     if (subs == NULL)
         return 0;
+    int *fds = xcalloc(nsubs + 1, sizeof *fds);
+    for (size_t i = 0; i < nsubs; i++) {
+        struct buf path = {0};
+        buf_printf(&path, "%s/%s", dir, subs[i]);
+        fds[i] = open_folder(path.data, NULL);   /* a link to one: -1 */
+        buf_free(&path);
+    }
     for (size_t l = 0; all_labs[l] != NULL && nlabs < max; l++) {
         bool found = false;
-        for (size_t i = 0; i < nsubs && !found; i++) {
-            struct buf path = {0};
-            buf_printf(&path, "%s/%s/%s", dir, subs[i], all_labs[l]->id);
-            found = is_dir(path.data);
-            buf_free(&path);
-        }
+        for (size_t i = 0; i < nsubs && !found; i++)
+            found = fds[i] >= 0 && is_folder_or_link(fds[i], all_labs[l]->id);
         if (found)
             labs[nlabs++] = all_labs[l];
     }
+    for (size_t i = 0; i < nsubs; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
     free_names(subs, nsubs);
     return nlabs;
 }
@@ -410,6 +425,7 @@ static void write_build_log(FILE *f, const struct submission *sub)
     static const char *const states[] = {
         [BUILD_MISSING] = "no folder", [BUILD_PENDING] = "not built",
         [BUILD_OK] = "built", [BUILD_FAILED] = "did not build",
+        [BUILD_REFUSED] = "not graded",
     };
     for (size_t l = 0; l < sub->nbuilds; l++) {
         const struct lab_build *b = &sub->builds[l];

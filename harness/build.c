@@ -46,139 +46,286 @@
 
 /* ---- Copying ------------------------------------------------------------ */
 
+/*
+ * Root copies a submission a student controls, where any name may be a
+ * link to a classmate's folder or to /etc, or become one while it is
+ * copied.  So the copy is walked from descriptors (walk.c) and follows no
+ * link: a link is copied as a link, then kept only if, in the whole copy,
+ * it leads to something inside the copy (openat2's RESOLVE_BENEATH), so
+ * that nothing built or run from the copy reaches through it what the
+ * copy does not hold.  Links that lead out or nowhere, fifos, devices and
+ * sockets are left out, each with a line in the lab's build log.  A lab
+ * folder that is itself a link, or whose program the grader would run
+ * was left out, is not graded at all (BUILD_REFUSED).
+ */
+
 static bool is_dir(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool has_file(const char *dir, const char *name)
+static bool is_program(const char *name)
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return access(path, F_OK) == 0;
+    return strcmp(name, "server") == 0 || strcmp(name, "client") == 0;
 }
 
-static bool has_makefile(const char *dir)
+/* Whether the open lab folder DIR has something to build (a name there,
+ * whatever it is: not followed). */
+static bool has_sources(int dir)
 {
-    return has_file(dir, "Makefile") || has_file(dir, "makefile") ||
-           has_file(dir, "GNUmakefile");
+    static const char *const names[] = { "Makefile", "makefile", "GNUmakefile", "server.c",
+                                         "client.c" };
+    struct stat st;
+    for (size_t i = 0; i < COUNT_OF(names); i++)
+        if (fstatat(dir, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+            return true;
+    return false;
 }
 
-/* Whether the lab folder DIR has something to build. */
-static bool has_sources(const char *dir)
-{
-    return has_makefile(dir) || has_file(dir, "server.c") || has_file(dir, "client.c");
-}
+/* One lab folder's copy under way. */
+struct lab_copy {
+    struct lab_build *build;    /* its log says what was left out, and why */
+    bool has_sources;           /* its server and client are built, not copied */
+    struct buf links;           /* the links made, as paths from the copy's
+                                   root, each ended by a '\0' */
+    bool refused;               /* a program the grader would run was left out */
+};
 
-/* Copies the regular file FROM to the new file TO, with MODE. */
-int copy_file(const char *from, const char *to, mode_t mode, struct buf *err)
+/* Notes in LC's build log that SHOWN, WHAT it is, was left out of the
+ * copy; if it is a program the grader would run, the lab is refused. */
+static void leave_out(struct lab_copy *lc, const char *shown, const char *what, bool program)
 {
-    int in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    char chunk[64 * 1024];
-    ssize_t n = 0;
-    while (out >= 0 && (n = read(in, chunk, sizeof chunk)) > 0)
-        if (write(out, chunk, (size_t)n) != n)
-            n = -1;
-    int failed = in < 0 || out < 0 || n < 0 || fchmod(out, mode) < 0;
-    if (failed)
-        buf_printf(err, "cannot copy %s to %s: %s", from, to, strerror(errno));
-    if (in >= 0)
-        close(in);
-    if (out >= 0 && close(out) < 0 && !failed) {
-        buf_printf(err, "cannot write %s: %s", to, strerror(errno));
-        failed = 1;
+    buf_printf(&lc->build->log, "left out %s: %s\n", shown, what);
+    if (program && !lc->has_sources) {
+        buf_printf(&lc->build->log, "%s is what the grader would run: it runs only a regular "
+                   "file inside the lab folder.\n", shown);
+        lc->refused = true;
     }
+}
+
+/* Creates NAME in the copy's folder TO, with MODE, holding what the open
+ * file IN holds.  SHOWN names it in ERR. */
+static int write_copy(int in, int to, const char *name, mode_t mode, const char *shown,
+                      struct buf *err)
+{
+    int out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    int failed = out < 0 || copy_file_contents(in, out) < 0 || fchmod(out, mode) < 0;
+    if (out >= 0 && close(out) < 0)
+        failed = 1;
+    if (failed)
+        buf_printf(err, "cannot copy %s: %s", shown, strerror(errno));
     return failed ? -1 : 0;
 }
 
-/* Copies one entry of a folder being copied (see copy_tree). */
-static int copy_entry(const char *from, const char *to, int depth, struct buf *err);
+static int copy_tree(int from, int to, const char *shown, int depth, struct lab_copy *lc,
+                     struct buf *err);
 
-/* Copies the folder FROM's contents into the existing folder TO, leaving
- * out `server` and `client` if SKIP_PROGRAMS. */
-static int copy_tree(const char *from, const char *to, bool skip_programs, int depth,
+/* Copies the folder NAME of FROM (a folder of the submission) into TO. */
+static int copy_folder(int from, int to, const char *name, const char *shown, int depth,
+                       struct lab_copy *lc, struct buf *err)
+{
+    int src = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (src < 0) {
+        leave_out(lc, shown, "it changed while it was copied", false);
+        return 0;
+    }
+    int dst = mkdirat(to, name, 0755) < 0 ? -1 :
+              openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = dst < 0 ? -1 : copy_tree(src, dst, shown, depth, lc, err);
+    if (dst < 0)
+        buf_printf(err, "cannot create the copy of %s: %s", shown, strerror(errno));
+    close(src);
+    if (dst >= 0)
+        close(dst);
+    return rc;
+}
+
+/* Copies the entry NAME of the folder FROM into the folder TO.  SHOWN is
+ * its path from the submission's root; DEPTH 0 is the lab folder's. */
+static int copy_entry(int from, int to, const char *name, const char *shown, int depth,
+                      struct lab_copy *lc, struct buf *err)
+{
+    struct stat st;
+    if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        buf_printf(err, "cannot read %s: %s", shown, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode))
+        return copy_folder(from, to, name, shown, depth + 1, lc, err);
+    if (S_ISLNK(st.st_mode)) {
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(from, name, target, sizeof target - 1);
+        if (n < 0 || (target[n] = '\0', symlinkat(target, to, name) < 0)) {
+            buf_printf(err, "cannot copy the link %s: %s", shown, strerror(errno));
+            return -1;
+        }
+        buf_append(&lc->links, shown, strlen(shown) + 1);  /* judged once all is copied */
+        return 0;
+    }
+    struct buf what = {0};
+    int in = S_ISREG(st.st_mode) ? open_regular(from, name, &what) : -1;
+    int rc = 0;
+    if (in >= 0) {                  /* readable by the programs' own users */
+        rc = write_copy(in, to, name, (st.st_mode & S_IXUSR) ? 0755 : 0644, shown, err);
+        close(in);
+    } else {
+        if (!S_ISREG(st.st_mode))
+            buf_printf(&what, "%s; a copy holds only folders, regular files and links",
+                       kind_of_file(st.st_mode));
+        leave_out(lc, shown, what.data, depth == 0 && is_program(name));
+    }
+    buf_free(&what);
+    return rc;
+}
+
+/* Copies the contents of the open folder FROM into the open folder TO,
+ * but for a lab folder's `server` and `client` where they are built (a
+ * program left from an earlier build is never graded). */
+static int copy_tree(int from, int to, const char *shown, int depth, struct lab_copy *lc,
                      struct buf *err)
 {
     if (depth > MAX_DEPTH) {
-        buf_printf(err, "%s: folders nested too deep", from);
+        buf_printf(err, "%s: folders nested too deep", shown);
         return -1;
     }
-    DIR *d = opendir(from);
+    int fd = fcntl(from, F_DUPFD_CLOEXEC, 0);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
     if (d == NULL) {
-        buf_printf(err, "cannot read %s: %s", from, strerror(errno));
+        buf_printf(err, "cannot read %s: %s", shown, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
     int rc = 0;
     for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            (depth == 0 && lc->has_sources && is_program(e->d_name)))
             continue;
-        if (skip_programs && (strcmp(e->d_name, "server") == 0 ||
-                              strcmp(e->d_name, "client") == 0))
-            continue;
-        struct buf src = {0}, dst = {0};
-        buf_printf(&src, "%s/%s", from, e->d_name);
-        buf_printf(&dst, "%s/%s", to, e->d_name);
-        rc = copy_entry(src.data, dst.data, depth, err);
-        buf_free(&src);
-        buf_free(&dst);
+        struct buf entry = {0};
+        buf_printf(&entry, "%s/%s", shown, e->d_name);
+        rc = copy_entry(from, to, e->d_name, entry.data, depth, lc, err);
+        buf_free(&entry);
     }
     closedir(d);
     return rc;
 }
 
-static int copy_entry(const char *from, const char *to, int depth, struct buf *err)
+/* Refuses LC's lab, as WHAT ("X is a symbolic link to Y") is no ONLY. */
+static void refuse(struct lab_copy *lc, const char *what, const char *only)
 {
+    lc->build->state = BUILD_REFUSED;
+    buf_printf(&lc->build->log, "%s: the grader grades only %s, never a link to one.\n", what,
+               only);
+}
+
+/* Copies the lab folder of LC from the open submission FROM into the
+ * open copy TO, if the submission has it. */
+static int copy_lab(int from, int to, struct lab_copy *lc, struct buf *err)
+{
+    const char *id = lc->build->lab->id;
     struct stat st;
-    if (lstat(from, &st) < 0) {
-        buf_printf(err, "cannot read %s: %s", from, strerror(errno));
-        return -1;
+    if (fstatat(from, id, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+        !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+        return 0;                               /* BUILD_MISSING */
+    int src = openat(from, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (src < 0) {
+        struct buf what = {0};
+        buf_printf(&what, "%s is ", id);
+        describe_entry(&what, from, id, S_IFLNK);
+        refuse(lc, what.data, "a lab folder inside the submission");
+        buf_free(&what);
+        return 0;
     }
-    if (S_ISDIR(st.st_mode)) {
-        if (mkdir(to, 0755) < 0) {
-            buf_printf(err, "cannot create %s: %s", to, strerror(errno));
-            return -1;
+    lc->has_sources = has_sources(src);
+    lc->build->state = BUILD_PENDING;
+    int dst = mkdirat(to, id, 0755) < 0 ? -1 :
+              openat(to, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int rc = dst < 0 ? -1 : copy_tree(src, dst, id, 0, lc, err);
+    if (dst < 0)
+        buf_printf(err, "cannot create %s: %s", lc->build->folder, strerror(errno));
+    close(src);
+    if (dst >= 0)
+        close(dst);
+    return rc;
+}
+
+/* Keeps each link made in LC's copy only if it leads to something inside
+ * the copy (whose root is open as ROOT), following every link on its
+ * way inside it too. */
+static void judge_links(int root, struct lab_copy *lc)
+{
+    size_t id_len = strlen(lc->build->lab->id);
+    for (size_t at = 0; at < lc->links.len; at += strlen(lc->links.data + at) + 1) {
+        const char *link = lc->links.data + at;
+        int fd = open_beneath(root, link, O_PATH);
+        if (fd >= 0) {
+            close(fd);
+            continue;
         }
-        return copy_tree(from, to, false, depth + 1, err);
+        int err = errno;
+        struct buf what = {0};
+        describe_entry(&what, root, link, S_IFLNK);
+        describe_beneath_failure(&what, err, "the submission");
+        unlinkat(root, link, 0);
+        leave_out(lc, link, what.data, strchr(link + id_len + 1, '/') == NULL &&
+                                       is_program(link + id_len + 1));
+        buf_free(&what);
     }
-    if (S_ISREG(st.st_mode))        /* readable by the programs' own users */
-        return copy_file(from, to, (st.st_mode & S_IXUSR) ? 0755 : 0644, err);
-    if (S_ISLNK(st.st_mode)) {
-        /* A link stays a link: copying what it points to, as root, could
-         * hand a submission a file its author may not read. */
-        char target[PATH_MAX];
-        ssize_t n = readlink(from, target, sizeof target - 1);
-        if (n < 0 || (target[n] = '\0', symlink(target, to) < 0)) {
-            buf_printf(err, "cannot copy the link %s: %s", from, strerror(errno));
-            return -1;
-        }
-    }
-    return 0;                       /* sockets, devices and pipes are left out */
 }
 
 /* COPY/common: the kit's helper library, as source: each build compiles
  * it with its own flags. */
-static int copy_helper_library(const char *copy, const char *kit, struct buf *err)
+static int copy_helper_library(int copy, const char *kit, struct buf *err)
 {
-    static const char *const files[][2] = {
-        { "labs/common/netlab.h", "netlab.h" },
-        { "labs/common/netlab.c", "netlab.c" },
-    };
-    struct buf dir = {0};
-    buf_printf(&dir, "%s/common", copy);
-    int rc = mkdir(dir.data, 0755);
-    if (rc < 0)
-        buf_printf(err, "cannot create %s: %s", dir.data, strerror(errno));
-    for (size_t i = 0; rc == 0 && i < COUNT_OF(files); i++) {
-        struct buf from = {0}, to = {0};
-        buf_printf(&from, "%s/%s", kit, files[i][0]);
-        buf_printf(&to, "%s/%s", dir.data, files[i][1]);
-        rc = copy_file(from.data, to.data, 0644, err);
-        buf_free(&from);
-        buf_free(&to);
+    static const char *const files[] = { "netlab.h", "netlab.c" };
+    int rc = mkdirat(copy, "common", 0755);
+    int to = rc < 0 ? -1 : openat(copy, "common", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (to < 0) {
+        buf_printf(err, "cannot create the copy's common: %s", strerror(errno));
+        return -1;
     }
-    buf_free(&dir);
+    for (size_t i = 0; rc == 0 && i < COUNT_OF(files); i++) {
+        struct buf from = {0};
+        buf_printf(&from, "%s/labs/common/%s", kit, files[i]);
+        int in = open(from.data, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+            buf_printf(err, "cannot read %s: %s", from.data, strerror(errno));
+        rc = in < 0 ? -1 : write_copy(in, to, files[i], 0644, from.data, err);
+        if (in >= 0)
+            close(in);
+        buf_free(&from);
+    }
+    close(to);
+    return rc;
+}
+
+/* Copies the labs of LCS (N of them) from the submission SUBMISSION into
+ * the open, empty copy TO. */
+static int copy_labs(const char *submission, int to, struct lab_copy *lcs, size_t n,
+                     struct buf *err)
+{
+    struct buf what = {0};
+    int from = open_folder(submission, &what);
+    if (from < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+        for (size_t i = 0; i < n; i++)
+            refuse(&lcs[i], what.data, "a submission folder");
+        buf_free(&what);
+        return 0;
+    }
+    if (from < 0)
+        buf_printf(err, "%s", what.data);
+    buf_free(&what);
+    int rc = from < 0 ? -1 : 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = copy_lab(from, to, &lcs[i], err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        judge_links(to, &lcs[i]);
+        if (lcs[i].refused)
+            lcs[i].build->state = BUILD_REFUSED;
+    }
+    if (from >= 0)
+        close(from);
     return rc;
 }
 
@@ -186,36 +333,27 @@ int copy_submission(const char *submission, const char *copy, const char *kit_di
                     const struct lab_def *const *labs, size_t nlabs,
                     struct lab_build *builds, struct buf *err)
 {
+    struct lab_copy *lcs = xcalloc(nlabs + 1, sizeof *lcs);
     for (size_t i = 0; i < nlabs; i++) {
         builds[i] = (struct lab_build){ .lab = labs[i], .state = BUILD_MISSING };
         builds[i].folder = xmalloc(strlen(copy) + strlen(labs[i]->id) + 2);
         sprintf(builds[i].folder, "%s/%s", copy, labs[i]->id);
+        lcs[i].build = &builds[i];
     }
     if (is_dir(copy))
         remove_folder(copy);
-    if (mkdir(copy, 0755) < 0 || chmod(copy, 0755) < 0) {
+    int to = -1, rc = -1;
+    if (mkdir(copy, 0755) < 0 || chmod(copy, 0755) < 0 ||
+        (to = open(copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         buf_printf(err, "cannot create %s: %s", copy, strerror(errno));
-        return -1;
-    }
-    if (copy_helper_library(copy, kit_dir, err) < 0)
-        return -1;
-    for (size_t i = 0; i < nlabs; i++) {
-        struct buf from = {0};
-        buf_printf(&from, "%s/%s", submission, labs[i]->id);
-        int rc = 0;
-        if (is_dir(from.data)) {
-            builds[i].state = BUILD_PENDING;
-            rc = mkdir(builds[i].folder, 0755);
-            if (rc < 0)
-                buf_printf(err, "cannot create %s: %s", builds[i].folder, strerror(errno));
-            else
-                rc = copy_tree(from.data, builds[i].folder, has_sources(from.data), 0, err);
-        }
-        buf_free(&from);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
+    else if (copy_helper_library(to, kit_dir, err) == 0)
+        rc = copy_labs(submission, to, lcs, nlabs, err);
+    if (to >= 0)
+        close(to);
+    for (size_t i = 0; i < nlabs; i++)
+        buf_free(&lcs[i].links);
+    free(lcs);
+    return rc;
 }
 
 /* ---- Inside the build's process ----------------------------------------- */
@@ -347,6 +485,19 @@ static bool build_with_kit_rules(void)
         free(a.v);
     }
     return ok;
+}
+
+static bool has_file(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+static bool has_makefile(const char *dir)
+{
+    return has_file(dir, "Makefile") || has_file(dir, "makefile") ||
+           has_file(dir, "GNUmakefile");
 }
 
 static bool build_here(void)
@@ -656,6 +807,11 @@ char *build_failure_message(const struct lab_build *b)
         return msg.data;
     }
     const char *log = b->log.data ? b->log.data : "";
+    if (b->state == BUILD_REFUSED) {        /* the log is the copy's: a few lines */
+        buf_printf(&msg, "%s was not graded, so this check could not run:\n%s", b->lab->id,
+                   log);
+        return msg.data;
+    }
     const char *tail = last_lines(log, b->log.len, FAILURE_LINES);
     buf_printf(&msg, "%s did not build, so this check could not run (a program left from "
                "an earlier build is never graded).  The %sbuild's output:\n%s%s",

@@ -32,6 +32,8 @@ enum build_state {
     BUILD_PENDING,              /* copied, not built yet */
     BUILD_OK,                   /* built, or nothing to build */
     BUILD_FAILED,               /* a command failed or the time ran out */
+    BUILD_REFUSED,              /* not graded: the folder, or the program the
+                                   grader would run, is a link (the log says) */
 };
 
 struct lab_build {
@@ -45,9 +47,14 @@ struct lab_build {
  * Copies the folders of the NLABS labs that SUBMISSION has into COPY (made
  * afresh, mode 0755), plus COPY/common: the kit's helper library, which a
  * build uses instead of the kit's own.  Fills in BUILDS[i] for LABS[i]
- * (state BUILD_PENDING, or BUILD_MISSING), even when the copy fails.  Symbolic links are copied as
- * links; a folder that has sources loses its `server` and `client`, so
- * that a program from an earlier build is never graded.
+ * (state BUILD_PENDING, BUILD_MISSING or BUILD_REFUSED), even when the
+ * copy fails.  Nothing of SUBMISSION is followed as a link (but
+ * SUBMISSION's parents, the instructor's): a symbolic link is copied as a
+ * link only if it leads to something inside the copy; a lab folder that
+ * is a link, or whose program the grader would run is left out, is
+ * BUILD_REFUSED; what is left out is said in the lab's log.  A folder
+ * that has sources loses its `server` and `client`, so that a program
+ * from an earlier build is never graded.
  * Returns 0, or -1 with why in ERR.
  */
 int copy_submission(const char *submission, const char *copy, const char *kit_dir,
@@ -58,8 +65,8 @@ int copy_submission(const char *submission, const char *copy, const char *kit_di
  * and sets each state.  Returns 0, or -1 if interrupted (SIGINT, SIGTERM). */
 int build_labs(const struct build_options *o, struct lab_build *const *builds, size_t n);
 
-/* Why a lab's checks fail without running, for B in BUILD_MISSING or
- * BUILD_FAILED: a message the caller frees. */
+/* Why a lab's checks fail without running, for B in BUILD_MISSING,
+ * BUILD_FAILED or BUILD_REFUSED: a message the caller frees. */
 char *build_failure_message(const struct lab_build *b);
 
 void free_builds(struct lab_build *builds, size_t n);

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
 #include <stdio.h>
@@ -77,6 +78,11 @@ const char *check_folder(struct check *c)
         buf_printf(&path, "%s/netlab-check-XXXXXX", tmp);
         if (mkdtemp(path.data) == NULL)
             fail(c, "grader error: cannot create a folder in %s: %s", tmp, strerror(errno));
+        /* Held from before any program runs in it: what they leave is
+         * read from here, not through a path they may have changed. */
+        c->folder_fd = open(path.data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c->folder_fd < 0)
+            fail(c, "grader error: cannot open %s: %s", path.data, strerror(errno));
         c->folder = path.data;
         if (!c->sandbox.private_mounts)
             snprintf(c->slot->folder, sizeof c->slot->folder, "%s", c->folder);
@@ -84,6 +90,22 @@ const char *check_folder(struct check *c)
         note(c, "the check's folder: %s", c->folder);
     }
     return c->folder;
+}
+
+int open_in_check_folder(struct check *c, const char *name, struct buf *why)
+{
+    check_folder(c);
+    return open_regular(c->folder_fd, name, why);
+}
+
+DIR *list_check_folder(struct check *c)
+{
+    check_folder(c);
+    int fd = fcntl(c->folder_fd, F_DUPFD_CLOEXEC, 0);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (d == NULL && fd >= 0)
+        close(fd);
+    return d;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -189,6 +211,7 @@ void run_check(struct check *c)
     c->transcript.limit = SLOT_TRANSCRIPT - 1024;
     note(c, "check %s/%s: %s (time limit %d ms)", c->lab->id, c->def->name,
          c->def->what, c->time_limit_ms);
+    open_lab_folder(c);         /* before the check's mounts hide where it is */
     sandbox_prepare(c);
     c->def->run(c);
     note(c, "PASS");

@@ -14,6 +14,7 @@
 #ifndef NETLAB_CHECK_H
 #define NETLAB_CHECK_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,15 @@ void note(struct check *c, const char *fmt, ...)
 /* A private folder for this check, created on first use and removed with
  * everything in it when the check ends.  Programs run in it. */
 const char *check_folder(struct check *c);
+
+/* What the programs left in the check's folder, as root may read it:
+ * never through a symbolic link, nor through the folder's path (a program
+ * may have put a link in the place of either).  open_in_check_folder opens
+ * NAME for reading if it is a regular file there; else -1, with what NAME
+ * is instead in WHY (unless NULL).  list_check_folder lists the folder
+ * (closedir it). */
+int open_in_check_folder(struct check *c, const char *name, struct buf *why);
+DIR *list_check_folder(struct check *c);
 
 /* Ends the check as passed but not testable, with the reason shown: for a
  * program the check cannot examine this way, which must not cost points. */

@@ -96,6 +96,8 @@ static void put_score_cell(FILE *f, const struct submission *s, size_t lab)
         fputs(" <small>no folder</small>", f);
     else if (s->builds[lab].state == BUILD_FAILED)
         fputs(" <small>did not build</small>", f);
+    else if (s->builds[lab].state == BUILD_REFUSED)
+        fputs(" <small>not graded</small>", f);
     fputs("</td>", f);
 }
 

@@ -86,6 +86,8 @@ struct check {
     const struct lab_def *lab;
     const struct check_def *def;
     const char *lab_dir;    /* IMPL/NN-name */
+    int lab_fd;             /* it, opened without following a link; or -1 */
+    char *lab_refused;      /* why it is -1 */
     int time_limit_ms;      /* the check's, times run_options' time_scale */
     int time_scale;
     int64_t start_us;
@@ -103,6 +105,7 @@ struct check {
     bool in_namespace;      /* init of its PID namespace is its parent */
     bool own_network;       /* in a network namespace of its own */
     char *folder;           /* check_folder's, or NULL */
+    int folder_fd;          /* it, opened as it was made (if not NULL) */
     struct relay *relays[4];
     size_t nrelays;
     struct udp *udps[8];
@@ -128,9 +131,6 @@ void describe_difference(struct buf *msg, const void *expected, size_t elen,
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
 void remove_folder(const char *path);       /* and everything in it */
 
-/* build.c: copies the regular file FROM to the new file TO, with MODE.
- * 0, or -1 with why in ERR. */
-int copy_file(const char *from, const char *to, mode_t mode, struct buf *err);
 
 /* proc.c */
 void stop_programs(struct check *c);
@@ -166,11 +166,9 @@ bool sandbox_build_mounts(const char *folder, const char *const hidden[3], struc
  * 0, or the errno of the system's refusal. */
 int sandbox_own_mounts(void);
 /* What stays visible to a check's programs, which must reach it: as real
- * paths, "" where there is none, the lab folder LAB_DIR, its server and
- * client where they are links to elsewhere (a tree made of links), and
- * the library PRELOAD. */
-enum { SANDBOX_KEPT_LAB, SANDBOX_KEPT_SERVER, SANDBOX_KEPT_CLIENT, SANDBOX_KEPT_PRELOAD,
-       SANDBOX_KEPT };
+ * paths, "" where there is none, the lab folder LAB_DIR (the programs run
+ * are inside it) and the library PRELOAD. */
+enum { SANDBOX_KEPT_LAB, SANDBOX_KEPT_PRELOAD, SANDBOX_KEPT };
 void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KEPT][PATH_MAX]);
 /* As root: whether a user of the programs' own gets through every folder
  * on the way to each of the N PATHS (not into the paths themselves: a
@@ -187,6 +185,40 @@ void sandbox_claim_folder(const struct check *c, const char *folder);
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);
 bool sandbox_find_strays(const struct check *c, struct buf *msg);
+
+/* walk.c: a student's files, reached from descriptors, never through a
+ * link that leads out (see walk.c). */
+/* Opens PATH (openat2) from the folder ROOT, following links only while
+ * they stay inside ROOT: EXDEV when one leads out.  FLAGS as open's. */
+int open_beneath(int root, const char *path, int flags);
+/* Opens the folder PATH, following its parents (the instructor's) but not
+ * PATH itself: -1 with errno (ELOOP: a link, ENOTDIR) and, unless WHY is
+ * NULL, what PATH is ("PATH is a symbolic link to /etc") in WHY. */
+int open_folder(const char *path, struct buf *why);
+/* Opens NAME of the folder DIR for reading if it is a regular file,
+ * without following a link; else -1, with what it is in WHY (unless NULL). */
+int open_regular(int dir, const char *name, struct buf *why);
+/* "a folder", "a fifo (named pipe)", "a character device"... */
+const char *kind_of_file(mode_t mode);
+/* Appends what NAME of the folder DIR is, of MODE (lstat's): "a fifo
+ * (named pipe)", or for a link "a symbolic link to TARGET". */
+void describe_entry(struct buf *why, int dir, const char *name, mode_t mode);
+/* Writes what remains of the open file IN into the open file OUT: 0, or
+ * -1 with errno. */
+int copy_file_contents(int in, int out);
+/* Copies the regular file FROM (not a link) to the new file TO, with MODE.
+ * 0, or -1 with why in ERR. */
+int copy_regular_file(const char *from, const char *to, mode_t mode, struct buf *err);
+/* Appends why open_beneath failed with ERR: ", which leads out of WHERE". */
+void describe_beneath_failure(struct buf *why, int err, const char *where);
+/* Opens C's lab folder as C->lab_fd, before the check's mounts hide
+ * anything; if it is no folder (a link to one...), -1 and why in
+ * C->lab_refused. */
+void open_lab_folder(struct check *c);
+/* 0 if NAME in C's lab folder is a program the grader may start: a
+ * regular executable file inside the lab folder (a link to one inside it
+ * will do).  Else -1 with the check's failure message in WHY. */
+int check_program(const struct check *c, const char *name, struct buf *why);
 
 /* runner.c: what checks and builds share.  fork_isolated forks into a
  * PID namespace of its own (with network and IPC namespaces) where allowed; catch_interrupts makes SIGINT,

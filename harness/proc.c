@@ -185,9 +185,9 @@ struct program *start_program_args(struct check *c, const char *name,
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", c->lab_dir, name);
-    if (access(path, X_OK) != 0)
-        fail(c, "cannot run %s: %s.\n  Build it with `make` (or, in another "
-             "language, make it an executable file).", path, strerror(errno));
+    struct buf refused = {0};
+    if (check_program(c, name, &refused) < 0)  /* never what a link leads to */
+        fail(c, "%s", refused.data);
     if (c->nprograms == MAX_PROGRAMS)
         fail(c, "grader error: too many programs in one check");
 

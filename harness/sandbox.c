@@ -152,7 +152,9 @@ static void mount_back(struct check *c, int fd, const char *path, bool writable)
     } else {
         to_parent(dir);
         make_path(dir);
-        close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+        /* A mount point: created only where nothing is, and never opened
+         * for writing (a program being run there would be "busy"). */
+        mknod(path, S_IFREG | 0644, 0);
     }
     char source[64];
     snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
@@ -172,16 +174,10 @@ int sandbox_own_mounts(void)
 
 void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KEPT][PATH_MAX])
 {
-    char server[PATH_MAX], client[PATH_MAX];
-    snprintf(server, sizeof server, "%s/server", lab_dir);
-    snprintf(client, sizeof client, "%s/client", lab_dir);
-    const char *want[SANDBOX_KEPT] = { lab_dir, server, client, preload };
-    for (size_t i = 0; i < SANDBOX_KEPT; i++) {
-        if (want[i] == NULL || realpath(want[i], kept[i]) == NULL ||
-            (i != SANDBOX_KEPT_LAB && kept[SANDBOX_KEPT_LAB][0] != '\0' &&
-             is_under(kept[i], kept[SANDBOX_KEPT_LAB])))   /* inside the lab folder */
+    const char *want[SANDBOX_KEPT] = { lab_dir, preload };
+    for (size_t i = 0; i < SANDBOX_KEPT; i++)
+        if (want[i] == NULL || realpath(want[i], kept[i]) == NULL)
             kept[i][0] = '\0';
-    }
 }
 
 /* Gives the check its own mounts (see the top of this file), its lab
@@ -195,13 +191,27 @@ static bool make_private_mounts(struct check *c, bool writable_lab)
              strerror(refused));
         return false;
     }
-    /* What stays visible is held open from here, in the new namespace (a
-     * bind mount's source must be in it), to be mounted back once covered. */
+    /* What stays visible: the lab folder (a folder, never where a
+     * student's link leads: the programs run are inside it) and
+     * shortio.so.  Held open from here, in the new namespace (a bind
+     * mount's source must be in it), to be mounted back once covered. */
     char kept[SANDBOX_KEPT][PATH_MAX];
     int kept_fd[SANDBOX_KEPT];
     sandbox_kept(c->lab_dir, c->shortio, kept);
     for (size_t i = 0; i < SANDBOX_KEPT; i++)
-        kept_fd[i] = kept[i][0] != '\0' ? open(kept[i], O_PATH | O_CLOEXEC) : -1;
+        kept_fd[i] = kept[i][0] == '\0' ? -1 : open(kept[i], O_PATH | O_CLOEXEC);
+    /* The lab folder as named, never through a link (open_lab_folder has
+     * refused such a one), and mounted back where it really is. */
+    if (kept_fd[SANDBOX_KEPT_LAB] >= 0) {
+        close(kept_fd[SANDBOX_KEPT_LAB]);
+        kept_fd[SANDBOX_KEPT_LAB] = open_folder(c->lab_dir, NULL);
+        char by_fd[64];
+        snprintf(by_fd, sizeof by_fd, "/proc/self/fd/%d", kept_fd[SANDBOX_KEPT_LAB]);
+        if (kept_fd[SANDBOX_KEPT_LAB] >= 0 && realpath(by_fd, kept[SANDBOX_KEPT_LAB]) == NULL) {
+            close(kept_fd[SANDBOX_KEPT_LAB]);
+            kept_fd[SANDBOX_KEPT_LAB] = -1;
+        }
+    }
     for (size_t i = 0; i < COUNT_OF(private_tmp); i++)
         if (access(private_tmp[i], F_OK) == 0 &&
             mount("netlab", private_tmp[i], "tmpfs", MS_NOSUID | MS_NODEV,
@@ -447,7 +457,7 @@ char *sandbox_stage_preload(const char *lib, struct buf *err)
     bool ok = false;
     if (chmod(dir, 0755) < 0)
         buf_printf(err, "cannot open %s to programs: %s", dir, strerror(errno));
-    else if (copy_file(lib, copy.data, 0444, err) < 0)
+    else if (copy_regular_file(lib, copy.data, 0444, err) < 0)
         ;                               /* ERR says why */
     else if (statvfs(dir, &fs) == 0 && (fs.f_flag & ST_NOEXEC))
         buf_printf(err, "/tmp is mounted noexec: programs cannot preload %s from there",

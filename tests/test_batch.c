@@ -39,6 +39,7 @@
 
 #include "buf.h"
 #include "build.h"
+#include "files.h"
 #include "internal.h"
 #include "lab.h"
 #include "variant.h"
@@ -57,36 +58,6 @@ static void write_file(const char *path, const char *text, mode_t mode)
     size_t len = strlen(text);
     cr_assert_eq(write(fd, text, len), (ssize_t)len, "%s: %s", path, strerror(errno));
     close(fd);
-}
-
-/* Copies the file FROM to the new file TO, executable if FROM is. */
-static void copy_to(const char *from, const char *to)
-{
-    struct stat st;
-    cr_assert_eq(stat(from, &st), 0, "%s: %s (make test builds it)", from, strerror(errno));
-    struct buf err = {0};
-    cr_assert_eq(copy_file(from, to, st.st_mode & 0755, &err), 0, "%s", err.data);
-}
-
-/* Copies FROM's sources (C files, headers, `libs`) into the new folder TO. */
-static void copy_sources(const char *from, const char *to)
-{
-    cr_assert_eq(mkdir(to, 0755), 0, "%s: %s", to, strerror(errno));
-    DIR *d = opendir(from);
-    cr_assert_not_null(d, "%s: %s", from, strerror(errno));
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        size_t len = strlen(e->d_name);
-        bool source = (len > 2 && (strcmp(e->d_name + len - 2, ".c") == 0 ||
-                                   strcmp(e->d_name + len - 2, ".h") == 0)) ||
-                      strcmp(e->d_name, "libs") == 0;
-        if (!source)
-            continue;
-        char a[PATH_MAX * 2], b[PATH_MAX * 2];
-        snprintf(a, sizeof a, "%s/%s", from, e->d_name);
-        snprintf(b, sizeof b, "%s/%s", to, e->d_name);
-        copy_to(a, b);
-    }
-    closedir(d);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *f)
@@ -205,7 +176,7 @@ static void add_python(struct class *c)
         for (int p = 0; p < 2; p++) {
             snprintf(a, sizeof a, "%s/%s", from, p ? "client" : "server");
             snprintf(b, sizeof b, "%s/%s", to, p ? "client" : "server");
-            copy_to(a, b);
+            copy_file(a, b);
         }
         free(to);
     }
@@ -263,7 +234,7 @@ static void add_variant(struct class *c, const struct variant *v, const char *na
         snprintf(a, sizeof a, "solutions/%s/libs", v->lab);
         snprintf(b, sizeof b, "%s/libs", to);
         if (access(a, F_OK) == 0)
-            copy_to(a, b);
+            copy_file(a, b);
     } else {
         cr_assert_eq(mkdir(to, 0755), 0);
         for (int p = 0; p < 2; p++) {
@@ -272,7 +243,7 @@ static void add_variant(struct class *c, const struct variant *v, const char *na
             if (access(a, X_OK) != 0)
                 snprintf(a, sizeof a, "solutions/%s/%s", v->lab, program);
             snprintf(b, sizeof b, "%s/%s", to, program);
-            copy_to(a, b);
+            copy_file(a, b);
         }
     }
     free(to);

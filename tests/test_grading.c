@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "files.h"
 #include "lab.h"
 #include "runner.h"
 #include "variant.h"

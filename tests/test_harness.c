@@ -1971,6 +1971,123 @@ Test(programs, failures_say_what_the_program_did)
     remove_tree(&t);
 }
 
+/* ---- Only a regular file inside the lab folder runs ---------------------- */
+
+/* Runs the program named as the check, which must exit with status 3. */
+static void run_check_named(struct check *c)
+{
+    expect_exit(c, start_program(c, c->def->name, NULL), 3);
+}
+
+#define NAMED(name) { name, 1, 3000, name, "handouts/97-selftest.md, section \"R\"", \
+                      run_check_named }
+static const struct check_def named_checks[] = {
+    NAMED("exit3"), NAMED("link-inside"), NAMED("link-outside"), NAMED("link-up"),
+    NAMED("link-to-fifo"), NAMED("link-dangling"), NAMED("link-to-folder"), NAMED("fifo"),
+    NAMED("folder"), NAMED("not-executable"),
+};
+static const struct lab_def named_lab = { SELF_LAB, "self-test", named_checks,
+                                          COUNT_OF(named_checks), 0 };
+
+/* What each check of named_lab must say: NULL where it must pass. */
+static const char *const named_refusals[][2] = {
+    { "exit3", NULL },
+    { "link-inside", NULL },
+    { "link-outside", "link-outside is a symbolic link to /bin/true, which leads out of "
+                      "the lab folder: the grader runs only a regular file inside the lab "
+                      "folder." },
+    { "link-up", "link-up is a symbolic link to ../97-selftest/exit3, which leads out of "
+                 "the lab folder" },
+    { "link-to-fifo", "/fifo, which leads out of the lab folder" },
+    { "link-dangling", "link-dangling is a symbolic link to nothing-here, which leads to "
+                       "nothing in the lab folder" },
+    { "link-to-folder", "link-to-folder is a symbolic link to sub, a folder: the grader" },
+    { "fifo", "fifo is a fifo (named pipe): the grader runs only a regular file" },
+    { "folder", "folder is a folder: the grader runs only a regular file" },
+    { "not-executable", "not-executable: it is not executable" },
+};
+
+static void make_link(const char *target, const struct tree *t, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", t->lab, name);
+    cr_assert_eq(symlink(target, path), 0, "%s: %s", path, strerror(errno));
+}
+
+/* The programs of named_lab in T's lab folder; a fifo outside it. */
+static void make_named_programs(const struct tree *t)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/fifo", t->dir);     /* outside the lab folder */
+    cr_assert_eq(mkfifo(path, 0644), 0, "%s: %s", path, strerror(errno));
+    make_link(path, t, "link-to-fifo");
+    make_link("exit3", t, "link-inside");
+    make_link("/bin/true", t, "link-outside");
+    make_link("../" SELF_LAB "/exit3", t, "link-up");
+    make_link("nothing-here", t, "link-dangling");
+    make_link("sub", t, "link-to-folder");
+    snprintf(path, sizeof path, "%s/sub", t->lab);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/folder", t->lab);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/fifo", t->lab);
+    cr_assert_eq(mkfifo(path, 0644), 0);
+    write_program(t, "not-executable", exit3_sh);
+    snprintf(path, sizeof path, "%s/not-executable", t->lab);
+    cr_assert_eq(chmod(path, 0644), 0);
+}
+
+/* The grader, often root, never runs or opens what a student's link
+ * points to: a link out of the lab folder, a fifo or a folder is refused
+ * at once, with what it is (an open of the fifo outside would hang). */
+Test(programs, only_a_regular_file_inside_the_lab_folder_runs)
+{
+    struct tree t;
+    make_tree(&t);
+    make_named_programs(&t);
+    share();
+    double seconds;
+    struct check_result *r = grade(&t, &named_lab, 4, &seconds);
+    for (size_t i = 0; i < COUNT_OF(named_refusals); i++) {
+        const struct check_result *got = result_of(r, named_lab.nchecks, named_refusals[i][0]);
+        const char *want = named_refusals[i][1];
+        if (want == NULL)
+            cr_expect(got->passed, "%s: %s", named_refusals[i][0], got->message);
+        else
+            cr_expect(!got->passed && strstr(got->message, want) != NULL,
+                      "%s must fail with \"%s\": %s", named_refusals[i][0], want,
+                      got->message ? got->message : "(passed)");
+    }
+    cr_expect_lt(seconds, 2.5, "refusals are at once: %.1f s", seconds);
+    expect_nothing_left();
+    free_results(r, named_lab.nchecks);
+    free(r);
+    remove_tree(&t);
+}
+
+/* A lab folder that is a link (to a classmate's, to /etc) is not graded. */
+Test(programs, a_lab_folder_that_is_a_link_is_refused)
+{
+    struct tree t, linked;
+    make_tree(&t);
+    snprintf(linked.dir, sizeof linked.dir, "/tmp/netlab-harness-XXXXXX");
+    cr_assert_not_null(mkdtemp(linked.dir));
+    snprintf(linked.lab, sizeof linked.lab, "%s/%s", linked.dir, SELF_LAB);
+    cr_assert_eq(symlink(t.lab, linked.lab), 0);
+    share();
+    double seconds;
+    struct check_result *r = grade(&linked, &named_lab, 1, &seconds);
+    const char *m = result_of(r, named_lab.nchecks, "exit3")->message;
+    cr_expect(m != NULL && strstr(m, "is a symbolic link to /tmp/netlab-harness-") != NULL &&
+              strstr(m, "the grader grades only a real lab folder, never a link to one") !=
+                  NULL, "%s", m ? m : "(passed)");
+    expect_nothing_left();
+    free_results(r, named_lab.nchecks);
+    free(r);
+    remove_tree(&linked);
+    remove_tree(&t);
+}
+
 /* ==== UDP =================================================================== */
 
 TestSuite(udp, .timeout = 30);

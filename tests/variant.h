@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "internal.h"
 #include "lab.h"
 #include "runner.h"
 
@@ -153,9 +154,10 @@ static inline void variant_remove_tree(struct variant *v)
 }
 
 /* Makes V->tree, a temporary tree to grade V in: LAB/server and LAB/client
- * link to the variant's programs under BUILD/variants/LAB/BUG/, or to the
- * solution's where the variant left that program alone.  Returns 0, or -1
- * with why in ERR. */
+ * are copies of the variant's programs under BUILD/variants/LAB/BUG/, or
+ * of the solution's where the variant left that program alone (copies: the
+ * grader runs only a regular file inside the lab folder).  Returns 0, or
+ * -1 with why in ERR. */
 static inline int variant_make_tree(struct variant *v, const char *build, struct buf *err)
 {
     snprintf(v->tree, sizeof v->tree, "/tmp/netlab-variant-XXXXXX");
@@ -166,18 +168,18 @@ static inline int variant_make_tree(struct variant *v, const char *build, struct
     }
     char lab[PATH_MAX + 260];
     snprintf(lab, sizeof lab, "%s/%s", v->tree, v->lab);
-    int rc = mkdir(lab, 0755);
+    int rc = mkdir(lab, 0755) == 0 && chmod(v->tree, 0755) == 0 ? 0 : -1;
     static const char *const programs[] = { "server", "client" };
     for (size_t i = 0; i < 2 && rc == 0; i++) {
-        char from[PATH_MAX + 700], target[PATH_MAX], link[PATH_MAX * 2];
+        char from[PATH_MAX + 700], to[PATH_MAX * 2];
         snprintf(from, sizeof from, "%s/variants/%s/%s/%s", build, v->lab, v->name,
                  programs[i]);
         if (access(from, X_OK) != 0)
             snprintf(from, sizeof from, "solutions/%s/%s", v->lab, programs[i]);
-        snprintf(link, sizeof link, "%s/%s", lab, programs[i]);
-        rc = realpath(from, target) != NULL ? symlink(target, link) : -1;
+        snprintf(to, sizeof to, "%s/%s", lab, programs[i]);
+        rc = copy_regular_file(from, to, 0755, err);
         if (rc != 0)
-            buf_printf(err, "%s: %s (run make test's build)", from, strerror(errno));
+            buf_puts(err, " (run make test's build)");
     }
     if (rc != 0)
         variant_remove_tree(v);

@@ -575,13 +575,11 @@ static void client_get(struct check *c)
     note(c, "the grader closed its side: the client should finish and exit");
     bool exited = wait_exit(c, cl);
 
-    const char *path = in_folder(c, "data.bin");
-    struct buf got = {0};
-    int fd = open(path, O_RDONLY);
+    struct buf got = {0}, what = {0};
+    int fd = open_in_check_folder(c, "data.bin", &what);    /* never a link's target */
     if (fd < 0)
         fail(c, "typed \"GET data.bin\" and sent \"OK %zu\" and %zu bytes: the client "
-             "saved no file data.bin in its current folder (%s).", len, len,
-             strerror(errno));
+             "saved no file data.bin in its current folder (%s).", len, len, what.data);
     char chunk[65536];
     for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) > 0;)
         buf_append(&got, chunk, (size_t)n);

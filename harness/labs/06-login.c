@@ -242,10 +242,11 @@ static void injection(struct check *c)
     login_refused(c, q, "bob", "Payload-Pass-1", "That is not bob's password.");
 }
 
-/* Reads the file at PATH whole into B; false if it cannot be read. */
-static bool read_file(const char *path, struct buf *b)
+/* Reads the regular file NAME of the check's folder whole into B; false
+ * if it is none (a link, a fifo: never followed) or cannot be read. */
+static bool read_file(struct check *c, const char *name, struct buf *b)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open_in_check_folder(c, name, NULL);
     if (fd < 0)
         return false;
     char chunk[65536];
@@ -262,21 +263,13 @@ static bool read_file(const char *path, struct buf *b)
 static size_t search_files(struct check *c, const char *const *passwords, size_t n,
                            const char *when)
 {
-    const char *folder = check_folder(c);
-    DIR *d = opendir(folder);
+    DIR *d = list_check_folder(c);
     if (d == NULL)
-        fail(c, "grader error: cannot read %s: %s", folder, strerror(errno));
+        fail(c, "grader error: cannot read %s: %s", check_folder(c), strerror(errno));
     size_t db_bytes = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", folder, e->d_name);
-        struct stat st;
-        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-            continue;
         struct buf data = {0};
-        if (!read_file(path, &data))
+        if (e->d_name[0] == '.' || !read_file(c, e->d_name, &data))
             continue;
         note(c, "%s: %s holds %zu bytes", when, e->d_name, data.len);
         if (strcmp(e->d_name, DBFILE) == 0 || strcmp(e->d_name, DBFILE "-wal") == 0)

@@ -7,6 +7,7 @@
 #ifndef NETLAB_HOSTILE_H
 #define NETLAB_HOSTILE_H
 
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,22 @@ static inline int listen_on(int port)
         perror("listen");
         exit(1);
     }
+    return fd;
+}
+
+/* A client's connection to `client HOST PORT`: -1 if it failed; exits
+ * with status 2 on other arguments. */
+static inline int connect_argument(int argc, char **argv)
+{
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+    if (argc != 3 || getaddrinfo(argv[1], argv[2], &hints, &ai) != 0)
+        exit(2);
+    int fd = socket(ai->ai_family, SOCK_STREAM, 0);
+    if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
     return fd;
 }
 

@@ -1,0 +1,62 @@
+/*
+ * files.h - for the kit's tests that make trees to grade: a program goes
+ * into a tree as a copy, never as a symbolic link (the grader runs only a
+ * regular file inside the lab folder), and so do a lab's sources.
+ * Header-only, as each test program is one C file.
+ */
+#ifndef NETLAB_TESTS_FILES_H
+#define NETLAB_TESTS_FILES_H
+
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+/* Copies the file FROM to the new file TO, executable if FROM is. */
+static inline void copy_file(const char *from, const char *to)
+{
+    struct stat st;
+    cr_assert_eq(stat(from, &st), 0, "%s: %s (make test builds it)", from, strerror(errno));
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0755);
+    cr_assert(in >= 0 && out >= 0, "copy %s to %s: %s", from, to, strerror(errno));
+    char chunk[65536];
+    ssize_t n;
+    while ((n = read(in, chunk, sizeof chunk)) > 0)
+        cr_assert_eq(write(out, chunk, (size_t)n), n, "%s: %s", to, strerror(errno));
+    cr_assert_eq(n, 0, "%s: %s", from, strerror(errno));
+    close(in);
+    cr_assert_eq(close(out), 0, "%s: %s", to, strerror(errno));
+}
+
+/* Copies FROM's sources (C files, headers, `libs`) into the new folder TO. */
+static inline void copy_sources(const char *from, const char *to)
+{
+    cr_assert_eq(mkdir(to, 0755), 0, "%s: %s", to, strerror(errno));
+    DIR *d = opendir(from);
+    cr_assert_not_null(d, "%s: %s", from, strerror(errno));
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        bool source = (len > 2 && (strcmp(e->d_name + len - 2, ".c") == 0 ||
+                                   strcmp(e->d_name + len - 2, ".h") == 0)) ||
+                      strcmp(e->d_name, "libs") == 0;
+        if (!source)
+            continue;
+        struct buf a = {0}, b = {0};
+        buf_printf(&a, "%s/%s", from, e->d_name);
+        buf_printf(&b, "%s/%s", to, e->d_name);
+        copy_file(a.data, b.data);
+        buf_free(&a);
+        buf_free(&b);
+    }
+    closedir(d);
+}
+
+#endif
