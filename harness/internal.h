@@ -205,6 +205,19 @@ void cgroup_end_check(struct check *c);
 /* Whether P, which ended, was killed for the check's memory limit. */
 bool killed_by_memory_limit(const struct check *c, const struct program *p);
 
+/* quota.c: as root, in a build's own mount namespace, the build's lab
+ * FOLDER in a tmpfs of QUOTA_MB and QUOTA_INODES.  quota_mount mounts it
+ * over FOLDER with a copy of FOLDER's contents, and returns the folder
+ * underneath, open, for quota_copy_back (-1 with why in ERR if it cannot);
+ * quota_full says whether the build filled it; quota_copy_back copies its
+ * folders and regular files into the folder underneath, once the build's
+ * processes are gone (0, or -1 with why in ERR). */
+#define QUOTA_MB 256
+#define QUOTA_INODES 20000
+int quota_mount(const char *folder, struct buf *err);
+bool quota_full(const char *folder);
+int quota_copy_back(const char *folder, int under, struct buf *err);
+
 /* runner.c: what checks and builds share.  fork_isolated forks into a
  * PID namespace of its own (with network and IPC namespaces) where allowed; catch_interrupts makes SIGINT,
  * SIGTERM and SIGHUP set grader_interrupted. */
