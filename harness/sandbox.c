@@ -3,7 +3,9 @@
  *
  * Everywhere, programs run under resource limits (CPU time, memory,
  * processes, file size, open files, no core files) with HOME and TMPDIR set
- * to the check's folder.
+ * to the check's folder.  Where the system allows it, the check's cgroup
+ * (cgroup.c) also bounds the memory and tasks of all its programs
+ * together, shared memory and tmpfs files included.
  *
  * As root, where the check is init's child in a PID namespace of its own
  * (runner.c), the check also gets a mount namespace of its own, in which
