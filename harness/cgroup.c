@@ -141,7 +141,7 @@ static char *own_cgroup(const char *controller)
         if (path == NULL)
             continue;
         *path++ = '\0';
-        list++;
+        *list++ = '\0';
         bool v2 = strcmp(line, "0") == 0 && *list == '\0';
         if (controller == NULL ? v2 : !v2 && has_word(list, controller, ","))
             found = xstrdup(path);
@@ -224,9 +224,17 @@ static bool find_v2(struct buf *why)
         free(own);
         return false;
     }
-    if (top)
-        write_control(own, "cgroup.subtree_control", "+memory +pids");
-    else
+    /* The root of a cgroup namespace (a container's) is no real root: it
+     * cannot enable controllers while it holds processes. */
+    if (top && write_control(own, "cgroup.subtree_control", "+memory +pids") != 0 &&
+        (!read_control(own, "cgroup.subtree_control", list, sizeof list) ||
+         !has_word(list, "memory", " \n") || !has_word(list, "pids", " \n"))) {
+        buf_printf(why, "cgroup v2: the grader's cgroup holds processes and cannot enable "
+                   "memory and pids under it; ");
+        free(own);
+        return false;
+    }
+    if (!top)
         cut_last(own);
     char procs[PATH_MAX];
     snprintf(procs, sizeof procs, "%s/cgroup.procs", own);
