@@ -486,6 +486,7 @@ static _Noreturn void be_build(const struct build_options *o, const struct lab_b
 
     long memory = o->memory_limit_mb ? o->memory_limit_mb : DEFAULT_MEMORY_LIMIT_MB;
     struct sandbox s = { .memory_mb = memory };
+    pid_t self = outside_pid_of_self();     /* before the build's own /proc */
     int under;
     if (!prepare_sandbox(o, b, in_namespace, &s, &under))
         _exit(1);
@@ -495,8 +496,8 @@ static _Noreturn void be_build(const struct build_options *o, const struct lab_b
     }
     umask(022);                     /* the programs' users read what it makes */
     struct buf why = {0};
-    if (!cgroup_create(&s.cgroup, "build", outside_pid_of_self(), memory, SANDBOX_MAX_TASKS,
-                       &why) && strncmp(cgroup_limits_in_force(), "cgroup", 6) == 0)
+    if (!cgroup_create(&s.cgroup, "build", self, memory, SANDBOX_MAX_TASKS, &why) &&
+        strncmp(cgroup_limits_in_force(), "cgroup", 6) == 0)
         printf("limits: rlimits only: %s\n", why.data);
     buf_free(&why);
     fflush(stdout);

@@ -174,8 +174,9 @@ void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);
 bool sandbox_find_strays(const struct check *c, struct buf *msg);
 
-/* The caller's process ID as /proc numbers it: outside any PID namespace
- * it is init of, the number its parent got from fork. */
+/* The caller's process ID as the grader's /proc numbers it: for init of a
+ * PID namespace, the number its parent got from fork.  Only until the
+ * caller mounts a /proc of its namespace's own. */
 pid_t outside_pid_of_self(void);
 
 /* cgroup.c: a cgroup per check and per build, where the system allows it.
