@@ -14,8 +14,10 @@
  * left), has the mounts a check has (a private /tmp; the kit and the other
  * copies hidden, this submission's copy mounted back writable), and runs
  * the commands as a user of its own, who owns the lab folder for the
- * build's time only.  Everywhere: the sandbox's limits, a time limit, and
- * only the build's tail of output kept.
+ * build's time only, and what it writes there goes to a tmpfs of bounded
+ * size (quota.c).  Everywhere: the sandbox's limits (a cgroup of its own
+ * where the system allows it: cgroup.c), a time limit, and only the
+ * build's tail of output kept.
  */
 #include "build.h"
 
@@ -524,10 +526,13 @@ static char *copy_of(const char *folder)
 }
 
 /* As root: the build's mounts and user (see the top of the file), set in
- * S.  False, with why printed, if the build must not run. */
+ * S; *UNDER: the lab folder under the tmpfs that bounds what the build
+ * writes, open, or -1 where there is none.  False, with why printed, if
+ * the build must not run. */
 static bool prepare_sandbox(const struct build_options *o, const struct lab_build *b,
-                            bool in_namespace, struct sandbox *s)
+                            bool in_namespace, struct sandbox *s, int *under)
 {
+    *under = -1;
     if (geteuid() != 0)
         return true;
     s->uid = sandbox_uid_of_self();
@@ -535,16 +540,84 @@ static bool prepare_sandbox(const struct build_options *o, const struct lab_buil
         const char *hidden[3] = { o->kit_dir, o->hidden, o->originals };
         char *copy = copy_of(b->folder);
         struct buf notes = {0};
-        if (!sandbox_build_mounts(copy, hidden, &notes))
+        bool own_mounts = sandbox_build_mounts(copy, hidden, &notes);
+        if (!own_mounts)
             printf("%s", notes.data ? notes.data : "");
         buf_free(&notes);
         free(copy);
+        /* Only in a mount namespace of the build's own. */
+        struct buf err = {0};
+        if (own_mounts && (*under = quota_mount(b->folder, &err)) < 0) {
+            printf("%s\n", err.data);
+            if (quota_full(b->folder))
+                printf("the lab folder holds more than a build may write: %d MiB in %d "
+                       "files and folders\n", QUOTA_MB, QUOTA_INODES);
+        }
+        buf_free(&err);
+        if (own_mounts && *under < 0)
+            return false;
     }
     if (give_folder(b->folder, s->uid) < 0) {
         printf("cannot give %s to the build's user: %s\n", b->folder, strerror(errno));
         return false;
     }
     return true;
+}
+
+/* The build itself, in a child of the build's process: as the sandbox's
+ * user, in the build's cgroup, with the environment of a build. */
+static _Noreturn void drive_build(const struct sandbox *s, const struct lab_build *b,
+                                  bool in_namespace, int under)
+{
+    if (under >= 0)
+        close(under);
+    struct sandbox_limits limits;
+    sandbox_limits(s, &limits);
+    int err = sandbox_enter(s, &limits);
+    if (err != 0) {
+        printf("cannot enter the sandbox: %s\n", strerror(err));
+        _exit(1);
+    }
+    /* The private /tmp where there is one; elsewhere the grader's. */
+    const char *tmp = getenv("TMPDIR");
+    char *tmpdir = xstrdup(!in_namespace && tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+    clearenv();
+    setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+    setenv("HOME", b->folder, 1);
+    setenv("TMPDIR", tmpdir, 1);
+    setenv("LC_ALL", "C", 1);       /* messages in plain ASCII */
+    bool ok = build_here();
+    fflush(stdout);
+    _exit(ok ? 0 : 1);
+}
+
+/*
+ * Once the build's driver ended (OK if the build succeeded): says where
+ * the limits explain a failure, stops whatever the build left, copies back
+ * what it made in its bounded folder (UNDER, if not -1) and removes its
+ * cgroup.  Returns whether the build succeeded.
+ */
+static bool end_build(struct sandbox *s, const struct lab_build *b, bool in_namespace,
+                      int under, bool ok)
+{
+    if (cgroup_oom_kills(&s->cgroup) > 0)
+        printf("a command of the build was killed: the build used more than the %ld MiB "
+               "memory limit\n", s->memory_mb);
+    if (under >= 0 && !ok && quota_full(b->folder))
+        printf("the build filled its folder: a build may write at most %d MiB in %d files "
+               "and folders\n", QUOTA_MB, QUOTA_INODES);
+    if (under >= 0) {
+        reap_all_descendants(in_namespace);     /* nothing writes while we copy */
+        struct buf err = {0};
+        if (ok && quota_copy_back(b->folder, under, &err) < 0) {
+            printf("cannot copy what the build made: %s\n", err.data);
+            ok = false;
+        }
+        buf_free(&err);
+        close(under);
+    }
+    cgroup_remove(&s->cgroup);
+    return ok;
 }
 
 static _Noreturn void be_build(const struct build_options *o, const struct lab_build *b,
@@ -564,29 +637,31 @@ static _Noreturn void be_build(const struct build_options *o, const struct lab_b
 
     long memory = o->memory_limit_mb ? o->memory_limit_mb : DEFAULT_MEMORY_LIMIT_MB;
     struct sandbox s = { .memory_mb = memory };
-    if (!prepare_sandbox(o, b, in_namespace, &s))
+    pid_t self = outside_pid_of_self();     /* before the build's own /proc */
+    int under;
+    if (!prepare_sandbox(o, b, in_namespace, &s, &under))
         _exit(1);
     if (chdir(b->folder) < 0) {
         printf("cannot enter %s: %s\n", b->folder, strerror(errno));
         _exit(1);
     }
-    struct sandbox_limits limits;
-    sandbox_limits(&s, &limits);
     umask(022);                     /* the programs' users read what it makes */
-    int err = sandbox_enter(&s, &limits);
-    if (err != 0) {
-        printf("cannot enter the sandbox: %s\n", strerror(err));
-        _exit(1);
-    }
-    /* The private /tmp where there is one; elsewhere the grader's. */
-    const char *tmp = getenv("TMPDIR");
-    char *tmpdir = xstrdup(!in_namespace && tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
-    clearenv();
-    setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
-    setenv("HOME", b->folder, 1);
-    setenv("TMPDIR", tmpdir, 1);
-    setenv("LC_ALL", "C", 1);       /* messages in plain ASCII */
-    bool ok = build_here();
+    struct buf why = {0};
+    if (!cgroup_create(&s.cgroup, "build", self, memory, SANDBOX_MAX_TASKS, &why) &&
+        strncmp(cgroup_limits_in_force(), "cgroup", 6) == 0)
+        printf("limits: rlimits only: %s\n", why.data);
+    buf_free(&why);
+    fflush(stdout);
+    pid_t driver = fork();
+    if (driver == 0)
+        drive_build(&s, b, in_namespace, under);
+    int status = 0;
+    while (driver > 0 && waitpid(driver, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (driver < 0)
+        printf("cannot start the build: %s\n", strerror(errno));
+    bool ok = driver > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    ok = end_build(&s, b, in_namespace, under, ok);
     fflush(stdout);
     _exit(ok ? 0 : 1);
 }
@@ -689,6 +764,7 @@ static void finish(struct lab_build *b, struct running *run)
         close(run->out);
         run->out = -1;
     }
+    cgroup_discard("build", run->pid);      /* what a killed build left */
     bool ok = !run->killed && WIFEXITED(run->status) && WEXITSTATUS(run->status) == 0;
     b->state = ok ? BUILD_OK : BUILD_FAILED;
     if (geteuid() == 0 && give_folder(b->folder, geteuid()) < 0)
@@ -744,6 +820,7 @@ static void stop_all(struct lab_build *const *builds, struct running *run, size_
 int build_labs(const struct build_options *o, struct lab_build *const *builds, size_t n)
 {
     catch_interrupts();
+    cgroups_open();
     int events = watch_children();
     size_t jobs = o->jobs > 0 ? (size_t)o->jobs : 1;
     int timeout = o->timeout_ms > 0 ? o->timeout_ms : BUILD_TIMEOUT_MS;
@@ -777,6 +854,7 @@ int build_labs(const struct build_options *o, struct lab_build *const *builds, s
     }
     if (grader_interrupted())
         stop_all(builds, run, active);
+    cgroups_close();
     free(run);
     free(fds);
     return grader_interrupted() ? -1 : 0;

@@ -130,6 +130,7 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
         flush_stream_log(c, &p->in_log, p->label);
     }
     stop_programs(c);
+    cgroup_end_check(c);
     struct buf strays = {0}, both = {0};
     if (sandbox_find_strays(c, &strays)) {   /* a failure whatever else happened */
         note(c, "FAIL: %s", strays.data);
@@ -187,7 +188,7 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
      * first sign), so let exits under way be noticed first. */
     pump_until(c, all_programs_exited, NULL, now_ms() + SETTLE_MS, false);
     for (size_t i = 0; i < c->nprograms; i++)
-        describe_program(&msg, c->programs[i]);
+        describe_program(c, &msg, c->programs[i]);
     finish(c, false, false, &msg);
 }
 
@@ -213,6 +214,7 @@ void run_check(struct check *c)
          c->def->what, c->time_limit_ms);
     open_lab_folder(c);         /* before the check's mounts hide where it is */
     sandbox_prepare(c);
+    cgroup_start_check(c);
     c->def->run(c);
     note(c, "PASS");
     finish(c, true, false, NULL);

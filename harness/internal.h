@@ -69,11 +69,25 @@ struct listener {
  * user SANDBOX_UID_BASE + the check's process ID (< 2^22), numbers that no
  * system gives out. */
 #define SANDBOX_UID_BASE 1800000000u
+/* Tasks (processes and threads) a check's or build's programs may have:
+ * generous for any honest lab program (lab 04 runs a thread per client). */
+#define SANDBOX_MAX_TASKS 256
+
+/* A check's or build's cgroup (cgroup.c): limits that count all of its
+ * programs' memory, shared memory and tmpfs files included. */
+#define CGROUP_DIRS 2
+struct cgroup {
+    int version;            /* 1 or 2; 0: none, the rlimits alone hold */
+    char *dirs[CGROUP_DIRS];    /* v1: its memory and pids cgroups; v2: dirs[0] */
+    int procs[CGROUP_DIRS];     /* their cgroup.procs, open for cgroup_join */
+};
 
 struct sandbox {
     uid_t uid;              /* the user programs run as; 0: the grader's */
     bool private_mounts;    /* the check has its own /tmp; the kit is hidden */
-    long memory_mb;         /* each program's data limit; 0 or less: none */
+    long memory_mb;         /* each program's data limit, and in a cgroup all
+                               programs' memory together; 0 or less: none */
+    struct cgroup cgroup;   /* joined by sandbox_enter where version != 0 */
 };
 
 #define SANDBOX_LIMITS 6
@@ -103,6 +117,8 @@ struct check {
     int port_locks[8];
     size_t nport_locks;
     bool in_namespace;      /* init of its PID namespace is its parent */
+    pid_t outside_pid;      /* the check's process (its namespace's init) as
+                               the runner numbers it: names its cgroup */
     bool own_network;       /* in a network namespace of its own */
     char *folder;           /* check_folder's, or NULL */
     int folder_fd;          /* it, opened as it was made (if not NULL) */
@@ -138,7 +154,7 @@ void reap_all_descendants(bool in_namespace);
 void program_fds(struct program *p, struct pollfd *fds, size_t *n);
 void program_events(struct check *c, struct program *p, const struct pollfd *fds);
 void notice_exit(struct check *c, struct program *p);
-void describe_program(struct buf *msg, struct program *p);
+void describe_program(const struct check *c, struct buf *msg, struct program *p);
 
 /* relay.c: driven by the pump like the programs. */
 void relay_fds(struct relay *r, struct pollfd *fds, size_t *n);
@@ -219,6 +235,51 @@ void open_lab_folder(struct check *c);
  * regular executable file inside the lab folder (a link to one inside it
  * will do).  Else -1 with the check's failure message in WHY. */
 int check_program(const struct check *c, const char *name, struct buf *why);
+
+/* The caller's process ID as the grader's /proc numbers it: for init of a
+ * PID namespace, the number its parent got from fork.  Only until the
+ * caller mounts a /proc of its namespace's own. */
+pid_t outside_pid_of_self(void);
+
+/* cgroup.c: a cgroup per check and per build, where the system allows it.
+ * cgroup_limits_in_force says what holds: "cgroup v1", "cgroup v2" or
+ * "rlimits only (RLIMIT_DATA does not count shared memory)".  The grader
+ * brackets its checks and builds with cgroups_open and cgroups_close, and
+ * discards the cgroup of each that ended (KIND "check" or "build", PID its
+ * process): what a killed one left.  Inside: cgroup_create makes one (false,
+ * with why in WHY, where it cannot); cgroup_join, between fork and exec
+ * (async-signal-safe), puts the calling process in it (0 or an errno);
+ * cgroup_oom_kills counts the processes the kernel killed for its memory
+ * limit (-1: unknown); cgroup_remove kills what is left in it and removes
+ * it. */
+const char *cgroup_limits_in_force(void);
+void cgroups_open(void);
+void cgroups_close(void);
+void cgroup_discard(const char *kind, pid_t pid);
+bool cgroup_create(struct cgroup *cg, const char *kind, pid_t pid, long memory_mb,
+                   long tasks, struct buf *why);
+int cgroup_join(const struct cgroup *cg);
+long cgroup_oom_kills(const struct cgroup *cg);
+void cgroup_remove(struct cgroup *cg);
+/* A check's: made at its start, with a note saying which limits hold;
+ * removed at its end, with a note if the memory limit killed anything. */
+void cgroup_start_check(struct check *c);
+void cgroup_end_check(struct check *c);
+/* Whether P, which ended, was killed for the check's memory limit. */
+bool killed_by_memory_limit(const struct check *c, const struct program *p);
+
+/* quota.c: as root, in a build's own mount namespace, the build's lab
+ * FOLDER in a tmpfs of QUOTA_MB and QUOTA_INODES.  quota_mount mounts it
+ * over FOLDER with a copy of FOLDER's contents, and returns the folder
+ * underneath, open, for quota_copy_back (-1 with why in ERR if it cannot);
+ * quota_full says whether the build filled it; quota_copy_back copies its
+ * folders and regular files into the folder underneath, once the build's
+ * processes are gone (0, or -1 with why in ERR). */
+#define QUOTA_MB 256
+#define QUOTA_INODES 20000
+int quota_mount(const char *folder, struct buf *err);
+bool quota_full(const char *folder);
+int quota_copy_back(const char *folder, int under, struct buf *err);
 
 /* runner.c: what checks and builds share.  fork_isolated forks into a
  * PID namespace of its own (with network and IPC namespaces) where allowed; catch_interrupts makes SIGINT,

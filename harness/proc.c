@@ -449,6 +449,17 @@ static void describe_status(struct buf *b, int status)
     }
 }
 
+/* How P ended, for messages: its status, or that the kernel killed it for
+ * the check's memory limit. */
+static void describe_end(const struct check *c, struct buf *b, struct program *p)
+{
+    if (killed_by_memory_limit(c, p))
+        buf_printf(b, "was killed: it used more than the %ld MiB memory limit",
+                   c->sandbox.memory_mb);
+    else
+        describe_status(b, p->status);
+}
+
 /*
  * Notes that the program exited, without reaping it: as a zombie it keeps
  * its process ID, so its process group cannot be reused by another process
@@ -608,7 +619,7 @@ void expect_exit(struct check *c, struct program *p, int status)
     if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == status)
         return;
     struct buf b = {0};
-    describe_status(&b, p->status);
+    describe_end(c, &b, p);
     fail(c, "the %s (`%s`) %s; it should have exited with status %d.", p->name,
          p->command, b.data, status);
 }
@@ -783,11 +794,11 @@ static void describe_tail(struct buf *msg, const char *stream, const struct buf 
     buf_puts(msg, "\n");
 }
 
-void describe_program(struct buf *msg, struct program *p)
+void describe_program(const struct check *c, struct buf *msg, struct program *p)
 {
     buf_printf(msg, "  the %s ", p->name);
     if (p->exited)
-        describe_status(msg, p->status);
+        describe_end(c, msg, p);
     else
         buf_puts(msg, "was still running");
     buf_puts(msg, "\n");

@@ -203,6 +203,7 @@ static _Noreturn void be_check(const struct run_options *opts,
      * the grader means the grader died before PDEATHSIG was set. */
     if (!in_namespace && getppid() != grader)
         _exit(1);
+    pid_t outside_pid = outside_pid_of_self();      /* before init forks the check */
     if (in_namespace)
         become_init_of_namespace();
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -223,7 +224,8 @@ static _Noreturn void be_check(const struct run_options *opts,
     struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot,
                        .time_limit_ms = time_limit_ms(opts, r->def),
                        .time_scale = time_scale(opts),
-                       .in_namespace = in_namespace, .shortio = opts->shortio,
+                       .in_namespace = in_namespace, .outside_pid = outside_pid,
+                       .shortio = opts->shortio,
                        .own_network = (isolated_namespaces() & CLONE_NEWNET) != 0,
                        .client_host = opts->client_host ? opts->client_host : "localhost",
                        .sandbox.memory_mb = memory, .hidden = { opts->kit_dir, beside, opts->originals_dir } };
@@ -415,6 +417,7 @@ static int run_all(const struct run_options *opts, struct check_result *results,
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     catch_interrupts();
+    cgroups_open();
     struct pollfd exits = { .fd = watch_children(), .events = POLLIN };
     size_t jobs = opts->jobs > 0 ? (size_t)opts->jobs : 1;
     struct running *run = xcalloc(jobs, sizeof *run);
@@ -445,10 +448,12 @@ static int run_all(const struct run_options *opts, struct check_result *results,
             }
             int status;
             if (waitpid(run[i].pid, &status, WNOHANG) == run[i].pid) {
+                pid_t pid = run[i].pid;
                 collect(&results[run[i].index], &run[i], status);
                 report_progress(opts, &results[run[i].index], ++done, n);
                 run[i] = run[--active];
                 reap_orphans(run, active);
+                cgroup_discard("check", pid);   /* what a killed check left */
             } else {
                 i++;
             }
@@ -465,6 +470,7 @@ static int run_all(const struct run_options *opts, struct check_result *results,
         }
         reap_orphans(run, 0);
     }
+    cgroups_close();
     free(run);
     return interrupted ? RUN_INTERRUPTED : 0;
 }

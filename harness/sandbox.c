@@ -3,7 +3,9 @@
  *
  * Everywhere, programs run under resource limits (CPU time, memory,
  * processes, file size, open files, no core files) with HOME and TMPDIR set
- * to the check's folder.
+ * to the check's folder.  Where the system allows it, the check's cgroup
+ * (cgroup.c) also bounds the memory and tasks of all its programs
+ * together, shared memory and tmpfs files included.
  *
  * As root, where the check is init's child in a PID namespace of its own
  * (runner.c), the check also gets a mount namespace of its own, in which
@@ -48,7 +50,6 @@
 /* The limits of each program.  Generous for any honest lab program (lab 04
  * runs a thread per client); each stops one kind of runaway early. */
 #define CPU_SECONDS     20
-#define MAX_TASKS       256             /* processes and threads */
 #define MAX_FILE_BYTES  (64L << 20)
 #define MAX_OPEN_FILES  1024
 #define PRIVATE_TMP_SIZE "size=64m,nr_inodes=8192"
@@ -239,14 +240,19 @@ static bool make_private_mounts(struct check *c, bool writable_lab)
     return true;
 }
 
-uid_t sandbox_uid_of_self(void)
+pid_t outside_pid_of_self(void)
 {
-    /* Our number as /proc gives it (outside any PID namespace we are in):
-     * unique among running checks and builds. */
+    /* /proc is still the grader's until the check mounts its own. */
     char self[32] = "";
     ssize_t n = readlink("/proc/self", self, sizeof self - 1);
-    long pid = n > 0 ? strtol(self, NULL, 10) : (long)getpid();
-    return (uid_t)(SANDBOX_UID_BASE + (unsigned long)pid);
+    return n > 0 ? (pid_t)strtol(self, NULL, 10) : getpid();
+}
+
+uid_t sandbox_uid_of_self(void)
+{
+    /* Our number outside any PID namespace we are in: unique among running
+     * checks and builds. */
+    return (uid_t)(SANDBOX_UID_BASE + (unsigned long)outside_pid_of_self());
 }
 
 /* Brings up the loopback of the check's own network namespace: the kernel
@@ -306,14 +312,14 @@ void sandbox_claim_folder(const struct check *c, const char *folder)
 
 /*
  * How many tasks the programs may have.  As a user of their own, that is
- * MAX_TASKS; as the grader's own user, the limit counts every process of
+ * SANDBOX_MAX_TASKS; as the grader's own user, the limit counts every process of
  * that user, which we cannot cheaply know: the machine's whole count of
  * tasks is an upper bound of it.
  */
 static rlim_t task_limit(const struct sandbox *s)
 {
     if (s->uid != 0)
-        return MAX_TASKS;
+        return SANDBOX_MAX_TASKS;
     unsigned long running, total = 0;
     FILE *f = fopen("/proc/loadavg", "r");
     if (f != NULL) {
@@ -321,7 +327,7 @@ static rlim_t task_limit(const struct sandbox *s)
             total = 0;
         fclose(f);
     }
-    return total > 0 ? (rlim_t)(total + MAX_TASKS) : RLIM_INFINITY;
+    return total > 0 ? (rlim_t)(total + SANDBOX_MAX_TASKS) : RLIM_INFINITY;
 }
 
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l)
@@ -349,6 +355,9 @@ void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l)
  * Returns 0, or the errno of what failed: the program must not run then. */
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l)
 {
+    int err = cgroup_join(&s->cgroup);      /* while still allowed to */
+    if (err != 0)
+        return err;
     for (size_t i = 0; i < SANDBOX_LIMITS; i++) {
         struct rlimit r = { l->value[i], l->value[i] };
         if (setrlimit(l->resource[i], &r) < 0)

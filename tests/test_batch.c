@@ -39,6 +39,7 @@
 
 #include "buf.h"
 #include "build.h"
+#include "cgroups_left.h"
 #include "files.h"
 #include "internal.h"
 #include "lab.h"
@@ -704,6 +705,20 @@ static char *make_root(void)
     return root;
 }
 
+/* Makes ROOT/submission (its path in SUBMISSION) whose lab 01 holds only
+ * a Makefile, MAKEFILE. */
+static void make_makefile_only(const char *root, const char *makefile,
+                               char submission[PATH_MAX])
+{
+    char lab[PATH_MAX + 16], path[PATH_MAX + 32];
+    snprintf(submission, PATH_MAX, "%s/submission", root);
+    snprintf(lab, sizeof lab, "%s/01-hello", submission);
+    cr_assert_eq(mkdir(submission, 0755), 0);
+    cr_assert_eq(mkdir(lab, 0755), 0);
+    snprintf(path, sizeof path, "%s/Makefile", lab);
+    write_file(path, makefile, 0644);
+}
+
 Test(build, sources_are_built_in_a_copy_by_a_user_of_their_own)
 {
     char *root = make_root();
@@ -746,15 +761,9 @@ Test(build, sources_are_built_in_a_copy_by_a_user_of_their_own)
 
 Test(build, a_build_that_hangs_is_stopped_at_its_time_limit)
 {
-    char *root = make_root();
-    char submission[PATH_MAX], lab[PATH_MAX + 16], path[PATH_MAX + 32];
-    snprintf(submission, sizeof submission, "%s/submission", root);
-    snprintf(lab, sizeof lab, "%s/01-hello", submission);
-    cr_assert_eq(mkdir(submission, 0755), 0);
-    cr_assert_eq(mkdir(lab, 0755), 0);
+    char *root = make_root(), submission[PATH_MAX];
     /* A background process holding the build's output, and one that hangs. */
-    snprintf(path, sizeof path, "%s/Makefile", lab);
-    write_file(path, "all:\n\tsleep 3017 &\n\tsleep 3018\n", 0644);
+    make_makefile_only(root, "all:\n\tsleep 3017 &\n\tsleep 3018\n", submission);
 
     int64_t start = now_ms();
     struct lab_build b;
@@ -772,6 +781,10 @@ Test(build, a_build_that_hangs_is_stopped_at_its_time_limit)
     cr_expect_eq(count_survivors("sleep 301", &survivors), 0, "left running:%s",
                  survivors.data);
     buf_free(&survivors);
+    struct buf cgroups = {0};
+    buf_puts(&cgroups, "");
+    cr_expect_eq(count_cgroups_left(&cgroups), 0, "cgroups left:%s", cgroups.data);
+    buf_free(&cgroups);
     free_builds(&b, 1);
     remove_tree(root);
     free(root);
@@ -790,18 +803,12 @@ Test(build, a_build_has_no_network)
               listen(server, 4) == 0 && getsockname(server, (struct sockaddr *)&a, &len) == 0,
               "a listener on the loopback: %s", strerror(errno));
 
-    char *root = make_root();
-    char submission[PATH_MAX], lab[PATH_MAX + 16], path[PATH_MAX + 32], makefile[512];
-    snprintf(submission, sizeof submission, "%s/submission", root);
-    snprintf(lab, sizeof lab, "%s/01-hello", submission);
-    cr_assert_eq(mkdir(submission, 0755), 0);
-    cr_assert_eq(mkdir(lab, 0755), 0);
-    snprintf(path, sizeof path, "%s/Makefile", lab);
+    char *root = make_root(), submission[PATH_MAX], makefile[512];
     snprintf(makefile, sizeof makefile,
              "all:\n\tpython3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %d), 5); "
              "print(\"REACHED THE MACHINE\")' || echo NO NETWORK\n\tfalse\n",
              ntohs(a.sin_port));
-    write_file(path, makefile, 0644);
+    make_makefile_only(root, makefile, submission);
 
     struct lab_build b;
     build_lab01(root, submission, BUILD_TIMEOUT_MS, &b);
@@ -809,6 +816,39 @@ Test(build, a_build_has_no_network)
     cr_expect_null(strstr(b.log.data, "REACHED THE MACHINE\n"), "%s", b.log.data);
     cr_expect_not_null(strstr(b.log.data, "NO NETWORK\n"), "%s", b.log.data);
     close(server);
+    free_builds(&b, 1);
+    remove_tree(root);
+    free(root);
+}
+
+/* As root a build writes in a tmpfs of QUOTA_MB and QUOTA_INODES (its
+ * memory counted in its cgroup): a Makefile that writes 1.1 GiB in 3,000
+ * files fails, says why, and leaves neither files nor cgroups behind. */
+Test(build, a_build_that_fills_its_folder_fails_and_leaves_nothing)
+{
+    if (geteuid() != 0)
+        cr_skip_test("as root only: elsewhere a build writes on the disk, under its limits");
+    char *root = make_root(), submission[PATH_MAX], path[PATH_MAX + 32];
+    make_makefile_only(root, "all:\n\ti=0; while [ $$i -lt 3000 ]; do head -c 393216 "
+                       "/dev/zero > fill-$$i || exit 1; i=$$((i + 1)); done\n", submission);
+
+    struct lab_build b;
+    build_lab01(root, submission, BUILD_TIMEOUT_MS, &b);
+    cr_expect_eq(b.state, BUILD_FAILED, "%s", b.log.data);
+    char *why = build_failure_message(&b);
+    cr_expect_not_null(strstr(why, "the build filled its folder: a build may write at most"),
+                       "%s", why);
+    free(why);
+    snprintf(path, sizeof path, "%s/fill-0", b.folder);
+    cr_expect_neq(access(path, F_OK), 0, "the build's files were copied out: %s", path);
+    cr_expect_eq(count_entries(b.folder), 1, "%s holds more than the Makefile", b.folder);
+    struct buf left = {0};
+    buf_puts(&left, "");
+    cr_expect_eq(count_survivors(root, &left), 0, "left running:%s", left.data);
+    buf_reset(&left);
+    buf_puts(&left, "");
+    cr_expect_eq(count_cgroups_left(&left), 0, "cgroups left:%s", left.data);
+    buf_free(&left);
     free_builds(&b, 1);
     remove_tree(root);
     free(root);

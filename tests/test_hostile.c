@@ -3,12 +3,14 @@
  * tests/hostile/LAB/NAME/server.c or client.c (make builds it as the tree
  * build/hostile/NAME/LAB with the solution's other program), comes with an
  * `expect` file: a line "CHECK: PHRASE" says the check must fail with
- * PHRASE in its message, "CHECK: passes" that it must pass, "needs root"
- * and "needs a memory limit" when the attack is stopped only then.
+ * PHRASE in its message, "CHECK: passes" that it must pass, "needs root",
+ * "needs a memory limit" and "needs a memory cgroup" (one that counts
+ * shared memory: see harness/cgroup.c) when the attack is stopped only
+ * then.
  *
  * For each: the checks end within their time limits, fail for the stated
- * reason, nothing the programs started is left running, and no file is
- * left behind.  All are graded at once, as a class would be: an attack
+ * reason, nothing the programs started is left running, and no file and
+ * no cgroup is left behind.  All are graded at once, as a class would be: an attack
  * must not cost another submission its points either.
  *
  * Run from the top of the kit (make test does).
@@ -30,6 +32,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cgroups_left.h"
 #include "command.h"
 #include "files.h"
 #include "internal.h"
@@ -63,6 +66,12 @@ static void read_expect(struct hostile *h, const char *dir)
         } else if (strcmp(line, "needs a memory limit") == 0 && DEFAULT_MEMORY_LIMIT_MB < 0) {
             h->skip = true;
             h->why_skipped = "sanitizer builds set no memory limit";
+        } else if (strcmp(line, "needs a memory cgroup") == 0 &&
+                   (DEFAULT_MEMORY_LIMIT_MB < 0 ||
+                    strncmp(cgroup_limits_in_force(), "cgroup", 6) != 0)) {
+            h->skip = true;
+            h->why_skipped = DEFAULT_MEMORY_LIMIT_MB < 0 ? "sanitizer builds set no memory limit"
+                                                         : cgroup_limits_in_force();
         } else if (colon != NULL && h->nexpect < MAX_EXPECT) {
             *colon = '\0';
             snprintf(h->expect[h->nexpect].check, sizeof h->expect[0].check, "%s", line);
@@ -272,6 +281,9 @@ Test(hostile, every_attack_is_caught_bounded_and_cleaned_up)
     struct buf ipc = {0};
     buf_puts(&ipc, "");
     cr_expect_eq(count_sandbox_ipc(&ipc), 0, "System V IPC objects left:%s", ipc.data);
+    struct buf cgroups = {0};
+    buf_puts(&cgroups, "");
+    cr_expect_eq(count_cgroups_left(&cgroups), 0, "cgroups left:%s", cgroups.data);
     cr_expect_neq(access("/tmp/netlab-hostile-stray", F_OK), 0,
                   "a program wrote /tmp/netlab-hostile-stray, and it is still there");
     cr_expect_neq(access("harness/netlab-hostile-pwned", F_OK), 0,

@@ -67,6 +67,17 @@ static inline int connect_argument(int argc, char **argv)
     return fd;
 }
 
+/* What the memory hogs hold: twice the grader's default memory limit. */
+#define HOG_BYTES (2UL << 30)
+
+/* Writes to every page of the LEN bytes at P, so that each is really
+ * allocated (and charged to the program's memory cgroup). */
+static inline void touch_pages(volatile char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i += 4096)
+        p[i] = 1;
+}
+
 /* Echoes one connection until its end; the honest part of some hostiles. */
 static inline void echo_connection(int conn)
 {
