@@ -273,7 +273,8 @@ bool killed_by_memory_limit(const struct check *c, const struct program *p);
  * over FOLDER with a copy of FOLDER's contents, and returns the folder
  * underneath, open, for quota_copy_back (-1 with why in ERR if it cannot);
  * quota_full says whether the build filled it; quota_copy_back copies its
- * folders and regular files into the folder underneath, once the build's
+ * folders and regular files (links and fifos as themselves) into the folder
+ * underneath, once the build's
  * processes are gone (0, or -1 with why in ERR). */
 #define QUOTA_MB 256
 #define QUOTA_INODES 20000

@@ -113,10 +113,21 @@ static int copy_link(int from, int to, const char *name, const char *path, struc
     return 0;
 }
 
+/* Makes NAME of TO a fifo, as NAME of the build's folder was. */
+static int copy_fifo(int to, const char *name, const char *path, struct buf *err)
+{
+    if (clear_name(to, name, path, err) < 0 || mkfifoat(to, name, 0644) < 0) {
+        buf_printf(err, "cannot copy the fifo %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /*
  * Copies the contents of the folder open as FROM into the folder open as
  * TO, replacing what TO has of the same names: folders and regular files,
- * and symbolic links as links if LINKS; nothing else.  No link is ever
+ * and, if LINKS, symbolic links as links and fifos as fifos (what a check
+ * then refuses to run, saying what it is); nothing else.  No link is ever
  * followed.  PATH names FROM in messages.
  */
 static int copy_folder(int from, int to, bool links, int depth, const char *path,
@@ -150,6 +161,8 @@ static int copy_folder(int from, int to, bool links, int depth, const char *path
             rc = copy_file_at(from, to, e->d_name, sub.data, err);
         } else if (S_ISLNK(st.st_mode) && links) {
             rc = copy_link(from, to, e->d_name, sub.data, err);
+        } else if (S_ISFIFO(st.st_mode) && links) {
+            rc = copy_fifo(to, e->d_name, sub.data, err);
         }
         buf_free(&sub);
     }
@@ -200,7 +213,10 @@ int quota_copy_back(const char *folder, int under, struct buf *err)
         buf_printf(err, "cannot open the build's tmpfs: %s", strerror(errno));
         return -1;
     }
-    int rc = copy_folder(top, under, false, 0, folder, err);
+    /* Links and fifos come back as themselves, never followed or opened:
+     * the checks then refuse a program that is one, saying what it is,
+     * rather than missing it. */
+    int rc = copy_folder(top, under, true, 0, folder, err);
     close(top);
     return rc;
 }
