@@ -8,7 +8,9 @@
  * together, shared memory and tmpfs files included.
  *
  * As root, where the check is init's child in a PID namespace of its own
- * (runner.c), the check also gets a mount namespace of its own, in which
+ * (runner.c), with a network and an IPC namespace of its own too (whose
+ * loopback sandbox_prepare brings up), the check also gets a mount
+ * namespace of its own, in which
  *   - /tmp, /var/tmp, /dev/shm and /run/lock are empty private tmpfs
  *     mounts, gone with the check: nothing a program writes there outlives
  *     it, and the check's folder is made there;
@@ -33,15 +35,15 @@
 #include <ftw.h>
 #include <grp.h>
 #include <limits.h>
+#include <net/if.h>
 #include <sched.h>
-#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
