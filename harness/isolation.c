@@ -136,9 +136,9 @@ static void put_missing(struct buf *b, const struct isolation_tally *t)
         buf_printf(b, "%sno user of their own", sep);
     buf_puts(b, ", so programs ");
     if (no_user)
-        buf_puts(b, as_root ? "run as root, " : "run as your user, see your files, ");
+        buf_puts(b, as_root ? "run as root and " : "run as your user, see your files and ");
     else if (in_none(t, ISOLATION_PRIVATE_MOUNTS))
-        buf_puts(b, "see the kit, ");
+        buf_puts(b, "see the kit and ");
     buf_puts(b, "share the machine's ");
     put_list(b, shared, nshared, " and ");
 }
