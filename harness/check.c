@@ -139,6 +139,7 @@ static void record_isolation(const struct check *c)
         { c->sandbox.cgroup.version == 1, ISOLATION_CGROUP_V1 },
         { c->sandbox.cgroup.version == 2, ISOLATION_CGROUP_V2 },
         { geteuid() == 0, ISOLATION_AS_ROOT },
+        { c->sandbox.memory_mb > 0, ISOLATION_MEMORY_LIMIT },
     };
     unsigned bits = ISOLATION_RECORDED;
     for (size_t i = 0; i < COUNT_OF(layers); i++)

@@ -68,9 +68,14 @@ static const struct {
     { ISOLATION_PRIVATE_MOUNTS, "mount", "/tmp" },
 };
 
-/* "memory by cgroup v1", or for checks that differ, by how many each. */
+/* "memory by cgroup v1", or for checks that differ, by how many each;
+ * "no memory limit" where none was asked for (sanitizer builds). */
 static void put_memory(struct buf *b, const struct isolation_tally *t)
 {
+    if (in_none(t, ISOLATION_MEMORY_LIMIT)) {
+        buf_puts(b, "no memory limit");
+        return;
+    }
     size_t v1 = held(t, ISOLATION_CGROUP_V1), v2 = held(t, ISOLATION_CGROUP_V2);
     const struct { size_t checks; const char *kind; } kinds[] = {
         { v1, "cgroup v1" }, { v2, "cgroup v2" }, { t->checks - v1 - v2, RLIMITS_ONLY },

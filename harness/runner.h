@@ -34,9 +34,10 @@ enum isolation_layer {
     ISOLATION_CGROUP_V1         = 1u << 6,
     ISOLATION_CGROUP_V2         = 1u << 7,
     ISOLATION_AS_ROOT           = 1u << 8,  /* the grader ran as root */
-    ISOLATION_RECORDED          = 1u << 9,
+    ISOLATION_MEMORY_LIMIT      = 1u << 9,  /* not --memory-limit 0 */
+    ISOLATION_RECORDED          = 1u << 10,
 };
-#define ISOLATION_LAYERS 10                 /* bits above */
+#define ISOLATION_LAYERS 11                 /* bits above */
 
 /* How memory is limited without a cgroup, as transcripts and reports say. */
 #define RLIMITS_ONLY "rlimits only (RLIMIT_DATA does not count shared memory)"

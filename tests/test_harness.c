@@ -1030,7 +1030,8 @@ Test(report, text_escapes_the_tree_name)
 
 /* ---- The isolation line ------------------------------------------------- */
 
-#define FULL_ROOT (ISOLATION_RECORDED | ISOLATION_AS_ROOT | ISOLATION_PID_NAMESPACE | \
+#define FULL_ROOT (ISOLATION_RECORDED | ISOLATION_AS_ROOT | ISOLATION_MEMORY_LIMIT | \
+                   ISOLATION_PID_NAMESPACE | \
                    ISOLATION_NETWORK_NAMESPACE | ISOLATION_IPC_NAMESPACE | \
                    ISOLATION_PRIVATE_MOUNTS | ISOLATION_OWN_USER)
 
@@ -1056,17 +1057,23 @@ Test(report, isolation_line_of_checks_alike)
     cr_expect_str_eq(s, "Isolation: PID, network, IPC and mount namespaces; a root file "
                         "system per check; a user per check; memory by cgroup v1.");
     free(s);
-    s = sentence_of((unsigned[]){ ISOLATION_RECORDED }, 1);
+    s = sentence_of((unsigned[]){ ISOLATION_RECORDED | ISOLATION_MEMORY_LIMIT }, 1);
     cr_expect_str_eq(s, "Isolation: limits only, memory by " RLIMITS_ONLY ": not root, so "
                         "programs run as your user, see your files and share the machine's "
                         "processes and network.");
+    free(s);
+    s = sentence_of((unsigned[]){ ISOLATION_RECORDED | ISOLATION_CGROUP_V2 }, 1);
+    cr_expect_str_eq(s, "Isolation: limits only, no memory limit: not root, so programs run "
+                        "as your user, see your files and share the machine's processes and "
+                        "network.");
     free(s);
 }
 
 /* Checks that differ are said to; checks that never ran say nothing. */
 Test(report, isolation_line_of_checks_that_differ)
 {
-    unsigned refused = ISOLATION_RECORDED | ISOLATION_AS_ROOT | ISOLATION_OWN_USER;
+    unsigned refused = ISOLATION_RECORDED | ISOLATION_AS_ROOT | ISOLATION_MEMORY_LIMIT |
+                       ISOLATION_OWN_USER;
     char *s = sentence_of((unsigned[]){ FULL_ROOT | ISOLATION_CGROUP_V1, 0,
                                         FULL_ROOT | ISOLATION_CGROUP_V1, refused }, 4);
     cr_expect_str_eq(s, "Isolation: a user per check; memory by cgroup v1 in 2 of 3 checks, "
