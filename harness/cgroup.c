@@ -288,7 +288,7 @@ const char *cgroup_limits_in_force(void)
 {
     detect();
     return grader.version == 2 ? "cgroup v2" : grader.version == 1 ? "cgroup v1" :
-           "rlimits only (RLIMIT_DATA does not count shared memory)";
+           RLIMITS_ONLY;
 }
 
 /* ---- Removing cgroups -------------------------------------------------------- */
@@ -516,8 +516,7 @@ void cgroup_start_check(struct check *c)
              s->memory_mb > 0 ? memory.data : "none", SANDBOX_MAX_TASKS);
         buf_free(&memory);
     } else {
-        note(c, "sandbox: memory limit: %s, per program: %s",
-             "rlimits only (RLIMIT_DATA does not count shared memory)", why.data);
+        note(c, "sandbox: memory limit: %s, per program: %s", RLIMITS_ONLY, why.data);
     }
     buf_free(&why);
 }

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,33 @@ void remove_folder(const char *path)
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * Tells the runner which layers of isolation hold for the check's programs:
+ * as soon as they are set up, so that it knows even of a check it must
+ * kill, and again as the check ends, in case it ended while setting them up.
+ */
+static void record_isolation(const struct check *c)
+{
+    unsigned long namespaces = c->in_namespace ? isolated_namespaces() : 0;
+    const struct { bool held; unsigned bit; } layers[] = {
+        { namespaces & CLONE_NEWPID, ISOLATION_PID_NAMESPACE },
+        { namespaces & CLONE_NEWNET, ISOLATION_NETWORK_NAMESPACE },
+        { namespaces & CLONE_NEWIPC, ISOLATION_IPC_NAMESPACE },
+        { c->sandbox.private_mounts, ISOLATION_PRIVATE_MOUNTS },
+        { c->sandbox.own_root, ISOLATION_OWN_ROOT },
+        { c->sandbox.uid != 0, ISOLATION_OWN_USER },
+        { c->sandbox.cgroup.version == 1, ISOLATION_CGROUP_V1 },
+        { c->sandbox.cgroup.version == 2, ISOLATION_CGROUP_V2 },
+        { geteuid() == 0, ISOLATION_AS_ROOT },
+        { c->sandbox.memory_mb > 0, ISOLATION_MEMORY_LIMIT },
+    };
+    unsigned bits = ISOLATION_RECORDED;
+    for (size_t i = 0; i < COUNT_OF(layers); i++)
+        if (layers[i].held)
+            bits |= layers[i].bit;
+    c->slot->isolation = bits;
+}
+
 /* Copies what the check found into the shared slot and ends the process. */
 static _Noreturn void finish(struct check *c, bool passed, bool untestable,
                              const struct buf *msg)
@@ -130,6 +158,7 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
         flush_stream_log(c, &p->in_log, p->label);
     }
     stop_programs(c);
+    record_isolation(c);        /* before its cgroup goes */
     cgroup_end_check(c);
     struct buf strays = {0}, both = {0};
     if (sandbox_find_strays(c, &strays)) {   /* a failure whatever else happened */
@@ -215,6 +244,7 @@ void run_check(struct check *c)
     open_lab_folder(c);         /* before the check's mounts hide where it is */
     sandbox_prepare(c);
     cgroup_start_check(c);
+    record_isolation(c);
     c->def->run(c);
     note(c, "PASS");
     finish(c, true, false, NULL);

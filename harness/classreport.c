@@ -80,6 +80,14 @@ static void put_head(FILE *f, const struct class_results *c)
             "full report and transcripts are in <code>submissions/NAME/</code>.</p>\n",
             c->nsubs, c->nsubs == 1 ? "" : "s", c->nlabs, c->nlabs == 1 ? "" : "s", max,
             c->seconds);
+    struct isolation_tally t = {0};
+    for (size_t i = 0; i < c->nsubs; i++)
+        isolation_count(&t, c->subs[i].results, c->subs[i].n);
+    char *isolation = isolation_sentence(&t);
+    fputs("<p class=\"isolation\">", f);
+    put_html_text(f, isolation);
+    fputs("</p>\n", f);
+    free(isolation);
 }
 
 /* The class of a score's cell: full marks, some, none. */

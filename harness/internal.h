@@ -85,6 +85,7 @@ struct cgroup {
 struct sandbox {
     uid_t uid;              /* the user programs run as; 0: the grader's */
     bool private_mounts;    /* the check has its own /tmp; the kit is hidden */
+    bool own_root;          /* the check has a root file system of its own */
     long memory_mb;         /* each program's data limit, and in a cgroup all
                                programs' memory together; 0 or less: none */
     struct cgroup cgroup;   /* joined by sandbox_enter where version != 0 */

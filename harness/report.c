@@ -169,6 +169,10 @@ void write_text(FILE *f, const struct report *r)
     fputs(" for ", f);
     put_text(f, r->impl);
     fprintf(f, " in %.1f s\n", r->seconds);
+    char *isolation = isolation_of_results(r->results, r->n);
+    put_text(f, isolation);
+    fputc('\n', f);
+    free(isolation);
     if (r->held_back > 0)
         fprintf(f, "%d more point%s in hidden checks, held back: your instructor's "
                 "grading runs them.\n", r->held_back, r->held_back == 1 ? " is" : "s are");
@@ -184,8 +188,17 @@ void write_gradescope(FILE *f, const struct report *r)
     struct score s = score_of(r, NULL);
     fprintf(f, "{\n  \"score\": %d,\n  \"max_score\": %d,\n", s.got, s.max);
     fputs("  \"visibility\": \"visible\",\n  \"stdout_visibility\": \"visible\",\n", f);
-    fprintf(f, "  \"output\": \"netlab: %d/%d points, %d check%s failed\",\n",
-            s.got, s.max, s.failed, s.failed == 1 ? "" : "s");
+    /* The output Gradescope shows above the tests: the score, and what
+     * isolated the student's programs. */
+    struct buf output = {0};
+    char *isolation = isolation_of_results(r->results, r->n);
+    buf_printf(&output, "netlab: %d/%d points, %d check%s failed\n%s", s.got, s.max, s.failed,
+               s.failed == 1 ? "" : "s", isolation);
+    fputs("  \"output\": ", f);
+    put_json_string(f, output.data);
+    fputs(",\n", f);
+    free(isolation);
+    buf_free(&output);
     fputs("  \"tests\": [", f);
     for (size_t i = 0; i < r->n; i++) {
         const struct check_result *c = &r->results[i];
@@ -224,16 +237,23 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
     struct score s = score_of(r, lab);
     double seconds = 0;
     size_t tests = 0, skipped = 0;
+    struct isolation_tally isolation = {0};
     for (size_t i = 0; i < r->n; i++)
         if (r->results[i].lab == lab) {
             seconds += r->results[i].seconds;
             tests++;
             skipped += r->results[i].untestable;
+            isolation_count(&isolation, &r->results[i], 1);
         }
     fputs("  <testsuite name=\"", f);
     put_xml_text(f, lab->id);
     fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
             tests, s.failed, skipped, seconds);
+    char *sentence = isolation_sentence(&isolation);
+    fputs("    <properties><property name=\"isolation\" value=\"", f);
+    put_xml_text(f, sentence);
+    fputs("\"/></properties>\n", f);
+    free(sentence);
     for (size_t i = 0; i < r->n; i++) {
         const struct check_result *c = &r->results[i];
         if (c->lab != lab)

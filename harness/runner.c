@@ -327,6 +327,7 @@ static void collect(struct check_result *r, struct running *run, int status)
     r->seconds = (double)(now_us() - run->started_us) / 1e6;
     r->passed = finished && s->passed;
     r->untestable = finished && s->untestable;
+    r->isolation = s->isolation;    /* set up before the check could be killed */
     r->transcript = copy_text(s->transcript, s->transcript_len);
     if (finished) {
         r->message = s->message_len ? copy_text(s->message, s->message_len) : NULL;

@@ -11,6 +11,8 @@
  *     solutions pass all, each variant fails exactly its expect list, a lab
  *     missing or not built fails every check), the starters score low;
  *   - the gradebook has those scores, and the HTML page the gradebook's;
+ *   - each submission's results.json and report.txt say in the same line
+ *     which isolation held, and so does the page;
  *   - progress was shown, nothing is left running, no file left in TMPDIR,
  *     and the submissions' folders were not written;
  *   - the run's wall time is reported (the issue asks for under a minute
@@ -405,6 +407,10 @@ static const char results_py[] =
     "    with open(os.path.join(base, name, 'results.json'), encoding='utf-8') as f:\n"
     "        r = json.load(f)\n"
     "    assert r['score'] == sum(t['score'] for t in r['tests']), name\n"
+    "    said = [l for l in r['output'].split('\\n') if l.startswith('Isolation: ')]\n"
+    "    assert len(said) == 1, (name, r['output'])\n"
+    "    with open(os.path.join(base, name, 'report.txt'), encoding='utf-8') as f:\n"
+    "        assert '\\n' + said[0] + '\\n' in f.read(), (name, said)\n"
     "    for t in r['tests']:\n"
     "        print(name, t['name'], t['status'], sep='\\t')\n";
 
@@ -654,6 +660,10 @@ Test(batch, forty_submissions_get_their_scores_in_one_run)
     snprintf(want, sizeof want, "compared %d\n", CLASS_SIZE);
     cr_expect_str_eq(agree, want, "the page and the gradebook disagree:\n%s", agree);
     free(agree);
+    char *page = read_text(html);
+    cr_expect_eq(count_lines_with(page, "<p class=\"isolation\">Isolation: "), 1,
+                 "the page says which isolation held once");
+    free(page);
 
     char err[PATH_MAX + 32];
     snprintf(err, sizeof err, "%s/grade.err", c->root);

@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "lab.h"
 #include "files.h"
+#include "runner.h"
 
 TestSuite(cli, .timeout = 60);
 
@@ -533,4 +534,183 @@ Test(cli, a_kit_in_a_closed_folder_with_a_space_is_graded_fully)
     remove_tree(closed);
     free(elsewhere);
     free(closed);
+}
+
+/* ---- Which isolation held ------------------------------------------------- */
+
+/* results.json (argv 1) is valid and its output has the line of argv 2's
+ * file, once. */
+static const char isolation_json_py[] =
+    "import json, sys\n"
+    "r = json.load(open(sys.argv[1]))\n"
+    "want = open(sys.argv[2]).read()\n"
+    "lines = [l for l in r[\"output\"].split(\"\\n\") if l.startswith(\"Isolation: \")]\n"
+    "assert lines == [want], (lines, want)\n";
+
+/* Every testsuite of the JUnit XML (argv 1) has the line of argv 2's file
+ * as its property "isolation". */
+static const char isolation_junit_py[] =
+    "import sys, xml.etree.ElementTree as ET\n"
+    "root = ET.parse(sys.argv[1]).getroot()\n"
+    "want = open(sys.argv[2]).read()\n"
+    "suites = root.findall(\"testsuite\")\n"
+    "assert suites\n"
+    "for s in suites:\n"
+    "    got = [p.get(\"value\") for p in s.findall(\"properties/property\")\n"
+    "           if p.get(\"name\") == \"isolation\"]\n"
+    "    assert got == [want], (got, want)\n";
+
+/* Writes TEXT to the file PATH. */
+static void write_text_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* The line starting "Isolation: " in the text report TEXT, which must have
+ * exactly one, right after the Score line (to free). */
+static char *isolation_line_of(const char *text)
+{
+    cr_assert_eq(occurrences(text, "Isolation: "), 1, "not one isolation line:\n%s", text);
+    const char *line = strstr(text, "\nIsolation: ");
+    cr_assert_not_null(line, "%s", text);
+    const char *score = strstr(text, "\nScore: ");
+    cr_assert_not_null(score, "%s", text);
+    cr_expect_eq(strchr(score + 1, '\n'), line, "not right after the Score line:\n%s", text);
+    line++;
+    return strndup(line, strcspn(line, "\n"));
+}
+
+/*
+ * Grades lab 01 of TREE (the solutions) with the grader run by BEFORE
+ * (NULL-terminated, the grader last), at full marks, in each format: the
+ * text report's isolation line (to free), which the Gradescope JSON and the
+ * JUnit XML, both valid, give the same.  Reports go to stdout: the grader
+ * may be a user who can write nowhere.
+ */
+static char *isolation_in_every_report(const char *const *before, const char *tree)
+{
+    struct run r = grade_with(before, (const char *[]){ "--impl", tree, "--lab", "01", NULL });
+    cr_assert_neq(r.status, 127, "setpriv did not run: %s", r.err.data);
+    cr_expect_eq(r.status, 0, "exit %d:\n%s%s", r.status, r.out.data, r.err.data);
+    cr_expect_not_null(strstr(r.out.data, "\nScore: 15/15 (every check passed)"), "%s",
+                       r.out.data);
+    char *line = isolation_line_of(r.out.data);
+    free_run(&r);
+
+    char *want = xstrdup(temp_path("isolation.txt"));
+    write_text_file(want, line);
+    const struct { const char *format, *valid, *isolation; int full_marks; } formats[] = {
+        { "gradescope", gradescope_py, isolation_json_py, 0 },
+        { "junit", junit_py, isolation_junit_py, 10 },
+    };
+    for (size_t i = 0; i < COUNT_OF(formats); i++) {
+        r = grade_with(before, (const char *[]){ "--impl", tree, "--lab", "01", "--format",
+                                                 formats[i].format, NULL });
+        cr_expect_eq(r.status, 0, "%s: exit %d: %s", formats[i].format, r.status, r.err.data);
+        char *report = temp_path("isolation.report");
+        write_text_file(report, r.out.data);
+        cr_expect_eq(python(formats[i].valid, report), formats[i].full_marks,
+                     "%s: invalid, or not full marks:\n%s", formats[i].format, r.out.data);
+        cr_expect_eq(shell("python3 -c '%s' '%s' '%s'", formats[i].isolation, report, want), 0,
+                     "%s: not the text report's line (%s):\n%s", formats[i].format, line,
+                     r.out.data);
+        unlink(report);
+        free_run(&r);
+    }
+    unlink(want);
+    free(want);
+    return line;
+}
+
+/* The memory limit the check's transcript says held, as the isolation line
+ * says it: "memory by cgroup v1", "... cgroup v2", "... RLIMITS_ONLY", or
+ * "no memory limit" (a grader built with a sanitizer sets none). */
+static const char *memory_limit_in_transcript(const char *transcripts)
+{
+    static const char *const kinds[] = { "cgroup v1", "cgroup v2", RLIMITS_ONLY };
+    static const char *const phrases[] = { "memory by cgroup v1", "memory by cgroup v2",
+                                           "memory by " RLIMITS_ONLY };
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/01-hello/server-replies.txt", transcripts);
+    int fd = open(path, O_RDONLY);
+    cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+    struct buf text = {0};
+    take_file(fd, &text);
+    const char *note = strstr(text.data, "memory limit: ");
+    cr_assert_not_null(note, "no memory limit in the transcript:\n%s", text.data);
+    note += strlen("memory limit: ");
+    const char *phrase = NULL;
+    for (size_t i = 0; i < COUNT_OF(kinds) && phrase == NULL; i++)
+        if (strncmp(note, kinds[i], strlen(kinds[i])) == 0)
+            phrase = strncmp(note + strlen(kinds[i]), ": none ", 7) == 0 ? "no memory limit"
+                                                                         : phrases[i];
+    cr_assert_not_null(phrase, "%s", note);
+    buf_free(&text);
+    return phrase;
+}
+
+/* As root where namespaces are allowed (here: cgroup v1), every layer but a
+ * root of the check's own holds, and the line says so. */
+Test(cli, isolation_line_as_root)
+{
+    skip_unless_root();
+    if (!mount_namespaces_allowed())
+        cr_skip_test("no namespaces here: isolation_line_without_namespaces covers it");
+    char *line = isolation_in_every_report((const char *[]){ "harness/grade", NULL },
+                                           "solutions");
+    char *dir = temp_path("isolation-transcripts");
+    struct run r = grade((const char *[]){ "--impl", "solutions", "--check",
+                                           "01-hello/server-replies", "--transcripts", dir,
+                                           NULL });
+    cr_expect_eq(r.status, 0, "%s", r.err.data);
+    struct buf want = {0};
+    buf_printf(&want, "Isolation: PID, network, IPC and mount namespaces; a user per check; "
+               "%s; no root file system of their own", memory_limit_in_transcript(dir));
+    cr_expect_eq(strncmp(line, want.data, want.len), 0, "%s\nnot: %s", line, want.data);
+    buf_free(&want);
+    free_run(&r);
+    remove_tree(dir);
+    free(line);
+}
+
+/* Where the system refuses namespaces (a container without CAP_SYS_ADMIN),
+ * the grade is the same, and the line says what was missing. */
+Test(cli, isolation_line_without_namespaces)
+{
+    skip_unless_root();
+    char *line = isolation_in_every_report((const char *[]){ WITHOUT_MOUNT_NAMESPACES, NULL },
+                                           "solutions");
+    cr_expect_eq(strncmp(line, "Isolation: a user per check; ", 29), 0, "%s", line);
+    cr_expect_not_null(strstr(line, "; no PID, network, IPC or mount namespace (the system "
+                                    "refused them), no root file system of their own, so "
+                                    "programs see the kit and share the machine's processes, "
+                                    "network, IPC objects, /tmp and system files."), "%s", line);
+    free(line);
+}
+
+/* Not as root (as nobody, from a copy of the kit in /tmp that nobody
+ * reads), limits alone hold, and the line says what that leaves open. */
+Test(cli, isolation_line_as_an_ordinary_user)
+{
+    char *kit = fresh_folder("/tmp", "kit for nobody", 0755);
+    char grader[PATH_MAX + 32], solutions[PATH_MAX + 32];
+    snprintf(grader, sizeof grader, "%s/harness/grade", kit);
+    snprintf(solutions, sizeof solutions, "%s/solutions", kit);
+    cr_assert_eq(shell("mkdir -p '%s/harness' && cp harness/grade harness/shortio.so "
+                       "'%s/harness/'", kit, kit), 0);
+    copy_solution(solutions, "01-hello");
+    const char *as_nobody[] = { "setpriv", "--reuid=nobody", "--regid=nogroup",
+                                "--clear-groups", grader, NULL };
+    const char *as_myself[] = { grader, NULL };
+    char *line = isolation_in_every_report(geteuid() == 0 ? as_nobody : as_myself, solutions);
+    cr_expect_eq(strncmp(line, "Isolation: limits only, ", 24), 0, "%s", line);
+    cr_expect_not_null(strstr(line, ": not root, so programs run as your user, see your files "
+                                    "and share the machine's processes and network."),
+                       "%s", line);
+    free(line);
+    remove_tree(kit);
+    free(kit);
 }

@@ -1028,6 +1028,71 @@ Test(report, text_escapes_the_tree_name)
     mem_free(&m);
 }
 
+/* ---- The isolation line ------------------------------------------------- */
+
+#define FULL_ROOT (ISOLATION_RECORDED | ISOLATION_AS_ROOT | ISOLATION_MEMORY_LIMIT | \
+                   ISOLATION_PID_NAMESPACE | \
+                   ISOLATION_NETWORK_NAMESPACE | ISOLATION_IPC_NAMESPACE | \
+                   ISOLATION_PRIVATE_MOUNTS | ISOLATION_OWN_USER)
+
+/* The sentence for checks with the layers BITS (N of them). */
+static char *sentence_of(const unsigned *bits, size_t n)
+{
+    struct check_result results[8] = {0};
+    cr_assert_leq(n, COUNT_OF(results));
+    for (size_t i = 0; i < n; i++)
+        results[i].isolation = bits[i];
+    return isolation_of_results(results, n);
+}
+
+Test(report, isolation_line_of_checks_alike)
+{
+    char *s = sentence_of((unsigned[]){ FULL_ROOT | ISOLATION_CGROUP_V2,
+                                        FULL_ROOT | ISOLATION_CGROUP_V2 }, 2);
+    cr_expect_str_eq(s, "Isolation: PID, network, IPC and mount namespaces; a user per check; "
+                        "memory by cgroup v2; no root file system of their own, so programs "
+                        "share the machine's system files.");
+    free(s);
+    s = sentence_of((unsigned[]){ FULL_ROOT | ISOLATION_OWN_ROOT | ISOLATION_CGROUP_V1 }, 1);
+    cr_expect_str_eq(s, "Isolation: PID, network, IPC and mount namespaces; a root file "
+                        "system per check; a user per check; memory by cgroup v1.");
+    free(s);
+    s = sentence_of((unsigned[]){ ISOLATION_RECORDED | ISOLATION_MEMORY_LIMIT }, 1);
+    cr_expect_str_eq(s, "Isolation: limits only, memory by " RLIMITS_ONLY ": not root, so "
+                        "programs run as your user, see your files and share the machine's "
+                        "processes and network.");
+    free(s);
+    s = sentence_of((unsigned[]){ ISOLATION_RECORDED | ISOLATION_CGROUP_V2 }, 1);
+    cr_expect_str_eq(s, "Isolation: limits only, no memory limit: not root, so programs run "
+                        "as your user, see your files and share the machine's processes and "
+                        "network.");
+    free(s);
+}
+
+/* Checks that differ are said to; checks that never ran say nothing. */
+Test(report, isolation_line_of_checks_that_differ)
+{
+    unsigned refused = ISOLATION_RECORDED | ISOLATION_AS_ROOT | ISOLATION_MEMORY_LIMIT |
+                       ISOLATION_OWN_USER;
+    char *s = sentence_of((unsigned[]){ FULL_ROOT | ISOLATION_CGROUP_V1, 0,
+                                        FULL_ROOT | ISOLATION_CGROUP_V1, refused }, 4);
+    cr_expect_str_eq(s, "Isolation: a user per check; memory by cgroup v1 in 2 of 3 checks, "
+                        RLIMITS_ONLY " in 1 of 3 checks; no root file system of their own, "
+                        "so programs share the machine's system files; only some checks "
+                        "had: a PID namespace (2 of 3), a network namespace (2 of 3), an IPC "
+                        "namespace (2 of 3), a mount namespace (2 of 3).");
+    free(s);
+    s = sentence_of((unsigned[]){ refused | ISOLATION_CGROUP_V1 }, 1);
+    cr_expect_str_eq(s, "Isolation: a user per check; memory by cgroup v1; no PID, network, "
+                        "IPC or mount namespace (the system refused them), no root file system "
+                        "of their own, so programs see the kit and share the machine's "
+                        "processes, network, IPC objects, /tmp and system files.");
+    free(s);
+    s = sentence_of((unsigned[]){ 0, 0 }, 2);
+    cr_expect_str_eq(s, "Isolation: none to say: no check ran.");
+    free(s);
+}
+
 /* ==== lab: the table of labs ============================================== */
 
 Test(lab, find_lab_by_number_id_or_name)
