@@ -200,6 +200,9 @@ void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KE
 #define PROGRAMS_LAB PROGRAMS_FILES "/lab"
 #define PROGRAMS_PRELOAD PROGRAMS_FILES "/shortio.so"
 #define PROGRAMS_PATH "/usr/local/bin:/usr/bin:/bin"
+/* Copied for every check: a lab folder larger than this (a student's core
+ * files...) would cost every check its copy, so it gets the covers instead. */
+#define PROGRAMS_FILES_SIZE "size=64m,nr_inodes=4096,mode=0755"
 
 /* The system's files, read-only, as the machine has them. */
 static const char *const system_binds[] = { "/usr", "/etc" };
@@ -302,10 +305,7 @@ static void stage_programs_files(struct buf *why, const struct check *c, int pre
     char dir[PATH_MAX], lab[PATH_MAX + 8], lib[PATH_MAX + 16];
     staged(dir, PROGRAMS_FILES);
     make_path(dir);
-    char options[64];
-    snprintf(options, sizeof options, "size=%dm,nr_inodes=%d,mode=0755", QUOTA_MB,
-             QUOTA_INODES);
-    step(why, mount("netlab", dir, "tmpfs", MS_NOSUID | MS_NODEV, options),
+    step(why, mount("netlab", dir, "tmpfs", MS_NOSUID | MS_NODEV, PROGRAMS_FILES_SIZE),
          "cannot mount a tmpfs on", dir);
     snprintf(lab, sizeof lab, "%s/lab", dir);
     step(why, mkdir(lab, 0755), "cannot create", lab);
@@ -323,7 +323,8 @@ static void stage_programs_files(struct buf *why, const struct check *c, int pre
         if (out >= 0)
             close(out);
     }
-    step(why, mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, options),
+    step(why, mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                    PROGRAMS_FILES_SIZE),
          "cannot make read-only", dir);
 }
 
