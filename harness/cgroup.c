@@ -399,6 +399,23 @@ void cgroup_discard(const char *kind, pid_t pid)
     }
 }
 
+void cgroups_keep_reach(void)
+{
+    /* A descriptor reaches a folder wherever the process's root is; the
+     * magic link /proc/self/fd/N leads to it by path. */
+    for (size_t i = 0; i < CGROUP_DIRS; i++) {
+        if (grader.parent[i] == NULL)
+            continue;
+        int fd = open(grader.parent[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        free(grader.parent[i]);
+        struct buf by_fd = {0};
+        buf_printf(&by_fd, "/proc/self/fd/%d", fd);
+        grader.parent[i] = by_fd.data;
+    }
+}
+
 /* ---- One check's or build's cgroup -------------------------------------------- */
 
 /* Sets the limits of CG, just made: MEMORY_MB (none if 0 or less) for its

@@ -85,7 +85,7 @@ struct cgroup {
 struct sandbox {
     uid_t uid;              /* the user programs run as; 0: the grader's */
     bool private_mounts;    /* the check has its own /tmp; the kit is hidden */
-    bool own_root;          /* the check has a root file system of its own */
+    bool own_root;          /* its programs have a root of their own (sandbox.c) */
     long memory_mb;         /* each program's data limit, and in a cgroup all
                                programs' memory together; 0 or less: none */
     struct cgroup cgroup;   /* joined by sandbox_enter where version != 0 */
@@ -100,7 +100,9 @@ struct sandbox_limits {     /* worked out before fork, applied after */
 struct check {
     const struct lab_def *lab;
     const struct check_def *def;
-    const char *lab_dir;    /* IMPL/NN-name */
+    const char *lab_dir;    /* IMPL/NN-name, as messages name it */
+    const char *programs_dir;   /* where programs are run from: lab_dir, or its
+                                   copy in a root of their own (sandbox.c) */
     int lab_fd;             /* it, opened without following a link; or -1 */
     char *lab_refused;      /* why it is -1 */
     int time_limit_ms;      /* the check's, times run_options' time_scale */
@@ -262,6 +264,10 @@ bool cgroup_create(struct cgroup *cg, const char *kind, pid_t pid, long memory_m
 int cgroup_join(const struct cgroup *cg);
 long cgroup_oom_kills(const struct cgroup *cg);
 void cgroup_remove(struct cgroup *cg);
+/* In a process about to leave the machine's root for one of its own
+ * (sandbox.c), which has a /proc of its own there: makes the grader's
+ * cgroups reachable from the new root, through descriptors held open. */
+void cgroups_keep_reach(void);
 /* A check's: made at its start, with a note saying which limits hold;
  * removed at its end, with a note if the memory limit killed anything. */
 void cgroup_start_check(struct check *c);
@@ -282,6 +288,12 @@ bool killed_by_memory_limit(const struct check *c, const struct program *p);
 int quota_mount(const char *folder, struct buf *err);
 bool quota_full(const char *folder);
 int quota_copy_back(const char *folder, int under, struct buf *err);
+/* Copies the contents of the folder open as FROM into the folder open as
+ * TO: folders and regular files (executable by all if their owner could
+ * execute them, readable by all), symbolic links as links if LINKS;
+ * nothing else, never through a link.  0, or -1 with why in ERR (PATH
+ * names FROM there). */
+int copy_folder_into(int from, int to, bool links, const char *path, struct buf *err);
 
 /* runner.c: what checks and builds share.  fork_isolated forks into a
  * PID namespace of its own (with network and IPC namespaces) where allowed; catch_interrupts makes SIGINT,

@@ -183,8 +183,11 @@ static void register_group(struct check *c, pid_t pgid)
 struct program *start_program_args(struct check *c, const char *name,
                                    const char *const *args, size_t nargs)
 {
-    char path[4096];
+    /* PATH names the program in messages; RUN is where it is run from
+     * (the same, but in a root of the programs' own). */
+    char path[4096], run[4096];
     snprintf(path, sizeof path, "%s/%s", c->lab_dir, name);
+    snprintf(run, sizeof run, "%s/%s", c->programs_dir ? c->programs_dir : c->lab_dir, name);
     struct buf refused = {0};
     if (check_program(c, name, &refused) < 0)  /* never what a link leads to */
         fail(c, "%s", refused.data);
@@ -217,7 +220,7 @@ struct program *start_program_args(struct check *c, const char *name,
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
     if (pid == 0)
-        exec_program(c, path, argv, env.vars, &limits, slave, errp[1], report[1],
+        exec_program(c, run, argv, env.vars, &limits, slave, errp[1], report[1],
                      announce[1], parent);
 
     close(slave);

@@ -170,6 +170,11 @@ static int copy_folder(int from, int to, bool links, int depth, const char *path
     return rc;
 }
 
+int copy_folder_into(int from, int to, bool links, const char *path, struct buf *err)
+{
+    return copy_folder(from, to, links, 0, path, err);
+}
+
 int quota_mount(const char *folder, struct buf *err)
 {
     int under = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

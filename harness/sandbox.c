@@ -10,7 +10,13 @@
  * As root, where the check is init's child in a PID namespace of its own
  * (runner.c), with a network and an IPC namespace of its own too (whose
  * loopback sandbox_prepare brings up), the check also gets a mount
- * namespace of its own, in which
+ * namespace of its own, and its programs a root of their own
+ * (enter_own_root below) that holds only the system's files read-only, a
+ * few devices, a /proc of the check's own where they see only their own
+ * processes, private /tmp and the like, and copies of the lab folder and
+ * shortio.so at paths that say nothing of the kit.
+ * Where that root cannot be made (and for builds, which need their folder
+ * writable where it is), the mount namespace has instead these covers:
  *   - /tmp, /var/tmp, /dev/shm and /run/lock are empty private tmpfs
  *     mounts, gone with the check: nothing a program writes there outlives
  *     it, and the check's folder is made there;
@@ -46,6 +52,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -183,17 +190,225 @@ void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KE
             kept[i][0] = '\0';
 }
 
-/* Gives the check its own mounts (see the top of this file), its lab
- * folder writable if WRITABLE_LAB (a build).  False if the system does not
- * allow it: the check then runs without them. */
-static bool make_private_mounts(struct check *c, bool writable_lab)
+/* ---- A root of the programs' own ---------------------------------------- */
+
+/* Where the root is put together: a private /tmp is mounted there anyway,
+ * and what it covers is held open from before. */
+#define STAGE "/tmp"
+/* Where programs find the lab folder and shortio.so, copied: paths that say
+ * nothing of where the kit or the submission is (a bind mount would: its
+ * source folder shows in /proc/self/mountinfo). */
+#define PROGRAMS_FILES "/run/netlab"
+#define PROGRAMS_LAB PROGRAMS_FILES "/lab"
+#define PROGRAMS_PRELOAD PROGRAMS_FILES "/shortio.so"
+#define PROGRAMS_PATH "/usr/local/bin:/usr/bin:/bin"
+/* Copied for every check: a lab folder larger than this (a student's core
+ * files...) would cost every check its copy, so it gets the covers instead. */
+#define PROGRAMS_FILES_SIZE "size=64m,nr_inodes=4096,mode=0755"
+
+/* The system's files, read-only, as the machine has them. */
+static const char *const system_binds[] = { "/usr", "/etc" };
+/* Links into /usr on a merged system (Debian 12), folders elsewhere. */
+static const char *const system_tops[] = { "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+                                           "/libx32" };
+static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+/* Records in WHY the first step that failed: RC < 0, with errno. */
+static void step(struct buf *why, int rc, const char *what, const char *path)
 {
-    int refused = sandbox_own_mounts();
-    if (refused != 0) {
-        note(c, "sandbox: no mount namespace (%s): programs see the grader's files",
-             strerror(refused));
+    if (rc < 0 && why->len == 0)
+        buf_printf(why, "%s %s: %s", what, path, strerror(errno));
+}
+
+/* PATH inside the root being put together. */
+static void staged(char out[PATH_MAX], const char *path)
+{
+    snprintf(out, PATH_MAX, STAGE "%s", path);
+}
+
+static void bind_read_only(struct buf *why, const char *from, const char *to)
+{
+    step(why, mkdir(to, 0755), "cannot create", to);
+    step(why, mount(from, to, NULL, MS_BIND | MS_REC, NULL), "cannot mount", from);
+    step(why, mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL),
+         "cannot make read-only", to);
+}
+
+static void stage_system(struct buf *why)
+{
+    char to[PATH_MAX], target[PATH_MAX];
+    for (size_t i = 0; i < COUNT_OF(system_binds); i++) {
+        staged(to, system_binds[i]);
+        bind_read_only(why, system_binds[i], to);
+    }
+    for (size_t i = 0; i < COUNT_OF(system_tops); i++) {
+        struct stat st;
+        if (lstat(system_tops[i], &st) < 0)
+            continue;                   /* not on this system */
+        staged(to, system_tops[i]);
+        ssize_t n = S_ISLNK(st.st_mode) ? readlink(system_tops[i], target, sizeof target - 1)
+                                        : -1;
+        if (n > 0) {
+            target[n] = '\0';
+            step(why, symlink(target, to), "cannot create", to);
+        } else if (S_ISDIR(st.st_mode)) {
+            bind_read_only(why, system_tops[i], to);
+        }
+    }
+}
+
+/* A /dev of a few harmless devices, and a pseudo-terminal instance of the
+ * check's own (the check opens its programs' terminals there). */
+static void stage_devices(struct buf *why)
+{
+    char dev[PATH_MAX], path[PATH_MAX + 16];
+    staged(dev, "/dev");
+    step(why, mkdir(dev, 0755), "cannot create", dev);
+    step(why, mount("netlab", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=1m,mode=0755"),
+         "cannot mount a tmpfs on", dev);
+    for (size_t i = 0; i < COUNT_OF(devices); i++) {
+        char host[32];
+        snprintf(host, sizeof host, "/dev/%s", devices[i]);
+        snprintf(path, sizeof path, "%s/%s", dev, devices[i]);
+        step(why, mknod(path, S_IFREG | 0644, 0), "cannot create", path);
+        step(why, mount(host, path, NULL, MS_BIND, NULL), "cannot mount", host);
+    }
+    snprintf(path, sizeof path, "%s/pts", dev);
+    step(why, mkdir(path, 0755), "cannot create", path);
+    step(why, mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
+                    "newinstance,ptmxmode=0666,mode=0620"), "cannot mount devpts on", path);
+    snprintf(path, sizeof path, "%s/ptmx", dev);
+    step(why, symlink("pts/ptmx", path), "cannot create", path);
+    static const char *const links[][2] = { { "fd", "/proc/self/fd" },
+                                            { "stdin", "/proc/self/fd/0" },
+                                            { "stdout", "/proc/self/fd/1" },
+                                            { "stderr", "/proc/self/fd/2" } };
+    for (size_t i = 0; i < COUNT_OF(links); i++) {
+        snprintf(path, sizeof path, "%s/%s", dev, links[i][0]);
+        step(why, symlink(links[i][1], path), "cannot create", path);
+    }
+}
+
+static void stage_private_tmp(struct buf *why)
+{
+    char path[PATH_MAX];
+    for (size_t i = 0; i < COUNT_OF(private_tmp); i++) {
+        staged(path, private_tmp[i]);
+        make_path(path);
+        step(why, mount("netlab", path, "tmpfs", MS_NOSUID | MS_NODEV,
+                        PRIVATE_TMP_SIZE ",mode=1777"), "cannot mount a tmpfs on", path);
+    }
+}
+
+/* The lab folder, open as LAB, and shortio.so, open as PRELOAD (-1 for
+ * none), copied into a tmpfs that is then made read-only. */
+static void stage_programs_files(struct buf *why, const struct check *c, int preload)
+{
+    char dir[PATH_MAX], lab[PATH_MAX + 8], lib[PATH_MAX + 16];
+    staged(dir, PROGRAMS_FILES);
+    make_path(dir);
+    step(why, mount("netlab", dir, "tmpfs", MS_NOSUID | MS_NODEV, PROGRAMS_FILES_SIZE),
+         "cannot mount a tmpfs on", dir);
+    snprintf(lab, sizeof lab, "%s/lab", dir);
+    step(why, mkdir(lab, 0755), "cannot create", lab);
+    int to = open(lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    step(why, to, "cannot open", lab);
+    if (to >= 0 && c->lab_fd >= 0 && why->len == 0 &&
+        copy_folder_into(c->lab_fd, to, true, c->lab_dir, why) < 0)
+        buf_puts(why, " (copying the lab folder)");
+    if (to >= 0)
+        close(to);
+    if (preload >= 0) {
+        snprintf(lib, sizeof lib, "%s/shortio.so", dir);
+        int out = open(lib, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+        step(why, out < 0 ? -1 : copy_file_contents(preload, out), "cannot copy", lib);
+        if (out >= 0)
+            close(out);
+    }
+    step(why, mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                    PROGRAMS_FILES_SIZE),
+         "cannot make read-only", dir);
+}
+
+/* A /proc of the check's PID namespace, where programs (a user of their
+ * own) see only their own processes, not the check's command line. */
+static void stage_proc(struct buf *why)
+{
+    char proc[PATH_MAX];
+    staged(proc, "/proc");
+    step(why, mkdir(proc, 0555), "cannot create", proc);
+    unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (mount("proc", proc, "proc", flags, "hidepid=invisible") < 0)    /* Linux 5.8 */
+        step(why, mount("proc", proc, "proc", flags, "hidepid=2"), "cannot mount", proc);
+}
+
+/* Moves the check into the root put together at STAGE; the machine's is
+ * detached.  0, or an errno. */
+static int pivot(void)
+{
+    if (chdir(STAGE) < 0)
+        return errno;
+    if (syscall(SYS_pivot_root, ".", ".") < 0) {
+        int err = errno;
+        return chdir("/") < 0 ? errno : err;    /* out of what is undone */
+    }
+    /* The old root is stacked on the new one: detached, it is gone from
+     * view, kept alive only by the descriptors that the check holds. */
+    if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+        return errno;
+    return 0;
+}
+
+/*
+ * In the check's own mount namespace, as root: puts together a root that
+ * holds only what programs need (see the top of this file) and moves the
+ * check into it.  False, with a note, where it cannot: nothing has then
+ * changed.
+ */
+static bool enter_own_root(struct check *c)
+{
+    struct buf why = {0};
+    int preload = c->shortio == NULL ? -1 : open(c->shortio, O_RDONLY | O_CLOEXEC);
+    step(&why, mount("netlab", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755"),
+         "cannot mount a tmpfs on", STAGE);
+    if (why.len == 0) {
+        stage_system(&why);
+        stage_devices(&why);
+        stage_private_tmp(&why);
+        stage_programs_files(&why, c, preload);
+        stage_proc(&why);
+    }
+    if (preload >= 0)
+        close(preload);
+    if (why.len == 0) {
+        cgroups_keep_reach();           /* paths that lead there from the new root */
+        int err = pivot();
+        if (err != 0)
+            buf_printf(&why, "pivot_root: %s", strerror(err));
+    }
+    if (why.len > 0) {
+        umount2(STAGE, MNT_DETACH);
+        note(c, "sandbox: no root of the programs' own (%s): the kit is hidden instead",
+             why.data);
+        buf_free(&why);
         return false;
     }
+    buf_free(&why);
+    /* Read-only: no program writes outside its private /tmp and the like. */
+    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        note(c, "sandbox: cannot make the programs' root read-only: %s", strerror(errno));
+    c->programs_dir = PROGRAMS_LAB;
+    if (c->shortio != NULL)
+        c->shortio = PROGRAMS_PRELOAD;
+    setenv("PATH", PROGRAMS_PATH, 1);   /* what program_environment passes on */
+    return true;
+}
+
+/* In a mount namespace of the check's own: covers what programs must not
+ * see, but for the lab folder, writable if WRITABLE_LAB (a build), and
+ * shortio.so.  Where the check cannot have a root of its own. */
+static void hide_the_kit(struct check *c, bool writable_lab)
+{
     /* What stays visible: the lab folder (a folder, never where a
      * student's link leads: the programs run are inside it) and
      * shortio.so.  Held open from here, in the new namespace (a bind
@@ -239,6 +454,23 @@ static bool make_private_mounts(struct check *c, bool writable_lab)
             close(kept_fd[i]);
         }
     }
+}
+
+/* Gives the check its own mounts (see the top of this file), its lab
+ * folder writable if WRITABLE_LAB (a build).  False if the system does not
+ * allow it: the check then runs without them. */
+static bool make_private_mounts(struct check *c, bool writable_lab)
+{
+    int refused = sandbox_own_mounts();
+    if (refused != 0) {
+        note(c, "sandbox: no mount namespace (%s): programs see the grader's files",
+             strerror(refused));
+        return false;
+    }
+    if (!writable_lab)
+        c->sandbox.own_root = enter_own_root(c);
+    if (!c->sandbox.own_root)
+        hide_the_kit(c, writable_lab);
     return true;
 }
 
@@ -289,6 +521,8 @@ void sandbox_prepare(struct check *c)
     if (c->in_namespace)
         c->sandbox.private_mounts = make_private_mounts(c, false);
     note(c, "sandbox: programs run as user %lu%s", (unsigned long)c->sandbox.uid,
+         c->sandbox.own_root ? ", in a root of their own: the system's files, the lab "
+                               "folder (as " PROGRAMS_LAB "), a private /tmp" :
          c->sandbox.private_mounts ? ", with a private /tmp, the kit hidden" : "");
 }
 

@@ -194,9 +194,18 @@ int copy_file_contents(int in, int out)
 {
     char chunk[64 * 1024];
     ssize_t n;
-    while ((n = read(in, chunk, sizeof chunk)) > 0)
-        if (write(out, chunk, (size_t)n) != n)
-            return -1;
+    while ((n = read(in, chunk, sizeof chunk)) > 0) {
+        for (ssize_t done = 0, k; done < n; done += k) {
+            k = write(out, chunk + done, (size_t)(n - done));
+            if (k < 0 && errno == EINTR)
+                k = 0;
+            else if (k <= 0) {
+                if (k == 0)
+                    errno = ENOSPC;     /* a file that takes no more: its disk is full */
+                return -1;
+            }
+        }
+    }
     return n < 0 ? -1 : 0;
 }
 

@@ -24,8 +24,11 @@ int main(int argc, char **argv)
     ssize_t n = readlink("/proc/self/exe", kit, sizeof kit - 64);
     if (n > 0) {
         kit[n] = '\0';
-        for (int up = 0; up < 5; up++)
-            *strrchr(kit, '/') = '\0';
+        for (int up = 0; up < 5; up++) {
+            char *slash = strrchr(kit, '/');    /* a short path in a root of its own */
+            if (slash != NULL)
+                *slash = '\0';
+        }
         strcat(kit, "/harness/netlab-hostile-pwned");
         try_write(kit);
     }
