@@ -652,8 +652,9 @@ static const char *memory_limit_in_transcript(const char *transcripts)
     return phrase;
 }
 
-/* As root where namespaces are allowed (here: cgroup v1), every layer but a
- * root of the check's own holds, and the line says so. */
+/* As root where namespaces are allowed (here: cgroup v1), every layer
+ * holds, a root file system of the check's own included, and the line says
+ * so. */
 Test(cli, isolation_line_as_root)
 {
     skip_unless_root();
@@ -667,8 +668,8 @@ Test(cli, isolation_line_as_root)
                                            NULL });
     cr_expect_eq(r.status, 0, "%s", r.err.data);
     struct buf want = {0};
-    buf_printf(&want, "Isolation: PID, network, IPC and mount namespaces; a user per check; "
-               "%s; no root file system of their own", memory_limit_in_transcript(dir));
+    buf_printf(&want, "Isolation: PID, network, IPC and mount namespaces; a root file system "
+               "per check; a user per check; %s.", memory_limit_in_transcript(dir));
     cr_expect_eq(strncmp(line, want.data, want.len), 0, "%s\nnot: %s", line, want.data);
     buf_free(&want);
     free_run(&r);
