@@ -3,7 +3,7 @@
 # anything is built.  As root it installs what is missing with apt-get,
 # whose own output goes to a log; otherwise it stops with the one command
 # to run.
-# Usage: mk/deps.sh [--log FILE] SET...   (SET: build, test, valgrind, dist)
+# Usage: mk/deps.sh [--log FILE] SET...   (SET: build, test, valgrind)
 set -eu
 
 # "package:probe:argument" triples; a probe compiles a header, finds a
@@ -15,7 +15,6 @@ test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat
 # Only for the fuzz targets, which the students' copy of the kit has not.
 fuzz_needs="clang:cmd:clang libclang-rt-14-dev:fuzz:"
 valgrind_needs="valgrind:cmd:valgrind"
-dist_needs="git:cmd:git"
 
 log=/dev/null
 if [ "${1-}" = --log ]; then
