@@ -525,39 +525,70 @@ static char *copy_of(const char *folder)
     return copy;
 }
 
-/* As root: the build's mounts and user (see the top of the file), set in
- * S; *UNDER: the lab folder under the tmpfs that bounds what the build
- * writes, open, or -1 where there is none.  False, with why printed, if
- * the build must not run. */
-static bool prepare_sandbox(const struct build_options *o, const struct lab_build *b,
-                            bool in_namespace, struct sandbox *s, int *under)
+/* Where a build runs: the lab folder as the build sees it, and its copy
+ * of the submission in a tmpfs of bounded size (quota.c), where there is
+ * one (quota.top >= 0). */
+struct build_place {
+    char *folder;
+    struct quota quota;
+};
+
+/*
+ * In the build's own mount namespace: its copy of the submission in a
+ * bounded tmpfs, the lab folder given to the build's user, and a root of
+ * the build's own around it (or, where there cannot be one, the kit and
+ * the other copies covered).  False, with why printed, if the build must
+ * not run.
+ */
+static bool enclose_build(const struct build_options *o, const struct lab_build *b,
+                          const struct sandbox *s, struct build_place *where)
 {
-    *under = -1;
-    if (geteuid() != 0)
-        return true;
-    s->uid = sandbox_uid_of_self();
-    if (in_namespace) {
-        const char *hidden[3] = { o->kit_dir, o->hidden, o->originals };
-        char *copy = copy_of(b->folder);
-        struct buf notes = {0};
-        bool own_mounts = sandbox_build_mounts(copy, hidden, &notes);
-        if (!own_mounts)
-            printf("%s", notes.data ? notes.data : "");
-        buf_free(&notes);
-        free(copy);
-        /* Only in a mount namespace of the build's own. */
-        struct buf err = {0};
-        if (own_mounts && (*under = quota_mount(b->folder, &err)) < 0) {
-            printf("%s\n", err.data);
-            if (quota_full(b->folder))
-                printf("the lab folder holds more than a build may write: %d MiB in %d "
-                       "files and folders\n", QUOTA_MB, QUOTA_INODES);
-        }
-        buf_free(&err);
-        if (own_mounts && *under < 0)
-            return false;
+    char *copy = copy_of(b->folder);
+    struct buf err = {0};
+    bool ok = quota_mount(copy, &where->quota, &err) == 0;
+    if (!ok) {
+        printf("%s\n", err.data);
+        if (where->quota.top >= 0 && quota_full(&where->quota))
+            printf("the lab folder holds more than a build may write: %d MiB in %d "
+                   "files and folders\n", QUOTA_MB, QUOTA_INODES);
+    } else if (s->uid != 0 && give_folder(b->folder, s->uid) < 0) {
+        printf("cannot give %s to the build's user: %s\n", b->folder, strerror(errno));
+        ok = false;
     }
-    if (give_folder(b->folder, s->uid) < 0) {
+    struct buf notes = {0};
+    if (ok && sandbox_build_root(where->quota.top, &notes)) {
+        free(where->folder);
+        where->folder = xmalloc(strlen(BUILD_SUBMISSION) + strlen(b->lab->id) + 2);
+        sprintf(where->folder, "%s/%s", BUILD_SUBMISSION, b->lab->id);
+    } else if (ok) {
+        const char *hidden[3] = { o->kit_dir, o->hidden, o->originals };
+        sandbox_hide_from_build(copy, hidden, &notes);
+    }
+    printf("%s", notes.data ? notes.data : "");
+    buf_free(&notes);
+    buf_free(&err);
+    free(copy);
+    return ok;
+}
+
+/* The build's mounts and user (see the top of the file), set in S and
+ * WHERE.  False, with why printed, if the build must not run. */
+static bool prepare_sandbox(const struct build_options *o, const struct lab_build *b,
+                            bool in_namespace, struct sandbox *s, struct build_place *where)
+{
+    where->folder = xstrdup(b->folder);
+    where->quota = (struct quota){ -1, -1 };
+    if (!privileged_in_namespaces())
+        return true;                    /* an ordinary user, and no user namespace */
+    if (geteuid() == 0)
+        s->uid = sandbox_uid_of_self();
+    int refused = in_namespace ? sandbox_own_mounts() : EPERM;
+    if (refused == 0)
+        return enclose_build(o, b, s, where);
+    if (in_namespace)
+        printf("sandbox: no mount namespace (%s): the build sees the grader's files\n",
+               strerror(refused));
+    if (s->uid != 0 && give_folder(b->folder, s->uid) < 0) {
         printf("cannot give %s to the build's user: %s\n", b->folder, strerror(errno));
         return false;
     }
@@ -565,12 +596,11 @@ static bool prepare_sandbox(const struct build_options *o, const struct lab_buil
 }
 
 /* The build itself, in a child of the build's process: as the sandbox's
- * user, in the build's cgroup, with the environment of a build. */
-static _Noreturn void drive_build(const struct sandbox *s, const struct lab_build *b,
-                                  bool in_namespace, int under)
+ * user, in the build's cgroup, with the environment of a build, in
+ * FOLDER. */
+static _Noreturn void drive_build(const struct sandbox *s, const char *folder,
+                                  bool in_namespace)
 {
-    if (under >= 0)
-        close(under);
     struct sandbox_limits limits;
     sandbox_limits(s, &limits);
     int err = sandbox_enter(s, &limits);
@@ -583,7 +613,7 @@ static _Noreturn void drive_build(const struct sandbox *s, const struct lab_buil
     char *tmpdir = xstrdup(!in_namespace && tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
     clearenv();
     setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
-    setenv("HOME", b->folder, 1);
+    setenv("HOME", folder, 1);
     setenv("TMPDIR", tmpdir, 1);
     setenv("LC_ALL", "C", 1);       /* messages in plain ASCII */
     bool ok = build_here();
@@ -594,27 +624,28 @@ static _Noreturn void drive_build(const struct sandbox *s, const struct lab_buil
 /*
  * Once the build's driver ended (OK if the build succeeded): says where
  * the limits explain a failure, stops whatever the build left, copies back
- * what it made in its bounded folder (UNDER, if not -1) and removes its
+ * what it made in its bounded folder (if it had one) and removes its
  * cgroup.  Returns whether the build succeeded.
  */
 static bool end_build(struct sandbox *s, const struct lab_build *b, bool in_namespace,
-                      int under, bool ok)
+                      struct build_place *where, bool ok)
 {
     if (cgroup_oom_kills(&s->cgroup) > 0)
         printf("a command of the build was killed: the build used more than the %ld MiB "
                "memory limit\n", s->memory_mb);
-    if (under >= 0 && !ok && quota_full(b->folder))
+    bool bounded = where->quota.top >= 0;
+    if (bounded && !ok && quota_full(&where->quota))
         printf("the build filled its folder: a build may write at most %d MiB in %d files "
                "and folders\n", QUOTA_MB, QUOTA_INODES);
-    if (under >= 0) {
+    if (bounded) {
         reap_all_descendants(in_namespace);     /* nothing writes while we copy */
         struct buf err = {0};
-        if (ok && quota_copy_back(b->folder, under, &err) < 0) {
+        if (ok && quota_copy_back(&where->quota, b->lab->id, &err) < 0) {
             printf("cannot copy what the build made: %s\n", err.data);
             ok = false;
         }
         buf_free(&err);
-        close(under);
+        quota_close(&where->quota);
     }
     cgroup_remove(&s->cgroup);
     return ok;
@@ -626,6 +657,7 @@ static _Noreturn void be_build(const struct build_options *o, const struct lab_b
     prctl(PR_SET_PDEATHSIG, SIGKILL);       /* dies with the grader */
     if (!in_namespace && getppid() != grader)
         _exit(1);
+    guard_against_programs();
     static const int defaults[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGPIPE };
     for (size_t i = 0; i < COUNT_OF(defaults); i++)
         signal(defaults[i], SIG_DFL);
@@ -638,11 +670,11 @@ static _Noreturn void be_build(const struct build_options *o, const struct lab_b
     long memory = o->memory_limit_mb ? o->memory_limit_mb : DEFAULT_MEMORY_LIMIT_MB;
     struct sandbox s = { .memory_mb = memory };
     pid_t self = outside_pid_of_self();     /* before the build's own /proc */
-    int under;
-    if (!prepare_sandbox(o, b, in_namespace, &s, &under))
+    struct build_place where;
+    if (!prepare_sandbox(o, b, in_namespace, &s, &where))
         _exit(1);
-    if (chdir(b->folder) < 0) {
-        printf("cannot enter %s: %s\n", b->folder, strerror(errno));
+    if (chdir(where.folder) < 0) {
+        printf("cannot enter %s: %s\n", where.folder, strerror(errno));
         _exit(1);
     }
     umask(022);                     /* the programs' users read what it makes */
@@ -653,15 +685,17 @@ static _Noreturn void be_build(const struct build_options *o, const struct lab_b
     buf_free(&why);
     fflush(stdout);
     pid_t driver = fork();
-    if (driver == 0)
-        drive_build(&s, b, in_namespace, under);
+    if (driver == 0) {
+        quota_close(&where.quota);
+        drive_build(&s, where.folder, in_namespace);
+    }
     int status = 0;
     while (driver > 0 && waitpid(driver, &status, 0) < 0 && errno == EINTR)
         ;
     if (driver < 0)
         printf("cannot start the build: %s\n", strerror(errno));
     bool ok = driver > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    ok = end_build(&s, b, in_namespace, under, ok);
+    ok = end_build(&s, b, in_namespace, &where, ok);
     fflush(stdout);
     _exit(ok ? 0 : 1);
 }

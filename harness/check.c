@@ -130,6 +130,7 @@ static void record_isolation(const struct check *c)
 {
     unsigned long namespaces = c->in_namespace ? isolated_namespaces() : 0;
     const struct { bool held; unsigned bit; } layers[] = {
+        { namespaces & CLONE_NEWUSER, ISOLATION_USER_NAMESPACE },
         { namespaces & CLONE_NEWPID, ISOLATION_PID_NAMESPACE },
         { namespaces & CLONE_NEWNET, ISOLATION_NETWORK_NAMESPACE },
         { namespaces & CLONE_NEWIPC, ISOLATION_IPC_NAMESPACE },

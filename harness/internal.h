@@ -176,11 +176,15 @@ void sandbox_prepare(struct check *c);      /* at the start of the check */
 /* The user programs started by the caller run as, as root:
  * SANDBOX_UID_BASE + the caller's process ID. */
 uid_t sandbox_uid_of_self(void);
-/* For a build (build.c), as root, before it drops privileges: a check's
- * mounts (private /tmp and the like; HIDDEN covered) around FOLDER, which
- * stays writable.  False, with why in NOTES, if the system does not allow
- * it. */
-bool sandbox_build_mounts(const char *folder, const char *const hidden[3], struct buf *notes);
+/* For a build (build.c), in a mount namespace of its own, before it drops
+ * privileges: a root of the build's own (the system's files, a private
+ * /tmp...) where the folder open as SUBMISSION is BUILD_SUBMISSION,
+ * writable.  False, with why in NOTES, where it cannot be made: then
+ * sandbox_hide_from_build covers HIDDEN instead, and FOLDER stays
+ * visible and writable. */
+#define BUILD_SUBMISSION "/run/netlab/submission"
+bool sandbox_build_root(int submission, struct buf *notes);
+void sandbox_hide_from_build(const char *folder, const char *const hidden[3], struct buf *notes);
 /* Makes the caller a mount namespace of its own, its mounts private.
  * 0, or the errno of the system's refusal. */
 int sandbox_own_mounts(void);
@@ -275,19 +279,24 @@ void cgroup_end_check(struct check *c);
 /* Whether P, which ended, was killed for the check's memory limit. */
 bool killed_by_memory_limit(const struct check *c, const struct program *p);
 
-/* quota.c: as root, in a build's own mount namespace, the build's lab
- * FOLDER in a tmpfs of QUOTA_MB and QUOTA_INODES.  quota_mount mounts it
- * over FOLDER with a copy of FOLDER's contents, and returns the folder
- * underneath, open, for quota_copy_back (-1 with why in ERR if it cannot);
- * quota_full says whether the build filled it; quota_copy_back copies its
- * folders and regular files (links and fifos as themselves) into the folder
- * underneath, once the build's
- * processes are gone (0, or -1 with why in ERR). */
+/* quota.c: in a build's own mount namespace, the copy of the submission,
+ * FOLDER, in a tmpfs of QUOTA_MB and QUOTA_INODES.  quota_mount mounts it
+ * over FOLDER with a copy of FOLDER's contents, and keeps both open in Q
+ * (0, or -1 with why in ERR); quota_full says whether the build filled
+ * it; quota_copy_back copies what its lab folder NAME holds (folders and
+ * regular files, links and fifos as themselves) into the folder
+ * underneath, once the build's processes are gone (0, or -1 with why in
+ * ERR); quota_close closes both. */
 #define QUOTA_MB 256
 #define QUOTA_INODES 20000
-int quota_mount(const char *folder, struct buf *err);
-bool quota_full(const char *folder);
-int quota_copy_back(const char *folder, int under, struct buf *err);
+struct quota {
+    int under;              /* the copy, under the tmpfs */
+    int top;                /* the tmpfs */
+};
+int quota_mount(const char *folder, struct quota *q, struct buf *err);
+bool quota_full(const struct quota *q);
+int quota_copy_back(const struct quota *q, const char *name, struct buf *err);
+void quota_close(struct quota *q);
 /* Copies the contents of the folder open as FROM into the folder open as
  * TO: folders and regular files (executable by all if their owner could
  * execute them, readable by all), symbolic links as links if LINKS;
@@ -301,6 +310,13 @@ int copy_folder_into(int from, int to, bool links, const char *path, struct buf 
 pid_t fork_isolated(bool *in_namespace);
 /* In a process fork_isolated made: the CLONE_NEW* namespaces it got. */
 unsigned long isolated_namespaces(void);
+/* Whether this process may mount, and bring up its loopback: as root, or
+ * in a user namespace of its own (where it has every capability within). */
+bool privileged_in_namespaces(void);
+/* In a check's or build's process, in a user namespace of its own, whose
+ * programs run as the same user: hides from them what it can (its command
+ * line, its /proc files). */
+void guard_against_programs(void);
 /* As root, where checks get no mounts of their own (no namespaces: a
  * plain chroot, a container without CAP_SYS_ADMIN): whether the programs'
  * user gets through every folder on the way to the N PATHS, as

@@ -102,7 +102,8 @@ static bool limits_only(const struct isolation_tally *t)
     bool layer = false;
     for (size_t i = 0; i < COUNT_OF(namespaces); i++)
         layer |= !in_none(t, namespaces[i].bit);
-    layer |= !in_none(t, ISOLATION_OWN_ROOT) || !in_none(t, ISOLATION_OWN_USER);
+    layer |= !in_none(t, ISOLATION_OWN_ROOT) || !in_none(t, ISOLATION_OWN_USER) ||
+             !in_none(t, ISOLATION_USER_NAMESPACE);
     return !layer && in_none(t, ISOLATION_AS_ROOT);
 }
 
@@ -129,7 +130,8 @@ static void put_missing(struct buf *b, const struct isolation_tally *t)
     if (nnames > 0) {
         buf_puts(b, "no ");
         put_list(b, names, nnames, " or ");
-        buf_printf(b, " namespace (%s)", !as_root ? "not root"
+        buf_printf(b, " namespace (%s)", !as_root && in_none(t, ISOLATION_USER_NAMESPACE)
+                   ? "not root, and no user namespace"
                    : nnames > 1 ? "the system refused them" : "the system refused it");
         sep = ", ";
     }
@@ -138,14 +140,25 @@ static void put_missing(struct buf *b, const struct isolation_tally *t)
         sep = ", ";
     }
     if (no_user)
-        buf_printf(b, "%sno user of their own", sep);
-    buf_puts(b, ", so programs ");
+        buf_printf(b, "%sno user of their own%s", sep, as_root ? "" : " (not root)");
+    /* What programs can then do, as "a, b and c". */
+    const char *can[3];
+    size_t ncan = 0;
+    struct buf share = {0};
     if (no_user)
-        buf_puts(b, as_root ? "run as root and " : "run as your user, see your files and ");
-    else if (in_none(t, ISOLATION_PRIVATE_MOUNTS))
-        buf_puts(b, "see the kit and ");
-    buf_puts(b, "share the machine's ");
-    put_list(b, shared, nshared, " and ");
+        can[ncan++] = as_root ? "run as root" : "run as your user";
+    if (no_user && no_root && !as_root)
+        can[ncan++] = "see your files";
+    else if (!no_user && in_none(t, ISOLATION_PRIVATE_MOUNTS))
+        can[ncan++] = "see the kit";
+    if (nshared > 0) {
+        buf_puts(&share, "share the machine's ");
+        put_list(&share, shared, nshared, " and ");
+        can[ncan++] = share.data;
+    }
+    buf_puts(b, ", so programs ");
+    put_list(b, can, ncan, " and ");
+    buf_free(&share);
 }
 
 /* "; only some checks had: a mount namespace (3 of 10)": layers that held
@@ -153,6 +166,7 @@ static void put_missing(struct buf *b, const struct isolation_tally *t)
 static void put_partial(struct buf *b, const struct isolation_tally *t)
 {
     const struct { unsigned bit; const char *name; } layers[] = {
+        { ISOLATION_USER_NAMESPACE, "a user namespace" },
         { ISOLATION_PID_NAMESPACE, "a PID namespace" },
         { ISOLATION_NETWORK_NAMESPACE, "a network namespace" },
         { ISOLATION_IPC_NAMESPACE, "an IPC namespace" },
@@ -181,12 +195,17 @@ char *isolation_sentence(const struct isolation_tally *t)
     if (limits_only(t)) {
         buf_puts(&b, "limits only, ");
         put_memory(&b, t);
-        buf_puts(&b, ": not root, so programs run as your user, see your files and share "
+        buf_puts(&b, ": not root, and no user namespace allowed, so programs run as your "
+                 "user, see your files and share "
                  "the machine's processes and network.");
         return b.data;
     }
-    const char *names[COUNT_OF(namespaces)];
+    const char *names[COUNT_OF(namespaces) + 1];
     size_t nnames = 0;
+    /* An ordinary user's are in a user namespace: said first, as the one
+     * the others are made in. */
+    if (in_every(t, ISOLATION_USER_NAMESPACE))
+        names[nnames++] = "user";
     for (size_t i = 0; i < COUNT_OF(namespaces); i++)
         if (in_every(t, namespaces[i].bit))
             names[nnames++] = namespaces[i].name;

@@ -1,13 +1,14 @@
 /*
- * quota.c - a build's lab folder in a tmpfs of bounded size.
+ * quota.c - a build's copy of the submission in a tmpfs of bounded size.
  *
  * A build writes in its lab folder, on the disk that holds the copies, and
  * RLIMIT_FSIZE bounds each file, not how many there are: a Makefile could
- * fill the disk.  As root, in the build's own mount namespace, the
- * folder's contents are copied into a tmpfs of QUOTA_MB and QUOTA_INODES
- * (internal.h) mounted over it; the build runs there, and what it made is
- * copied back once it is over and its processes are gone: folders and
- * regular files only, never through a link.  The tmpfs vanishes with the namespace,
+ * fill the disk.  In the build's own mount namespace, the copy's contents
+ * are copied into a tmpfs of QUOTA_MB and QUOTA_INODES (internal.h)
+ * mounted over it; the build runs there, and what it made in its lab
+ * folder is copied back once it is over and its processes are gone:
+ * folders and regular files, links and fifos as themselves, never through
+ * a link.  The tmpfs vanishes with the namespace,
  * however the build ended, and its pages count in the build's memory
  * cgroup.
  */
@@ -175,10 +176,11 @@ int copy_folder_into(int from, int to, bool links, const char *path, struct buf 
     return copy_folder(from, to, links, 0, path, err);
 }
 
-int quota_mount(const char *folder, struct buf *err)
+int quota_mount(const char *folder, struct quota *q, struct buf *err)
 {
-    int under = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (under < 0) {
+    q->under = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    q->top = -1;
+    if (q->under < 0) {
         buf_printf(err, "cannot open %s: %s", folder, strerror(errno));
         return -1;
     }
@@ -187,41 +189,51 @@ int quota_mount(const char *folder, struct buf *err)
     if (mount("netlab-build", folder, "tmpfs", MS_NOSUID | MS_NODEV, options) < 0) {
         buf_printf(err, "cannot bound the build's folder (a tmpfs on %s): %s", folder,
                    strerror(errno));
-        close(under);
+        quota_close(q);
         return -1;
     }
-    int top = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int rc = top < 0 ? -1 : copy_folder(under, top, true, 0, folder, err);
-    if (top < 0)
+    q->top = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (q->top < 0)
         buf_printf(err, "cannot open the build's tmpfs: %s", strerror(errno));
-    if (top >= 0)
-        close(top);
-    if (rc < 0) {
-        close(under);
+    if (q->top < 0 || copy_folder(q->under, q->top, true, 0, folder, err) < 0) {
+        quota_close(q);
         return -1;
     }
-    return under;
+    return 0;
 }
 
-bool quota_full(const char *folder)
+bool quota_full(const struct quota *q)
 {
     /* Nearly full is full: the write that failed may have been large. */
     struct statvfs st;
-    return statvfs(folder, &st) == 0 &&
+    return q->top >= 0 && fstatvfs(q->top, &st) == 0 &&
            ((unsigned long long)st.f_bavail * st.f_frsize < (1ULL << 20) || st.f_favail < 16);
 }
 
-int quota_copy_back(const char *folder, int under, struct buf *err)
+int quota_copy_back(const struct quota *q, const char *name, struct buf *err)
 {
-    int top = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (top < 0) {
-        buf_printf(err, "cannot open the build's tmpfs: %s", strerror(errno));
-        return -1;
-    }
-    /* Links and fifos come back as themselves, never followed or opened:
-     * the checks then refuse a program that is one, saying what it is,
-     * rather than missing it. */
-    int rc = copy_folder(top, under, true, 0, folder, err);
-    close(top);
+    int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    int from = openat(q->top, name, flags), to = openat(q->under, name, flags);
+    int rc = -1;
+    if (from < 0 || to < 0)
+        buf_printf(err, "cannot open %s %s: %s", from < 0 ? "what the build made in" : "the copy's",
+                   name, strerror(errno));
+    else    /* links and fifos come back as themselves, never followed or
+             * opened: the checks then refuse a program that is one, saying
+             * what it is, rather than missing it */
+        rc = copy_folder(from, to, true, 0, name, err);
+    if (from >= 0)
+        close(from);
+    if (to >= 0)
+        close(to);
     return rc;
+}
+
+void quota_close(struct quota *q)
+{
+    if (q->under >= 0)
+        close(q->under);
+    if (q->top >= 0)
+        close(q->top);
+    q->under = q->top = -1;
 }

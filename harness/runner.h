@@ -36,8 +36,9 @@ enum isolation_layer {
     ISOLATION_AS_ROOT           = 1u << 8,  /* the grader ran as root */
     ISOLATION_MEMORY_LIMIT      = 1u << 9,  /* not --memory-limit 0 */
     ISOLATION_RECORDED          = 1u << 10,
+    ISOLATION_USER_NAMESPACE    = 1u << 11, /* not root: the namespaces are in one */
 };
-#define ISOLATION_LAYERS 11                 /* bits above */
+#define ISOLATION_LAYERS 12                 /* bits above */
 
 /* How memory is limited without a cgroup, as transcripts and reports say. */
 #define RLIMITS_ONLY "rlimits only (RLIMIT_DATA does not count shared memory)"

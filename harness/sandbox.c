@@ -7,16 +7,19 @@
  * (cgroup.c) also bounds the memory and tasks of all its programs
  * together, shared memory and tmpfs files included.
  *
- * As root, where the check is init's child in a PID namespace of its own
+ * Where the check is init's child in a PID namespace of its own
  * (runner.c), with a network and an IPC namespace of its own too (whose
  * loopback sandbox_prepare brings up), the check also gets a mount
  * namespace of its own, and its programs a root of their own
  * (enter_own_root below) that holds only the system's files read-only, a
  * few devices, a /proc of the check's own where they see only their own
  * processes, private /tmp and the like, and copies of the lab folder and
- * shortio.so at paths that say nothing of the kit.
- * Where that root cannot be made (and for builds, which need their folder
- * writable where it is), the mount namespace has instead these covers:
+ * shortio.so at paths that say nothing of the kit.  A build gets such a
+ * root too (sandbox_build_root), with its copy of the submission writable.
+ * Root has these namespaces for the asking; an ordinary user has them
+ * inside a user namespace of the check's own, where the kernel allows one.
+ * Where that root cannot be made, the mount namespace has instead these
+ * covers:
  *   - /tmp, /var/tmp, /dev/shm and /run/lock are empty private tmpfs
  *     mounts, gone with the check: nothing a program writes there outlives
  *     it, and the check's folder is made there;
@@ -28,11 +31,14 @@
  *     submission;
  *   - a folder on the way to those that other users cannot get through
  *     (a kit under /root, mode 0700) is covered too, so that they are
- *     reached wherever the kit sits;
- * and its programs run as a user of their own, which owns nothing but the
+ *     reached wherever the kit sits.
+ * As root, programs run as a user of their own, which owns nothing but the
  * check's folder: a number no system gives out, SANDBOX_UID_BASE plus the
  * check's process ID, so two checks running at once can neither signal
  * nor trace each other's programs, and their process limit is their own.
+ * In a user namespace only the grader's own user can be mapped: programs
+ * run as it, with no capability, and their PID namespace keeps them from
+ * every process but their check's (guard_against_programs).
  */
 #include "internal.h"
 
@@ -48,11 +54,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -148,6 +156,21 @@ static void open_the_way(struct check *c, const char *path)
     }
 }
 
+/*
+ * Remounts the bind mount at PATH with FLAGS (MS_RDONLY...) and no setuid.
+ * In a user namespace the kernel keeps the flags the machine gave the
+ * mount it came from (nodev, noexec): they are asked for again, or the
+ * remount is refused.
+ */
+static int remount_bind(const char *path, unsigned long flags)
+{
+    struct statvfs st;
+    if (statvfs(path, &st) == 0)
+        flags |= ((st.f_flag & ST_NODEV) ? MS_NODEV : 0) |
+                 ((st.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0);
+    return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | flags, NULL);
+}
+
 /* Mounts the file or folder open as FD back at PATH, read-only unless
  * WRITABLE (a build's folder). */
 static void mount_back(struct check *c, int fd, const char *path, bool writable)
@@ -168,9 +191,8 @@ static void mount_back(struct check *c, int fd, const char *path, bool writable)
     }
     char source[64];
     snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
-    unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | (writable ? 0 : MS_RDONLY);
     if (mount(source, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-        mount(NULL, path, NULL, flags, NULL) < 0)
+        remount_bind(path, writable ? 0 : MS_RDONLY) < 0)
         note(c, "sandbox: cannot mount %s back: %s", path, strerror(errno));
 }
 
@@ -230,8 +252,7 @@ static void bind_read_only(struct buf *why, const char *from, const char *to)
 {
     step(why, mkdir(to, 0755), "cannot create", to);
     step(why, mount(from, to, NULL, MS_BIND | MS_REC, NULL), "cannot mount", from);
-    step(why, mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL),
-         "cannot make read-only", to);
+    step(why, remount_bind(to, MS_RDONLY), "cannot make read-only", to);
 }
 
 static void stage_system(struct buf *why)
@@ -359,49 +380,88 @@ static int pivot(void)
     return 0;
 }
 
+/* Puts together at STAGE what every root of our own holds: the system's
+ * files, a few devices, a private /tmp and the like, a /proc of the
+ * process's PID namespace.  Why it cannot, in WHY. */
+static void stage_root(struct buf *why)
+{
+    step(why, mount("netlab", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755"),
+         "cannot mount a tmpfs on", STAGE);
+    if (why->len > 0)
+        return;
+    stage_system(why);
+    stage_devices(why);
+    stage_private_tmp(why);
+    stage_proc(why);
+}
+
+/* Moves into the root staged, unless WHY says it could not be put together,
+ * and makes it read-only: nothing is written outside its private /tmp and
+ * the folders mounted writable.  False, with why in WHY, and the stage
+ * undone, if it cannot. */
+static bool enter_staged_root(struct buf *why)
+{
+    if (why->len == 0) {
+        cgroups_keep_reach();           /* paths that lead there from the new root */
+        int err = pivot();
+        if (err != 0)
+            buf_printf(why, "pivot_root: %s", strerror(err));
+    }
+    if (why->len > 0) {
+        umount2(STAGE, MNT_DETACH);
+        return false;
+    }
+    step(why, mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL),
+         "cannot make read-only", "the new root");
+    return true;
+}
+
 /*
- * In the check's own mount namespace, as root: puts together a root that
- * holds only what programs need (see the top of this file) and moves the
- * check into it.  False, with a note, where it cannot: nothing has then
- * changed.
+ * In the check's own mount namespace: puts together a root that holds only
+ * what programs need (see the top of this file) and moves the check into
+ * it.  False, with a note, where it cannot: nothing has then changed.
  */
 static bool enter_own_root(struct check *c)
 {
     struct buf why = {0};
     int preload = c->shortio == NULL ? -1 : open(c->shortio, O_RDONLY | O_CLOEXEC);
-    step(&why, mount("netlab", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755"),
-         "cannot mount a tmpfs on", STAGE);
-    if (why.len == 0) {
-        stage_system(&why);
-        stage_devices(&why);
-        stage_private_tmp(&why);
+    stage_root(&why);
+    if (why.len == 0)
         stage_programs_files(&why, c, preload);
-        stage_proc(&why);
-    }
     if (preload >= 0)
         close(preload);
-    if (why.len == 0) {
-        cgroups_keep_reach();           /* paths that lead there from the new root */
-        int err = pivot();
-        if (err != 0)
-            buf_printf(&why, "pivot_root: %s", strerror(err));
-    }
-    if (why.len > 0) {
-        umount2(STAGE, MNT_DETACH);
-        note(c, "sandbox: no root of the programs' own (%s): the kit is hidden instead",
-             why.data);
-        buf_free(&why);
-        return false;
-    }
+    bool entered = enter_staged_root(&why);
+    if (why.len > 0)
+        note(c, entered ? "sandbox: %s" : "sandbox: no root of the programs' own (%s): the "
+             "kit is hidden instead", why.data);
     buf_free(&why);
-    /* Read-only: no program writes outside its private /tmp and the like. */
-    if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
-        note(c, "sandbox: cannot make the programs' root read-only: %s", strerror(errno));
+    if (!entered)
+        return false;
     c->programs_dir = PROGRAMS_LAB;
     if (c->shortio != NULL)
         c->shortio = PROGRAMS_PRELOAD;
     setenv("PATH", PROGRAMS_PATH, 1);   /* what program_environment passes on */
     return true;
+}
+
+bool sandbox_build_root(int submission, struct buf *notes)
+{
+    struct buf why = {0};
+    stage_root(&why);
+    if (why.len == 0) {
+        char to[PATH_MAX];
+        staged(to, BUILD_SUBMISSION);
+        make_path(to);
+        char from[64];
+        snprintf(from, sizeof from, "/proc/self/fd/%d", submission);
+        step(&why, mount(from, to, NULL, MS_BIND | MS_REC, NULL), "cannot mount", to);
+    }
+    bool entered = enter_staged_root(&why);
+    if (why.len > 0)
+        buf_printf(notes, entered ? "sandbox: %s\n" : "sandbox: no root of the build's own "
+                   "(%s): the kit is hidden instead\n", why.data);
+    buf_free(&why);
+    return entered;
 }
 
 /* In a mount namespace of the check's own: covers what programs must not
@@ -456,10 +516,10 @@ static void hide_the_kit(struct check *c, bool writable_lab)
     }
 }
 
-/* Gives the check its own mounts (see the top of this file), its lab
- * folder writable if WRITABLE_LAB (a build).  False if the system does not
- * allow it: the check then runs without them. */
-static bool make_private_mounts(struct check *c, bool writable_lab)
+/* Gives the check its own mounts (see the top of this file): a root of its
+ * programs' own, or covers where there cannot be one.  False if the system
+ * does not allow a mount namespace: the check then runs without them. */
+static bool make_private_mounts(struct check *c)
 {
     int refused = sandbox_own_mounts();
     if (refused != 0) {
@@ -467,10 +527,9 @@ static bool make_private_mounts(struct check *c, bool writable_lab)
              strerror(refused));
         return false;
     }
-    if (!writable_lab)
-        c->sandbox.own_root = enter_own_root(c);
+    c->sandbox.own_root = enter_own_root(c);
     if (!c->sandbox.own_root)
-        hide_the_kit(c, writable_lab);
+        hide_the_kit(c, false);
     return true;
 }
 
@@ -515,28 +574,34 @@ void sandbox_prepare(struct check *c)
             fail(c, "grader error: cannot bring up the check's loopback: %s", strerror(err));
         note(c, "sandbox: a network of the check's own, with only the loopback");
     }
-    if (geteuid() != 0)
-        return;
-    c->sandbox.uid = sandbox_uid_of_self();
+    if (!privileged_in_namespaces())
+        return;                         /* an ordinary user, and no user namespace */
+    if (geteuid() == 0)
+        c->sandbox.uid = sandbox_uid_of_self();
     if (c->in_namespace)
-        c->sandbox.private_mounts = make_private_mounts(c, false);
-    note(c, "sandbox: programs run as user %lu%s", (unsigned long)c->sandbox.uid,
+        c->sandbox.private_mounts = make_private_mounts(c);
+    struct buf who = {0};
+    if (c->sandbox.uid != 0)
+        buf_printf(&who, "as user %lu", (unsigned long)c->sandbox.uid);
+    else
+        buf_puts(&who, "as the grader's own user, in a user namespace");
+    note(c, "sandbox: programs run %s%s", who.data,
          c->sandbox.own_root ? ", in a root of their own: the system's files, the lab "
                                "folder (as " PROGRAMS_LAB "), a private /tmp" :
          c->sandbox.private_mounts ? ", with a private /tmp, the kit hidden" : "");
+    buf_free(&who);
 }
 
-bool sandbox_build_mounts(const char *folder, const char *const hidden[3], struct buf *notes)
+void sandbox_hide_from_build(const char *folder, const char *const hidden[3], struct buf *notes)
 {
-    /* A check's mounts around FOLDER, with FOLDER writable; the notes a
+    /* The covers of a check around FOLDER, FOLDER writable; the notes a
      * check would put in its transcript go to NOTES. */
     struct check c = { .lab_dir = folder, .start_us = now_us(),
                        .hidden = { hidden[0], hidden[1], hidden[2] } };
-    bool made = make_private_mounts(&c, true);
+    hide_the_kit(&c, true);
     if (c.transcript.len > 0)
         buf_append(notes, c.transcript.data, c.transcript.len);
     buf_free(&c.transcript);
-    return made;
 }
 
 void sandbox_claim_folder(const struct check *c, const char *folder)
@@ -547,14 +612,29 @@ void sandbox_claim_folder(const struct check *c, const char *folder)
 }
 
 /*
- * How many tasks the programs may have.  As a user of their own, that is
- * SANDBOX_MAX_TASKS; as the grader's own user, the limit counts every process of
+ * Whether RLIMIT_NPROC counts a user's tasks in each user namespace apart
+ * (Linux 5.14 and later): then in a check's own user namespace it counts
+ * the check's own tasks only, though they run as the grader's user.
+ */
+static bool counts_tasks_per_namespace(void)
+{
+    struct utsname u;
+    int major = 0, minor = 0;
+    return uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+           (major > 5 || (major == 5 && minor >= 14));
+}
+
+/*
+ * How many tasks the programs may have.  As a user of their own, or in a
+ * user namespace of the check's own where the kernel counts it apart, that
+ * is SANDBOX_MAX_TASKS (the check's process and its init count there too);
+ * elsewhere, as the grader's own user, the limit counts every process of
  * that user, which we cannot cheaply know: the machine's whole count of
  * tasks is an upper bound of it.
  */
 static rlim_t task_limit(const struct sandbox *s)
 {
-    if (s->uid != 0)
+    if (s->uid != 0 || (counts_tasks_per_namespace() && (isolated_namespaces() & CLONE_NEWUSER)))
         return SANDBOX_MAX_TASKS;
     unsigned long running, total = 0;
     FILE *f = fopen("/proc/loadavg", "r");
@@ -601,6 +681,10 @@ int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l)
     }
     if (s->uid != 0 &&
         (setgroups(0, NULL) < 0 || setgid(s->uid) < 0 || setuid(s->uid) < 0))
+        return errno;
+    /* No program gains a privilege by running a setuid or file-capability
+     * one; in a user namespace, executing drops every capability anyway. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return errno;
     return 0;
 }
@@ -737,8 +821,11 @@ static struct {
 
 static int note_stray(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-    (void)type, (void)ftw;
-    if (st->st_uid == stray_search.uid && !is_under(path, stray_search.folder)) {
+    (void)type;
+    /* Not the private /tmp itself: in a user namespace the grader's user
+     * owns it, as its maker. */
+    if (ftw->level > 0 && st->st_uid == stray_search.uid &&
+        !is_under(path, stray_search.folder)) {
         if (stray_search.count < 5)
             buf_printf(stray_search.found, "%s%s", stray_search.count ? ", " : "", path);
         stray_search.count++;
@@ -753,7 +840,7 @@ bool sandbox_find_strays(const struct check *c, struct buf *msg)
     if (!c->sandbox.private_mounts)
         return false;
     struct buf found = {0};
-    stray_search.uid = c->sandbox.uid;
+    stray_search.uid = c->sandbox.uid != 0 ? c->sandbox.uid : geteuid();
     stray_search.folder = c->folder ? c->folder : "/nonexistent";
     stray_search.found = &found;
     stray_search.count = 0;
