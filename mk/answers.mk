@@ -25,6 +25,10 @@ TSAN_PROGRAMS := $(foreach l,$(THREADED_LABS),$(BUILD)/tsan/$(l)/server $(BUILD)
 STATIC_PROGRAMS := $(patsubst solutions/%.c,$(BUILD)/static/%,\
                      $(wildcard solutions/01-hello/server.c solutions/01-hello/client.c))
 
+# A seccomp filter that refuses namespaces, as a default container does:
+# test_cli grades under it (tests/deny_namespaces.c).
+DENY_NAMESPACES := $(BUILD)/deny_namespaces
+
 # libFuzzer targets: tests/fuzz/LAB.c fuzzes the parser solutions/LAB/protocol.c.
 FUZZ_SRCS := $(wildcard tests/fuzz/[0-9][0-9]-*.c)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
@@ -33,7 +37,12 @@ FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # make test's recipe (the Makefile) runs the Criterion tests once all this
 # is built and the fuzzers have had their short run.
-test: $(VARIANTS) $(BUILD)/hostile/built $(TSAN_PROGRAMS) $(STATIC_PROGRAMS) fuzz-short
+test: $(VARIANTS) $(BUILD)/hostile/built $(TSAN_PROGRAMS) $(STATIC_PROGRAMS) $(DENY_NAMESPACES) \
+      fuzz-short
+
+$(DENY_NAMESPACES): tests/deny_namespaces.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -lseccomp
 
 # A fixed number of inputs from a fixed seed: the same inputs every run.
 fuzz-short: $(FUZZERS)

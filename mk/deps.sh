@@ -12,8 +12,9 @@ build_needs="gcc:cmd:cc make:cmd:make libc6-dev:hdr:stdio.h libsqlite3-dev:hdr:s
              libcrypt-dev:hdr:crypt.h"
 test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat:cmd:socat
             netcat-openbsd:cmd:nc patch:cmd:patch git:cmd:git"
-# Only for the fuzz targets, which the students' copy of the kit has not.
-fuzz_needs="clang:cmd:clang libclang-rt-14-dev:fuzz:"
+# Only for what the students' copy of the kit has not (mk/answers.mk): the
+# fuzz targets, and the seccomp filter that stands for a default container.
+answers_needs="clang:cmd:clang libclang-rt-14-dev:fuzz: libseccomp-dev:hdr:seccomp.h"
 valgrind_needs="valgrind:cmd:valgrind"
 
 log=/dev/null
@@ -33,7 +34,7 @@ present() {
 }
 
 sets="$*"
-case " $sets " in *" test "*) [ -d tests/fuzz ] && sets="$sets fuzz" ;; esac
+case " $sets " in *" test "*) [ -f mk/answers.mk ] && sets="$sets answers" ;; esac
 
 missing() {
     list=""

@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -62,6 +63,20 @@ static inline struct cmd run_command(const char *dir, const char *cmd, const cha
     close(out);
     buf_puts(&r.out, "");
     return r;
+}
+
+/* Whether the grader gets namespaces here: as root, a mount namespace;
+ * as an ordinary user, one inside a user namespace, as the grader makes
+ * (Debian allows them; Ubuntu or a container may not). */
+static inline bool namespaces_allowed(void)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+        _exit(unshare(geteuid() == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : 1);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 #endif

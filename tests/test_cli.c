@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "command.h"
 #include "lab.h"
 #include "files.h"
 #include "runner.h"
@@ -481,18 +482,6 @@ Test(cli, without_mount_namespaces_a_closed_tree_stops_before_grading)
     free(closed);
 }
 
-/* Whether this system gives the grader mount namespaces (as root). */
-static bool mount_namespaces_allowed(void)
-{
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0)
-        _exit(unshare(CLONE_NEWNS) == 0 ? 0 : 1);
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 /*
  * A kit under a folder closed to other users (as /root is), in a path with
  * spaces ("/root/my kit"): its grader grades its lab folders, and a tree in
@@ -503,7 +492,7 @@ static bool mount_namespaces_allowed(void)
 Test(cli, a_kit_in_a_closed_folder_with_a_space_is_graded_fully)
 {
     skip_unless_root();
-    if (!mount_namespaces_allowed())
+    if (!namespaces_allowed())
         cr_skip_test("no mount namespaces here: such a kit cannot be graded (the "
                      "without_mount_namespaces tests cover that)");
     /* Not in /tmp: a check's private /tmp would open the way by itself. */
@@ -658,7 +647,7 @@ static const char *memory_limit_in_transcript(const char *transcripts)
 Test(cli, isolation_line_as_root)
 {
     skip_unless_root();
-    if (!mount_namespaces_allowed())
+    if (!namespaces_allowed())
         cr_skip_test("no namespaces here: isolation_line_without_namespaces covers it");
     char *line = isolation_in_every_report((const char *[]){ "harness/grade", NULL },
                                            "solutions");
@@ -698,26 +687,55 @@ Test(cli, isolation_line_without_namespaces)
     free(open_tree);
 }
 
-/* Not as root (as nobody, from a copy of the kit in /tmp that nobody
- * reads), limits alone hold, and the line says what that leaves open. */
+/*
+ * Not as root (as nobody, from a copy of the kit in /tmp that nobody
+ * reads): where the kernel allows user namespaces (Debian's does), every
+ * layer but a user per check and a memory cgroup holds, and the line says
+ * so; under a filter that refuses namespaces, as a default container does
+ * (build/deny_namespaces), limits alone hold, and the line says what that
+ * leaves open.  The grade is full marks either way.
+ */
 Test(cli, isolation_line_as_an_ordinary_user)
 {
     char *kit = fresh_folder("/tmp", "kit for nobody", 0755);
-    char grader[PATH_MAX + 32], solutions[PATH_MAX + 32];
+    char grader[PATH_MAX + 32], solutions[PATH_MAX + 32], deny[PATH_MAX + 32];
     snprintf(grader, sizeof grader, "%s/harness/grade", kit);
     snprintf(solutions, sizeof solutions, "%s/solutions", kit);
+    snprintf(deny, sizeof deny, "%s/deny_namespaces", kit);
     cr_assert_eq(shell("mkdir -p '%s/harness' && cp harness/grade harness/shortio.so "
-                       "'%s/harness/'", kit, kit), 0);
+                       "'%s/harness/' && cp build/deny_namespaces '%s/'", kit, kit, kit), 0,
+                 "make test builds build/deny_namespaces");
     copy_solution(solutions, "01-hello");
     const char *as_nobody[] = { "setpriv", "--reuid=nobody", "--regid=nogroup",
                                 "--clear-groups", grader, NULL };
     const char *as_myself[] = { grader, NULL };
-    char *line = isolation_in_every_report(geteuid() == 0 ? as_nobody : as_myself, solutions);
-    cr_expect_eq(strncmp(line, "Isolation: limits only, ", 24), 0, "%s", line);
-    cr_expect_not_null(strstr(line, ": not root, so programs run as your user, see your files "
-                                    "and share the machine's processes and network."),
-                       "%s", line);
+    bool root = geteuid() == 0;
+    char *line = isolation_in_every_report(root ? as_nobody : as_myself, solutions);
+    bool user_namespaces = strncmp(line, "Isolation: user, ", 17) == 0;
+    if (root)
+        cr_expect(user_namespaces, "Debian allows user namespaces: %s", line);
+    /* A grader built with a sanitizer sets no memory limit. */
+    const char *memory = DEFAULT_MEMORY_LIMIT_MB < 0 ? "no memory limit"
+                                                     : "memory by " RLIMITS_ONLY;
+    struct buf want = {0};
+    buf_printf(&want, "Isolation: user, PID, network, IPC and mount namespaces; a root file "
+               "system per check; %s; no user of their own (not root), so programs run as "
+               "your user.", memory);
+    if (user_namespaces)
+        cr_expect_str_eq(line, want.data);
     free(line);
+    buf_free(&want);
+
+    const char *refused_as_nobody[] = { "setpriv", "--reuid=nobody", "--regid=nogroup",
+                                        "--clear-groups", deny, grader, NULL };
+    const char *refused_as_myself[] = { deny, grader, NULL };
+    line = isolation_in_every_report(root ? refused_as_nobody : refused_as_myself, solutions);
+    buf_printf(&want, "Isolation: limits only, %s: not root, and no user namespace allowed, "
+               "so programs run as your user, see your files and share the machine's "
+               "processes and network.", memory);
+    cr_expect_str_eq(line, want.data);
+    free(line);
+    buf_free(&want);
     remove_tree(kit);
     free(kit);
 }

@@ -1058,14 +1058,46 @@ Test(report, isolation_line_of_checks_alike)
                         "system per check; a user per check; memory by cgroup v1.");
     free(s);
     s = sentence_of((unsigned[]){ ISOLATION_RECORDED | ISOLATION_MEMORY_LIMIT }, 1);
-    cr_expect_str_eq(s, "Isolation: limits only, memory by " RLIMITS_ONLY ": not root, so "
-                        "programs run as your user, see your files and share the machine's "
-                        "processes and network.");
+    cr_expect_str_eq(s, "Isolation: limits only, memory by " RLIMITS_ONLY ": not root, and no "
+                        "user namespace allowed, so programs run as your user, see your files "
+                        "and share the machine's processes and network.");
     free(s);
     s = sentence_of((unsigned[]){ ISOLATION_RECORDED | ISOLATION_CGROUP_V2 }, 1);
-    cr_expect_str_eq(s, "Isolation: limits only, no memory limit: not root, so programs run "
-                        "as your user, see your files and share the machine's processes and "
-                        "network.");
+    cr_expect_str_eq(s, "Isolation: limits only, no memory limit: not root, and no user "
+                        "namespace allowed, so programs run as your user, see your files and "
+                        "share the machine's processes and network.");
+    free(s);
+}
+
+/* An ordinary user's namespaces are in a user namespace: said first. */
+#define ORDINARY_USER (ISOLATION_RECORDED | ISOLATION_MEMORY_LIMIT | \
+                       ISOLATION_USER_NAMESPACE | ISOLATION_PID_NAMESPACE | \
+                       ISOLATION_NETWORK_NAMESPACE | ISOLATION_IPC_NAMESPACE | \
+                       ISOLATION_PRIVATE_MOUNTS)
+
+Test(report, isolation_line_of_an_ordinary_user)
+{
+    char *s = sentence_of((unsigned[]){ ORDINARY_USER | ISOLATION_OWN_ROOT }, 1);
+    cr_expect_str_eq(s, "Isolation: user, PID, network, IPC and mount namespaces; a root file "
+                        "system per check; memory by " RLIMITS_ONLY "; no user of their own "
+                        "(not root), so programs run as your user.");
+    free(s);
+    /* Where the root could not be made: the covers hide the kit. */
+    s = sentence_of((unsigned[]){ ORDINARY_USER }, 1);
+    cr_expect_str_eq(s, "Isolation: user, PID, network, IPC and mount namespaces; memory by "
+                        RLIMITS_ONLY "; no root file system of their own, no user of their "
+                        "own (not root), so programs run as your user, see your files and "
+                        "share the machine's system files.");
+    free(s);
+    /* A user namespace, but no mount namespace in it (AppArmor may allow
+     * the one and not the other). */
+    s = sentence_of((unsigned[]){ ISOLATION_RECORDED | ISOLATION_MEMORY_LIMIT |
+                                  ISOLATION_USER_NAMESPACE | ISOLATION_PID_NAMESPACE }, 1);
+    cr_expect_str_eq(s, "Isolation: user and PID namespaces; memory by " RLIMITS_ONLY "; no "
+                        "network, IPC or mount namespace (the system refused them), no root "
+                        "file system of their own, no user of their own (not root), so "
+                        "programs run as your user, see your files and share the machine's "
+                        "network, IPC objects, /tmp and system files.");
     free(s);
 }
 

@@ -3,7 +3,8 @@
  * tests/hostile/LAB/NAME/server.c or client.c (make builds it as the tree
  * build/hostile/NAME/LAB with the solution's other program), comes with an
  * `expect` file: a line "CHECK: PHRASE" says the check must fail with
- * PHRASE in its message, "CHECK: passes" that it must pass, "needs root",
+ * PHRASE in its message, "CHECK: passes" that it must pass, "needs
+ * namespaces" (as root, or in a user namespace as an ordinary user),
  * "needs a memory limit" and "needs a memory cgroup" (one that counts
  * shared memory: see harness/cgroup.c) when the attack is stopped only
  * then.
@@ -60,9 +61,9 @@ static void read_expect(struct hostile *h, const char *dir)
     while (fgets(line, sizeof line, f) != NULL) {
         line[strcspn(line, "\r\n#")] = '\0';
         char *colon = strchr(line, ':');
-        if (strcmp(line, "needs root") == 0 && geteuid() != 0) {
+        if (strcmp(line, "needs namespaces") == 0 && !namespaces_allowed()) {
             h->skip = true;
-            h->why_skipped = "needs root";
+            h->why_skipped = "no namespaces here";
         } else if (strcmp(line, "needs a memory limit") == 0 && DEFAULT_MEMORY_LIMIT_MB < 0) {
             h->skip = true;
             h->why_skipped = "sanitizer builds set no memory limit";
@@ -301,17 +302,76 @@ Test(hostile, every_attack_is_caught_bounded_and_cleaned_up)
 }
 
 /*
+ * The same attacks graded by an ordinary user: this file's other tests
+ * run again as nobody, from a copy of the kit in /tmp that nobody owns.
+ * Where the kernel gives nobody user namespaces (Debian's does), the
+ * layers they give must stop what they stop as root: no attack that
+ * needs namespaces may be skipped.  An ordinary user's own make test runs
+ * them as such already.
+ */
+Test(hostile, attacks_graded_by_an_ordinary_user, .timeout = 600)
+{
+    if (geteuid() != 0)
+        cr_skip_test("as root only: this make test runs the other tests as an ordinary user");
+    char top[] = "/tmp/netlab-hostile-user-XXXXXX";
+    cr_assert_not_null(mkdtemp(top));
+    struct buf cmd = {0};
+    buf_printf(&cmd, "tar --exclude=./.git --exclude=./build -cf - . | tar -xf - -C '%s' && "
+               "mkdir -p '%s/build/tests' && cp -r build/hostile '%s/build/' && "
+               "cp build/tests/test_hostile '%s/build/tests/' && "
+               "chown -R nobody:nogroup '%s'", top, top, top, top, top);
+    struct cmd copy = run_command(".", cmd.data, "120");
+    cr_assert_eq(copy.status, 0, "%s", copy.out.data);
+    buf_free(&copy.out);
+    struct cmd r = run_command(top, "setpriv --reuid=nobody --regid=nogroup --clear-groups "
+                               "build/tests/test_hostile --verbose --jobs 2", "500");
+    struct cmd probe = run_command(".", "setpriv --reuid=nobody --regid=nogroup "
+                                   "--clear-groups unshare --user --mount true", "60");
+    bool user_namespaces = probe.status == 0;
+    const char *must_pass[] = { "every_attack_is_caught_bounded_and_cleaned_up",
+                                "links_in_a_class_follow_nothing_out_of_a_submission",
+                                user_namespaces ? "squatted_port_reservations_cost_nothing"
+                                                : NULL };
+    for (size_t i = 0; i < COUNT_OF(must_pass) && must_pass[i] != NULL; i++) {
+        struct buf passed = {0};
+        buf_printf(&passed, "[PASS] hostile::%s:", must_pass[i]);
+        cr_expect_not_null(strstr(r.out.data, passed.data), "as nobody, %s did not pass:\n%s",
+                           must_pass[i], r.out.data);
+        buf_free(&passed);
+    }
+    /* Criterion's exit status is not 0 when a test logged a warning (a
+     * skipped attack): its summary says what failed, as mk/run-tests.sh
+     * reads it. */
+    cr_expect_not_null(strstr(r.out.data, "| Failing: 0 | Crashing: 0"), "as nobody:\n%s",
+                       r.out.data);
+    if (user_namespaces)
+        cr_expect_null(strstr(r.out.data, "no namespaces here"), "%s", r.out.data);
+    buf_free(&probe.out);
+    buf_free(&r.out);
+    buf_free(&cmd);
+    buf_printf(&cmd, "rm -rf '%s'", top);
+    r = run_command(".", cmd.data, "60");
+    cr_expect_eq(r.status, 0, "%s", r.out.data);
+    buf_free(&r.out);
+    buf_free(&cmd);
+}
+
+/*
  * Anyone on the machine can bind the abstract socket names by which
- * graders on one network reserve ports.  As root, every check has a
- * network of its own, where those names are its own too: a squatter on all
- * of them costs the solutions nothing.
+ * graders on one network reserve ports.  Where namespaces are allowed (as
+ * root, or in a user namespace), every check has a network of its own,
+ * where those names are its own too: a squatter on all of them costs the
+ * solutions nothing.
  */
 Test(hostile, squatted_port_reservations_cost_nothing)
 {
-    if (geteuid() != 0)
-        cr_skip_test("as root only: elsewhere checks share the machine's network");
+    if (!namespaces_allowed())
+        cr_skip_test("no namespaces here: checks share the machine's network");
     struct rlimit many = { 16384, 16384 };
-    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &many), 0, "setrlimit: %s", strerror(errno));
+    if (setrlimit(RLIMIT_NOFILE, &many) < 0 && geteuid() != 0)
+        cr_skip_test("the hard limit of open files is below %lu", (unsigned long)many.rlim_max);
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &many), 0);
+    cr_assert_eq(many.rlim_cur, 16384, "setrlimit: %s", strerror(errno));
     size_t squatted = 0;
     for (int port = 1024; port < 65536; port++) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
