@@ -79,4 +79,17 @@ static inline bool namespaces_allowed(void)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* Whether an ordinary user gets user namespaces here (nobody, when the
+ * tests run as root): refused in a chroot, in a container, or where the
+ * system restricts them. */
+static inline bool ordinary_user_namespaces_allowed(void)
+{
+    struct cmd r = run_command(".", geteuid() == 0
+                               ? "setpriv --reuid=nobody --regid=nogroup --clear-groups "
+                                 "unshare --user --mount true"
+                               : "unshare --user --mount true", "60");
+    buf_free(&r.out);
+    return r.status == 0;
+}
+
 #endif
