@@ -9,15 +9,17 @@
  * library and the libraries the folder's `libs` file names.  A folder with
  * no sources (a Python submission) has nothing to build.
  *
- * Each lab builds in a process of its own.  As root that process is init
- * of a PID namespace (when it ends, the kernel kills whatever the build
- * left), has the mounts a check has (a private /tmp; the kit and the other
- * copies hidden, this submission's copy mounted back writable), and runs
- * the commands as a user of its own, who owns the lab folder for the
- * build's time only, and what it writes there goes to a tmpfs of bounded
- * size (quota.c).  Everywhere: the sandbox's limits (a cgroup of its own
- * where the system allows it: cgroup.c), a time limit, and only the
- * build's tail of output kept.
+ * Each lab builds in a process of its own.  Where namespaces are allowed
+ * (as root, or in a user namespace: runner.c's fork_isolated), that
+ * process is init of a PID namespace (when it ends, the kernel kills
+ * whatever the build left), has no network, and its commands run in a
+ * root of their own (sandbox.c) that holds the system's files and this
+ * submission's copy, in a tmpfs of bounded size (quota.c) from which the
+ * lab folder is copied back at the end.  As root the commands also run
+ * as a user of their own, who owns the lab folder for the build's time
+ * only.  Everywhere: the sandbox's limits (a cgroup of its own where the
+ * system allows it: cgroup.c), a time limit, and only the build's tail of
+ * output kept.
  */
 #include "build.h"
 
@@ -548,9 +550,6 @@ static bool enclose_build(const struct build_options *o, const struct lab_build 
     bool ok = quota_mount(copy, &where->quota, &err) == 0;
     if (!ok) {
         printf("%s\n", err.data);
-        if (where->quota.top >= 0 && quota_full(&where->quota))
-            printf("the lab folder holds more than a build may write: %d MiB in %d "
-                   "files and folders\n", QUOTA_MB, QUOTA_INODES);
     } else if (s->uid != 0 && give_folder(b->folder, s->uid) < 0) {
         printf("cannot give %s to the build's user: %s\n", b->folder, strerror(errno));
         ok = false;

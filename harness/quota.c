@@ -196,6 +196,9 @@ int quota_mount(const char *folder, struct quota *q, struct buf *err)
     if (q->top < 0)
         buf_printf(err, "cannot open the build's tmpfs: %s", strerror(errno));
     if (q->top < 0 || copy_folder(q->under, q->top, true, 0, folder, err) < 0) {
+        if (quota_full(q))
+            buf_printf(err, " (the submission holds more than a build may write: %d MiB in "
+                       "%d files and folders)", QUOTA_MB, QUOTA_INODES);
         quota_close(q);
         return -1;
     }
