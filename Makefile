@@ -8,6 +8,9 @@ CFLAGS   = -std=c17 -Wall -Wextra -Werror -g -O2
 LAB_CPPFLAGS     = -D_POSIX_C_SOURCE=200809L -Ilabs/common
 GRADER_CPPFLAGS  = -D_GNU_SOURCE -Iharness -Ilabs/common
 LDLIBS_THREADS   = -pthread
+# The grader reads lab 06's database (SQLite) and judges its hashes
+# (libxcrypt's crypt_checksalt and crypt_rn).
+GRADER_LDLIBS    = -lsqlite3 -lcrypt $(LDLIBS_THREADS)
 # Libraries a lab's programs need beyond the helper library: a lab folder
 # may hold a file `libs` naming them (lab 06: -lsqlite3 -lcrypt).
 lab_libs = $(shell cat $(dir $(1))libs 2>/dev/null)
@@ -88,7 +91,7 @@ $(GRADER_LIB): $(GRADER_OBJS)
 	$(AR) rcs $@ $^
 
 $(GRADER): $(BUILD)/harness/grade.o $(HIDDEN_OBJS) $(GRADER_LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_THREADS)
+	$(CC) $(CFLAGS) -o $@ $^ $(GRADER_LDLIBS)
 
 # Preloaded under students' programs by the short-counts checks; the
 # grader finds it next to itself.
@@ -109,7 +112,7 @@ $(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(GRADER_LIB) $(HIDDEN_
         | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(HIDDEN_OBJS) $(GRADER_LIB) $(LIB) -lcriterion \
-	    $(LDLIBS_THREADS)
+	    $(GRADER_LDLIBS)
 
 # The instructor's: the tests and tools that need the solutions (make
 # fuzz, bench, soak, test-asan, valgrind) and make grade-class.  The

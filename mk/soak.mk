@@ -12,7 +12,7 @@ soak: all $(VARIANTS) $(BUILD)/soak_variants
 $(BUILD)/soak_variants: tests/soak_variants.c tests/variant.h $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) \
         | deps-check
 	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(HIDDEN_OBJS) $(GRADER_LIB) $(LIB) \
-	    $(LDLIBS_THREADS)
+	    $(GRADER_LDLIBS)
 
 help::
 	@echo "make soak       grade the solutions SOAK_RUNS times (100), then two graders at once under CPU load,"

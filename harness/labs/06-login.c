@@ -6,15 +6,20 @@
 #include "check.h"
 #include "lab.h"
 #include "labs/common.h"
+#include "internal.h"     /* a program's terminal (client-hides-password) */
 
+#include <crypt.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define HINT(section) "handouts/06-login.md, section \"" section "\""
@@ -317,6 +322,626 @@ static void no_plaintext(struct check *c)
     search_files(c, passwords, COUNT_OF(passwords), "after the server stopped");
 }
 
+/* ---- How the passwords are stored ------------------------------------------ */
+
+/* A user the check registers, and what the database holds for it. */
+struct stored_hash {
+    const char *name, *password;
+    char *hash;                 /* NULL: no row holds the name */
+};
+
+/* Copies the check folder's database (DBFILE and its -wal) into DIR, a
+ * folder of the grader's own: SQLite then reads what the server committed,
+ * the WAL's rows included, and never follows a link the server's folder
+ * may hold. */
+static void copy_database(struct check *c, const char *dir)
+{
+    static const char *const names[] = { DBFILE, DBFILE "-wal" };
+    for (size_t i = 0; i < COUNT_OF(names); i++) {
+        struct buf data = {0};
+        if (!read_file(c, names[i], &data))
+            continue;
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        size_t done = 0;
+        for (ssize_t n = 0; fd >= 0 && done < data.len; done += (size_t)n)
+            if ((n = write(fd, data.data + done, data.len - done)) < 0)
+                break;
+        if (fd >= 0)
+            close(fd);
+        buf_free(&data);
+    }
+}
+
+static void remove_database_copy(const char *dir)
+{
+    static const char *const names[] = { DBFILE, DBFILE "-wal", DBFILE "-shm",
+                                         DBFILE "-journal" };
+    for (size_t i = 0; i < COUNT_OF(names); i++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* The value of the row's column K as a string of its own (a BLOB may hold
+ * any bytes: cut at the first NUL, which no hash string holds). */
+static char *column_copy(sqlite3_stmt *row, int k)
+{
+    const unsigned char *v = sqlite3_column_text(row, k);
+    return strndup(v ? (const char *)v : "", (size_t)sqlite3_column_bytes(row, k));
+}
+
+/* The stored hash of a row whose column SKIP holds a user's name: the
+ * row's other column that starts with "$" (every accepted form does), or
+ * else its longest other one, to show what it holds instead. */
+static char *hash_column(sqlite3_stmt *row, int skip)
+{
+    char *best = NULL;
+    for (int k = 0; k < sqlite3_column_count(row); k++) {
+        int type = sqlite3_column_type(row, k);
+        if (k == skip || (type != SQLITE_TEXT && type != SQLITE_BLOB))
+            continue;
+        char *v = column_copy(row, k);
+        if (v[0] == '$' || best == NULL || strlen(v) > strlen(best)) {
+            free(best);
+            best = v;
+            if (v[0] == '$')
+                break;
+        } else {
+            free(v);
+        }
+    }
+    return best != NULL ? best : strdup("");
+}
+
+/* Finds each user's row in every table of DB: the schema is the
+ * student's, only a column that holds the name exactly is assumed. */
+static void collect_hashes(sqlite3 *db, struct stored_hash *users, size_t n)
+{
+    sqlite3_stmt *tables;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type = 'table'", -1,
+                           &tables, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(tables) == SQLITE_ROW) {
+        char *sql = sqlite3_mprintf("SELECT * FROM \"%w\"", sqlite3_column_text(tables, 0));
+        sqlite3_stmt *row = NULL;
+        if (sql != NULL && sqlite3_prepare_v2(db, sql, -1, &row, NULL) == SQLITE_OK) {
+            while (sqlite3_step(row) == SQLITE_ROW)
+                for (int k = 0; k < sqlite3_column_count(row); k++)
+                    for (size_t i = 0; i < n; i++)
+                        if (users[i].hash == NULL && sqlite3_column_type(row, k) == SQLITE_TEXT &&
+                            strcmp((const char *)sqlite3_column_text(row, k), users[i].name) == 0)
+                            users[i].hash = hash_column(row, k);
+        }
+        sqlite3_finalize(row);
+        sqlite3_free(sql);
+    }
+    sqlite3_finalize(tables);
+}
+
+/* What the server's database holds for each of USERS (read from a copy,
+ * while the server runs: every registration was acknowledged, so
+ * committed, and nothing writes any more). */
+static void read_stored_hashes(struct check *c, struct stored_hash *users, size_t n)
+{
+    char dir[] = "/tmp/netlab-hashes-XXXXXX";
+    if (mkdtemp(dir) == NULL)
+        fail(c, "grader error: mkdtemp: %s", strerror(errno));
+    copy_database(c, dir);
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, DBFILE);
+    sqlite3 *db = NULL;
+    /* The file is the student's: no trigger, view or schema trick of its
+     * runs in the grader. */
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+        sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+        sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+        collect_hashes(db, users, n);
+    }
+    sqlite3_close(db);
+    remove_database_copy(dir);
+}
+
+/* The value of the base-64 digit CH of crypt(3) strings, or -1. */
+static int crypt64(char ch)
+{
+    static const char digits[] =
+        "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const char *at = ch != '\0' ? strchr(digits, ch) : NULL;
+    return at != NULL ? (int)(at - digits) : -1;
+}
+
+/* yescrypt's cost, "$y$jNR$...": N = 2^(n+1), r = r+1 (digits of
+ * crypt64); it uses 128 N r bytes.  The default (cost 5, "j9T") is
+ * 16 MiB: the contract's minimum. */
+static bool yescrypt_cost(const char *params, struct buf *why)
+{
+    int n = crypt64(params[1]), r = crypt64(params[2]);
+    if (params[0] != 'j' || n < 0 || n > 40 || r < 0) {
+        buf_printf(why, "its yescrypt parameters cannot be read");
+        return false;
+    }
+    uint64_t kib = ((uint64_t)1 << (n + 1)) * (uint64_t)(r + 1) / 8;
+    if (kib < 16384) {
+        buf_printf(why, "its yescrypt cost is N = 2^%d, r = %d: %llu KiB per guess, cheaper "
+                   "than the default cost (\"j9T\", 16 MiB) that crypt_gensalt_rn(\"$y$\", 0, "
+                   "...) gives", n + 1, r + 1, (unsigned long long)kib);
+        return false;
+    }
+    return true;
+}
+
+/* bcrypt, "$2b$CC$...": 2^CC rounds; OWASP's minimum is 10. */
+static bool bcrypt_cost(const char *h, struct buf *why)
+{
+    int cost = atoi(h + 4);
+    if (cost < 10) {
+        buf_printf(why, "its bcrypt cost is %d: under the contract's minimum of 10 (each step "
+                   "down halves what a guess costs)", cost);
+        return false;
+    }
+    return true;
+}
+
+/* SHA-crypt, "$6$rounds=N$..." or "$6$..." (5000 rounds): 5000, the
+ * method's own default and glibc's for /etc/shadow, is the minimum; fewer
+ * must be asked for on purpose. */
+static bool shacrypt_cost(const char *h, struct buf *why)
+{
+    unsigned long rounds = 5000;
+    if (strncmp(h + 3, "rounds=", 7) == 0)
+        rounds = strtoul(h + 10, NULL, 10);
+    if (rounds < 5000) {
+        buf_printf(why, "it has %lu rounds of SHA-crypt: under the contract's minimum of "
+                   "5000 (the method's default)", rounds);
+        return false;
+    }
+    return true;
+}
+
+/* Whether the PHC string's salt and hash, at AT ("salt$hash"), are there:
+ * a salt of 8 bytes at least (11 base-64 digits). */
+static bool phc_salted(const char *at, struct buf *why)
+{
+    const char *end = strchr(at, '$');
+    if (end == NULL || end - at < 11 || end[1] == '\0') {
+        buf_printf(why, "its salt (8 bytes at least) or its hash is missing");
+        return false;
+    }
+    return true;
+}
+
+/* "$argon2id$v=19$m=M,t=T,p=P$salt$hash": OWASP's minimum, m = 19 MiB
+ * with t = 2, or m = 46 MiB with t = 1. */
+static bool argon2_cost(const char *h, struct buf *why)
+{
+    const char *s = h + strlen("$argon2id$");
+    if (strncmp(s, "v=", 2) == 0 && strchr(s, '$') != NULL)
+        s = strchr(s, '$') + 1;
+    unsigned long m, t, p;
+    int end = 0;
+    if (sscanf(s, "m=%lu,t=%lu,p=%lu$%n", &m, &t, &p, &end) != 3 || end == 0) {
+        buf_printf(why, "its argon2id parameters (m=...,t=...,p=...) cannot be read");
+        return false;
+    }
+    if (!((m >= 19456 && t >= 2) || m >= 47104)) {
+        buf_printf(why, "its argon2id cost is m=%lu KiB, t=%lu: under the contract's minimum "
+                   "(m >= 19456 with t >= 2, or m >= 47104)", m, t);
+        return false;
+    }
+    return phc_salted(s + end, why);
+}
+
+/* "$scrypt$ln=L,r=R,p=P$salt$hash": 128 x 2^L x R bytes, 16 MiB at least,
+ * as yescrypt's default. */
+static bool scrypt_cost(const char *h, struct buf *why)
+{
+    unsigned ln, r, p;
+    int end = 0;
+    if (sscanf(h + strlen("$scrypt$"), "ln=%u,r=%u,p=%u$%n", &ln, &r, &p, &end) != 3 ||
+        end == 0 || ln > 40) {
+        buf_printf(why, "its scrypt parameters (ln=...,r=...,p=...) cannot be read");
+        return false;
+    }
+    if (((uint64_t)1 << ln) * r < 131072) {
+        buf_printf(why, "its scrypt cost is N = 2^%u, r = %u: under the contract's minimum "
+                   "of 2^L x r >= 131072 (16 MiB)", ln, r);
+        return false;
+    }
+    return phc_salted(h + strlen("$scrypt$") + end, why);
+}
+
+/* Whether H is what crypt_rn gives for PASSWORD with H as its setting: a
+ * real hash of that password, not a string dressed as one. */
+static bool crypt_verifies(const char *h, const char *password)
+{
+    struct crypt_data *data = calloc(1, sizeof *data);
+    const char *again = data ? crypt_rn(password, h, data, (int)sizeof *data) : NULL;
+    bool same = again != NULL && strcmp(again, h) == 0;
+    free(data);
+    return same;
+}
+
+/* Whether H, the stored hash of PASSWORD, is of a method and cost that
+ * the contract accepts; if not, WHY says what it is. */
+static bool acceptable_hash(const char *h, const char *password, struct buf *why)
+{
+    if (strncmp(h, "$argon2id$", 10) == 0)
+        return argon2_cost(h, why);
+    if (strncmp(h, "$scrypt$", 8) == 0)
+        return scrypt_cost(h, why);
+    bool ok;
+    /* crypt_checksalt tells the methods libxcrypt knows; Debian 12's
+     * never says "too cheap", so each cost is read here. */
+    int verdict = crypt_checksalt(h);
+    if (h[0] != '$') {
+        buf_printf(why, "it does not start with \"$\": an unsalted digest (hex SHA-256 or "
+                   "MD5), DES crypt or the password itself, none of which has a salt and a "
+                   "cost of its own");
+        return false;
+    } else if (verdict == CRYPT_SALT_INVALID || verdict == CRYPT_SALT_METHOD_DISABLED) {
+        buf_printf(why, "it is no hash string libxcrypt knows, nor an $argon2id$ or $scrypt$ "
+                   "PHC string");
+        return false;
+    } else if (strncmp(h, "$y$", 3) == 0 || strncmp(h, "$gy$", 4) == 0) {
+        ok = yescrypt_cost(h + (h[1] == 'g' ? 4 : 3), why);
+    } else if (strncmp(h, "$2b$", 4) == 0 || strncmp(h, "$2a$", 4) == 0 ||
+               strncmp(h, "$2y$", 4) == 0) {
+        ok = bcrypt_cost(h, why);
+    } else if (strncmp(h, "$6$", 3) == 0 || strncmp(h, "$5$", 3) == 0) {
+        ok = shacrypt_cost(h, why);
+    } else {
+        int method = (int)strcspn(h + 1, "$,") + 2;  /* "$1$", "$sha1$", "$md5," */
+        buf_printf(why, "its method, \"%.*s\", is a legacy one (MD5-crypt \"$1$\", SHA-1, "
+                   "NT, ...): fast to attack", method, h);
+        return false;
+    }
+    if (ok && !crypt_verifies(h, password)) {
+        buf_printf(why, "crypt_rn(password, stored) does not give it back: it is no hash "
+                   "of the password the user registered");
+        return false;
+    }
+    return ok;
+}
+
+/* The stored hashes are of an accepted method and cost, and equal
+ * passwords get different hashes (each its own salt). */
+static void hash_method(struct check *c)
+{
+    struct stored_hash users[] = {
+        { "hash_ann", "Same-Password-42", NULL }, { "hash_bob", "Same-Password-42", NULL },
+    };
+    struct program *srv = start_login_server(c);
+    struct peer *p = connect_to(c, srv);
+    for (size_t i = 0; i < COUNT_OF(users); i++)
+        register_user(c, p, users[i].name, users[i].password);
+    read_stored_hashes(c, users, COUNT_OF(users));
+    for (size_t i = 0; i < COUNT_OF(users); i++) {
+        if (users[i].hash == NULL)
+            fail(c, "%s registered (\"OK registered\"), but no row of any table of the "
+                 "server's %s (or its -wal) holds that name exactly: the users must be "
+                 "stored in the database file named on the command line, and committed "
+                 "before the reply.", users[i].name, DBFILE);
+        note(c, "%s's row holds %s", users[i].name, shown(users[i].hash));
+        struct buf why = {0};
+        if (!acceptable_hash(users[i].hash, users[i].password, &why))
+            fail(c, "%s registered with the password \"%s\"; the database stores %s.  Not "
+                 "a salted slow hash the contract accepts: %s.  Store what crypt_rn "
+                 "returns with a fresh \"$y$\" setting from crypt_gensalt_rn(\"$y$\", 0, "
+                 "NULL, 0, ...).", users[i].name, users[i].password, shown(users[i].hash),
+                 why.data);
+    }
+    if (strcmp(users[0].hash, users[1].hash) == 0)
+        fail(c, "%s and %s registered with the same password, and the database stores the "
+             "same hash for both, %s: the salt is not random, so whoever cracks one has "
+             "both, and a table of precomputed hashes works.  Make a fresh salt for every "
+             "password (crypt_gensalt_rn with NULL random bytes).", users[0].name,
+             users[1].name, shown(users[0].hash));
+    for (size_t i = 0; i < COUNT_OF(users); i++)
+        free(users[i].hash);
+}
+
+/* ---- Passwords on what the programs print ------------------------------------ */
+
+/* Fails if the program's stdout or stderr holds one of the N PASSWORDS;
+ * WHY says what it means. */
+static void search_output(struct check *c, struct program *prog, const char *who,
+                          const char *const *passwords, size_t n, const char *why)
+{
+    const struct buf *outs[] = { program_stdout(prog), program_stderr(prog) };
+    static const char *const names[] = { "stdout", "stderr" };
+    for (size_t k = 0; k < COUNT_OF(outs); k++)
+        for (size_t i = 0; i < n; i++) {
+            const char *at = memmem(outs[k]->data ? outs[k]->data : "", outs[k]->len,
+                                    passwords[i], strlen(passwords[i]));
+            if (at == NULL)
+                continue;
+            struct buf around = {0};
+            buf_escape_window(&around, outs[k]->data, outs[k]->len,
+                              (size_t)(at - outs[k]->data), 60);
+            fail(c, "the %s wrote the password \"%s\" on its %s: %s.  %s", who,
+                 passwords[i], names[k], around.data, why);
+        }
+}
+
+static bool program_ended(struct check *c, void *arg)
+{
+    (void)c;
+    return !program_running(arg);
+}
+
+/* The server's stdout and stderr hold no password, whatever the command
+ * and its outcome. */
+static void no_password_output(struct check *c)
+{
+    static const char *const passwords[] = {
+        "Logged-Secret-1111", "Wrong-Secret-2222", "Unknown-Secret-3333",
+        "Changed-Secret-4444", "Taken-Secret-5555",
+    };
+    struct program *srv = start_login_server(c);
+    struct peer *p = connect_to(c, srv);
+    register_user(c, p, "olga", passwords[0]);
+    login_refused(c, p, "olga", passwords[1], "That is not olga's password.");
+    login_refused(c, p, "nobody_olga", passwords[2], "There is no such user.");
+    expect_reply(c, p, "REGISTER olga Taken-Secret-5555", "ERR user exists",
+                 "olga is taken.");
+    login_ok(c, p, "olga", passwords[0], NULL);
+    expect_reply(c, p, "PASSWD Logged-Secret-1111 Changed-Secret-4444", "OK", NULL);
+    /* Stopped, so that whatever it logs after its replies is there too. */
+    signal_program(c, srv, SIGTERM);
+    wait_until(c, program_ended, srv, 2000);
+    search_output(c, srv, "server", passwords, COUNT_OF(passwords),
+                  "A log is read by more people than the database, and kept longer: never "
+                  "log a password, whatever the command and its outcome.");
+}
+
+/* Whether the client's terminal has stopped echoing what is typed. */
+static bool echo_off(struct check *c, void *arg)
+{
+    (void)c;
+    const struct program *p = arg;
+    struct termios t;
+    return tcgetattr(p->pty, &t) == 0 && (t.c_lflag & ECHO) == 0;
+}
+
+/* Types PASSWORD at the client's password prompt once its terminal has
+ * stopped echoing, as a client's does before it reads a password (3 s at
+ * most).  *QUIET says whether it did so far: once it has not, the check
+ * waits no more (the client never turns echo off). */
+static void type_password(struct check *c, struct program *cl, const char *password,
+                          bool *quiet)
+{
+    if (*quiet && !wait_until(c, echo_off, cl, 3000)) {
+        note(c, "the terminal still echoes 3 s after the prompt's input: the password is "
+             "typed anyway");
+        *quiet = false;
+    }
+    type_line(c, cl, password);
+}
+
+/* The client echoes no password typed at its prompts, and prints none:
+ * its terminal echoes, as a person's does, until the client turns echo
+ * off. */
+static void client_hides_password(struct check *c)
+{
+    static const char *const passwords[] = {
+        "Hidden-Wrong-7301", "Hidden-Right-7302", "Hidden-Newer-7303",
+    };
+    bool quiet = true;
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, listener_port(l), NULL);
+    struct peer *p = accept_client(c, l, cl);
+    struct termios t;
+    if (tcgetattr(cl->pty, &t) == 0) {
+        t.c_lflag |= ECHO;
+        tcsetattr(cl->pty, TCSANOW, &t);
+    }
+    note(c, "the client's terminal now echoes what is typed, as a person's does");
+    type_line(c, cl, "1");
+    type_line(c, cl, "hide_user");
+    type_password(c, cl, passwords[0], &quiet);
+    expect_line(c, p, "LOGIN hide_user Hidden-Wrong-7301");
+    send_text(c, p, "ERR invalid credentials\n");
+    type_line(c, cl, "2");
+    type_line(c, cl, "hide_user");
+    type_password(c, cl, passwords[1], &quiet);
+    expect_line(c, p, "REGISTER hide_user Hidden-Right-7302");
+    send_text(c, p, "OK registered\n");
+    type_line(c, cl, "1");
+    type_line(c, cl, "hide_user");
+    type_password(c, cl, passwords[1], &quiet);
+    expect_line(c, p, "LOGIN hide_user Hidden-Right-7302");
+    send_text(c, p, "OK welcome hide_user\n");
+    expect_output_line(c, cl, "OK welcome hide_user");
+    type_line(c, cl, "2");
+    type_password(c, cl, passwords[1], &quiet);
+    type_password(c, cl, passwords[2], &quiet);
+    expect_line(c, p, "PASSWD Hidden-Right-7302 Hidden-Newer-7303");
+    send_text(c, p, "OK\n");
+    type_line(c, cl, "3");
+    expect_line(c, p, "QUIT");
+    send_text(c, p, "OK bye\n");
+    expect_exit(c, cl, 0);
+    search_output(c, cl, "client", passwords, COUNT_OF(passwords), quiet
+                  ? "The terminal's echo was off when it was typed: the client printed it "
+                    "itself.  Never print a password."
+                  : "The terminal's echo was still on when it was typed: turn echo off while "
+                    "the password is read (tcgetattr, clear ECHO in c_lflag, tcsetattr "
+                    "TCSANOW, read, restore), as anyone behind the user's back can read the "
+                    "screen.");
+}
+
+/* ---- Timing ------------------------------------------------------------------- */
+
+#define TIMING_PAIRS 15         /* pairs of LOGIN timed, at most */
+#define TIMING_MIN_PAIRS 6      /* fewer: the server is too slow to judge */
+
+/* How long LOGIN NAME PASSWORD takes, in microseconds, from the send to
+ * the reply, which must be a refusal. */
+static int64_t timed_refusal(struct check *c, struct peer *p, const char *name,
+                             const char *password)
+{
+    char command[128];
+    snprintf(command, sizeof command, "LOGIN %s %s", name, password);
+    int64_t start = now_us();
+    char *got = ask(c, p, command);
+    int64_t took = now_us() - start;
+    if (!starts_with(got, "ERR "))
+        fail(c, "sent %s: expected \"ERR invalid credentials\", got %s.", shown(command),
+             shown(got));
+    free(got);
+    return took;
+}
+
+static int compare_times(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t median(const int64_t *times, int n)
+{
+    int64_t sorted[TIMING_PAIRS];
+    memcpy(sorted, times, (size_t)n * sizeof *times);
+    qsort(sorted, (size_t)n, sizeof *sorted, compare_times);
+    return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/*
+ * Whether FAST is faster than SLOW by far and consistently: its median a
+ * third of SLOW's or less and 1 ms shorter at least, and in 3 pairs of 4
+ * at least, FAST under half of SLOW.  A server that hashes for both kinds
+ * gives medians within a few percent; load adds noise to single samples
+ * of both kinds alike (they are interleaved), never such a gap.
+ */
+static bool consistently_faster(const int64_t *fast, const int64_t *slow, int n)
+{
+    int64_t mf = median(fast, n), ms = median(slow, n);
+    int pairs = 0;
+    for (int i = 0; i < n; i++)
+        pairs += fast[i] * 2 < slow[i];
+    return mf * 3 <= ms && ms - mf >= 1000 && pairs * 4 >= n * 3;
+}
+
+/* An unknown name and a wrong password take about the same time. */
+static void login_timing(struct check *c)
+{
+    int64_t known[TIMING_PAIRS], unknown[TIMING_PAIRS];
+    struct program *srv = start_login_server(c);
+    struct peer *p = connect_to(c, srv);
+    register_user(c, p, "tara", "Taras-Password-7");
+    /* Not counted: the first of each kind may read the disk. */
+    timed_refusal(c, p, "tara", "Wrong-Password-0");
+    timed_refusal(c, p, "nobody_00", "Wrong-Password-0");
+    int n = 0;
+    for (; n < TIMING_PAIRS && time_left_ms(c) > 3000; n++) {
+        char name[32], password[32];
+        snprintf(name, sizeof name, "nobody_%02d", n + 1);
+        snprintf(password, sizeof password, "Wrong-Password-%d", n + 1);
+        /* Interleaved, each kind first in turn: a drift in the machine's
+         * load weighs on both alike. */
+        if (n % 2 == 0) {
+            known[n] = timed_refusal(c, p, "tara", password);
+            unknown[n] = timed_refusal(c, p, name, password);
+        } else {
+            unknown[n] = timed_refusal(c, p, name, password);
+            known[n] = timed_refusal(c, p, "tara", password);
+        }
+    }
+    if (n < TIMING_MIN_PAIRS)
+        not_testable(c, "only %d pairs of LOGIN could be timed within the time limit: too "
+                     "few to compare", n);
+    double mk = (double)median(known, n) / 1000, mu = (double)median(unknown, n) / 1000;
+    note(c, "medians of %d pairs: a wrong password %.2f ms, an unknown name %.2f ms", n, mk,
+         mu);
+    if (consistently_faster(unknown, known, n))
+        fail(c, "sent %d pairs of LOGIN, interleaved: tara with a wrong password took %.2f ms "
+             "(median), an unknown name %.2f ms.  The replies are the same bytes, and the "
+             "clock still tells which names exist: check an unknown name's password against "
+             "a dummy hash made at startup, so that both do the same slow work.", n, mk, mu);
+    if (consistently_faster(known, unknown, n))
+        fail(c, "sent %d pairs of LOGIN, interleaved: tara with a wrong password took %.2f ms "
+             "(median), an unknown name %.2f ms.  An unknown name must cost what a known "
+             "one does: make the dummy hash with the same method and cost as the users'.",
+             n, mk, mu);
+}
+
+/* ---- Lengths at their bounds --------------------------------------------------- */
+
+/* A string of LEN characters (at most 200) of PATTERN, repeated. */
+static const char *repeated(char *out, const char *pattern, size_t len)
+{
+    size_t k = strlen(pattern);
+    for (size_t i = 0; i < len; i++)
+        out[i] = pattern[i % k];
+    out[len] = '\0';
+    return out;
+}
+
+/* Names of 1 and 32 characters and passwords of 8 and 128 register and
+ * log in; one more, or one less, is refused; names differ by case. */
+static void length_limits(struct check *c)
+{
+    char name32[40], name33[40], pw128[200], pw129[200], command[512];
+    repeated(name32, "abcdefghijklmnopqrstuvwxyz012345", 32);
+    repeated(name33, "abcdefghijklmnopqrstuvwxyz0123456", 33);
+    repeated(pw128, "Pw!%'0123456789", 128);
+    repeated(pw129, "Pw!%'0123456789", 129);
+    struct program *srv = start_login_server(c);
+    struct peer *p = connect_to(c, srv);
+    snprintf(command, sizeof command, "REGISTER %s Long-Name-Pass-1", name32);
+    expect_reply(c, p, command, "OK registered", "A name has 1 to 32 characters: this one "
+                 "has 32.");
+    login_ok(c, p, name32, "Long-Name-Pass-1", "A name has 1 to 32 characters: this one "
+             "has 32.");
+    snprintf(command, sizeof command, "REGISTER %s Long-Name-Pass-1", name33);
+    expect_reply(c, p, command, "ERR invalid name", "A name has 1 to 32 characters: this one "
+                 "has 33.");
+    snprintf(command, sizeof command, "LOGIN %s Long-Name-Pass-1", name33);
+    expect_reply(c, p, command, "ERR invalid credentials", "A LOGIN with a name that breaks "
+                 "the rules gets the same reply as any other failed LOGIN.");
+    expect_reply(c, p, "REGISTER z Single-Letter-1", "OK registered", "A name of one "
+                 "character is a name.");
+    login_ok(c, p, "z", "Single-Letter-1", "A name of one character is a name.");
+    snprintf(command, sizeof command, "REGISTER pw_max %s", pw128);
+    expect_reply(c, p, command, "OK registered", "A password has 8 to 128 characters: this "
+                 "one has 128.");
+    login_ok(c, p, "pw_max", pw128, "A password has 8 to 128 characters: this one has 128.");
+    snprintf(command, sizeof command, "REGISTER pw_over %s", pw129);
+    expect_reply(c, p, command, "ERR invalid password", "A password has 8 to 128 "
+                 "characters: this one has 129.");
+    snprintf(command, sizeof command, "LOGIN pw_max %s", pw129);
+    expect_reply(c, p, command, "ERR invalid credentials", "That is not pw_max's password "
+                 "(one character longer), and breaks the rules.");
+    expect_reply(c, p, "REGISTER pw_min Eight-8!", "OK registered", "A password has 8 to "
+                 "128 characters: this one has 8.");
+    login_ok(c, p, "pw_min", "Eight-8!", "A password has 8 to 128 characters: this one "
+             "has 8.");
+    expect_reply(c, p, "REGISTER pw_under Seven-7", "ERR invalid password", "A password has "
+                 "8 to 128 characters: this one has 7.");
+    register_user(c, p, "Casey", "Upper-Case-Pass-1");
+    register_user(c, p, "casey", "Lower-Case-Pass-2");
+    login_refused(c, p, "casey", "Upper-Case-Pass-1", "Names are compared exactly: casey "
+                  "and Casey are two users, and that is Casey's password.");
+    login_ok(c, p, "Casey", "Upper-Case-Pass-1", NULL);
+}
+
+/* Fails if P wrote anything on stderr: WHO says when (a clean end says
+ * nothing there). */
+static void expect_quiet_stderr(struct check *c, struct program *p, const char *who)
+{
+    const struct buf *err = program_stderr(p);
+    if (err->len > 0) {
+        struct buf shown_err = {0};
+        buf_escape(&shown_err, err->data, err->len, 200);
+        fail(c, "%s wrote on stderr: %s.  A clean end prints nothing there: stderr is for "
+             "errors.", who, shown_err.data);
+    }
+}
+
 /* SIGTERM stops the server with status 0, and a new server on the same
  * file knows every user. */
 static void restart(struct check *c)
@@ -329,6 +954,7 @@ static void restart(struct check *c)
     wait_until_blocked(c, first);
     signal_program(c, first, SIGTERM);
     expect_exit(c, first, 0);
+    expect_quiet_stderr(c, first, "stopped by SIGTERM, the server");
 
     struct program *second = start_login_server(c);
     struct peer *q = connect_to(c, second);
@@ -534,6 +1160,8 @@ static void malformed_lines(struct check *c)
     login_ok(c, p, "gina", "Gina-Password-8", "After the malformed lines, the server must "
              "go on serving.");
     expect_reply(c, p, "WHOAMI\r", "OK gina", "A \"\\r\" before the \"\\n\" is tolerated.");
+    expect_reply(c, p, "QUIT", "OK bye", NULL);
+    expect_closed(c, p, "the end of the connection after \"OK bye\"");
 }
 
 /* WHOAMI, PASSWD and LOGOUT need a login first. */
@@ -553,6 +1181,13 @@ static void login_required(struct check *c)
     expect_reply(c, p, "PASSWD Hanks-Password-3 Other-Password-4", nli,
                  "The last LOGIN failed.");
     login_ok(c, p, "hank", "Hanks-Password-3", NULL);
+    login_refused(c, p, "hank", "Wrong-Password-3", "That is not hank's password.");
+    expect_reply(c, p, "WHOAMI", nli, "hank was logged in, then a LOGIN failed: a LOGIN "
+                 "first ends the connection's login, whatever its outcome.");
+    login_ok(c, p, "hank", "Hanks-Password-3", NULL);
+    login_refused(c, p, "nobody_hank", "Hanks-Password-3", "There is no such user.");
+    expect_reply(c, p, "LOGOUT", nli, "hank was logged in, then a LOGIN of an unknown name "
+                 "failed: a LOGIN first ends the connection's login, whatever its outcome.");
 }
 
 /* PASSWD checks the old password and changes it; LOGOUT ends the login. */
@@ -627,6 +1262,7 @@ static void client_menu(struct check *c)
     choose(c, cl, p, "3", NULL, NULL, "QUIT");
     send_text(c, p, "OK bye\n");
     expect_exit(c, cl, 0);
+    expect_quiet_stderr(c, cl, "ended by Exit, the client");
 }
 
 /* The server and the client still work when every send and recv moves
@@ -663,7 +1299,8 @@ static void pair(struct check *c)
     type_line(c, cl, "lena");
     type_line(c, cl, "Lenas-Password-1");
     expect_output_line(c, cl, "OK welcome lena");
-    type_line(c, cl, "3");
+    note(c, "the end of input at the logged-in menu: the client sends QUIT and ends");
+    type_eof(c, cl);
     expect_exit(c, cl, 0);
 }
 
@@ -678,6 +1315,14 @@ static const struct check_def checks[] = {
       HINT("Pitfall: SQL built with string formatting"), injection },
     { "no-plaintext", 2, 5000, "the database and its WAL hold no password in plain text",
       HINT("Pitfall: passwords in plaintext"), no_plaintext },
+    { "hash-method", 2, 10000, "each password is stored as a salted slow hash of an accepted cost",
+      HINT("Pitfall: passwords in plaintext"), hash_method },
+    { "no-password-output", 1, 5000, "the server never writes a password on stdout or stderr",
+      HINT("Pitfall: passwords in plaintext"), no_password_output },
+    { "login-timing", 2, 10000, "an unknown name and a wrong password take about the same time",
+      HINT("Pitfall: telling which users exist"), login_timing },
+    { "length-limits", 1, 10000, "names of 1 to 32 and passwords of 8 to 128 characters, exactly",
+      HINT("The contract"), length_limits },
     { "restart", 1, 10000, "SIGTERM stops the server with status 0; users survive a restart",
       HINT("The server, step by step"), restart },
     { "concurrent-registrations", 2, 10000, "12 clients register at once: all succeed, all log in",
@@ -694,6 +1339,8 @@ static const struct check_def checks[] = {
       HINT("The server, step by step"), short_counts },
     { "client-menu", 2, 5000, "the client's menu sends the right commands and prints the replies",
       HINT("The client, step by step"), client_menu },
+    { "client-hides-password", 1, 10000, "the client neither echoes nor prints a password",
+      HINT("The client, step by step"), client_hides_password },
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
     { "bad-arguments", 1, 5000, "missing arguments give a usage line and exit status 2",
