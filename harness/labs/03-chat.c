@@ -465,7 +465,7 @@ static const struct check_def checks[] = {
     { "eof-ends-chat", 1, 3000, "end of input closes the connection and exits 0",
       HINT("Pitfall: the end of a conversation"), eof_ends_chat },
     { "bye-exact", 1, 3000, "only the line bye ends a chat; Bye, bye now, \" bye\" do not",
-      HINT("The contract"), bye_exact },
+      HINT("Pitfall: the end of a conversation"), bye_exact },
     { "spaces-kept", 1, 3000, "spaces around a line are sent and printed as they are",
       HINT("The contract"), spaces_kept },
     { "clean-shutdown", 1, 3000,
