@@ -135,6 +135,47 @@ static void server_port_taken(struct check *c)
              port, port);
 }
 
+/* Expects WHO to give up after the grader reset the connection WHEN: exit
+ * status 1 and one line on stderr.  Its cause is not judged: a program may
+ * learn of the reset from recv (ECONNRESET) or from a later send (EPIPE). */
+static void expect_reset_reported(struct check *c, struct program *p, const char *who,
+                                  const char *when)
+{
+    if (!wait_exit(c, p))
+        fail(c, "the grader reset the connection %s; the %s was still running at the "
+             "check's deadline.", when, who);
+    if (exit_status(p) != 1)
+        fail(c, "the grader reset the connection %s; the %s exited with status %d (or "
+             "was killed), where a network failure gives status 1.", when, who,
+             exit_status(p));
+    size_t lines = nonblank_lines(program_stderr(p));
+    if (lines != 1)
+        fail(c, "the grader reset the connection %s; the %s should print exactly one "
+             "line on stderr, and it printed %zu.", when, who, lines);
+}
+
+/* A connection reset in the middle of the conversation is a network
+ * failure: the server reset before the end of its line, the client before
+ * the reply ends, each gives one line on stderr and status 1. */
+static void peer_resets(struct check *c)
+{
+    struct program *srv = start_server(c, NULL);
+    struct peer *p = connect_to(c, srv);
+    send_text(c, p, "half a li");
+    wait_until_blocked(c, srv);
+    reset_peer(c, p);
+    expect_reset_reported(c, srv, "server", "after half a line");
+
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, listener_port(l), "reset me", NULL);
+    struct peer *q = accept_client(c, l, cl);
+    expect_line(c, q, "reset me");
+    send_text(c, q, "half a rep");
+    wait_until_blocked(c, cl);
+    reset_peer(c, q);
+    expect_reset_reported(c, cl, "client", "after half a reply");
+}
+
 /* A line that arrives in pieces is still read whole. */
 static void server_pieces(struct check *c)
 {
@@ -252,6 +293,9 @@ static const struct check_def checks[] = {
     { "short-counts", 1, 3000,
       "both programs survive short reads and short writes",
       HINT("Pitfall: one recv is not one line"), short_counts },
+    { "peer-resets", 1, 3000,
+      "a connection reset mid-conversation gives one error line and exit status 1",
+      HINT("Pitfall: errors a person can act on"), peer_resets },
     { "pair", 2, 3000,
       "the client and the server work together",
       HINT("The conversation"), pair },
