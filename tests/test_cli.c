@@ -281,7 +281,7 @@ Test(cli, list_shows_the_rubric)
 {
     struct run r = grade((const char *[]){ "--list", NULL });
     cr_expect_eq(r.status, 0);
-    cr_expect_not_null(strstr(r.out.data, "01-hello  hello (one shot) (15 points)"), "%s",
+    cr_expect_not_null(strstr(r.out.data, "01-hello  hello (one shot) (18 points)"), "%s",
                        r.out.data);
     cr_expect_not_null(strstr(r.out.data, "survives-reset"));
     free_run(&r);
@@ -584,7 +584,7 @@ static char *isolation_in_every_report(const char *const *before, const char *tr
     struct run r = grade_with(before, (const char *[]){ "--impl", tree, "--lab", "01", NULL });
     cr_assert_neq(r.status, 127, "setpriv did not run: %s", r.err.data);
     cr_expect_eq(r.status, 0, "exit %d:\n%s%s", r.status, r.out.data, r.err.data);
-    cr_expect_not_null(strstr(r.out.data, "\nScore: 15/15 (every check passed)"), "%s",
+    cr_expect_not_null(strstr(r.out.data, "\nScore: 18/18 (every check passed)"), "%s",
                        r.out.data);
     char *line = isolation_line_of(r.out.data);
     free_run(&r);

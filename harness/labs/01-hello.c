@@ -6,7 +6,9 @@
 #include "lab.h"
 #include "labs/common.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #define HINT(section) "handouts/01-hello.md, section \"" section "\""
 
@@ -31,15 +33,146 @@ static void server_prints_line(struct check *c)
     expect_output_line(c, srv, "received: a line to print, 4711");
 }
 
-/* After its one client, the server exits with status 0. */
+/* Lines of B that hold more than blanks. */
+static size_t nonblank_lines(const struct buf *b)
+{
+    size_t lines = 0;
+    bool text = false;
+    for (size_t i = 0; i < b->len; i++) {
+        if (b->data[i] == '\n') {
+            lines += text;
+            text = false;
+        } else if (b->data[i] != ' ' && b->data[i] != '\t' && b->data[i] != '\r') {
+            text = true;
+        }
+    }
+    return lines + text;
+}
+
+/* A clean ending leaves stderr empty: a line there reads as an error to
+ * whoever runs the server from a script.  WHEN says what ended it. */
+static void expect_quiet_stderr(struct check *c, struct program *p, const char *who,
+                                const char *when)
+{
+    if (nonblank_lines(program_stderr(p)) > 0)
+        fail(c, "the %s exited with status 0 %s, but printed on stderr; a clean "
+             "ending prints nothing there.", who, when);
+}
+
+/* After its one client, the server exits with status 0 and a quiet stderr,
+ * without waiting for the client to hang up first. */
 static void server_exits(struct check *c)
 {
     struct program *srv = start_server(c, NULL);
     struct peer *p = connect_to(c, srv);
     send_text(c, p, "goodbye soon\n");
     expect_line(c, p, greeting);
-    close_peer(c, p);
+    expect_closed(c, p, "after its reply (the grader's end stays open)");
     expect_exit(c, srv, 0);
+    expect_quiet_stderr(c, srv, "server", "after its client");
+    close_peer(c, p);
+}
+
+/* Sends SIG to the server, asleep in a blocking call, and expects it to exit
+ * 0 with nothing on stderr.  WHERE says where it slept. */
+static void expect_stop(struct check *c, struct program *srv, int sig, const char *where)
+{
+    const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    wait_until_blocked(c, srv);
+    signal_program(c, srv, sig);
+    if (!wait_exit(c, srv))
+        fail(c, "%s was sent to the server while it waited %s; it was still running "
+             "at the check's deadline.", name, where);
+    int status = exit_status(srv);
+    if (status == -1)
+        fail(c, "%s was sent to the server while it waited %s; the signal killed it "
+             "(no handler), where the contract asks for exit status 0.", name, where);
+    if (status != 0)
+        fail(c, "%s was sent to the server while it waited %s; it exited with status "
+             "%d, where the contract asks for 0.", name, where, status);
+    char when[96];
+    snprintf(when, sizeof when, "on %s", name);
+    expect_quiet_stderr(c, srv, "server", when);
+}
+
+/* SIGTERM while the server waits for a client, SIGINT while it waits for
+ * the client's line: both stop it with status 0 and nothing on stderr. */
+static void server_stops(struct check *c)
+{
+    struct program *idle = start_server(c, NULL);
+    expect_stop(c, idle, SIGTERM, "for a client (in accept)");
+
+    struct program *busy = start_server(c, NULL);
+    struct peer *p = connect_to(c, busy);
+    send_text(c, p, "half a li");
+    expect_stop(c, busy, SIGINT, "for the rest of a line (in recv)");
+}
+
+/* A port that is taken: the server gives one line on stderr, naming the
+ * port and the cause, and exits with status 1. */
+static void server_port_taken(struct check *c)
+{
+    struct listener *l = listen_for_client(c);
+    char port[16];
+    snprintf(port, sizeof port, "%d", listener_port(l));
+    struct program *srv = start_program(c, "server", port, NULL);
+    if (!wait_exit(c, srv))
+        fail(c, "the grader listens on port %s (127.0.0.1 and ::1) and started the "
+             "server with that port; it was still running at the check's deadline "
+             "instead of giving up with status 1.", port);
+    if (exit_status(srv) != 1)
+        fail(c, "the grader listens on port %s and started the server with that port; "
+             "it exited with status %d, where the contract asks for 1.", port,
+             exit_status(srv));
+    const struct buf *err = program_stderr(srv);
+    size_t lines = nonblank_lines(err);
+    if (lines != 1)
+        fail(c, "with port %s taken, the server should print exactly one line on "
+             "stderr; it printed %zu.", port, lines);
+    if (strstr(err->data, port) == NULL || strstr(err->data, "in use") == NULL)
+        fail(c, "with port %s taken, the server's error line should name the port "
+             "(%s) and the cause (\"Address already in use\", from strerror(errno)).",
+             port, port);
+}
+
+/* Expects WHO to give up after the grader reset the connection WHEN: exit
+ * status 1 and one line on stderr.  Its cause is not judged: a program may
+ * learn of the reset from recv (ECONNRESET) or from a later send (EPIPE). */
+static void expect_reset_reported(struct check *c, struct program *p, const char *who,
+                                  const char *when)
+{
+    if (!wait_exit(c, p))
+        fail(c, "the grader reset the connection %s; the %s was still running at the "
+             "check's deadline.", when, who);
+    if (exit_status(p) != 1)
+        fail(c, "the grader reset the connection %s; the %s exited with status %d (or "
+             "was killed), where a network failure gives status 1.", when, who,
+             exit_status(p));
+    size_t lines = nonblank_lines(program_stderr(p));
+    if (lines != 1)
+        fail(c, "the grader reset the connection %s; the %s should print exactly one "
+             "line on stderr, and it printed %zu.", when, who, lines);
+}
+
+/* A connection reset in the middle of the conversation is a network
+ * failure: the server reset before the end of its line, the client before
+ * the reply ends, each gives one line on stderr and status 1. */
+static void peer_resets(struct check *c)
+{
+    struct program *srv = start_server(c, NULL);
+    struct peer *p = connect_to(c, srv);
+    send_text(c, p, "half a li");
+    wait_until_blocked(c, srv);
+    reset_peer(c, p);
+    expect_reset_reported(c, srv, "server", "after half a line");
+
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, listener_port(l), "reset me", NULL);
+    struct peer *q = accept_client(c, l, cl);
+    send_text(c, q, "half a rep");
+    wait_until_blocked(c, cl);
+    reset_peer(c, q);
+    expect_reset_reported(c, cl, "client", "after half a reply");
 }
 
 /* A line that arrives in pieces is still read whole. */
@@ -71,7 +204,8 @@ static void client_default_message(struct check *c)
     expect_line(c, p, "hello from the client");
 }
 
-/* The client prints the reply, even when it arrives in pieces, and exits 0.
+/* The client prints the reply, even when it arrives in pieces, and exits 0
+ * with nothing on stderr.
  * The grader then closes, as the contract's server does. */
 static void client_prints_reply(struct check *c)
 {
@@ -84,6 +218,7 @@ static void client_prints_reply(struct check *c)
     close_peer(c, p);
     expect_output_line(c, cl, "greetings from the grader, in pieces");
     expect_exit(c, cl, 0);
+    expect_quiet_stderr(c, cl, "client", "after the reply");
 }
 
 /* Both programs work when every send takes fewer bytes than asked and every
@@ -128,8 +263,14 @@ static const struct check_def checks[] = {
       "the server prints \"received: LINE\"",
       HINT("The contract"), server_prints_line },
     { "server-exits", 1, 3000,
-      "the server exits with status 0 after its one client",
+      "the server closes and exits with status 0 after its one client, quietly",
       HINT("The contract"), server_exits },
+    { "server-stops", 1, 3000,
+      "SIGTERM and SIGINT stop the server with status 0 and nothing on stderr",
+      HINT("The server, step by step"), server_stops },
+    { "server-port-taken", 1, 3000,
+      "a port in use gives one error line and exit status 1",
+      HINT("Pitfall: errors a person can act on"), server_port_taken },
     { "server-pieces", 2, 3000,
       "a line that arrives in pieces is read whole",
       HINT("Pitfall: one recv is not one line"), server_pieces },
@@ -140,7 +281,7 @@ static const struct check_def checks[] = {
       "without MESSAGE the client sends \"hello from the client\"",
       HINT("The contract"), client_default_message },
     { "client-prints-reply", 2, 3000,
-      "the client prints the reply line, even in pieces, and exits 0",
+      "the client prints the reply line, even in pieces, and exits 0 quietly",
       HINT("Pitfall: one recv is not one line"), client_prints_reply },
     { "client-refused", 1, 3000,
       "a refused connection gives one error line and exit status 1",
@@ -151,6 +292,9 @@ static const struct check_def checks[] = {
     { "short-counts", 1, 3000,
       "both programs survive short reads and short writes",
       HINT("Pitfall: one recv is not one line"), short_counts },
+    { "peer-resets", 1, 3000,
+      "a connection reset mid-conversation gives one error line and exit status 1",
+      HINT("Pitfall: errors a person can act on"), peer_resets },
     { "pair", 2, 3000,
       "the client and the server work together",
       HINT("The conversation"), pair },

@@ -8,9 +8,15 @@
 #include "lab.h"
 #include "labs/common.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define HINT(section) "handouts/03-chat.md, section \"" section "\""
 
@@ -44,6 +50,66 @@ static void expect_printed(struct check *c, struct program *p, const char *line)
     sprintf(shown, "peer: %s", line);
     expect_output_line(c, p, shown);
     free(shown);
+}
+
+static const char *const role_name[] = { [SERVER] = "server", [CLIENT] = "client" };
+
+/* Lines of B that hold more than blanks. */
+static size_t nonblank_lines(const struct buf *b)
+{
+    size_t lines = 0;
+    bool text = false;
+    for (size_t i = 0; i < b->len; i++) {
+        if (b->data[i] == '\n') {
+            lines += text;
+            text = false;
+        } else if (b->data[i] != ' ' && b->data[i] != '\t' && b->data[i] != '\r') {
+            text = true;
+        }
+    }
+    return lines + text;
+}
+
+/* The grader's end of a chat, and how often a condition looked at it. */
+struct watch {
+    struct chat *chat;
+    int looks;
+};
+
+static bool line_or_exit(struct check *c, void *arg)
+{
+    (void)c;
+    struct watch *w = arg;
+    return line_waiting(w->chat->peer) || !program_running(w->chat->prog);
+}
+
+/* True once a line came, or after two rounds of I/O have moved whatever
+ * the program sent before it exited (on loopback, its bytes are in the
+ * grader's socket by then). */
+static bool line_or_settled(struct check *c, void *arg)
+{
+    (void)c;
+    struct watch *w = arg;
+    return line_waiting(w->chat->peer) || ++w->looks > 3;
+}
+
+/*
+ * Expects the program to close the connection, having sent nothing more.
+ * expect_closed drops what comes before the close, so first wait for a
+ * line or the program's exit, and once it exited, look for a line again.
+ */
+static void expect_closed_silently(struct check *c, struct chat *chat, const char *what)
+{
+    struct watch w = { .chat = chat };
+    wait_until(c, line_or_exit, &w, (int)time_left_ms(c));
+    if (!program_running(chat->prog))
+        wait_until(c, line_or_settled, &w, (int)time_left_ms(c));
+    if (line_waiting(chat->peer)) {
+        char *line = read_line_from(c, chat->peer, "the line sent before the close");
+        fail(c, "the program sent the line \"%s\" %s, before it closed the connection; "
+             "the contract says it sends nothing then.", line, what);
+    }
+    expect_closed(c, chat->peer, what);
 }
 
 /* A line typed on either program reaches its peer. */
@@ -123,6 +189,7 @@ static void bye_received(struct check *c)
     for (size_t i = 0; i < 2; i++) {
         struct chat chat = open_chat(c, both[i]);
         send_text(c, chat.peer, "bye\n");
+        expect_printed(c, chat.prog, "bye");
         expect_closed(c, chat.peer, "after receiving bye");
         expect_exit(c, chat.prog, 0);
     }
@@ -134,7 +201,7 @@ static void eof_ends_chat(struct check *c)
     for (size_t i = 0; i < 2; i++) {
         struct chat chat = open_chat(c, both[i]);
         type_eof(c, chat.prog);
-        expect_closed(c, chat.peer, "when its input ends");
+        expect_closed_silently(c, &chat, "when its input ends");
         expect_exit(c, chat.prog, 0);
     }
 }
@@ -154,6 +221,154 @@ static void peer_left(struct check *c)
         expect_output_line(c, chat.prog, "peer left");
         expect_exit(c, chat.prog, 0);
     }
+}
+
+/*
+ * Only the line "bye" itself ends a chat: "Bye", "bye now" and "bye" with
+ * spaces around it are ordinary lines, printed (received) or sent (typed),
+ * and the chat goes on.  "bye\r\n" is the line "bye" (the "\r" is dropped):
+ * it ends the chat.
+ */
+static void bye_exact(struct check *c)
+{
+    static const char *const not_bye[] = { "Bye", "bye now", " bye", "bye ", "BYE" };
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        send_text(c, chat.peer, "Bye\nbye now\n bye\nbye \nBYE\n");
+        for (size_t k = 0; k < COUNT_OF(not_bye); k++)
+            expect_printed(c, chat.prog, not_bye[k]);
+        type_line(c, chat.prog, "Bye");
+        expect_line(c, chat.peer, "Bye");
+        type_line(c, chat.prog, "bye now");
+        expect_line(c, chat.peer, "bye now");
+        type_line(c, chat.prog, "still chatting");
+        expect_line(c, chat.peer, "still chatting");
+        send_text(c, chat.peer, "bye\r\n");
+        expect_closed(c, chat.peer, "after receiving bye (as \"bye\\r\\n\")");
+        expect_exit(c, chat.prog, 0);
+    }
+}
+
+/* Spaces at either end of a line are part of it: sent and printed as
+ * they are. */
+static void spaces_kept(struct check *c)
+{
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        type_line(c, chat.prog, "  two spaces on each side  ");
+        expect_line(c, chat.peer, "  two spaces on each side  ");
+        send_text(c, chat.peer, "   three spaces on each side   \n");
+        expect_printed(c, chat.prog, "   three spaces on each side   ");
+    }
+}
+
+/* Expects P to exit 0 with nothing on stderr, SIG having been sent to it
+ * while it waited WHERE. */
+static void expect_stopped(struct check *c, struct program *p, const char *who, int sig,
+                           const char *where)
+{
+    const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (!wait_exit(c, p))
+        fail(c, "%s was sent to the %s while it waited %s; it was still running at "
+             "the check's deadline.", name, who, where);
+    if (exit_status(p) == -1)
+        fail(c, "%s was sent to the %s while it waited %s; the signal killed it (no "
+             "handler), where the contract asks for exit status 0.", name, who, where);
+    if (exit_status(p) != 0)
+        fail(c, "%s was sent to the %s while it waited %s; it exited with status %d, "
+             "where the contract asks for 0.", name, who, where, exit_status(p));
+    if (nonblank_lines(program_stderr(p)) > 0)
+        fail(c, "%s stopped the %s with status 0, but it printed on stderr; a stop "
+             "is a clean ending, with nothing there.", name, who);
+}
+
+/*
+ * SIGTERM and SIGINT stop either program with status 0 and nothing on
+ * stderr: the server while it waits for its peer (SIGTERM), each while
+ * it chats (SIGTERM to the server, SIGINT to the client), closing the
+ * connection.
+ */
+static void clean_shutdown(struct check *c)
+{
+    struct program *idle = start_server(c, NULL);
+    wait_until_blocked(c, idle);
+    signal_program(c, idle, SIGTERM);
+    expect_stopped(c, idle, "server", SIGTERM, "for its peer (in accept)");
+
+    for (size_t i = 0; i < 2; i++) {
+        int sig = both[i] == SERVER ? SIGTERM : SIGINT;
+        struct chat chat = open_chat(c, both[i]);
+        send_text(c, chat.peer, "stop soon\n");
+        expect_printed(c, chat.prog, "stop soon");
+        wait_until_blocked(c, chat.prog);
+        signal_program(c, chat.prog, sig);
+        expect_closed(c, chat.peer, sig == SIGTERM ? "on SIGTERM" : "on SIGINT");
+        expect_stopped(c, chat.prog, role_name[both[i]], sig, "in the chat (in poll)");
+    }
+}
+
+/* A port that is taken: the server gives one line on stderr, naming the
+ * port and the cause, and exits with status 1. */
+static void port_taken(struct check *c)
+{
+    struct listener *l = listen_for_client(c);
+    char port[16];
+    snprintf(port, sizeof port, "%d", listener_port(l));
+    struct program *srv = start_program(c, "server", port, NULL);
+    if (!wait_exit(c, srv))
+        fail(c, "the grader listens on port %s (127.0.0.1 and ::1) and started the "
+             "server with that port; it was still running at the check's deadline "
+             "instead of giving up with status 1.", port);
+    if (exit_status(srv) != 1)
+        fail(c, "the grader listens on port %s and started the server with that port; "
+             "it exited with status %d, where the contract asks for 1.", port,
+             exit_status(srv));
+    const struct buf *err = program_stderr(srv);
+    size_t lines = nonblank_lines(err);
+    if (lines != 1)
+        fail(c, "with port %s taken, the server should print exactly one line on "
+             "stderr; it printed %zu.", port, lines);
+    if (strstr(err->data, port) == NULL || strstr(err->data, "in use") == NULL)
+        fail(c, "with port %s taken, the server's error line should name the port "
+             "(%s) and the cause (\"Address already in use\", from strerror(errno)).",
+             port, port);
+}
+
+/* Tries a TCP connection to 127.0.0.1 on PORT: returns 0 if it was
+ * established (then closes it), else the errno of connect. */
+static int try_connect(struct check *c, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd == -1)
+        fail(c, "the grader could not make a socket: %s", strerror(errno));
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    /* On loopback, connect answers at once: a listening socket completes
+     * the handshake in the kernel, a closed port refuses it. */
+    int rc = connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0 ? 0 : errno;
+    close(fd);
+    return rc;
+}
+
+/* Once the server chats with its peer, a second client is refused (the
+ * server no longer listens), and the first chat goes on. */
+static void second_client_refused(struct check *c)
+{
+    struct chat chat = open_chat(c, SERVER);
+    send_text(c, chat.peer, "I am your peer\n");
+    expect_printed(c, chat.prog, "I am your peer");
+    int port = program_port(chat.prog);
+    note(c, "a second client connects to 127.0.0.1 port %d", port);
+    int rc = try_connect(c, port);
+    if (rc == 0)
+        fail(c, "while the server chatted with its peer, a second client could connect "
+             "to port %d: the server still listens, so the client waits unanswered "
+             "instead of being refused.", port);
+    if (rc != ECONNREFUSED)
+        fail(c, "a second client's connect to port %d failed with \"%s\", where a "
+             "server that no longer listens refuses it.", port, strerror(rc));
+    type_line(c, chat.prog, "still with my first peer");
+    expect_line(c, chat.peer, "still with my first peer");
 }
 
 /* A 64 KiB line from the peer is printed whole. */
@@ -245,10 +460,22 @@ static const struct check_def checks[] = {
       HINT("Pitfall: lock-step"), three_typed },
     { "bye-typed", 1, 3000, "typing bye sends it, closes the connection and exits 0",
       HINT("Pitfall: the end of a conversation"), bye_typed },
-    { "bye-received", 1, 3000, "receiving bye ends the chat with exit 0",
+    { "bye-received", 1, 3000, "receiving bye prints peer: bye and ends the chat with exit 0",
       HINT("Pitfall: the end of a conversation"), bye_received },
-    { "eof-ends-chat", 1, 3000, "end of input closes the connection and exits 0",
+    { "eof-ends-chat", 1, 3000, "end of input closes the connection, sending nothing, and exits 0",
       HINT("Pitfall: the end of a conversation"), eof_ends_chat },
+    { "bye-exact", 1, 3000, "only the line bye ends a chat; Bye, bye now, \" bye\" do not",
+      HINT("Pitfall: the end of a conversation"), bye_exact },
+    { "spaces-kept", 1, 3000, "spaces around a line are sent and printed as they are",
+      HINT("The contract"), spaces_kept },
+    { "clean-shutdown", 1, 3000,
+      "SIGTERM and SIGINT stop either program with status 0 and nothing on stderr",
+      HINT("Pitfall: the end of a conversation"), clean_shutdown },
+    { "port-taken", 1, 3000, "a port in use gives one error line and exit status 1",
+      HINT("The contract"), port_taken },
+    { "second-client-refused", 1, 3000,
+      "a second client is refused while the server has its peer",
+      HINT("The contract"), second_client_refused },
     { "peer-left", 1, 3000, "a peer that vanishes is reported as peer left, exit 0",
       HINT("Pitfall: the end of a conversation"), peer_left },
     { "long-line", 1, 3000, "a 64 KiB line from the peer is printed intact",

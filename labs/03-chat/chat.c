@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 int
-chat(int sock, char err[NET_ERRLEN])
+chat(int sock, const volatile sig_atomic_t *stop, char err[NET_ERRLEN])
 {
     /*
      * TODO 1. Two line readers (line_reader_init in netlab.h): one on
@@ -30,7 +30,9 @@ chat(int sock, char err[NET_ERRLEN])
      *    write a small helper, has_line(reader), that looks for a '\n' in
      *    the reader's unread bytes (buf[start..end)) or sees its eof flag.
      *    Timeout -1 (sleep) when neither reader has a line, else 0 (only
-     *    look).  poll failing with EINTR: go round.
+     *    look).  Loop while the chat goes on and *stop is 0: main's
+     *    handler for SIGINT and SIGTERM sets it, and the signal makes a
+     *    blocked poll fail with EINTR; then go round, and the loop ends.
      *
      * TODO 4. When the socket is ready (revents != 0, which also counts
      *    POLLHUP and POLLERR) or its reader has a line: read_line once.
@@ -46,11 +48,11 @@ chat(int sock, char err[NET_ERRLEN])
      *      is gone: "peer left", end.  If LINE is "bye", end after sending.
      *
      * TODO 6. After the loop: line_reader_free both readers.  Return 0
-     *    when the chat ended (bye, end of input, peer left), or -1 with a
-     *    message in err when stdin, stdout or poll failed.  Do not close
-     *    sock: main opened it and closes it.
+     *    when the chat ended (bye, end of input, peer left, a stop), or
+     *    -1 with a message in err when stdin, stdout or poll failed.  Do
+     *    not close sock: main opened it and closes it.
      */
-    (void)sock;
+    (void)sock, (void)stop;
     snprintf(err, NET_ERRLEN, "not implemented yet — see the TODOs in chat.c");
     return -1;
 }

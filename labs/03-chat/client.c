@@ -6,12 +6,43 @@
  * chat.c, which the server shares: once connected, both programs chat
  * the same way.  Read handouts/03-chat.md first.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "chat.h"
 #include "netlab.h"
+
+/* Set by SIGINT and SIGTERM: a stop asked for by the user, or by the
+ * system at shutdown.  The program then closes the connection and exits 0. */
+static volatile sig_atomic_t stop_requested;
+
+static void
+request_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/*
+ * SIGINT and SIGTERM only set the flag: the handler may not do more than
+ * that safely.  Without SA_RESTART they also make a blocked call (accept,
+ * poll) fail with EINTR, so that the loops look at the flag.  SIGPIPE is
+ * ignored: a peer that vanishes must make send fail, not kill us.
+ */
+static int
+install_handlers(void)
+{
+    struct sigaction sa = { .sa_handler = request_stop };
+
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+        return -1;
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &sa, NULL);
+}
 
 int
 main(int argc, char *argv[])
@@ -22,15 +53,19 @@ main(int argc, char *argv[])
     }
     char err[NET_ERRLEN];
 
-    /* A peer that vanishes must make send fail, not kill us. */
-    signal(SIGPIPE, SIG_IGN);
+    if (install_handlers() == -1) {
+        fprintf(stderr, "client: sigaction: %s\n", strerror(errno));
+        return 1;
+    }
 
     int sock = connect_tcp(argv[1], argv[2], err);
+    if (sock == -1 && stop_requested)
+        return 0;               /* stopped while connecting: not a failure */
     if (sock == -1) {
         fprintf(stderr, "client: %s\n", err);
         return 1;
     }
-    int rc = chat(sock, err);
+    int rc = chat(sock, &stop_requested, err);
     if (rc == -1)
         fprintf(stderr, "client: %s\n", err);
     close(sock);

@@ -125,7 +125,7 @@ send_typed_line(struct line_reader *keyboard, int sock, char err[NET_ERRLEN])
 }
 
 int
-chat(int sock, char err[NET_ERRLEN])
+chat(int sock, const volatile sig_atomic_t *stop, char err[NET_ERRLEN])
 {
     /*
      * The keyboard goes through a line reader too, not through stdio:
@@ -149,7 +149,10 @@ chat(int sock, char err[NET_ERRLEN])
         state = flush(CHATTING, err);
     }
 
-    while (state == CHATTING) {
+    /* A stop signal makes poll fail with EINTR, and the loop test sees the
+     * flag.  (One that comes between that test and poll waits for the next
+     * event; ppoll closes that window, but it is not in POSIX 2008.) */
+    while (state == CHATTING && !*stop) {
         /*
          * A line already in a reader must not wait for poll, but the other
          * source must still be looked at: a timeout of 0 only looks.
@@ -159,7 +162,7 @@ chat(int sock, char err[NET_ERRLEN])
         int timeout = keyboard_ready || peer_ready ? 0 : -1;
 
         if (poll(fds, 2, timeout) == -1) {
-            if (errno != EINTR)
+            if (errno != EINTR)         /* EINTR: a stop, or go round */
                 state = fail(err, "poll");
             continue;
         }

@@ -15,6 +15,35 @@
 #include "chat.h"
 #include "netlab.h"
 
+/* Set by SIGINT and SIGTERM: a stop asked for by the user, or by the
+ * system at shutdown.  The program then closes the connection and exits 0. */
+static volatile sig_atomic_t stop_requested;
+
+static void
+request_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/*
+ * SIGINT and SIGTERM only set the flag: the handler may not do more than
+ * that safely.  Without SA_RESTART they also make a blocked call (accept,
+ * poll) fail with EINTR, so that the loops look at the flag.  SIGPIPE is
+ * ignored: a peer that vanishes must make send fail, not kill us.
+ */
+static int
+install_handlers(void)
+{
+    struct sigaction sa = { .sa_handler = request_stop };
+
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+        return -1;
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -24,8 +53,10 @@ main(int argc, char *argv[])
     }
     char err[NET_ERRLEN];
 
-    /* A peer that vanishes must make send fail, not kill us. */
-    signal(SIGPIPE, SIG_IGN);
+    if (install_handlers() == -1) {
+        fprintf(stderr, "server: sigaction: %s\n", strerror(errno));
+        return 1;
+    }
 
     int listener = listen_tcp(argv[1], err);
     if (listener == -1) {
@@ -33,11 +64,16 @@ main(int argc, char *argv[])
         return 1;
     }
     /* A client that gave up during the handshake (ECONNABORTED) is not
-     * the peer we wait for: wait for the next one. */
+     * the peer we wait for: wait for the next one.  A stop signal ends the
+     * wait: EINTR, with the flag set. */
     int sock;
     do
         sock = accept(listener, NULL, NULL);
-    while (sock == -1 && (errno == EINTR || errno == ECONNABORTED));
+    while (sock == -1 && !stop_requested && (errno == EINTR || errno == ECONNABORTED));
+    if (sock == -1 && stop_requested) {
+        close(listener);
+        return 0;
+    }
     if (sock == -1) {
         fprintf(stderr, "server: accept on port %s: %s\n", argv[1], strerror(errno));
         close(listener);
@@ -47,7 +83,7 @@ main(int argc, char *argv[])
      * at once rather than left waiting in the backlog. */
     close(listener);
 
-    int rc = chat(sock, err);
+    int rc = chat(sock, &stop_requested, err);
     if (rc == -1)
         fprintf(stderr, "server: %s\n", err);
     close(sock);
