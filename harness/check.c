@@ -178,6 +178,10 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
     struct result_slot *s = c->slot;
     s->passed = passed;
     s->untestable = untestable;
+    if (!passed && c->cause != NULL) {
+        snprintf(s->cause, sizeof s->cause, "%s", c->cause);
+        snprintf(s->hint, sizeof s->hint, "%s", c->cause_hint ? c->cause_hint : "");
+    }
     if (msg != NULL && msg->len > 0) {
         s->message_len = msg->len < SLOT_MESSAGE ? msg->len : SLOT_MESSAGE - 1;
         memcpy(s->message, msg->data, s->message_len);
@@ -220,6 +224,13 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     for (size_t i = 0; i < c->nprograms; i++)
         describe_program(c, &msg, c->programs[i]);
     finish(c, false, false, &msg);
+}
+
+void diagnose(struct check *c, const char *cause, const char *hint)
+{
+    c->cause = cause;
+    c->cause_hint = hint;
+    note(c, "diagnosis: %s", cause);
 }
 
 _Noreturn void not_testable(struct check *c, const char *fmt, ...)

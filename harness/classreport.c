@@ -259,7 +259,7 @@ static void put_failed_check(FILE *f, const struct check_result *r)
     fputs("</p>\n", f);
     put_message(f, r->message ? r->message : "(no message)");
     fputs("<p class=\"hint\">Hint: ", f);
-    put_html_text(f, r->def->hint);
+    put_html_text(f, check_hint(r));
     fputs("</p>\n", f);
 }
 

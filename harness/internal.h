@@ -100,6 +100,8 @@ struct sandbox_limits {     /* worked out before fork, applied after */
 struct check {
     const struct lab_def *lab;
     const struct check_def *def;
+    const char *cause;      /* diagnose()'s, or NULL */
+    const char *cause_hint; /* its hint, or NULL: the check's own */
     const char *lab_dir;    /* IMPL/NN-name, as messages name it */
     const char *programs_dir;   /* where programs are run from: lab_dir, or its
                                    copy in a root of their own (sandbox.c) */

@@ -153,7 +153,7 @@ void write_text(FILE *f, const struct report *r)
             continue;
         }
         put_indented(f, c->message ? c->message : "(no message)", "        ");
-        fprintf(f, "        hint: %s\n", c->def->hint);
+        fprintf(f, "        hint: %s\n", check_hint(c));
         if (r->transcripts) {
             fputs("        transcript: ", f);
             put_text(f, r->transcripts);
@@ -208,7 +208,7 @@ void write_gradescope(FILE *f, const struct report *r)
         if (c->passed && c->message)
             buf_printf(&out, "\n%s", c->message);
         if (!c->passed) {
-            buf_printf(&out, "\n%s\nhint: %s\n", c->message ? c->message : "", c->def->hint);
+            buf_printf(&out, "\n%s\nhint: %s\n", c->message ? c->message : "", check_hint(c));
             if (c->transcript && *c->transcript) {
                 buf_puts(&out, "\ntranscript:\n");
                 buf_append(&out, c->transcript, strnlen(c->transcript, GRADESCOPE_TRANSCRIPT));
@@ -281,7 +281,7 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
             fputs("\">", f);
             put_xml_text(f, msg);
             fputs("hint: ", f);
-            put_xml_text(f, c->def->hint);
+            put_xml_text(f, check_hint(c));
             fputs("</failure>\n", f);
             buf_free(&first);
         }

@@ -461,6 +461,8 @@ static void collect(struct check_result *r, struct running *run, int status)
     r->transcript = copy_text(s->transcript, s->transcript_len);
     if (finished) {
         r->message = s->message_len ? copy_text(s->message, s->message_len) : NULL;
+        r->cause = s->cause[0] != '\0' ? xstrdup(s->cause) : NULL;
+        r->hint = s->hint[0] != '\0' ? xstrdup(s->hint) : NULL;
     } else if (run->killed) {
         struct buf b = {0};
         buf_printf(&b, "the check did not finish within %d ms and was stopped.\n",
@@ -617,5 +619,7 @@ void free_results(struct check_result *results, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(results[i].message);
         free(results[i].transcript);
+        free(results[i].cause);
+        free(results[i].hint);
     }
 }

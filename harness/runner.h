@@ -54,6 +54,8 @@ struct result_slot {
     int untestable;                 /* passed, but could not be examined */
     unsigned isolation;             /* enum isolation_layer bits, once set up */
     pid_t pgids[MAX_PROGRAMS];      /* 0 once the check has cleaned it up */
+    char cause[64];                 /* diagnose()'s cause of a failure, or "" */
+    char hint[512];                 /* its hint, or "": the check's own */
     char folder[512];               /* the check's folder; "" once removed */
     size_t message_len;
     size_t transcript_len;
@@ -69,6 +71,9 @@ struct check_result {
     bool untestable;        /* passed because it could not be examined */
     unsigned isolation;     /* enum isolation_layer bits; 0 if it never ran */
     char *message;          /* why it failed, or why it was not testable */
+    char *cause;            /* the diagnosed cause of a failure, or NULL */
+    char *hint;             /* the hint to show: the diagnosis's, or the
+                               check's own (check_hint gives it) */
     char *transcript;       /* every byte exchanged, escaped */
     double seconds;         /* wall time of the check */
 };
@@ -121,5 +126,11 @@ int run_checks(const struct run_options *opts, struct check_result *results,
 int run_exit_status(int rc);
 
 void free_results(struct check_result *results, size_t n);
+
+/* The hint that R's report shows: its diagnosis's, or its check's own. */
+static inline const char *check_hint(const struct check_result *r)
+{
+    return r->hint != NULL ? r->hint : r->def->hint;
+}
 
 #endif

@@ -37,6 +37,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "diagnoses.h"
 #include "internal.h"
 #include "lab.h"
 #include "report.h"
@@ -1227,6 +1228,25 @@ Test(lab, every_hint_points_into_the_labs_handout)
                 expect_heading(lab->id, lab->checks[i].name, h + plen, len - plen - 1);
         }
     }
+}
+
+/* A diagnosis's hint, like a check's, names a section of its lab's own
+ * handout that exists; a diagnosis in the grader's core keeps the check's
+ * hint (NULL), since it serves every lab. */
+Test(lab, every_diagnosis_hint_points_into_the_labs_handout)
+{
+    struct diagnosis *d;
+    size_t n = find_diagnoses(&d);
+    for (size_t i = 0; i < n; i++) {
+        cr_expect_str_neq(d[i].cause, "?", "%s: a diagnose() call whose cause is not a string "
+                          "literal or whose hint is neither HINT(\"...\") nor NULL", d[i].file);
+        if (d[i].lab[0] == '\0')
+            cr_expect_eq(d[i].section[0], '\0', "%s: diagnosis %s: the grader's core names "
+                         "no lab's section", d[i].file, d[i].cause);
+        else if (d[i].section[0] != '\0')
+            expect_heading(d[i].lab, d[i].cause, d[i].section, strlen(d[i].section));
+    }
+    free(d);
 }
 
 /* The handout's rubric lists every check with the grader's points, as a
