@@ -104,6 +104,11 @@ struct points submission_points(const struct submission *s, const struct lab_def
         const struct check_result *r = &s->results[i];
         if (lab != NULL && r->lab != lab)
             continue;
+        if (r->grader_error) {
+            p.errors++;
+            p.error_points += r->def->points;
+            continue;
+        }
         p.max += r->def->points;
         p.got += r->passed ? r->def->points : 0;
     }
@@ -236,7 +241,11 @@ static void show_finished(struct progress *p, const struct submission *sub)
     struct points max = submission_points(sub, NULL);
     fprintf(stderr, "grade: [%zu/%zu] ", p->finished, p->n);
     put_text(stderr, sub->name);
-    fprintf(stderr, ": %d/%d\n", sub->got_so_far, max.max);
+    fprintf(stderr, ": %d/%d", sub->got_so_far, max.max);
+    if (max.errors > 0)
+        fprintf(stderr, ", %d %s not graded: grader error", max.errors,
+                plural_of(max.errors, "check", "checks"));
+    fputc('\n', stderr);
 }
 
 static void on_result(const struct check_result *r, size_t done, size_t total, void *arg)

@@ -52,9 +52,12 @@ int grade_submissions(const struct batch_setup *s, struct submission *subs, size
 
 void free_submissions(struct submission *subs, size_t n);
 
-/* Points of S's checks of LAB (of every lab if LAB is NULL). */
+/* Points of S's checks of LAB (of every lab if LAB is NULL): of the checks
+ * graded; those the grader could not grade (grader errors) apart, never
+ * counted against the submission. */
 struct points {
     int got, max;
+    int errors, error_points;
 };
 struct points submission_points(const struct submission *s, const struct lab_def *lab);
 
