@@ -241,10 +241,10 @@ static void show_finished(struct progress *p, const struct submission *sub)
     struct points max = submission_points(sub, NULL);
     fprintf(stderr, "grade: [%zu/%zu] ", p->finished, p->n);
     put_text(stderr, sub->name);
-    fprintf(stderr, ": %d/%d", sub->got_so_far, max.max);
-    if (max.errors > 0)
-        fprintf(stderr, ", %d %s not graded: grader error", max.errors,
-                plural_of(max.errors, "check", "checks"));
+    fprintf(stderr, ": %d/%d", sub->got_so_far, max.max - sub->error_points_so_far);
+    if (sub->errors_so_far > 0)
+        fprintf(stderr, ", %d %s not graded: grader error", sub->errors_so_far,
+                plural_of(sub->errors_so_far, "check", "checks"));
     fputc('\n', stderr);
 }
 
@@ -256,6 +256,8 @@ static void on_result(const struct check_result *r, size_t done, size_t total, v
         if (sub->copy != r->impl_dir)
             continue;
         sub->got_so_far += r->passed ? r->def->points : 0;
+        sub->errors_so_far += r->grader_error;
+        sub->error_points_so_far += r->grader_error ? r->def->points : 0;
         if (++sub->ended == sub->to_run)
             show_finished(p, sub);
     }

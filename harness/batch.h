@@ -27,9 +27,10 @@ struct submission {
     size_t nbuilds;
     struct check_result *results;   /* its checks, grouped by lab in order */
     size_t n;
-    /* Progress: its checks the runner runs, how many ended, their points. */
+    /* Progress: its checks the runner runs, how many ended, their points,
+     * and those the grader failed on (grader errors) with their points. */
     size_t to_run, ended;
-    int got_so_far;
+    int got_so_far, errors_so_far, error_points_so_far;
 };
 
 /* What is graded and how: the same for every submission. */

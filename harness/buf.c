@@ -225,6 +225,10 @@ void buf_escape_bytes(struct buf *out, const void *data, size_t len, size_t max)
 void buf_escape(struct buf *out, const void *data, size_t len, size_t max)
 {
     const unsigned char *p = data;
+    if (len <= max) {               /* room for all of it, however wide */
+        buf_escape_bytes(out, data, len, max);
+        return;
+    }
     size_t shown = 0, width = 0;
     while (shown < len) {
         size_t n = char_bytes(p, shown, len);

@@ -39,9 +39,10 @@ size_t utf8_length(const unsigned char *s, size_t avail);
 /*
  * Appends DATA as a C-like quoted string: printable ASCII and valid UTF-8
  * characters as they are, \n \r \t \\ \" and \0 escaped, every other byte
- * as \xNN.  What is shown takes at most MAX characters inside the quotes
- * (so at most MAX bytes of text, a quarter as many of random bytes, each
- * \xNN); data cut short is followed by its length: "... (N bytes in all)".
+ * as \xNN.  All of it when it is at most MAX bytes long; else a head of it
+ * that takes at most MAX characters inside the quotes (MAX bytes of text, a
+ * quarter as many of random bytes, each \xNN counting for four) and its
+ * length: "... (N bytes in all)".
  */
 void buf_escape(struct buf *out, const void *data, size_t len, size_t max);
 

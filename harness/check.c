@@ -407,9 +407,10 @@ void describe_difference(struct buf *msg, const void *expected, size_t elen,
         i++;
     if (i == elen && i == glen)
         return;
-    /* Whole where both fit on a line or two; else (long random payloads)
-     * their lengths and the bytes around the first difference. */
-    if (escaped_width(e, elen) <= 120 && escaped_width(g, glen) <= 120) {
+    /* Whole where both are short (random bytes, each \xNN, count for
+     * four); else their lengths and the bytes around the first difference. */
+    if (elen <= 120 && glen <= 120 && escaped_width(e, elen) <= 240 &&
+        escaped_width(g, glen) <= 240) {
         buf_puts(msg, "  expected: ");
         buf_escape_bytes(msg, e, elen, elen);
         buf_puts(msg, "\n  got:      ");

@@ -318,7 +318,7 @@ Test(buf, escape_shows_random_bytes_short_with_their_length)
     uint32_t x = 12345;
     for (size_t i = 0; i < sizeof data; i++) {
         x = x * 1103515245u + 12345u;
-        data[i] = (unsigned char)(0x80 | (x >> 24));   /* never valid UTF-8 alone */
+        data[i] = (unsigned char)(0x80 | (x >> 26));   /* continuation bytes: never UTF-8 */
     }
     struct buf b = {0};
     buf_escape(&b, data, sizeof data, 120);
@@ -340,8 +340,8 @@ Test(buf, escape_shows_random_bytes_short_with_their_length)
     cr_expect_not_null(strstr(b.data, "first difference at byte 2000"), "%s", b.data);
     cr_expect_lt(b.len, 600, "%zu characters: %s", b.len, b.data);
     buf_reset(&b);
-    describe_difference(&b, data, 60, other + 1, 60);  /* 240 characters each: cut */
-    cr_expect_not_null(strstr(b.data, "expected 60 bytes, got 60"), "%s", b.data);
+    describe_difference(&b, data, 100, other + 1, 100);  /* 400 characters each: cut */
+    cr_expect_not_null(strstr(b.data, "expected 100 bytes, got 100"), "%s", b.data);
     buf_reset(&b);
     describe_difference(&b, "a\n", 2, "b\n", 2);           /* short text: whole */
     cr_expect_not_null(strstr(b.data, "  expected: \"a\\n\"\n  got:      \"b\\n\""), "%s",
