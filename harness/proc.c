@@ -452,19 +452,18 @@ static void describe_status(struct buf *b, int status)
     }
 }
 
-/* The signal the check sent P, and how long before it ended (or before
- * now, if it is still running): "SIGTERM was sent 3000 ms ago". */
+/* The signal the check sent P and how long ago, while it is still
+ * running: "SIGTERM was sent 3000 ms ago". */
 static void describe_signal_sent(struct buf *b, const struct program *p)
 {
-    int64_t ms = (p->exited ? p->exited_ms : now_ms()) - p->sent_ms;
     const char *abbrev = sigabbrev_np(p->sent_signal);
     buf_printf(b, "SIG%s was sent ", abbrev ? abbrev : "?");
-    buf_count(b, ms, "ms", "ms");
-    buf_puts(b, p->exited ? " before it ended" : " ago");
+    buf_count(b, now_ms() - p->sent_ms, "ms", "ms");
+    buf_puts(b, " ago");
 }
 
 /* How P ended, for messages: its status, or that the kernel killed it for
- * the check's memory limit; and the signal the check had sent it. */
+ * the check's memory limit; and how long after the check's signal. */
 static void describe_end(const struct check *c, struct buf *b, struct program *p)
 {
     if (killed_by_memory_limit(c, p))
@@ -472,11 +471,15 @@ static void describe_end(const struct check *c, struct buf *b, struct program *p
                    c->sandbox.memory_mb);
     else
         describe_status(b, p->status);
-    if (p->sent_signal != 0) {
-        buf_puts(b, " (");
-        describe_signal_sent(b, p);
-        buf_puts(b, ")");
-    }
+    if (p->sent_signal == 0)
+        return;
+    const char *abbrev = sigabbrev_np(p->sent_signal);
+    buf_puts(b, ", ");
+    buf_count(b, p->exited_ms - p->sent_ms, "ms", "ms");
+    if (WIFSIGNALED(p->status) && WTERMSIG(p->status) == p->sent_signal)
+        buf_puts(b, " after the grader sent it");
+    else
+        buf_printf(b, " after the grader sent SIG%s", abbrev ? abbrev : "?");
 }
 
 /*
@@ -841,9 +844,8 @@ void describe_program(const struct check *c, struct buf *msg, struct program *p)
     } else {
         buf_puts(msg, "was still running");
         if (p->sent_signal != 0) {
-            buf_puts(msg, " (");
+            buf_puts(msg, "; ");
             describe_signal_sent(msg, p);
-            buf_puts(msg, ")");
         }
     }
     buf_puts(msg, "\n");

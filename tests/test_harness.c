@@ -1505,6 +1505,10 @@ static const char late_sh[] =
 static const char exit3_sh[] = "#!/bin/sh\nexit 3\n";
 /* Ignores SIGTERM (sleep inherits that) once it has said so. */
 static const char deaf_sh[] = "#!/bin/sh\ntrap '' TERM\necho deaf and ready\nexec sleep 1000\n";
+/* Exits with status 1 on SIGTERM; dies of it once it has execed sleep. */
+static const char term1_sh[] =
+    "#!/bin/sh\ntrap 'exit 1' TERM\necho term1 ready\nsleep 1000 &\nwait\n";
+static const char plain_sh[] = "#!/bin/sh\necho plain ready\nexec sleep 1000\n";
 /* Prints one long line and waits. */
 static const char chatty_sh[] =
     "#!/bin/sh\necho 'a long line of output that a failure message should show once'\n"
@@ -1543,6 +1547,8 @@ static void make_tree(struct tree *t)
     write_program(t, "killed", killed_sh);
     write_program(t, "deaf", deaf_sh);
     write_program(t, "chatty", chatty_sh);
+    write_program(t, "term1", term1_sh);
+    write_program(t, "plain", plain_sh);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -2224,6 +2230,19 @@ static void ignores_sigterm(struct check *c)
     expect_exit(c, p, 0);
 }
 
+/* Sends the program named as the check is (less "-on-term") SIGTERM once
+ * it is ready, and expects status 0. */
+static void signalled(struct check *c)
+{
+    char name[16], ready[32];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(c->def->name, "-"), c->def->name);
+    snprintf(ready, sizeof ready, "%s ready", name);
+    struct program *p = start_program(c, name, NULL);
+    expect_output_line(c, p, ready);
+    signal_program(c, p, SIGTERM);
+    expect_exit(c, p, 0);
+}
+
 static void stdout_in_message(struct check *c)
 {
     expect_output_line(c, start_program(c, "chatty", NULL), "a line never printed");
@@ -2239,6 +2258,10 @@ static const struct check_def telling_checks[] = {
       ignores_sigterm },
     { "stdout-once", 1, 1000, "stdout", "handouts/97-selftest.md, section \"F\"",
       stdout_in_message },
+    { "term1-on-term", 1, 3000, "status 1", "handouts/97-selftest.md, section \"F\"",
+      signalled },
+    { "plain-on-term", 1, 3000, "killed", "handouts/97-selftest.md, section \"F\"",
+      signalled },
 };
 static const struct lab_def telling_lab = { SELF_LAB, "self-test", telling_checks,
                                             COUNT_OF(telling_checks), 0 };
@@ -2271,7 +2294,17 @@ Test(programs, failures_say_what_the_grader_did)
     cr_expect(ms >= 500 && ms <= 1500, "sent %ld ms before the check's end: %s", ms, m);
     cr_expect_not_null(strstr(m, "is still running; it should have exited with status 0"),
                        "%s", m);
-    cr_expect_not_null(strstr(m, "  the deaf was still running (SIGTERM was sent "), "%s", m);
+    cr_expect_not_null(strstr(m, "  the deaf was still running; SIGTERM was sent "), "%s", m);
+
+    m = result_of(r, n, "term1-on-term")->message;
+    cr_assert_not_null(m);
+    cr_expect(strstr(m, "exited with status 1, ") != NULL &&
+              strstr(m, " ms after the grader sent SIGTERM; it should have exited with "
+                        "status 0") != NULL, "%s", m);
+    m = result_of(r, n, "plain-on-term")->message;
+    cr_assert_not_null(m);
+    cr_expect(strstr(m, "was killed by signal SIGTERM (Terminated), ") != NULL &&
+              strstr(m, " ms after the grader sent it;") != NULL, "%s", m);
 
     m = result_of(r, n, "stdout-once")->message;
     cr_assert_not_null(m);
