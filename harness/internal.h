@@ -42,6 +42,10 @@ struct program {
     bool shortio_loaded;    /* what that pipe said */
     bool exited;
     int status;             /* waitpid status once exited */
+    int64_t exited_ms;      /* when the check noticed it had exited */
+    int sent_signal;        /* the last signal a check sent it (not SIGSTOP or
+                               SIGCONT), or 0: messages say when */
+    int64_t sent_ms;        /* ...and when */
     struct buf in;          /* typed, not yet taken by the terminal */
     struct buf out, errout;
     struct stream_log out_log, err_log, in_log;

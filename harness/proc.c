@@ -452,8 +452,18 @@ static void describe_status(struct buf *b, int status)
     }
 }
 
+/* The signal the check sent P and how long ago, while it is still
+ * running: "SIGTERM was sent 3000 ms ago". */
+static void describe_signal_sent(struct buf *b, const struct program *p)
+{
+    const char *abbrev = sigabbrev_np(p->sent_signal);
+    buf_printf(b, "SIG%s was sent ", abbrev ? abbrev : "?");
+    buf_count(b, now_ms() - p->sent_ms, "ms", "ms");
+    buf_puts(b, " ago");
+}
+
 /* How P ended, for messages: its status, or that the kernel killed it for
- * the check's memory limit. */
+ * the check's memory limit; and how long after the check's signal. */
 static void describe_end(const struct check *c, struct buf *b, struct program *p)
 {
     if (killed_by_memory_limit(c, p))
@@ -461,6 +471,15 @@ static void describe_end(const struct check *c, struct buf *b, struct program *p
                    c->sandbox.memory_mb);
     else
         describe_status(b, p->status);
+    if (p->sent_signal == 0)
+        return;
+    const char *abbrev = sigabbrev_np(p->sent_signal);
+    buf_puts(b, ", ");
+    buf_count(b, p->exited_ms - p->sent_ms, "ms", "ms");
+    if (WIFSIGNALED(p->status) && WTERMSIG(p->status) == p->sent_signal)
+        buf_puts(b, " after the grader sent it");
+    else
+        buf_printf(b, " after the grader sent SIG%s", abbrev ? abbrev : "?");
 }
 
 /*
@@ -475,6 +494,7 @@ void notice_exit(struct check *c, struct program *p)
         info.si_pid != p->pid)
         return;
     p->exited = true;
+    p->exited_ms = now_ms();
     /* Encoded as waitpid would, so that the W* macros read it. */
     p->status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8
                                            : (info.si_status & 0x7f);
@@ -566,7 +586,7 @@ void expect_output_line(struct check *c, struct program *p, const char *line)
     buf_printf(&msg, ".\n  its stdout so far: ");
     size_t from = p->out.len > 600 ? p->out.len - 600 : 0;
     if (from)
-        buf_printf(&msg, "(%zu bytes) ... ", from);
+        buf_printf(&msg, "(%zu %s) ... ", from, plural_of((long long)from, "byte", "bytes"));
     buf_escape(&msg, p->out.data + from, p->out.len - from, 600);
     fail(c, "%s", msg.data);
 }
@@ -616,7 +636,13 @@ bool wait_exit(struct check *c, struct program *p)
 
 void expect_exit(struct check *c, struct program *p, int status)
 {
-    if (!wait_exit(c, p))
+    if (!wait_exit(c, p) && p->sent_signal != 0) {
+        struct buf sent = {0};
+        describe_signal_sent(&sent, p);
+        fail(c, "%s; the %s (`%s`) is still running; it should have exited with status %d.",
+             sent.data, p->name, p->command, status);
+    }
+    if (!p->exited)
         fail(c, "the %s (`%s`) was still running %d ms into the check; it should "
              "have exited with status %d.", p->name, p->command, c->time_limit_ms, status);
     if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == status)
@@ -663,6 +689,10 @@ void require_short_counts(struct check *c, struct program *p)
 void signal_program(struct check *c, struct program *p, int sig)
 {
     note(c, "send SIG%s to the %s", sigabbrev_np(sig), p->name);
+    if (sig != SIGSTOP && sig != SIGCONT && !p->exited) {
+        p->sent_signal = sig;       /* for messages: which, and when */
+        p->sent_ms = now_ms();
+    }
     if (!p->exited)
         killpg(p->pid, sig);
 }
@@ -786,24 +816,38 @@ int count_mappings(struct program *p)
 
 /* ---- The end of a check ------------------------------------------------ */
 
-/* The last bytes a program wrote on one of its streams, if any. */
+/* The last bytes a program wrote on one of its streams, if any, unless
+ * MSG already shows them (a check that quoted the program's stdout): the
+ * same bytes twice only make a message longer. */
 static void describe_tail(struct buf *msg, const char *stream, const struct buf *b)
 {
     if (b->len == 0)
         return;
     size_t from = b->len > 300 ? b->len - 300 : 0;
-    buf_printf(msg, "    its %s%s: ", from ? "last " : "", stream);
-    buf_escape(msg, b->data + from, b->len - from, 300);
-    buf_puts(msg, "\n");
+    struct buf tail = {0};
+    buf_escape(&tail, b->data + from, b->len - from, 300);
+    /* Its end with the closing quote, for text that ends where it ends;
+     * a short tail is too likely to stand in the message by chance. */
+    const char *end = tail.data + 1;
+    bool shown = tail.len >= 10 && msg->data != NULL && strstr(msg->data, end) != NULL;
+    if (!shown) {
+        buf_printf(msg, "    its %s%s: %s\n", from ? "last " : "", stream, tail.data);
+    }
+    buf_free(&tail);
 }
 
 void describe_program(const struct check *c, struct buf *msg, struct program *p)
 {
     buf_printf(msg, "  the %s ", p->name);
-    if (p->exited)
+    if (p->exited) {
         describe_end(c, msg, p);
-    else
+    } else {
         buf_puts(msg, "was still running");
+        if (p->sent_signal != 0) {
+            buf_puts(msg, "; ");
+            describe_signal_sent(msg, p);
+        }
+    }
     buf_puts(msg, "\n");
     describe_tail(msg, "stdout", &p->out);
     describe_tail(msg, "stderr", &p->errout);

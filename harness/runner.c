@@ -457,6 +457,7 @@ static void collect(struct check_result *r, struct running *run, int status)
     r->seconds = (double)(now_us() - run->started_us) / 1e6;
     r->passed = finished && s->passed;
     r->untestable = finished && s->untestable;
+    r->grader_error = finished && s->grader_error;
     r->isolation = s->isolation;    /* set up before the check could be killed */
     r->transcript = copy_text(s->transcript, s->transcript_len);
     if (finished) {
@@ -477,9 +478,10 @@ static void collect(struct check_result *r, struct running *run, int status)
     } else {
         struct buf b = {0};
         int sig = fatal_signal(status);
-        buf_printf(&b, "grader error: the check's process ended abnormally (%s); "
+        buf_printf(&b, GRADER_ERROR " the check's process ended abnormally (%s); "
                    "please report this.\n", sig ? strsignal(sig) : "no result");
         r->message = b.data;
+        r->grader_error = true;
     }
     munmap(s, sizeof *s);
 }
@@ -567,9 +569,10 @@ static int run_all(const struct run_options *opts, struct check_result *results,
             if (start(opts, results, next, &run[active])) {
                 active++;
             } else {
-                results[next].message = xstrdup("grader error: could not start the "
+                results[next].message = xstrdup(GRADER_ERROR " could not start the "
                                                 "check's process (see stderr).\n");
                 results[next].transcript = xstrdup("");
+                results[next].grader_error = true;
                 report_progress(opts, &results[next], ++done, n);
             }
             next++;

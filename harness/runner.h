@@ -52,6 +52,7 @@ struct result_slot {
     volatile sig_atomic_t finished;
     int passed;
     int untestable;                 /* passed, but could not be examined */
+    int grader_error;               /* failed by the grader's own fault */
     unsigned isolation;             /* enum isolation_layer bits, once set up */
     pid_t pgids[MAX_PROGRAMS];      /* 0 once the check has cleaned it up */
     char cause[64];                 /* diagnose()'s cause of a failure, or "" */
@@ -63,12 +64,22 @@ struct result_slot {
     char transcript[SLOT_TRANSCRIPT];
 };
 
+/*
+ * How a check's message starts when the grader itself failed (no free port,
+ * a setup error, the check's own process ended abnormally): the check is
+ * then not graded rather than failed (check_result's grader_error).
+ */
+#define GRADER_ERROR "grader error:"
+
 struct check_result {
     const struct lab_def *lab;
     const struct check_def *def;
     const char *impl_dir;   /* the tree to grade, if not run_options' */
     bool passed;
     bool untestable;        /* passed because it could not be examined */
+    bool grader_error;      /* not graded: the grader failed, not the program
+                               (a message starting GRADER_ERROR); not passed,
+                               and never counted against the student */
     unsigned isolation;     /* enum isolation_layer bits; 0 if it never ran */
     char *message;          /* why it failed, or why it was not testable */
     char *cause;            /* the diagnosed cause of a failure, or NULL */
@@ -123,6 +134,10 @@ int run_checks(const struct run_options *opts, struct check_result *results,
  * EXIT_CANNOT_GRADE where it cannot grade (the setup's fault, not the
  * submission's). */
 #define EXIT_CANNOT_GRADE 3
+/* The grader's exit status when some check could not be graded because the
+ * grader itself failed (a grader error), whatever the other checks did: the
+ * report is incomplete, and says which checks to grade again. */
+#define EXIT_GRADER_ERROR 4
 int run_exit_status(int rc);
 
 void free_results(struct check_result *results, size_t n);
