@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "shortio/shortio.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -634,23 +635,114 @@ bool wait_exit(struct check *c, struct program *p)
     return true;
 }
 
+/* ---- Why a program did not stop -------------------------------------- */
+
+/* Whether SIG's bit is set in the mask on the line FIELD ("SigCgt:") of
+ * /proc/PID/status; false if it cannot be read. */
+static bool signal_in_mask(pid_t pid, const char *field, int sig)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    unsigned long long mask = 0;
+    bool found = false;
+    while (f != NULL && !found && fgets(line, sizeof line, f) != NULL)
+        found = strncmp(line, field, strlen(field)) == 0 &&
+                sscanf(line + strlen(field), "%llx", &mask) == 1;
+    if (f != NULL)
+        fclose(f);
+    return found && sig >= 1 && sig <= 64 && ((mask >> (sig - 1)) & 1);
+}
+
+/* The blocking call P's main thread waits in, if it is one that SA_RESTART
+ * resumes after a handler and a server waits in for its next client or
+ * datagram ("accept"); NULL otherwise, or if /proc does not say. */
+static const char *restartable_wait(pid_t pid)
+{
+    static const struct { long number; const char *name; } calls[] = {
+#ifdef SYS_accept
+        { SYS_accept, "accept" },
+#endif
+        { SYS_accept4, "accept" }, { SYS_read, "read" }, { SYS_recvfrom, "recv (recvfrom)" },
+        { SYS_recvmsg, "recvmsg" },
+    };
+    char path[64], text[64] = "";
+    snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0 || !isdigit((unsigned char)text[0]))
+        return NULL;                    /* "running", or unreadable */
+    long number = strtol(text, NULL, 10);
+    for (size_t i = 0; i < COUNT_OF(calls); i++)
+        if (calls[i].number == number)
+            return calls[i].name;
+    return NULL;
+}
+
+/*
+ * P did not stop after the grader's SIGTERM or SIGINT: says why where the
+ * kernel shows it (check.h's diagnose), with what to do, in WHY.
+ */
+static void diagnose_still_running(struct check *c, struct program *p, struct buf *why)
+{
+    int sig = p->sent_signal;
+    const char *abbrev = sigabbrev_np(sig), *call;
+    if (sig != SIGTERM && sig != SIGINT)
+        return;
+    if (signal_in_mask(p->pid, "SigIgn:", sig)) {
+        diagnose(c, "stop-signal-ignored", NULL);
+        buf_printf(why, "  It ignores SIG%s (SIG_IGN): a server that must stop on it "
+                   "catches it instead.\n", abbrev);
+    } else if (signal_in_mask(p->pid, "SigBlk:", sig)) {
+        diagnose(c, "stop-signal-blocked", NULL);
+        buf_printf(why, "  Its main thread blocks SIG%s (sigprocmask), so the signal "
+                   "waits, never handled.\n", abbrev);
+    } else if (signal_in_mask(p->pid, "SigCgt:", sig) &&
+               (call = restartable_wait(p->pid)) != NULL) {
+        diagnose(c, "sa-restart", NULL);
+        buf_printf(why, "  It has a handler for SIG%s, yet it is still blocked in %s: the "
+                   "handler was installed with SA_RESTART (as signal() does on Linux), so "
+                   "the call resumed after it instead of failing with EINTR, and the loop "
+                   "never looked at its stop flag.  Install it with sigaction and sa_flags "
+                   "0.\n", abbrev, call);
+    }
+}
+
+/* P ended by the very signal the grader sent to stop it: it has no
+ * handler.  Says so (diagnose), in WHY. */
+static void diagnose_killed_by_stop(struct check *c, struct program *p, struct buf *why)
+{
+    int sig = p->sent_signal;
+    if ((sig != SIGTERM && sig != SIGINT) || !WIFSIGNALED(p->status) ||
+        WTERMSIG(p->status) != sig)
+        return;
+    diagnose(c, "no-stop-handler", NULL);
+    buf_printf(why, "  It has no handler for SIG%s, whose default action ends a program at "
+               "once: nothing is closed or flushed, and the status is not 0.\n",
+               sigabbrev_np(sig));
+}
+
 void expect_exit(struct check *c, struct program *p, int status)
 {
     if (!wait_exit(c, p) && p->sent_signal != 0) {
-        struct buf sent = {0};
+        struct buf sent = {0}, why = {0};
         describe_signal_sent(&sent, p);
-        fail(c, "%s; the %s (`%s`) is still running; it should have exited with status %d.",
-             sent.data, p->name, p->command, status);
+        diagnose_still_running(c, p, &why);
+        fail(c, "%s; the %s (`%s`) is still running; it should have exited with status %d.\n%s",
+             sent.data, p->name, p->command, status, why.data ? why.data : "");
     }
     if (!p->exited)
         fail(c, "the %s (`%s`) was still running %d ms into the check; it should "
              "have exited with status %d.", p->name, p->command, c->time_limit_ms, status);
     if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == status)
         return;
-    struct buf b = {0};
+    struct buf b = {0}, why = {0};
     describe_end(c, &b, p);
-    fail(c, "the %s (`%s`) %s; it should have exited with status %d.", p->name,
-         p->command, b.data, status);
+    diagnose_killed_by_stop(c, p, &why);
+    fail(c, "the %s (`%s`) %s; it should have exited with status %d.\n%s", p->name,
+         p->command, b.data, status, why.data ? why.data : "");
 }
 
 void inject_short_counts(struct check *c)
