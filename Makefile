@@ -60,6 +60,10 @@ help::
 	@echo "make deps       install (as root) or name the packages the kit needs"
 	@echo "make clean      remove everything the build made"
 
+# The grader runs only once everything is built: a failed build stops make
+# here.  Run on past one (make -i), the grader still refuses a program older
+# than its sources (grade.c), so the program a failed build left is never
+# graded.
 grade: all
 	./$(GRADER) $(GRADE_ARGS)
 

@@ -104,6 +104,11 @@ struct points submission_points(const struct submission *s, const struct lab_def
         const struct check_result *r = &s->results[i];
         if (lab != NULL && r->lab != lab)
             continue;
+        if (r->grader_error) {
+            p.errors++;
+            p.error_points += r->def->points;
+            continue;
+        }
         p.max += r->def->points;
         p.got += r->passed ? r->def->points : 0;
     }
@@ -236,7 +241,11 @@ static void show_finished(struct progress *p, const struct submission *sub)
     struct points max = submission_points(sub, NULL);
     fprintf(stderr, "grade: [%zu/%zu] ", p->finished, p->n);
     put_text(stderr, sub->name);
-    fprintf(stderr, ": %d/%d\n", sub->got_so_far, max.max);
+    fprintf(stderr, ": %d/%d", sub->got_so_far, max.max - sub->error_points_so_far);
+    if (sub->errors_so_far > 0)
+        fprintf(stderr, ", %d %s not graded: grader error", sub->errors_so_far,
+                plural_of(sub->errors_so_far, "check", "checks"));
+    fputc('\n', stderr);
 }
 
 static void on_result(const struct check_result *r, size_t done, size_t total, void *arg)
@@ -247,6 +256,8 @@ static void on_result(const struct check_result *r, size_t done, size_t total, v
         if (sub->copy != r->impl_dir)
             continue;
         sub->got_so_far += r->passed ? r->def->points : 0;
+        sub->errors_so_far += r->grader_error;
+        sub->error_points_so_far += r->grader_error ? r->def->points : 0;
         if (++sub->ended == sub->to_run)
             show_finished(p, sub);
     }

@@ -27,9 +27,10 @@ struct submission {
     size_t nbuilds;
     struct check_result *results;   /* its checks, grouped by lab in order */
     size_t n;
-    /* Progress: its checks the runner runs, how many ended, their points. */
+    /* Progress: its checks the runner runs, how many ended, their points,
+     * and those the grader failed on (grader errors) with their points. */
     size_t to_run, ended;
-    int got_so_far;
+    int got_so_far, errors_so_far, error_points_so_far;
 };
 
 /* What is graded and how: the same for every submission. */
@@ -52,9 +53,12 @@ int grade_submissions(const struct batch_setup *s, struct submission *subs, size
 
 void free_submissions(struct submission *subs, size_t n);
 
-/* Points of S's checks of LAB (of every lab if LAB is NULL). */
+/* Points of S's checks of LAB (of every lab if LAB is NULL): of the checks
+ * graded; those the grader could not grade (grader errors) apart, never
+ * counted against the submission. */
 struct points {
     int got, max;
+    int errors, error_points;
 };
 struct points submission_points(const struct submission *s, const struct lab_def *lab);
 

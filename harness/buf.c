@@ -166,11 +166,30 @@ static void escape_byte(struct buf *out, unsigned char ch)
     }
 }
 
+/* How many bytes of the valid UTF-8 character, or the one byte, at P[I]. */
+static size_t char_bytes(const unsigned char *p, size_t i, size_t to)
+{
+    size_t n = p[i] >= 0x80 ? utf8_length(p + i, to - i) : 0;
+    return n > 1 ? n : 1;
+}
+
+/* Characters escape_byte or a whole UTF-8 character take for P[I] (N bytes). */
+static size_t char_width(const unsigned char *p, size_t i, size_t n)
+{
+    if (n > 1)
+        return 1;
+    switch (p[i]) {
+    case '\n': case '\r': case '\t': case '\\': case '"': case '\0':
+        return 2;
+    }
+    return p[i] >= 0x20 && p[i] < 0x7f ? 1 : 4;
+}
+
 /* Escapes P[FROM..TO) into OUT, passing whole, valid UTF-8 characters. */
 static void escape_range(struct buf *out, const unsigned char *p, size_t from, size_t to)
 {
     for (size_t i = from; i < to;) {
-        size_t n = p[i] >= 0x80 ? utf8_length(p + i, to - i) : 0;
+        size_t n = char_bytes(p, i, to);
         if (n > 1) {
             buf_append(out, p + i, n);
             i += n;
@@ -180,7 +199,19 @@ static void escape_range(struct buf *out, const unsigned char *p, size_t from, s
     }
 }
 
-void buf_escape(struct buf *out, const void *data, size_t len, size_t max)
+size_t escaped_width(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    size_t width = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = char_bytes(p, i, len);
+        width += char_width(p, i, n);
+        i += n;
+    }
+    return width;
+}
+
+void buf_escape_bytes(struct buf *out, const void *data, size_t len, size_t max)
 {
     const unsigned char *p = data;
     size_t shown = len < max ? len : max;
@@ -191,6 +222,40 @@ void buf_escape(struct buf *out, const void *data, size_t len, size_t max)
         buf_printf(out, " ... (%zu more bytes)", len - shown);
 }
 
+void buf_escape(struct buf *out, const void *data, size_t len, size_t max)
+{
+    const unsigned char *p = data;
+    if (len <= max) {               /* room for all of it, however wide */
+        buf_escape_bytes(out, data, len, max);
+        return;
+    }
+    size_t shown = 0, width = 0;
+    while (shown < len) {
+        size_t n = char_bytes(p, shown, len);
+        /* \xNN counts for four: text as before, random bytes cut short. */
+        size_t w = char_width(p, shown, n) == 4 ? 4 : 1;
+        if (width + w > max)
+            break;
+        width += w;
+        shown += n;
+    }
+    buf_puts(out, "\"");
+    escape_range(out, p, 0, shown);
+    buf_puts(out, "\"");
+    if (shown < len)
+        buf_printf(out, " ... (%zu %s in all)", len, plural_of((long long)len, "byte", "bytes"));
+}
+
+const char *plural_of(long long n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+void buf_count(struct buf *b, long long n, const char *one, const char *many)
+{
+    buf_printf(b, "%lld %s", n, plural_of(n, one, many));
+}
+
 void buf_escape_window(struct buf *out, const void *data, size_t len,
                        size_t offset, size_t context)
 {
@@ -198,7 +263,7 @@ void buf_escape_window(struct buf *out, const void *data, size_t len,
     size_t from = offset > context ? offset - context : 0;
     size_t to = offset + context < len ? offset + context : len;
     if (from > 0)
-        buf_printf(out, "(%zu bytes) ", from);
+        buf_printf(out, "(%zu %s) ", from, plural_of((long long)from, "byte", "bytes"));
     buf_puts(out, "\"");
     escape_range(out, p, from, to);
     buf_puts(out, "\"");

@@ -39,10 +39,27 @@ size_t utf8_length(const unsigned char *s, size_t avail);
 /*
  * Appends DATA as a C-like quoted string: printable ASCII and valid UTF-8
  * characters as they are, \n \r \t \\ \" and \0 escaped, every other byte
- * as \xNN.  At most MAX input bytes
- * are shown; the rest is summarised as "... (N more bytes)".
+ * as \xNN.  All of it when it is at most MAX bytes long; else a head of it
+ * that takes at most MAX characters inside the quotes (MAX bytes of text, a
+ * quarter as many of random bytes, each \xNN counting for four) and its
+ * length: "... (N bytes in all)".
  */
 void buf_escape(struct buf *out, const void *data, size_t len, size_t max);
+
+/* The same, showing the first MAX bytes however wide they escape (the
+ * transcripts', which show every byte up to their own limits). */
+void buf_escape_bytes(struct buf *out, const void *data, size_t len, size_t max);
+
+/* How many characters buf_escape takes to show all of DATA, quotes aside. */
+size_t escaped_width(const void *data, size_t len);
+
+/*
+ * Counts in words: plural_of gives ONE when N is 1 and MANY otherwise;
+ * buf_count appends "N ONE" or "N MANY" ("1 reply", "2 replies").  Every
+ * count a message gives goes through them, never a blind "%d replies".
+ */
+const char *plural_of(long long n, const char *one, const char *many);
+void buf_count(struct buf *b, long long n, const char *one, const char *many);
 
 /* The same for a window of DATA around OFFSET (context bytes each side). */
 void buf_escape_window(struct buf *out, const void *data, size_t len,

@@ -52,8 +52,9 @@ void record(struct check *c, struct stream_log *log, const char *who,
     if (shown > len)
         shown = len;
     stamp(c);
-    buf_printf(&c->transcript, "%s: %zu byte%s ", who, len, len == 1 ? "" : "s");
-    buf_escape(&c->transcript, data, len, shown);
+    buf_printf(&c->transcript, "%s: ", who);
+    buf_count(&c->transcript, (long long)len, "byte ", "bytes ");
+    buf_escape_bytes(&c->transcript, data, len, shown);
     buf_puts(&c->transcript, "\n");
     log->logged += shown;
     log->skipped += len - shown;
@@ -62,8 +63,9 @@ void record(struct check *c, struct stream_log *log, const char *who,
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who)
 {
     if (log->skipped_chunks > 0)
-        note(c, "%s: %zu more bytes in %zu pieces (not shown)", who,
-             log->skipped, log->skipped_chunks);
+        note(c, "%s: %zu more %s in %zu %s (not shown)", who, log->skipped,
+             plural_of((long long)log->skipped, "byte", "bytes"), log->skipped_chunks,
+             plural_of((long long)log->skipped_chunks, "piece", "pieces"));
     log->skipped = 0;
     log->skipped_chunks = 0;
 }
@@ -161,8 +163,13 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
     stop_programs(c);
     record_isolation(c);        /* before its cgroup goes */
     cgroup_end_check(c);
+    /* The grader's own failure is not the program's (runner.h's
+     * GRADER_ERROR), unless the program also left processes behind. */
+    bool grader_error = !passed && msg != NULL &&
+                        strncmp(msg->data, GRADER_ERROR, strlen(GRADER_ERROR)) == 0;
     struct buf strays = {0}, both = {0};
     if (sandbox_find_strays(c, &strays)) {   /* a failure whatever else happened */
+        grader_error = false;
         note(c, "FAIL: %s", strays.data);
         if (!passed && msg != NULL)
             buf_append(&both, msg->data, msg->len);
@@ -178,6 +185,11 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
     struct result_slot *s = c->slot;
     s->passed = passed;
     s->untestable = untestable;
+    s->grader_error = grader_error;
+    if (!passed && c->cause != NULL) {
+        snprintf(s->cause, sizeof s->cause, "%s", c->cause);
+        snprintf(s->hint, sizeof s->hint, "%s", c->cause_hint ? c->cause_hint : "");
+    }
     if (msg != NULL && msg->len > 0) {
         s->message_len = msg->len < SLOT_MESSAGE ? msg->len : SLOT_MESSAGE - 1;
         memcpy(s->message, msg->data, s->message_len);
@@ -220,6 +232,13 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     for (size_t i = 0; i < c->nprograms; i++)
         describe_program(c, &msg, c->programs[i]);
     finish(c, false, false, &msg);
+}
+
+void diagnose(struct check *c, const char *cause, const char *hint)
+{
+    c->cause = cause;
+    c->cause_hint = hint;
+    note(c, "diagnosis: %s", cause);
 }
 
 _Noreturn void not_testable(struct check *c, const char *fmt, ...)
@@ -399,14 +418,19 @@ void describe_difference(struct buf *msg, const void *expected, size_t elen,
         i++;
     if (i == elen && i == glen)
         return;
-    if (elen <= 120 && glen <= 120) {
+    /* Whole where both are short (random bytes, each \xNN, count for
+     * four); else their lengths and the bytes around the first difference. */
+    if (elen <= 120 && glen <= 120 && escaped_width(e, elen) <= 240 &&
+        escaped_width(g, glen) <= 240) {
         buf_puts(msg, "  expected: ");
-        buf_escape(msg, e, elen, elen);
+        buf_escape_bytes(msg, e, elen, elen);
         buf_puts(msg, "\n  got:      ");
-        buf_escape(msg, g, glen, glen);
+        buf_escape_bytes(msg, g, glen, glen);
         buf_puts(msg, "\n");
     } else {
-        buf_printf(msg, "  expected %zu bytes, got %zu\n", elen, glen);
+        buf_puts(msg, "  expected ");
+        buf_count(msg, (long long)elen, "byte", "bytes");
+        buf_printf(msg, ", got %zu\n", glen);
         buf_puts(msg, "  expected around there: ");
         buf_escape_window(msg, e, elen, i, 16);
         buf_puts(msg, "\n  got around there:      ");

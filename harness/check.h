@@ -38,6 +38,15 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
 void note(struct check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Says why the check is failing, where the grader can tell the cause and
+ * not only the symptom: CAUSE is its short name ("sa-restart"), which the
+ * known-buggy variant that makes this mistake lists in its expect file
+ * ("cause: sa-restart"); HINT, a HINT("section") of the lab's handout,
+ * replaces the check's own hint in every report, or NULL to keep it.  The
+ * failure message itself must name the cause too.  The last diagnosis
+ * before fail() is the one reported; a check that passes reports none. */
+void diagnose(struct check *c, const char *cause, const char *hint);
+
 /* A private folder for this check, created on first use and removed with
  * everything in it when the check ends.  Programs run in it. */
 const char *check_folder(struct check *c);

@@ -30,16 +30,34 @@ void write_gradebook(FILE *f, const struct class_results *c)
     }
     fputc(',', f);
     put_csv_field(f, "total");
+    /* Checks the grader failed on, apart: the total is of the others. */
+    fputc(',', f);
+    put_csv_field(f, "not graded (grader error)");
     fputs("\r\n", f);
     for (size_t i = 0; i < c->nsubs; i++) {
-        put_csv_field(f, c->subs[i].name);
+        const struct submission *s = &c->subs[i];
+        put_csv_field(f, s->name);
         for (size_t l = 0; l < c->nlabs; l++)
-            fprintf(f, ",%d", submission_points(&c->subs[i], c->labs[l]).got);
-        fprintf(f, ",%d\r\n", submission_points(&c->subs[i], NULL).got);
+            fprintf(f, ",%d", submission_points(s, c->labs[l]).got);
+        fprintf(f, ",%d,", submission_points(s, NULL).got);
+        struct buf names = {0};
+        for (size_t k = 0; k < s->n; k++)
+            if (s->results[k].grader_error)
+                buf_printf(&names, "%s%s/%s", names.len ? " " : "", s->results[k].lab->id,
+                           s->results[k].def->name);
+        put_csv_field(f, names.data ? names.data : "");
+        buf_free(&names);
+        fputs("\r\n", f);
     }
 }
 
 /* ---- The page: head and scores ------------------------------------------ */
+
+/* Every point of the checks P counts, graded or not. */
+static int all_points(struct points p)
+{
+    return p.max + p.error_points;
+}
 
 static const char page_style[] =
     "body { font: 15px/1.45 system-ui, sans-serif; color: #1b1b1b; background: #fff;\n"
@@ -65,7 +83,8 @@ static const char page_style[] =
     "pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f7f7f7;\n"
     "      border-left: 3px solid #c9302c; padding: .5em .8em; margin: .3em 0; }\n"
     ".hint { margin: .2em 0 .8em; }\n"
-    ".ok { color: #2d6a2d; }\n";
+    ".ok { color: #2d6a2d; }\n"
+    ".error { color: #8a4b00; }\n";
 
 static void put_head(FILE *f, const struct class_results *c)
 {
@@ -74,7 +93,7 @@ static void put_head(FILE *f, const struct class_results *c)
           "<title>netlab class report</title>\n<style>\n", f);
     fputs(page_style, f);
     fputs("</style>\n</head>\n<body>\n<h1>netlab class report</h1>\n", f);
-    int max = c->nsubs > 0 ? submission_points(&c->subs[0], NULL).max : 0;
+    int max = c->nsubs > 0 ? all_points(submission_points(&c->subs[0], NULL)) : 0;
     fprintf(f, "<p>%zu submission%s, %zu lab%s (%d points), graded in %.1f s.  The "
             "gradebook is <code>gradebook.csv</code> next to this page; each submission's "
             "full report and transcripts are in <code>submissions/NAME/</code>.</p>\n",
@@ -106,6 +125,9 @@ static void put_score_cell(FILE *f, const struct submission *s, size_t lab)
         fputs(" <small>did not build</small>", f);
     else if (s->builds[lab].state == BUILD_REFUSED)
         fputs(" <small>not graded</small>", f);
+    if (p.errors > 0)
+        fprintf(f, " <small class=\"error\">%d of %d graded; %d not graded: grader "
+                "error</small>", p.got, p.max, p.error_points);
     fputs("</td>", f);
 }
 
@@ -114,12 +136,12 @@ static void put_scores(FILE *f, const struct class_results *c)
     fputs("<h2 id=\"scores\">Scores</h2>\n<table class=\"scores\">\n<thead><tr>"
           "<th>Submission</th>", f);
     for (size_t l = 0; l < c->nlabs; l++) {
-        int max = c->nsubs > 0 ? submission_points(&c->subs[0], c->labs[l]).max : 0;
+        int max = c->nsubs > 0 ? all_points(submission_points(&c->subs[0], c->labs[l])) : 0;
         fputs("<th>", f);
         put_html_text(f, c->labs[l]->id);
         fprintf(f, "<br><small>of %d</small></th>", max);
     }
-    int total = c->nsubs > 0 ? submission_points(&c->subs[0], NULL).max : 0;
+    int total = c->nsubs > 0 ? all_points(submission_points(&c->subs[0], NULL)) : 0;
     fprintf(f, "<th>Total<br><small>of %d</small></th></tr></thead>\n<tbody>\n", total);
     for (size_t i = 0; i < c->nsubs; i++) {
         const struct submission *s = &c->subs[i];
@@ -235,7 +257,7 @@ static void put_lab_not_run(FILE *f, const struct submission *s, const struct la
     struct points p = submission_points(s, b->lab);
     fputs("<h4>", f);
     put_html_text(f, b->lab->id);
-    fprintf(f, " <small>0 of %d points</small></h4>\n", p.max);
+    fprintf(f, " <small>0 of %d points</small></h4>\n", all_points(p));
     if (b->state == BUILD_MISSING) {
         fputs("<p>The submission has no folder <code>", f);
         put_html_text(f, b->lab->id);
@@ -259,8 +281,22 @@ static void put_failed_check(FILE *f, const struct check_result *r)
     fputs("</p>\n", f);
     put_message(f, r->message ? r->message : "(no message)");
     fputs("<p class=\"hint\">Hint: ", f);
-    put_html_text(f, r->def->hint);
+    put_html_text(f, check_hint(r));
     fputs("</p>\n", f);
+}
+
+/* A check the grader failed on: not the submission's failure. */
+static void put_grader_error(FILE *f, const struct check_result *r)
+{
+    fputs("<h4 class=\"error\">", f);
+    put_html_text(f, r->lab->id);
+    fputc('/', f);
+    put_html_text(f, r->def->name);
+    fprintf(f, " <small>not graded (%d point%s): grader error</small></h4>\n", r->def->points,
+            r->def->points == 1 ? "" : "s");
+    put_message(f, r->message ? r->message : "(no message)");
+    fputs("<p class=\"hint\">The grader failed here, not the submission: the check is "
+          "left out of its score.  Grade it again.</p>\n", f);
 }
 
 static void put_submission(FILE *f, const struct submission *s, size_t index)
@@ -268,9 +304,16 @@ static void put_submission(FILE *f, const struct submission *s, size_t index)
     struct points p = submission_points(s, NULL);
     fprintf(f, "<section id=\"s%zu\">\n<h3>", index);
     put_html_text(f, s->name);
-    fprintf(f, ": %d of %d points</h3>\n", p.got, p.max);
-    if (p.got == p.max)
+    fprintf(f, ": %d of %d points", p.got, p.max);
+    if (p.errors > 0)
+        fprintf(f, ", %d %s not graded: grader error", p.errors,
+                plural_of(p.errors, "check", "checks"));
+    fputs("</h3>\n", f);
+    if (p.got == p.max && p.errors == 0)
         fputs("<p class=\"ok\">Every check passed.</p>\n", f);
+    for (size_t k = 0; k < s->n; k++)
+        if (s->results[k].grader_error)
+            put_grader_error(f, &s->results[k]);
     for (size_t l = 0; l < s->nbuilds; l++) {
         const struct lab_build *b = &s->builds[l];
         if (b->state != BUILD_OK) {
@@ -278,7 +321,8 @@ static void put_submission(FILE *f, const struct submission *s, size_t index)
             continue;
         }
         for (size_t k = 0; k < s->n; k++)
-            if (s->results[k].lab == b->lab && !s->results[k].passed)
+            if (s->results[k].lab == b->lab && !s->results[k].passed &&
+                !s->results[k].grader_error)
                 put_failed_check(f, &s->results[k]);
     }
     fputs("</section>\n", f);

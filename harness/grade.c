@@ -2,7 +2,9 @@
  * grade.c - the grader's command line: picks the labs and checks, runs them,
  * writes the report and sets the exit status (0 only when every check passed).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,6 +21,8 @@
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
+/* (3 is runner.h's EXIT_CANNOT_GRADE, 4 its EXIT_GRADER_ERROR.) */
+#define EXIT_STALE 5
 
 static void usage(FILE *f)
 {
@@ -53,11 +57,17 @@ static void usage(FILE *f)
           "  --instructor       run the hidden checks too (gradescope format always does)\n"
           "  --list             list the labs and their checks (the rubric), then exit\n"
           "  --bench[=RUNS]     time RUNS gradings (default 5): per lab, whole kit, per check\n"
+          "Without --transcripts, --check saves its checks' transcripts in the kit's\n"
+          "build/transcripts, as make grade does.\n"
           "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage,\n"
           "3 when it cannot grade here (as root, programs run as a user of their own\n"
           "who cannot reach the labs, and no mount namespace can open the way: nothing\n"
-          "is graded; the message says what to do); with --batch, 0 once every file\n"
-          "is written, or 3 likewise.\n",
+          "is graded; the message says what to do), 4 when some check could not be\n"
+          "graded because the grader itself failed (a grader error: not counted against\n"
+          "the program, whatever the other checks did; grade again), 5 when a lab's\n"
+          "server or client is older than its sources (without --build: nothing is\n"
+          "graded; run make first); with --batch, 0 once every file is written, or 3\n"
+          "likewise.\n",
           f);
 }
 
@@ -451,6 +461,91 @@ static int build_and_grade(const struct options *o, const struct run_options *ro
     return grade_built_copy(&s, ro->impl_dir, results);
 }
 
+/*
+ * Never grade a stale program: a lab's server or client older than a C
+ * source or header of its folder (or of the tree's common/, which its
+ * programs link) was built from other sources than those the student sees,
+ * or its last build failed and left the old one.  Programs with no C
+ * sources in their folder (in another language) are what they are.
+ */
+static bool newest_source(const char *dir, struct timespec *newest, char *name, size_t size)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return false;
+    bool found = false;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 3 || e->d_name[0] == '.' || (strcmp(e->d_name + len - 2, ".c") != 0 &&
+                                                strcmp(e->d_name + len - 2, ".h") != 0))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (!found || st.st_mtim.tv_sec > newest->tv_sec ||
+            (st.st_mtim.tv_sec == newest->tv_sec && st.st_mtim.tv_nsec > newest->tv_nsec)) {
+            *newest = st.st_mtim;
+            snprintf(name, size, "%s", e->d_name);
+        }
+        found = true;
+    }
+    closedir(d);
+    return found;
+}
+
+static bool older(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Whether LAB's programs in IMPL are older than their sources; if so, one
+ * sentence on stderr that says which. */
+static bool lab_is_stale(const char *impl, const struct lab_def *lab)
+{
+    struct buf dir = {0}, common = {0};
+    buf_printf(&dir, "%s/%s", impl, lab->id);
+    buf_printf(&common, "%s/common", impl);
+    char name[256], common_name[256];
+    struct timespec newest, common_newest;
+    bool stale = false;
+    if (!newest_source(dir.data, &newest, name, sizeof name))
+        goto out;
+    const char *folder = lab->id;
+    if (newest_source(common.data, &common_newest, common_name, sizeof common_name) &&
+        older(&newest, &common_newest)) {
+        newest = common_newest;
+        memcpy(name, common_name, sizeof name);
+        folder = "common";
+    }
+    static const char *const programs[] = { "server", "client" };
+    for (size_t i = 0; i < COUNT_OF(programs) && !stale; i++) {
+        struct buf path = {0};
+        struct stat st;
+        buf_printf(&path, "%s/%s", dir.data, programs[i]);
+        /* A missing program is its checks' to report. */
+        stale = stat(path.data, &st) == 0 && older(&st.st_mtim, &newest);
+        if (stale)
+            fprintf(stderr, "grade: %s/%s is older than %s/%s: run make first (its last "
+                    "build failed, or it was not rebuilt since that file changed).  Nothing "
+                    "was graded.\n", lab->id, programs[i], folder, name);
+        buf_free(&path);
+    }
+out:
+    buf_free(&dir);
+    buf_free(&common);
+    return stale;
+}
+
+/* Whether some lab of RESULTS has a stale program (said on stderr). */
+static bool any_stale(const char *impl, const struct check_result *results, size_t n)
+{
+    bool stale = false;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || results[i].lab != results[i - 1].lab)
+            stale |= lab_is_stale(impl, results[i].lab);
+    return stale;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -479,6 +574,10 @@ int main(int argc, char **argv)
                               .shortio = found ? shortio : NULL, .kit_dir = found ? kit : NULL,
                               .memory_limit_mb = o.memory_limit_mb,
                               .time_scale = o.time_scale };
+    if (!o.build && any_stale(impl, results, n)) {
+        free(results);
+        return EXIT_STALE;
+    }
     if (o.bench_runs > 0)
         return bench(&o, &ro, results, n);
 
@@ -494,6 +593,12 @@ int main(int argc, char **argv)
     struct report r = { .impl = o.impl, .results = results, .n = n,
                         .seconds = (double)(now_us() - start) / 1e6,
                         .held_back = o.held_back };
+    /* One check run again keeps its transcript where make grade does. */
+    char default_transcripts[PATH_MAX + 32];
+    if (o.transcripts == NULL && o.nchecks > 0 && found) {
+        snprintf(default_transcripts, sizeof default_transcripts, "%s/build/transcripts", kit);
+        o.transcripts = default_transcripts;
+    }
     if (o.transcripts && save_transcripts(o.transcripts, results, n) == 0)
         r.transcripts = o.transcripts;
 
@@ -512,10 +617,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "grade: cannot write %s: %s\n", o.out, strerror(errno));
         return EXIT_USAGE;
     }
-    bool all_passed = true;
-    for (size_t i = 0; i < n; i++)
+    bool all_passed = true, grader_error = false;
+    for (size_t i = 0; i < n; i++) {
         all_passed &= results[i].passed;
+        grader_error |= results[i].grader_error;
+    }
     free_results(results, n);
     free(results);
-    return all_passed ? 0 : EXIT_FAILED;
+    return grader_error ? EXIT_GRADER_ERROR : all_passed ? 0 : EXIT_FAILED;
 }

@@ -42,6 +42,10 @@ struct program {
     bool shortio_loaded;    /* what that pipe said */
     bool exited;
     int status;             /* waitpid status once exited */
+    int64_t exited_ms;      /* when the check noticed it had exited */
+    int sent_signal;        /* the last signal a check sent it (not SIGSTOP or
+                               SIGCONT), or 0: messages say when */
+    int64_t sent_ms;        /* ...and when */
     struct buf in;          /* typed, not yet taken by the terminal */
     struct buf out, errout;
     struct stream_log out_log, err_log, in_log;
@@ -100,6 +104,8 @@ struct sandbox_limits {     /* worked out before fork, applied after */
 struct check {
     const struct lab_def *lab;
     const struct check_def *def;
+    const char *cause;      /* diagnose()'s, or NULL */
+    const char *cause_hint; /* its hint, or NULL: the check's own */
     const char *lab_dir;    /* IMPL/NN-name, as messages name it */
     const char *programs_dir;   /* where programs are run from: lab_dir, or its
                                    copy in a root of their own (sandbox.c) */

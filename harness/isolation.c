@@ -88,8 +88,8 @@ static void put_memory(struct buf *b, const struct isolation_tally *t)
             return;
         }
         if (kinds[i].checks > 0) {
-            buf_printf(b, "%s%s in %zu of %zu checks", sep, kinds[i].kind, kinds[i].checks,
-                       t->checks);
+            buf_printf(b, "%s%s in %zu of %zu %s", sep, kinds[i].kind, kinds[i].checks,
+                       t->checks, plural_of((long long)t->checks, "check", "checks"));
             sep = ", ";
         }
     }

@@ -94,7 +94,10 @@ int reserve_port(struct check *c)
     if (getrandom(&start, sizeof start, 0) != sizeof start)  /* where checks start apart */
         start = (unsigned)now_us();
     start %= PORT_COUNT;
-    for (unsigned i = 0; i < PORT_COUNT; i++) {
+    /* The kit's tests provoke a real grader error with this: no port can
+     * be had, as on a machine whose ports are all taken. */
+    unsigned tries = getenv("NETLAB_TEST_NO_FREE_PORT") != NULL ? 0 : PORT_COUNT;
+    for (unsigned i = 0; i < tries; i++) {
         int port = PORT_FIRST + (int)((start + i * 7919u) % PORT_COUNT);
         int lock = lock_port(port);
         if (lock < 0)
@@ -495,8 +498,9 @@ void send_bytes(struct check *c, struct peer *p, const void *data, size_t len)
         fail(c, "the grader could not send to the %s: %s.\n  sent so far: %s",
              p->other, strerror(p->error), p->sent.data);
     if (p->out.len > 0)
-        fail(c, "the %s stopped reading: %zu of %zu bytes could not be sent within %d ms.",
-             p->other, p->out.len, len, c->time_limit_ms);
+        fail(c, "the %s stopped reading: %zu of %zu %s could not be sent within %d ms.",
+             p->other, p->out.len, len, plural_of((long long)len, "byte", "bytes"),
+             c->time_limit_ms);
 }
 
 void send_text(struct check *c, struct peer *p, const char *text)
@@ -535,8 +539,8 @@ void send_in_pieces(struct check *c, struct peer *p, const void *data,
     const char *bytes = data;
     int nodelay = 1;
     setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
-    note(c, "%s: sending %zu bytes in pieces of %zu, each once the %s has read the last",
-         p->label, len, piece, p->other);
+    note(c, "%s: sending %zu %s in pieces of %zu, each once the %s has read the last",
+         p->label, len, plural_of((long long)len, "byte", "bytes"), piece, p->other);
     for (size_t off = 0; off < len; off += piece) {
         size_t n = len - off < piece ? len - off : piece;
         send_bytes(c, p, bytes + off, n);
@@ -604,7 +608,8 @@ void expect_bytes(struct check *c, struct peer *p, const void *data,
     size_t have = p->in.len < len ? p->in.len : len;
     bool differs = have > 0 && memcmp(p->in.data, data, have) != 0;
     struct buf msg = {0};
-    buf_printf(&msg, "expected %s (%zu bytes) from the %s, but %s.\n", what, len, p->other,
+    buf_printf(&msg, "expected %s (%zu %s) from the %s, but %s.\n", what, len,
+               plural_of((long long)len, "byte", "bytes"), p->other,
                differs ? "different bytes arrived" : "fewer arrived");
     describe_difference(&msg, data, len, p->in.data, have);
     if (!differs)

@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "shortio/shortio.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -452,8 +453,18 @@ static void describe_status(struct buf *b, int status)
     }
 }
 
+/* The signal the check sent P and how long ago, while it is still
+ * running: "SIGTERM was sent 3000 ms ago". */
+static void describe_signal_sent(struct buf *b, const struct program *p)
+{
+    const char *abbrev = sigabbrev_np(p->sent_signal);
+    buf_printf(b, "SIG%s was sent ", abbrev ? abbrev : "?");
+    buf_count(b, now_ms() - p->sent_ms, "ms", "ms");
+    buf_puts(b, " ago");
+}
+
 /* How P ended, for messages: its status, or that the kernel killed it for
- * the check's memory limit. */
+ * the check's memory limit; and how long after the check's signal. */
 static void describe_end(const struct check *c, struct buf *b, struct program *p)
 {
     if (killed_by_memory_limit(c, p))
@@ -461,6 +472,15 @@ static void describe_end(const struct check *c, struct buf *b, struct program *p
                    c->sandbox.memory_mb);
     else
         describe_status(b, p->status);
+    if (p->sent_signal == 0)
+        return;
+    const char *abbrev = sigabbrev_np(p->sent_signal);
+    buf_puts(b, ", ");
+    buf_count(b, p->exited_ms - p->sent_ms, "ms", "ms");
+    if (WIFSIGNALED(p->status) && WTERMSIG(p->status) == p->sent_signal)
+        buf_puts(b, " after the grader sent it");
+    else
+        buf_printf(b, " after the grader sent SIG%s", abbrev ? abbrev : "?");
 }
 
 /*
@@ -475,6 +495,7 @@ void notice_exit(struct check *c, struct program *p)
         info.si_pid != p->pid)
         return;
     p->exited = true;
+    p->exited_ms = now_ms();
     /* Encoded as waitpid would, so that the W* macros read it. */
     p->status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8
                                            : (info.si_status & 0x7f);
@@ -566,7 +587,7 @@ void expect_output_line(struct check *c, struct program *p, const char *line)
     buf_printf(&msg, ".\n  its stdout so far: ");
     size_t from = p->out.len > 600 ? p->out.len - 600 : 0;
     if (from)
-        buf_printf(&msg, "(%zu bytes) ... ", from);
+        buf_printf(&msg, "(%zu %s) ... ", from, plural_of((long long)from, "byte", "bytes"));
     buf_escape(&msg, p->out.data + from, p->out.len - from, 600);
     fail(c, "%s", msg.data);
 }
@@ -614,17 +635,114 @@ bool wait_exit(struct check *c, struct program *p)
     return true;
 }
 
+/* ---- Why a program did not stop -------------------------------------- */
+
+/* Whether SIG's bit is set in the mask on the line FIELD ("SigCgt:") of
+ * /proc/PID/status; false if it cannot be read. */
+static bool signal_in_mask(pid_t pid, const char *field, int sig)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    unsigned long long mask = 0;
+    bool found = false;
+    while (f != NULL && !found && fgets(line, sizeof line, f) != NULL)
+        found = strncmp(line, field, strlen(field)) == 0 &&
+                sscanf(line + strlen(field), "%llx", &mask) == 1;
+    if (f != NULL)
+        fclose(f);
+    return found && sig >= 1 && sig <= 64 && ((mask >> (sig - 1)) & 1);
+}
+
+/* The blocking call P's main thread waits in, if it is one that SA_RESTART
+ * resumes after a handler and a server waits in for its next client or
+ * datagram ("accept"); NULL otherwise, or if /proc does not say. */
+static const char *restartable_wait(pid_t pid)
+{
+    static const struct { long number; const char *name; } calls[] = {
+#ifdef SYS_accept
+        { SYS_accept, "accept" },
+#endif
+        { SYS_accept4, "accept" }, { SYS_read, "read" }, { SYS_recvfrom, "recv (recvfrom)" },
+        { SYS_recvmsg, "recvmsg" },
+    };
+    char path[64], text[64] = "";
+    snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0 || !isdigit((unsigned char)text[0]))
+        return NULL;                    /* "running", or unreadable */
+    long number = strtol(text, NULL, 10);
+    for (size_t i = 0; i < COUNT_OF(calls); i++)
+        if (calls[i].number == number)
+            return calls[i].name;
+    return NULL;
+}
+
+/*
+ * P did not stop after the grader's SIGTERM or SIGINT: says why where the
+ * kernel shows it (check.h's diagnose), with what to do, in WHY.
+ */
+static void diagnose_still_running(struct check *c, struct program *p, struct buf *why)
+{
+    int sig = p->sent_signal;
+    const char *abbrev = sigabbrev_np(sig), *call;
+    if (sig != SIGTERM && sig != SIGINT)
+        return;
+    if (signal_in_mask(p->pid, "SigIgn:", sig)) {
+        diagnose(c, "stop-signal-ignored", NULL);
+        buf_printf(why, "  It ignores SIG%s (SIG_IGN): a server that must stop on it "
+                   "catches it instead.\n", abbrev);
+    } else if (signal_in_mask(p->pid, "SigBlk:", sig)) {
+        diagnose(c, "stop-signal-blocked", NULL);
+        buf_printf(why, "  Its main thread blocks SIG%s (sigprocmask), so the signal "
+                   "waits, never handled.\n", abbrev);
+    } else if (signal_in_mask(p->pid, "SigCgt:", sig) &&
+               (call = restartable_wait(p->pid)) != NULL) {
+        diagnose(c, "sa-restart", NULL);
+        buf_printf(why, "  It has a handler for SIG%s, yet it is still blocked in %s: the "
+                   "handler was installed with SA_RESTART (as signal() does on Linux), so "
+                   "the call resumed after it instead of failing with EINTR, and the loop "
+                   "never looked at its stop flag.  Install it with sigaction and sa_flags "
+                   "0.\n", abbrev, call);
+    }
+}
+
+/* P ended by the very signal the grader sent to stop it: it has no
+ * handler.  Says so (diagnose), in WHY. */
+static void diagnose_killed_by_stop(struct check *c, struct program *p, struct buf *why)
+{
+    int sig = p->sent_signal;
+    if ((sig != SIGTERM && sig != SIGINT) || !WIFSIGNALED(p->status) ||
+        WTERMSIG(p->status) != sig)
+        return;
+    diagnose(c, "no-stop-handler", NULL);
+    buf_printf(why, "  It has no handler for SIG%s, whose default action ends a program at "
+               "once: nothing is closed or flushed, and the status is not 0.\n",
+               sigabbrev_np(sig));
+}
+
 void expect_exit(struct check *c, struct program *p, int status)
 {
-    if (!wait_exit(c, p))
+    if (!wait_exit(c, p) && p->sent_signal != 0) {
+        struct buf sent = {0}, why = {0};
+        describe_signal_sent(&sent, p);
+        diagnose_still_running(c, p, &why);
+        fail(c, "%s; the %s (`%s`) is still running; it should have exited with status %d.\n%s",
+             sent.data, p->name, p->command, status, why.data ? why.data : "");
+    }
+    if (!p->exited)
         fail(c, "the %s (`%s`) was still running %d ms into the check; it should "
              "have exited with status %d.", p->name, p->command, c->time_limit_ms, status);
     if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == status)
         return;
-    struct buf b = {0};
+    struct buf b = {0}, why = {0};
     describe_end(c, &b, p);
-    fail(c, "the %s (`%s`) %s; it should have exited with status %d.", p->name,
-         p->command, b.data, status);
+    diagnose_killed_by_stop(c, p, &why);
+    fail(c, "the %s (`%s`) %s; it should have exited with status %d.\n%s", p->name,
+         p->command, b.data, status, why.data ? why.data : "");
 }
 
 void inject_short_counts(struct check *c)
@@ -663,6 +781,10 @@ void require_short_counts(struct check *c, struct program *p)
 void signal_program(struct check *c, struct program *p, int sig)
 {
     note(c, "send SIG%s to the %s", sigabbrev_np(sig), p->name);
+    if (sig != SIGSTOP && sig != SIGCONT && !p->exited) {
+        p->sent_signal = sig;       /* for messages: which, and when */
+        p->sent_ms = now_ms();
+    }
     if (!p->exited)
         killpg(p->pid, sig);
 }
@@ -786,24 +908,38 @@ int count_mappings(struct program *p)
 
 /* ---- The end of a check ------------------------------------------------ */
 
-/* The last bytes a program wrote on one of its streams, if any. */
+/* The last bytes a program wrote on one of its streams, if any, unless
+ * MSG already shows them (a check that quoted the program's stdout): the
+ * same bytes twice only make a message longer. */
 static void describe_tail(struct buf *msg, const char *stream, const struct buf *b)
 {
     if (b->len == 0)
         return;
     size_t from = b->len > 300 ? b->len - 300 : 0;
-    buf_printf(msg, "    its %s%s: ", from ? "last " : "", stream);
-    buf_escape(msg, b->data + from, b->len - from, 300);
-    buf_puts(msg, "\n");
+    struct buf tail = {0};
+    buf_escape(&tail, b->data + from, b->len - from, 300);
+    /* Its end with the closing quote, for text that ends where it ends;
+     * a short tail is too likely to stand in the message by chance. */
+    const char *end = tail.data + 1;
+    bool shown = tail.len >= 10 && msg->data != NULL && strstr(msg->data, end) != NULL;
+    if (!shown) {
+        buf_printf(msg, "    its %s%s: %s\n", from ? "last " : "", stream, tail.data);
+    }
+    buf_free(&tail);
 }
 
 void describe_program(const struct check *c, struct buf *msg, struct program *p)
 {
     buf_printf(msg, "  the %s ", p->name);
-    if (p->exited)
+    if (p->exited) {
         describe_end(c, msg, p);
-    else
+    } else {
         buf_puts(msg, "was still running");
+        if (p->sent_signal != 0) {
+            buf_puts(msg, "; ");
+            describe_signal_sent(msg, p);
+        }
+    }
     buf_puts(msg, "\n");
     describe_tail(msg, "stdout", &p->out);
     describe_tail(msg, "stderr", &p->errout);

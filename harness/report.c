@@ -93,8 +93,15 @@ void put_json_string(FILE *f, const char *s)
 
 /* ---- Scores ------------------------------------------------------------ */
 
+/*
+ * A check the grader could not grade (a grader error) is neither passed nor
+ * failed: its points leave the maximum, so that the grader's fault costs
+ * the student nothing, and every report says which checks they were.
+ */
 struct score {
-    int got, max, failed;
+    int got, max;           /* of the checks graded */
+    int failed;             /* graded checks that failed */
+    int errors, error_points;   /* checks not graded: grader errors */
 };
 
 static struct score score_of(const struct report *r, const struct lab_def *lab)
@@ -104,12 +111,28 @@ static struct score score_of(const struct report *r, const struct lab_def *lab)
         const struct check_result *c = &r->results[i];
         if (lab != NULL && c->lab != lab)
             continue;
+        if (c->grader_error) {
+            s.errors++;
+            s.error_points += c->def->points;
+            continue;
+        }
         s.max += c->def->points;
         s.got += c->passed ? c->def->points : 0;
         s.failed += !c->passed;
     }
     return s;
 }
+
+/* "1 check", "2 checks": counts in words (buf.h's plural_of). */
+static const char *checks(int n)
+{
+    return plural_of(n, "check", "checks");
+}
+
+/* What a grader error says below its message, in every format. */
+#define NOT_GRADED_NOTE "not graded: the grader failed here, not your program, and this " \
+                        "check does not count against you; grade it again, and tell your " \
+                        "instructor if it happens again."
 
 static void put_indented(FILE *f, const char *text, const char *indent)
 {
@@ -129,6 +152,15 @@ static void put_indented(FILE *f, const char *text, const char *indent)
 
 /* ---- Text -------------------------------------------------------------- */
 
+static void put_transcript_path(FILE *f, const struct report *r, const struct check_result *c)
+{
+    if (r->transcripts == NULL)
+        return;
+    fputs("        transcript: ", f);
+    put_text(f, r->transcripts);
+    fprintf(f, "/%s/%s.txt\n", c->lab->id, c->def->name);
+}
+
 void write_text(FILE *f, const struct report *r)
 {
     const struct lab_def *lab = NULL;
@@ -142,8 +174,19 @@ void write_text(FILE *f, const struct report *r)
             lab = c->lab;
             struct score s = score_of(r, lab);
             fprintf(f, "\n%s  %s", lab->id, lab->title);
-            fprintf(f, "%*s%d/%d\n", (int)(58 - strlen(lab->id) - strlen(lab->title)), "",
+            fprintf(f, "%*s%d/%d", (int)(58 - strlen(lab->id) - strlen(lab->title)), "",
                     s.got, s.max);
+            if (s.errors)
+                fprintf(f, " (%d %s not graded)", s.errors, checks(s.errors));
+            fputc('\n', f);
+        }
+        if (c->grader_error) {
+            fprintf(f, "  %-5s %-*s -/%d  %s\n", "ERROR", width, c->def->name,
+                    c->def->points, c->def->what);
+            put_indented(f, c->message ? c->message : "(no message)", "        ");
+            fputs("        " NOT_GRADED_NOTE "\n", f);
+            put_transcript_path(f, r, c);
+            continue;
         }
         fprintf(f, "  %-4s  %-*s %d/%d  %s\n", c->passed ? "ok" : "FAIL", width, c->def->name,
                 c->passed ? c->def->points : 0, c->def->points, c->def->what);
@@ -153,19 +196,17 @@ void write_text(FILE *f, const struct report *r)
             continue;
         }
         put_indented(f, c->message ? c->message : "(no message)", "        ");
-        fprintf(f, "        hint: %s\n", c->def->hint);
-        if (r->transcripts) {
-            fputs("        transcript: ", f);
-            put_text(f, r->transcripts);
-            fprintf(f, "/%s/%s.txt\n", lab->id, c->def->name);
-        }
+        fprintf(f, "        hint: %s\n", check_hint(c));
+        put_transcript_path(f, r, c);
     }
     struct score s = score_of(r, NULL);
     fprintf(f, "\nScore: %d/%d", s.got, s.max);
+    if (s.errors)
+        fprintf(f, ", %d %s not graded: grader error", s.errors, checks(s.errors));
     if (s.failed)
-        fprintf(f, " (%d check%s failed)", s.failed, s.failed == 1 ? "" : "s");
+        fprintf(f, " (%d %s failed)", s.failed, checks(s.failed));
     else
-        fputs(" (every check passed)", f);
+        fputs(s.errors ? " (every graded check passed)" : " (every check passed)", f);
     fputs(" for ", f);
     put_text(f, r->impl);
     fprintf(f, " in %.1f s\n", r->seconds);
@@ -183,50 +224,92 @@ void write_text(FILE *f, const struct report *r)
 /* How much of a transcript goes into a Gradescope test's output. */
 #define GRADESCOPE_TRANSCRIPT (8 * 1024)
 
+/*
+ * Gradescope totals the assignment by its own points, not this report's
+ * max_score: a check left at 0 would cost the student its points.  So
+ * where checks could not be graded (grader errors), the score is the share
+ * of the graded points the student got, scaled to every point, with the
+ * reason above the tests and on each test not graded.
+ */
+static double gradescope_score(const struct score *s)
+{
+    int all = s->max + s->error_points;
+    if (s->errors == 0 || s->max == 0)
+        return s->got;
+    return (double)s->got * all / s->max;
+}
+
+static void gradescope_test(FILE *f, const struct check_result *c, bool first)
+{
+    struct buf name = {0}, out = {0};
+    buf_printf(&name, "%s/%s", c->lab->id, c->def->name);
+    if (c->grader_error)
+        buf_puts(&out, "GRADER ERROR: " NOT_GRADED_NOTE "\n\n");
+    buf_printf(&out, "%s\n", c->def->what);
+    if (c->passed && c->message)
+        buf_printf(&out, "\n%s", c->message);
+    if (c->grader_error)
+        buf_printf(&out, "\n%s", c->message ? c->message : "");
+    if (!c->passed && !c->grader_error) {
+        buf_printf(&out, "\n%s\nhint: %s\n", c->message ? c->message : "", check_hint(c));
+        if (c->transcript && *c->transcript) {
+            buf_puts(&out, "\ntranscript:\n");
+            buf_append(&out, c->transcript, strnlen(c->transcript, GRADESCOPE_TRANSCRIPT));
+        }
+    }
+    fprintf(f, "%s\n    {\n      \"name\": ", first ? "" : ",");
+    put_json_string(f, name.data);
+    fprintf(f, ",\n      \"score\": %d,\n      \"max_score\": %d,\n",
+            c->passed ? c->def->points : 0, c->def->points);
+    fprintf(f, "      \"status\": \"%s\",\n      \"visibility\": \"%s\",\n",
+            c->passed ? "passed" : "failed",
+            is_hidden(c->lab, c->def) ? "after_published" : "visible");
+    if (c->grader_error)
+        fputs("      \"extra_data\": {\"grader_error\": true},\n", f);
+    fputs("      \"output\": ", f);
+    put_json_string(f, out.data);
+    fputs("\n    }", f);
+    buf_free(&name);
+    buf_free(&out);
+}
+
 void write_gradescope(FILE *f, const struct report *r)
 {
     struct score s = score_of(r, NULL);
-    fprintf(f, "{\n  \"score\": %d,\n  \"max_score\": %d,\n", s.got, s.max);
+    int all = s.max + s.error_points;
+    if (s.errors)
+        fprintf(f, "{\n  \"score\": %.2f,\n  \"max_score\": %d,\n", gradescope_score(&s), all);
+    else
+        fprintf(f, "{\n  \"score\": %d,\n  \"max_score\": %d,\n", s.got, all);
     fputs("  \"visibility\": \"visible\",\n  \"stdout_visibility\": \"visible\",\n", f);
     /* The output Gradescope shows above the tests: the score, and what
      * isolated the student's programs. */
     struct buf output = {0};
     char *isolation = isolation_of_results(r->results, r->n);
-    buf_printf(&output, "netlab: %d/%d points, %d check%s failed\n%s", s.got, s.max, s.failed,
-               s.failed == 1 ? "" : "s", isolation);
+    buf_printf(&output, "netlab: %d/%d points, %d %s failed\n", s.got, s.max, s.failed,
+               checks(s.failed));
+    if (s.errors)
+        buf_printf(&output, "GRADER ERROR: %d %s (%d %s) not graded: the grader failed, not "
+                   "your programs, and they do not count against you.  ", s.errors,
+                   checks(s.errors), s.error_points,
+                   plural_of(s.error_points, "point", "points"));
+    if (s.errors && s.max > 0)
+        buf_printf(&output, "Your score is your share of the %d %s graded, scaled to all %d: "
+                   "%.2f.  ", s.max, plural_of(s.max, "point", "points"), all,
+                   gradescope_score(&s));
+    else if (s.errors)
+        buf_puts(&output, "Nothing else was graded: the score of 0 is no grade.  ");
+    if (s.errors)
+        buf_puts(&output, "Tell your instructor, who will grade them again.\n");
+    buf_puts(&output, isolation);
     fputs("  \"output\": ", f);
     put_json_string(f, output.data);
     fputs(",\n", f);
     free(isolation);
     buf_free(&output);
     fputs("  \"tests\": [", f);
-    for (size_t i = 0; i < r->n; i++) {
-        const struct check_result *c = &r->results[i];
-        struct buf name = {0}, out = {0};
-        buf_printf(&name, "%s/%s", c->lab->id, c->def->name);
-        buf_printf(&out, "%s\n", c->def->what);
-        if (c->passed && c->message)
-            buf_printf(&out, "\n%s", c->message);
-        if (!c->passed) {
-            buf_printf(&out, "\n%s\nhint: %s\n", c->message ? c->message : "", c->def->hint);
-            if (c->transcript && *c->transcript) {
-                buf_puts(&out, "\ntranscript:\n");
-                buf_append(&out, c->transcript, strnlen(c->transcript, GRADESCOPE_TRANSCRIPT));
-            }
-        }
-        fprintf(f, "%s\n    {\n      \"name\": ", i ? "," : "");
-        put_json_string(f, name.data);
-        fprintf(f, ",\n      \"score\": %d,\n      \"max_score\": %d,\n",
-                c->passed ? c->def->points : 0, c->def->points);
-        fprintf(f, "      \"status\": \"%s\",\n      \"visibility\": \"%s\",\n",
-                c->passed ? "passed" : "failed",
-                is_hidden(c->lab, c->def) ? "after_published" : "visible");
-        fputs("      \"output\": ", f);
-        put_json_string(f, out.data);
-        fputs("\n    }", f);
-        buf_free(&name);
-        buf_free(&out);
-    }
+    for (size_t i = 0; i < r->n; i++)
+        gradescope_test(f, &r->results[i], i == 0);
     fputs("\n  ]\n}\n", f);
 }
 
@@ -247,8 +330,8 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
         }
     fputs("  <testsuite name=\"", f);
     put_xml_text(f, lab->id);
-    fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
-            tests, s.failed, skipped, seconds);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%zu\" time=\"%.3f\">\n",
+            tests, s.failed, s.errors, skipped, seconds);
     char *sentence = isolation_sentence(&isolation);
     fputs("    <properties><property name=\"isolation\" value=\"", f);
     put_xml_text(f, sentence);
@@ -272,17 +355,21 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
             fputs("\"/>\n", f);
         }
         if (!c->passed) {
+            /* JUnit's own distinction: a failure is the program's, an
+             * error the test's (here the grader's). */
             const char *msg = c->message ? c->message : "";
             const char *nl = strchr(msg, '\n');
             struct buf first = {0};
             buf_append(&first, msg, nl ? (size_t)(nl - msg) : strlen(msg));
-            fputs("      <failure type=\"check\" message=\"", f);
+            fputs(c->grader_error ? "      <error type=\"grader\" message=\""
+                                  : "      <failure type=\"check\" message=\"", f);
             put_xml_text(f, first.data);
             fputs("\">", f);
             put_xml_text(f, msg);
-            fputs("hint: ", f);
-            put_xml_text(f, c->def->hint);
-            fputs("</failure>\n", f);
+            fputs(c->grader_error ? NOT_GRADED_NOTE "\n" : "hint: ", f);
+            if (!c->grader_error)
+                put_xml_text(f, check_hint(c));
+            fputs(c->grader_error ? "</error>\n" : "</failure>\n", f);
             buf_free(&first);
         }
         if (c->transcript && *c->transcript) {
@@ -299,8 +386,8 @@ void write_junit(FILE *f, const struct report *r)
 {
     struct score s = score_of(r, NULL);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-    fprintf(f, "<testsuites name=\"netlab\" tests=\"%zu\" failures=\"%d\" time=\"%.3f\">\n",
-            r->n, s.failed, r->seconds);
+    fprintf(f, "<testsuites name=\"netlab\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" "
+            "time=\"%.3f\">\n", r->n, s.failed, s.errors, r->seconds);
     for (size_t i = 0; i < r->n; i++)
         if (i == 0 || r->results[i].lab != r->results[i - 1].lab)
             junit_suite(f, r, r->results[i].lab);
@@ -346,7 +433,10 @@ int save_transcripts(const char *dir, const struct check_result *results, size_t
             return -1;
         }
         put_text(f, c->transcript ? c->transcript : "");
-        if (!c->passed) {
+        if (c->grader_error) {
+            fputs("\nNot graded (grader error):\n", f);
+            put_text(f, c->message ? c->message : "");
+        } else if (!c->passed) {
             fputs("\nWhy it failed:\n", f);
             put_text(f, c->message ? c->message : "");
         }

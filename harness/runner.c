@@ -457,10 +457,13 @@ static void collect(struct check_result *r, struct running *run, int status)
     r->seconds = (double)(now_us() - run->started_us) / 1e6;
     r->passed = finished && s->passed;
     r->untestable = finished && s->untestable;
+    r->grader_error = finished && s->grader_error;
     r->isolation = s->isolation;    /* set up before the check could be killed */
     r->transcript = copy_text(s->transcript, s->transcript_len);
     if (finished) {
         r->message = s->message_len ? copy_text(s->message, s->message_len) : NULL;
+        r->cause = s->cause[0] != '\0' ? xstrdup(s->cause) : NULL;
+        r->hint = s->hint[0] != '\0' ? xstrdup(s->hint) : NULL;
     } else if (run->killed) {
         struct buf b = {0};
         buf_printf(&b, "the check did not finish within %d ms and was stopped.\n",
@@ -475,9 +478,10 @@ static void collect(struct check_result *r, struct running *run, int status)
     } else {
         struct buf b = {0};
         int sig = fatal_signal(status);
-        buf_printf(&b, "grader error: the check's process ended abnormally (%s); "
+        buf_printf(&b, GRADER_ERROR " the check's process ended abnormally (%s); "
                    "please report this.\n", sig ? strsignal(sig) : "no result");
         r->message = b.data;
+        r->grader_error = true;
     }
     munmap(s, sizeof *s);
 }
@@ -565,9 +569,10 @@ static int run_all(const struct run_options *opts, struct check_result *results,
             if (start(opts, results, next, &run[active])) {
                 active++;
             } else {
-                results[next].message = xstrdup("grader error: could not start the "
+                results[next].message = xstrdup(GRADER_ERROR " could not start the "
                                                 "check's process (see stderr).\n");
                 results[next].transcript = xstrdup("");
+                results[next].grader_error = true;
                 report_progress(opts, &results[next], ++done, n);
             }
             next++;
@@ -617,5 +622,7 @@ void free_results(struct check_result *results, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(results[i].message);
         free(results[i].transcript);
+        free(results[i].cause);
+        free(results[i].hint);
     }
 }

@@ -52,8 +52,11 @@ struct result_slot {
     volatile sig_atomic_t finished;
     int passed;
     int untestable;                 /* passed, but could not be examined */
+    int grader_error;               /* failed by the grader's own fault */
     unsigned isolation;             /* enum isolation_layer bits, once set up */
     pid_t pgids[MAX_PROGRAMS];      /* 0 once the check has cleaned it up */
+    char cause[64];                 /* diagnose()'s cause of a failure, or "" */
+    char hint[512];                 /* its hint, or "": the check's own */
     char folder[512];               /* the check's folder; "" once removed */
     size_t message_len;
     size_t transcript_len;
@@ -61,14 +64,27 @@ struct result_slot {
     char transcript[SLOT_TRANSCRIPT];
 };
 
+/*
+ * How a check's message starts when the grader itself failed (no free port,
+ * a setup error, the check's own process ended abnormally): the check is
+ * then not graded rather than failed (check_result's grader_error).
+ */
+#define GRADER_ERROR "grader error:"
+
 struct check_result {
     const struct lab_def *lab;
     const struct check_def *def;
     const char *impl_dir;   /* the tree to grade, if not run_options' */
     bool passed;
     bool untestable;        /* passed because it could not be examined */
+    bool grader_error;      /* not graded: the grader failed, not the program
+                               (a message starting GRADER_ERROR); not passed,
+                               and never counted against the student */
     unsigned isolation;     /* enum isolation_layer bits; 0 if it never ran */
     char *message;          /* why it failed, or why it was not testable */
+    char *cause;            /* the diagnosed cause of a failure, or NULL */
+    char *hint;             /* the hint to show: the diagnosis's, or the
+                               check's own (check_hint gives it) */
     char *transcript;       /* every byte exchanged, escaped */
     double seconds;         /* wall time of the check */
 };
@@ -118,8 +134,18 @@ int run_checks(const struct run_options *opts, struct check_result *results,
  * EXIT_CANNOT_GRADE where it cannot grade (the setup's fault, not the
  * submission's). */
 #define EXIT_CANNOT_GRADE 3
+/* The grader's exit status when some check could not be graded because the
+ * grader itself failed (a grader error), whatever the other checks did: the
+ * report is incomplete, and says which checks to grade again. */
+#define EXIT_GRADER_ERROR 4
 int run_exit_status(int rc);
 
 void free_results(struct check_result *results, size_t n);
+
+/* The hint that R's report shows: its diagnosis's, or its check's own. */
+static inline const char *check_hint(const struct check_result *r)
+{
+    return r->hint != NULL ? r->hint : r->def->hint;
+}
 
 #endif

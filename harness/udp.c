@@ -171,7 +171,8 @@ void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len
     d->due_ms = now_ms() + delay_ms;
     d->next = u->pending;
     u->pending = d;
-    note(c, "grader -> %s (UDP): %zu bytes to be sent in %d ms", u->other, len, delay_ms);
+    note(c, "grader -> %s (UDP): %zu %s to be sent in %d ms", u->other, len,
+         plural_of((long long)len, "byte", "bytes"), delay_ms);
 }
 
 /* ---- Driven by the pump ------------------------------------------------ */

@@ -119,7 +119,7 @@ solutions_pass() {
 solutions_summary() {
     # Transcripts are kept only for gradings where a check failed.
     for report in "$out"/*.xml; do
-        grep -q '<failure' "$report" || rm -rf "${report%.xml}"
+        grep -q -e '<failure' -e '<error' "$report" || rm -rf "${report%.xml}"
     done
 
     # Reads every report: one line per check per grading, "PHASE CHECK
@@ -134,7 +134,8 @@ solutions_summary() {
             }
             /^      <skipped / && outcome == "pass" { outcome = "untestable" }
             /^      <failure / { outcome = "fail" }
-            /^      <(skipped|failure) / && match($0, /message="[^"]*/) {
+            /^      <error / { outcome = "grader error" }   # the grader failed
+            /^      <(skipped|failure|error) / && match($0, /message="[^"]*/) {
                 msg = substr($0, RSTART + 9, RLENGTH - 9)
                 gsub(/&quot;/, "\"", msg); gsub(/&lt;/, "<", msg); gsub(/&gt;/, ">", msg)
                 gsub(/&amp;/, "\\&", msg)      # last: it may have escaped the others

@@ -454,7 +454,7 @@ static const char agree_py[] =
     "for p, b in zip(page.rows[1:], book[1:]):\n"
     "    name = b[0][1:] if b[0][:2] in (\"'=\", \"'+\", \"'-\", \"'@\") else b[0]\n"
     "    shown = [p[0]] + [cell.split()[0] if cell else '' for cell in p[1:]]\n"
-    "    if shown != [name] + b[1:]:\n"
+    "    if shown != [name] + b[1:-1]:\n"  /* the last: checks not graded */
     "        print('row:', shown, 'vs', b)\n"
     "print('compared', len(book) - 1)\n";
 
@@ -518,7 +518,7 @@ static size_t judge_gradebook(const struct class *c, struct buf *wrong)
     size_t nrows = 0, nlabs = 0;
     const struct lab_def *columns[MAX_LABS] = { NULL };
     for (char *row = strtok(rows, "\n"); row != NULL; row = strtok(NULL, "\n"), nrows++) {
-        char *fields[MAX_LABS + 2];
+        char *fields[MAX_LABS + 3];
         size_t n = 0;
         for (char *f = row; f != NULL && n < COUNT_OF(fields); n++) {
             fields[n] = f;
@@ -526,14 +526,19 @@ static size_t judge_gradebook(const struct class *c, struct buf *wrong)
                 *f++ = '\0';
         }
         if (nrows == 0) {               /* the header */
-            cr_assert_geq(n, 3, "header: %s", row);
-            for (size_t k = 1; k + 1 < n; k++)
+            cr_assert_geq(n, 4, "header: %s", row);
+            for (size_t k = 1; k + 2 < n; k++)
                 cr_assert_not_null(columns[nlabs++] = find_lab(fields[k]), "%s", fields[k]);
             cr_expect_str_eq(fields[0], "submission");
-            cr_expect_str_eq(fields[n - 1], "total");
+            cr_expect_str_eq(fields[n - 2], "total");
+            cr_expect_str_eq(fields[n - 1], "not graded (grader error)");
             continue;
         }
-        cr_assert_eq(n, nlabs + 2, "row %zu: %zu fields", nrows, n);
+        /* The last field names the checks the grader failed on: none here. */
+        cr_assert(n == nlabs + 3 || n == nlabs + 2, "row %zu: %zu fields", nrows, n);
+        if (n == nlabs + 3 && fields[nlabs + 2][0] != '\0')
+            buf_printf(wrong, "\ngradebook: %s: checks not graded (grader error): %s",
+                       fields[0], fields[nlabs + 2]);
         /* The odd name comes back as text, behind an apostrophe. */
         const char *name = fields[0][0] == '\'' ? fields[0] + 1 : fields[0];
         const struct member *m = member_named(c, name);

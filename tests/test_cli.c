@@ -739,3 +739,219 @@ Test(cli, isolation_line_as_an_ordinary_user)
     remove_tree(kit);
     free(kit);
 }
+
+/* ---- Grader errors ---------------------------------------------------------- */
+
+/* The whole file PATH, appended to B. */
+static void read_whole(const char *path, struct buf *b)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+    take_file(fd, b);
+}
+
+/* Checks that grade with NETLAB_TEST_NO_FREE_PORT set: every check that
+ * needs a port meets a real grader error ("no free port"). */
+static struct run grade_without_ports(const char *const *args)
+{
+    setenv("NETLAB_TEST_NO_FREE_PORT", "1", 1);
+    struct run r = grade(args);
+    unsetenv("NETLAB_TEST_NO_FREE_PORT");
+    return r;
+}
+
+/* The Gradescope report of a run with a grader error: the test not graded
+ * says so first; the score is 0 of the 0 points graded; the output above
+ * the tests says why. */
+static const char grader_error_json_py[] =
+    "import json, sys\n"
+    "r = json.load(open(sys.argv[1]))\n"
+    "t = [t for t in r[\"tests\"] if t[\"name\"] == \"01-hello/server-replies\"]\n"
+    "assert len(t) == 1, r\n"
+    "assert t[0][\"output\"].startswith(\"GRADER ERROR: not graded\"), t[0]\n"
+    "assert \"no free port\" in t[0][\"output\"], t[0]\n"
+    "assert t[0][\"extra_data\"] == {\"grader_error\": True}, t[0]\n"
+    "assert \"GRADER ERROR: 1 check (2 points) not graded\" in r[\"output\"], r[\"output\"]\n"
+    "assert r[\"max_score\"] == 2, r\n";
+
+/* JUnit: the check is an <error type="grader">, counted in errors, not in
+ * failures. */
+static const char grader_error_junit_py[] =
+    "import sys, xml.etree.ElementTree as ET\n"
+    "root = ET.parse(sys.argv[1]).getroot()\n"
+    "assert root.get(\"errors\") == \"1\" and root.get(\"failures\") == \"0\", root.attrib\n"
+    "c = root.find(\"testsuite/testcase\")\n"
+    "assert c.find(\"failure\") is None, c\n"
+    "e = c.find(\"error\")\n"
+    "assert e is not None and e.get(\"type\") == \"grader\", c\n"
+    "assert \"no free port\" in e.get(\"message\"), e.attrib\n";
+
+/*
+ * A real grader error, in every format of one run: not charged to the
+ * student, shown apart, and the exit status (4) says so.
+ */
+Test(cli, a_grader_error_is_shown_apart_and_not_charged)
+{
+    const char *check[] = { "--impl", "solutions", "--check", "01-hello/server-replies",
+                            "--transcripts", temp_path("error-transcripts"), NULL };
+    struct run r = grade_without_ports(check);
+    cr_expect_eq(r.status, EXIT_GRADER_ERROR, "exit %d:\n%s%s", r.status, r.out.data,
+                 r.err.data);
+    cr_expect_not_null(strstr(r.out.data, "\nScore: 0/0, 1 check not graded: grader error "
+                                          "(every graded check passed)"), "%s", r.out.data);
+    cr_expect_not_null(strstr(r.out.data, "  ERROR server-replies"), "%s", r.out.data);
+    cr_expect_not_null(strstr(r.out.data, "grader error: no free port"), "%s", r.out.data);
+    cr_expect_null(strstr(r.out.data, "FAIL"), "%s", r.out.data);
+    free_run(&r);
+    remove_tree(temp_path("error-transcripts"));
+
+    char *json = temp_path("error.json");
+    r = grade_without_ports((const char *[]){ "--impl", "solutions", "--check",
+                                              "01-hello/server-replies", "--format",
+                                              "gradescope", "--out", json, NULL });
+    cr_expect_eq(r.status, EXIT_GRADER_ERROR);
+    cr_expect_eq(python(grader_error_json_py, json), 0, "results.json");
+    unlink(json);
+    free_run(&r);
+
+    char *xml = temp_path("error.xml");
+    r = grade_without_ports((const char *[]){ "--impl", "solutions", "--check",
+                                              "01-hello/server-replies", "--format", "junit",
+                                              "--out", xml, NULL });
+    cr_expect_eq(r.status, EXIT_GRADER_ERROR);
+    cr_expect_eq(python(grader_error_junit_py, xml), 0, "JUnit XML");
+    unlink(xml);
+    free_run(&r);
+}
+
+/* The class page and the gradebook show the check not graded apart. */
+Test(cli, a_grader_error_is_apart_in_the_class_reports, .timeout = 120)
+{
+    char *class = fresh_folder("/tmp", "error-class", 0755);
+    char lab[PATH_MAX + 32], out[PATH_MAX + 32], path[PATH_MAX + 64];
+    snprintf(lab, sizeof lab, "%s/alice/01-hello", class);
+    cr_assert_eq(shell("mkdir -p '%s'", lab), 0);
+    copy_sources("solutions/01-hello", lab);
+    snprintf(out, sizeof out, "%s/out", class);
+    struct run r = grade_without_ports((const char *[]){ "--batch", class, "--out", out,
+                                                         "--check", "01-hello/server-replies",
+                                                         NULL });
+    cr_expect_eq(r.status, 0, "every file written: exit %d\n%s", r.status, r.err.data);
+    cr_expect_not_null(strstr(r.err.data, "1 check not graded: grader error"), "%s",
+                       r.err.data);
+    free_run(&r);
+
+    snprintf(path, sizeof path, "%s/gradebook.csv", out);
+    struct buf csv = {0};
+    read_whole(path, &csv);
+    cr_expect_not_null(strstr(csv.data, "\"total\",\"not graded (grader error)\"\r\n"), "%s",
+                       csv.data);
+    cr_expect_not_null(strstr(csv.data, "\"alice\",0,0,\"01-hello/server-replies\"\r\n"), "%s",
+                       csv.data);
+    buf_free(&csv);
+    snprintf(path, sizeof path, "%s/class.html", out);
+    struct buf html = {0};
+    read_whole(path, &html);
+    cr_expect_not_null(strstr(html.data, "alice: 0 of 0 points, 1 check not graded: grader "
+                                         "error</h3>"), "%s", html.data);
+    cr_expect_not_null(strstr(html.data, "server-replies <small>not graded (2 points): grader "
+                                         "error</small>"), "%s", html.data);
+    cr_expect_not_null(strstr(html.data, "no free port"), "%s", html.data);
+    buf_free(&html);
+    remove_tree(class);
+    free(class);
+}
+
+/* ---- Stale programs ----------------------------------------------------------- */
+
+/* A tree with lab 01's solution, sources and programs, the programs newer. */
+static char *built_tree(void)
+{
+    char *tree = fresh_folder("/tmp", "stale", 0755);
+    cr_assert_eq(shell("mkdir -p '%s/01-hello' && cp solutions/01-hello/*.c '%s/01-hello/' && "
+                       "cp solutions/01-hello/server solutions/01-hello/client "
+                       "'%s/01-hello/' && touch -d '1 hour ago' '%s/01-hello/'*.c", tree, tree,
+                       tree, tree), 0);
+    return tree;
+}
+
+/* A program older than a source of its folder, or of the tree's common/,
+ * is not graded: the grader says which and that make comes first. */
+Test(cli, a_program_older_than_its_sources_is_not_graded)
+{
+    char *tree = built_tree();
+    const char *args[] = { "--impl", tree, "--check", "01-hello/client-sends",
+                           "--transcripts", temp_path("stale-transcripts"), NULL };
+    struct run r = grade(args);
+    cr_expect_eq(r.status, 0, "the fresh programs are graded: %s%s", r.out.data, r.err.data);
+    free_run(&r);
+
+    cr_assert_eq(shell("touch '%s/01-hello/server.c'", tree), 0);
+    r = grade(args);
+    cr_expect_eq(r.status, 5, "exit %d:\n%s%s", r.status, r.out.data, r.err.data);
+    cr_expect_not_null(strstr(r.err.data, "grade: 01-hello/server is older than "
+                                          "01-hello/server.c: run make first"), "%s",
+                       r.err.data);
+    cr_expect_null(strstr(r.out.data, "Score:"), "graded anyway:\n%s", r.out.data);
+    free_run(&r);
+
+    /* A plain run (every lab of the tree) refuses as well. */
+    r = grade((const char *[]){ "--impl", tree, NULL });
+    cr_expect_eq(r.status, 5, "exit %d:\n%s%s", r.status, r.out.data, r.err.data);
+    free_run(&r);
+
+    cr_assert_eq(shell("touch -d '1 hour ago' '%s/01-hello/server.c' && mkdir '%s/common' && "
+                       "touch '%s/common/netlab.h'", tree, tree, tree), 0);
+    r = grade(args);
+    cr_expect_eq(r.status, 5, "exit %d:\n%s%s", r.status, r.out.data, r.err.data);
+    cr_expect_not_null(strstr(r.err.data, "is older than common/netlab.h: run make first"),
+                       "%s", r.err.data);
+    free_run(&r);
+    remove_tree(temp_path("stale-transcripts"));
+    remove_tree(tree);
+    free(tree);
+}
+
+/* --check without --transcripts keeps its transcript where make grade
+ * does, in the kit's build/transcripts. */
+Test(cli, one_check_keeps_its_transcript_like_make_grade)
+{
+    const char *path = "build/transcripts/01-hello/client-default-message.txt";
+    unlink(path);
+    struct run r = grade((const char *[]){ "--impl", "solutions", "--check",
+                                           "01-hello/client-default-message", NULL });
+    cr_expect_eq(r.status, 0, "%s%s", r.out.data, r.err.data);
+    cr_expect_eq(access(path, R_OK), 0, "no %s: %s", path, strerror(errno));
+    free_run(&r);
+}
+
+/*
+ * make grade never grades the program that a build which just failed left
+ * behind: make stops at the failed build; and even run on past it (make
+ * -i), the grader refuses the program older than its source.  In a copy
+ * of the kit's built files, times kept, so that only the broken program
+ * is made again.
+ */
+Test(cli, make_grade_after_a_failed_build_grades_nothing, .timeout = 240)
+{
+    char *kit = fresh_folder("/tmp", "make-kit", 0755);
+    cr_assert_eq(shell("cp -a Makefile mk harness labs solutions '%s/' && mkdir '%s/build' && "
+                       "cp -a build/harness build/labs build/libgrader.a build/libnetlab.a "
+                       "'%s/build/' && "
+                       "printf 'this does not compile\\n' >> '%s/labs/01-hello/server.c'",
+                       kit, kit, kit, kit), 0);
+    struct cmd m = run_command(kit, "make grade LAB=01", "200");
+    cr_expect_neq(m.status, 0, "%s", m.out.data);
+    cr_expect_null(strstr(m.out.data, "Score:"), "graded after a failed build:\n%s",
+                   m.out.data);
+    buf_free(&m.out);
+
+    m = run_command(kit, "make -i grade LAB=01", "200");
+    cr_expect_not_null(strstr(m.out.data, "grade: 01-hello/server is older than "
+                                          "01-hello/server.c: run make first"), "%s",
+                       m.out.data);
+    cr_expect_null(strstr(m.out.data, "Score:"), "graded the old program:\n%s", m.out.data);
+    buf_free(&m.out);
+    remove_tree(kit);
+    free(kit);
+}

@@ -27,6 +27,7 @@
 #include "files.h"
 #include "lab.h"
 #include "runner.h"
+#include "diagnoses.h"
 #include "variant.h"
 
 TestSuite(grading, .timeout = 300);
@@ -235,6 +236,27 @@ static void note_disagreement(const struct variant *v, const char *check, const 
     buf_printf(arg, "\n%s/%s: %s %s%s%s", v->lab, v->name, check, what,
                r != NULL && !r->passed ? ": " : "",
                r != NULL && !r->passed && r->message ? r->message : "");
+}
+
+/* Each cause the grader can diagnose (check.h's diagnose) is shown by a
+ * known-buggy variant that lists it: a diagnosis no variant provokes is
+ * one nobody has seen work.  (every_variant_fails_exactly_its_checks
+ * checks that each variant shows the causes it lists.) */
+Test(grading, every_diagnosis_has_its_variant)
+{
+    struct diagnosis *d;
+    size_t n = find_diagnoses(&d);
+    struct variant *v;
+    size_t nv = all_variants(&v);
+    for (size_t i = 0; i < n; i++) {
+        bool listed = false;
+        for (size_t k = 0; k < nv && !listed; k++)
+            listed = variant_expects_cause(&v[k], d[i].cause);
+        cr_expect(listed, "%s: the diagnosis \"%s\" has no variant whose expect file lists "
+                  "\"cause: %s\"", d[i].file, d[i].cause, d[i].cause);
+    }
+    free(v);
+    free(d);
 }
 
 /* All variants are graded in one run, many checks at once (variant.h), and

@@ -37,6 +37,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "diagnoses.h"
 #include "internal.h"
 #include "lab.h"
 #include "report.h"
@@ -289,12 +290,16 @@ Test(buf, escape_truncates_and_counts_the_rest)
     struct buf b = {0};
     buf_escape(&b, data, sizeof data, 100);
     char want[200];
-    snprintf(want, sizeof want, "\"%.100s\" ... (200 more bytes)", data);
+    snprintf(want, sizeof want, "\"%.100s\" ... (300 bytes in all)", data);
     cr_assert_str_eq(b.data, want);
 
     buf_reset(&b);
     buf_escape(&b, data, sizeof data, 0);
-    cr_assert_str_eq(b.data, "\"\" ... (300 more bytes)");
+    cr_assert_str_eq(b.data, "\"\" ... (300 bytes in all)");
+
+    buf_reset(&b);
+    buf_escape(&b, data, 1, 0);
+    cr_assert_str_eq(b.data, "\"\" ... (1 byte in all)", "one byte, not \"1 bytes\"");
 
     buf_reset(&b);
     buf_escape(&b, data, 5, 5);
@@ -303,6 +308,65 @@ Test(buf, escape_truncates_and_counts_the_rest)
     buf_reset(&b);
     buf_escape(&b, "", 0, 10);
     cr_assert_str_eq(b.data, "\"\"");
+    buf_free(&b);
+}
+
+/* A long random payload in a message is shown short, with its length:
+ * each byte that must be shown as \xNN counts for four characters. */
+Test(buf, escape_shows_random_bytes_short_with_their_length)
+{
+    unsigned char data[4096];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof data; i++) {
+        x = x * 1103515245u + 12345u;
+        data[i] = (unsigned char)(0x80 | (x >> 26));   /* continuation bytes: never UTF-8 */
+    }
+    struct buf b = {0};
+    buf_escape(&b, data, sizeof data, 120);
+    cr_expect_leq(b.len, 120 + 40, "%zu characters: %s", b.len, b.data);
+    cr_expect_not_null(strstr(b.data, "... (4096 bytes in all)"), "%s", b.data);
+    cr_expect_eq(escaped_width(data, 30), 120, "30 bytes as \\xNN");
+
+    /* A difference between two such payloads: their lengths and the bytes
+     * around it, not two screens of \xNN. */
+    unsigned char other[4096];
+    memcpy(other, data, sizeof other);
+    other[2000] ^= 1;
+    buf_reset(&b);
+    describe_difference(&b, data, 100, other, 100);
+    cr_expect_null(strstr(b.data, "first difference"), "no difference in the first 100");
+    buf_reset(&b);
+    describe_difference(&b, data, sizeof data, other, sizeof other);
+    cr_expect_not_null(strstr(b.data, "expected 4096 bytes, got 4096"), "%s", b.data);
+    cr_expect_not_null(strstr(b.data, "first difference at byte 2000"), "%s", b.data);
+    cr_expect_lt(b.len, 600, "%zu characters: %s", b.len, b.data);
+    buf_reset(&b);
+    describe_difference(&b, data, 100, other + 1, 100);  /* 400 characters each: cut */
+    cr_expect_not_null(strstr(b.data, "expected 100 bytes, got 100"), "%s", b.data);
+    buf_reset(&b);
+    describe_difference(&b, "a\n", 2, "b\n", 2);           /* short text: whole */
+    cr_expect_not_null(strstr(b.data, "  expected: \"a\\n\"\n  got:      \"b\\n\""), "%s",
+                       b.data);
+    buf_free(&b);
+}
+
+/* Counts in words: one helper for every "N thing(s)" of a message. */
+Test(buf, counts_are_grammatical)
+{
+    cr_expect_str_eq(plural_of(1, "reply", "replies"), "reply");
+    cr_expect_str_eq(plural_of(0, "reply", "replies"), "replies");
+    cr_expect_str_eq(plural_of(2, "reply", "replies"), "replies");
+    cr_expect_str_eq(plural_of(-1, "reply", "replies"), "replies");
+    struct buf b = {0};
+    buf_count(&b, 1, "reply", "replies");
+    buf_puts(&b, ", ");
+    buf_count(&b, 3, "byte", "bytes");
+    buf_puts(&b, ", ");
+    buf_count(&b, 0, "line", "lines");
+    cr_expect_str_eq(b.data, "1 reply, 3 bytes, 0 lines");
+    buf_reset(&b);
+    buf_escape_window(&b, "abcdefghijklmnopqrstuvwxyz", 26, 17, 16);
+    cr_expect_str_eq(b.data, "(1 byte) \"bcdefghijklmnopqrstuvwxyz\"", "%s", b.data);
     buf_free(&b);
 }
 
@@ -1004,6 +1068,120 @@ Test(report, text_of_a_full_score)
     mem_free(&m);
 }
 
+/* A report where the grader failed on one check (98-alpha/breaks, 2 of
+ * the 9 points), one passed (3) and one failed (4). */
+static struct report report_with_grader_error(struct check_result results[3])
+{
+    results[0] = (struct check_result){ .lab = &alpha, .def = &alpha_checks[0],
+                                        .passed = true, .transcript = xstrdup("") };
+    results[1] = (struct check_result){
+        .lab = &alpha, .def = &alpha_checks[1], .grader_error = true,
+        .message = xstrdup(GRADER_ERROR " no free port between 20000 and 29999\n"),
+        .transcript = xstrdup("[0.1 ms] FAIL: grader error\n"),
+    };
+    results[2] = (struct check_result){ .lab = &beta, .def = &beta_checks[0],
+                                        .message = xstrdup("it crashed\n"),
+                                        .transcript = xstrdup("") };
+    return (struct report){ .impl = "labs", .results = results, .n = 3, .seconds = 1 };
+}
+
+/* A grader error is shown apart and not counted: the score is of the
+ * checks graded, and says how many were not. */
+Test(report, text_shows_a_grader_error_apart)
+{
+    struct check_result results[3];
+    struct report r = report_with_grader_error(results);
+    struct mem m;
+    write_text(mem_open(&m), &r);
+    mem_close(&m);
+    cr_expect_not_null(strstr(m.data, "\nScore: 3/7, 1 check not graded: grader error "
+                                      "(1 check failed) for labs"), "%s", m.data);
+    cr_expect_not_null(strstr(m.data, "  ERROR breaks"), "%s", m.data);
+    cr_expect_not_null(strstr(m.data, "-/2"), "no points taken: %s", m.data);
+    cr_expect_not_null(strstr(m.data, "not graded: the grader failed here, not your program"),
+                       "%s", m.data);
+    cr_expect_null(strstr(m.data, "hint: handouts/98-alpha.md, section \"<B>\""),
+                   "a hint at the student's code for the grader's fault: %s", m.data);
+    cr_expect_not_null(strstr(m.data, "3/3 (1 check not graded)"), "the lab's line: %s",
+                       m.data);
+    mem_free(&m);
+
+    results[2].passed = true;       /* every graded check passed */
+    write_text(mem_open(&m), &r);
+    mem_close(&m);
+    cr_expect_not_null(strstr(m.data, "\nScore: 7/7, 1 check not graded: grader error "
+                                      "(every graded check passed)"), "%s", m.data);
+    mem_free(&m);
+    free_results(results, 3);
+}
+
+/* Gradescope totals by its own points: the score is the share of the
+ * graded points, scaled to all of them, with the reason said above the
+ * tests and on the test not graded. */
+Test(report, gradescope_does_not_charge_a_grader_error)
+{
+    struct check_result results[3];
+    struct report r = report_with_grader_error(results);
+    struct mem m;
+    write_gradescope(mem_open(&m), &r);
+    mem_close(&m);
+    int status;
+    char *out = python_on(gradescope_py, m.data, m.len, &status);
+    cr_assert_eq(status, 0, "%s\n--- the report:\n%s", out, m.data);
+    char *lines[16];
+    size_t n = split_lines(out, lines, COUNT_OF(lines));
+    cr_assert_eq(n, 7, "%s", out);
+    cr_expect_str_eq(lines[0], "score 3.86 9 3", "3 of the 7 graded points, of 9");
+    cr_expect_str_eq(lines[3], "test 98-alpha/breaks 0 2 failed");
+    size_t len;
+    char *error = from_hex(lines[4], &len);
+    cr_expect_eq(strncmp(error, "GRADER ERROR: not graded", 24), 0, "%s", error);
+    cr_expect_not_null(strstr(error, "no free port"), "%s", error);
+    cr_expect_null(strstr(error, "hint:"), "%s", error);
+    cr_expect_not_null(strstr(m.data, "GRADER ERROR: 1 check (2 points) not graded"),
+                       "the overall output: %s", m.data);
+    free(error);
+    free(out);
+    mem_free(&m);
+    free_results(results, 3);
+}
+
+/* JUnit's own distinction: an <error> (the test's fault), not a
+ * <failure>, counted in errors="N". */
+Test(report, junit_shows_a_grader_error_as_an_error)
+{
+    struct check_result results[3];
+    struct report r = report_with_grader_error(results);
+    struct mem m;
+    write_junit(mem_open(&m), &r);
+    mem_close(&m);
+    static const char errors_py[] =
+        "import sys, xml.etree.ElementTree as ET\n"
+        "root = ET.parse(sys.argv[1]).getroot()\n"
+        "print(root.get('failures'), root.get('errors'))\n"
+        "for ts in root:\n"
+        "    print(ts.get('name'), ts.get('failures'), ts.get('errors'))\n"
+        "    for c in ts.findall('testcase'):\n"
+        "        e = c.find('error')\n"
+        "        print(c.get('name'), 'failure' if c.find('failure') is not None else\n"
+        "              'error:' + e.get('type') if e is not None else 'ok')\n";
+    int status;
+    char *out = python_on(errors_py, m.data, m.len, &status);
+    cr_assert_eq(status, 0, "%s\n--- the report:\n%s", out, m.data);
+    char *lines[16];
+    size_t n = split_lines(out, lines, COUNT_OF(lines));
+    cr_assert_eq(n, 6, "%s", out);
+    cr_expect_str_eq(lines[0], "1 1");
+    cr_expect_str_eq(lines[1], "98-alpha 0 1");
+    cr_expect_str_eq(lines[2], "works ok");
+    cr_expect_str_eq(lines[3], "breaks error:grader");
+    cr_expect_str_eq(lines[4], "99-beta 1 0");
+    cr_expect_str_eq(lines[5], "crashes failure");
+    free(out);
+    mem_free(&m);
+    free_results(results, 3);
+}
+
 /*
  * Every string of the text report goes through put_text, the tree's name
  * (the --impl argument) and the transcripts folder included: an ESC or
@@ -1229,6 +1407,25 @@ Test(lab, every_hint_points_into_the_labs_handout)
     }
 }
 
+/* A diagnosis's hint, like a check's, names a section of its lab's own
+ * handout that exists; a diagnosis in the grader's core keeps the check's
+ * hint (NULL), since it serves every lab. */
+Test(lab, every_diagnosis_hint_points_into_the_labs_handout)
+{
+    struct diagnosis *d;
+    size_t n = find_diagnoses(&d);
+    for (size_t i = 0; i < n; i++) {
+        cr_expect_str_neq(d[i].cause, "?", "%s: a diagnose() call whose cause is not a string "
+                          "literal or whose hint is neither HINT(\"...\") nor NULL", d[i].file);
+        if (d[i].lab[0] == '\0')
+            cr_expect_eq(d[i].section[0], '\0', "%s: diagnosis %s: the grader's core names "
+                         "no lab's section", d[i].file, d[i].cause);
+        else if (d[i].section[0] != '\0')
+            expect_heading(d[i].lab, d[i].cause, d[i].section, strlen(d[i].section));
+    }
+    free(d);
+}
+
 /* The handout's rubric lists every check with the grader's points, as a
  * table row "| `name` | points | ...": students plan by it.  A hidden
  * check it never names. */
@@ -1326,6 +1523,16 @@ static const char late_sh[] =
     "exit 0\n";
 
 static const char exit3_sh[] = "#!/bin/sh\nexit 3\n";
+/* Ignores SIGTERM (sleep inherits that) once it has said so. */
+static const char deaf_sh[] = "#!/bin/sh\ntrap '' TERM\necho deaf and ready\nexec sleep 1000\n";
+/* Exits with status 1 on SIGTERM; dies of it once it has execed sleep. */
+static const char term1_sh[] =
+    "#!/bin/sh\ntrap 'exit 1' TERM\necho term1 ready\nsleep 1000 &\nwait\n";
+static const char plain_sh[] = "#!/bin/sh\necho plain ready\nexec sleep 1000\n";
+/* Prints one long line and waits. */
+static const char chatty_sh[] =
+    "#!/bin/sh\necho 'a long line of output that a failure message should show once'\n"
+    "exec sleep 1000\n";
 static const char killed_sh[] = "#!/bin/sh\nkill -KILL $$\n";
 
 struct tree {
@@ -1358,6 +1565,10 @@ static void make_tree(struct tree *t)
     write_program(t, "exit3", exit3_sh);
     write_program(t, "late", late_sh);
     write_program(t, "killed", killed_sh);
+    write_program(t, "deaf", deaf_sh);
+    write_program(t, "chatty", chatty_sh);
+    write_program(t, "term1", term1_sh);
+    write_program(t, "plain", plain_sh);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -1632,6 +1843,7 @@ Test(runner, check_that_aborts_fails)
     cr_expect_not(r[0].passed, "a check that called abort() passed");
     cr_expect(r[0].message != NULL && strstr(r[0].message, "ended abnormally") != NULL,
               "the message should say the check's process died: %s", r[0].message);
+    cr_expect(r[0].grader_error, "the check's own crash is the grader's fault");
     cr_log_info("abort() in a check gives: %s", r[0].message);
     expect_nothing_left();
     free_results(r, 1);
@@ -2030,6 +2242,129 @@ static const struct check_def failing_checks[] = {
 static const struct lab_def failing_lab = { SELF_LAB, "self-test", failing_checks,
                                             COUNT_OF(failing_checks), 0 };
 
+static void ignores_sigterm(struct check *c)
+{
+    struct program *p = start_program(c, "deaf", NULL);
+    expect_output_line(c, p, "deaf and ready");
+    signal_program(c, p, SIGTERM);
+    expect_exit(c, p, 0);
+}
+
+/* Sends the program named as the check is (less "-on-term") SIGTERM once
+ * it is ready, and expects status 0. */
+static void signalled(struct check *c)
+{
+    char name[16], ready[32];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(c->def->name, "-"), c->def->name);
+    snprintf(ready, sizeof ready, "%s ready", name);
+    struct program *p = start_program(c, name, NULL);
+    expect_output_line(c, p, ready);
+    signal_program(c, p, SIGTERM);
+    expect_exit(c, p, 0);
+}
+
+static void stdout_in_message(struct check *c)
+{
+    expect_output_line(c, start_program(c, "chatty", NULL), "a line never printed");
+}
+
+static void no_port(struct check *c)
+{
+    reserve_port(c);
+}
+
+static const struct check_def telling_checks[] = {
+    { "ignores-sigterm", 1, 1500, "SIGTERM", "handouts/97-selftest.md, section \"F\"",
+      ignores_sigterm },
+    { "stdout-once", 1, 1000, "stdout", "handouts/97-selftest.md, section \"F\"",
+      stdout_in_message },
+    { "term1-on-term", 1, 3000, "status 1", "handouts/97-selftest.md, section \"F\"",
+      signalled },
+    { "plain-on-term", 1, 3000, "killed", "handouts/97-selftest.md, section \"F\"",
+      signalled },
+};
+static const struct lab_def telling_lab = { SELF_LAB, "self-test", telling_checks,
+                                            COUNT_OF(telling_checks), 0 };
+
+/* How many times NEEDLE stands in HAYSTACK. */
+static size_t occurrences(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* A failure says which signal the grader sent and how long ago, and shows
+ * a program's stdout once, not in the check's message and again below. */
+Test(programs, failures_say_what_the_grader_did)
+{
+    struct tree t;
+    make_tree(&t);
+    share();
+    double seconds;
+    struct check_result *r = grade(&t, &telling_lab, 2, &seconds);
+    size_t n = telling_lab.nchecks;
+    const char *m = result_of(r, n, "ignores-sigterm")->message;
+    cr_assert_not_null(m);
+    long ms = -1;
+    const char *sent = strstr(m, "SIGTERM was sent ");
+    cr_assert_not_null(sent, "%s", m);
+    cr_expect_eq(sscanf(sent, "SIGTERM was sent %ld ms ago; the deaf", &ms), 1, "%s", m);
+    cr_expect(ms >= 500 && ms <= 1500, "sent %ld ms before the check's end: %s", ms, m);
+    cr_expect_not_null(strstr(m, "is still running; it should have exited with status 0"),
+                       "%s", m);
+    cr_expect_not_null(strstr(m, "  the deaf was still running; SIGTERM was sent "), "%s", m);
+
+    m = result_of(r, n, "term1-on-term")->message;
+    cr_assert_not_null(m);
+    cr_expect(strstr(m, "exited with status 1, ") != NULL &&
+              strstr(m, " ms after the grader sent SIGTERM; it should have exited with "
+                        "status 0") != NULL, "%s", m);
+    m = result_of(r, n, "plain-on-term")->message;
+    cr_assert_not_null(m);
+    cr_expect(strstr(m, "was killed by signal SIGTERM (Terminated), ") != NULL &&
+              strstr(m, " ms after the grader sent it;") != NULL, "%s", m);
+
+    m = result_of(r, n, "stdout-once")->message;
+    cr_assert_not_null(m);
+    cr_expect_eq(occurrences(m, "a long line of output"), 1, "stdout shown twice: %s", m);
+    cr_expect_not_null(strstr(m, "its stdout so far"), "%s", m);
+    expect_nothing_left();
+    free_results(r, n);
+    free(r);
+    remove_tree(&t);
+}
+
+static const struct check_def no_port_checks[] = {
+    { "no-port", 1, 1000, "needs a port", "handouts/97-selftest.md, section \"F\"", no_port },
+    { "passes", 1, 1000, "passes", "handouts/97-selftest.md, section \"F\"", passes },
+};
+static const struct lab_def no_port_lab = { SELF_LAB, "self-test", no_port_checks,
+                                            COUNT_OF(no_port_checks), 0 };
+
+/* A real grader error (no port to be had, which the tests provoke with
+ * NETLAB_TEST_NO_FREE_PORT) is a check not graded, not a failed one. */
+Test(runner, grader_error_is_not_a_failure)
+{
+    struct tree t;
+    make_tree(&t);
+    share();
+    setenv("NETLAB_TEST_NO_FREE_PORT", "1", 1);
+    double seconds;
+    struct check_result *r = grade(&t, &no_port_lab, 2, &seconds);
+    unsetenv("NETLAB_TEST_NO_FREE_PORT");
+    const struct check_result *e = result_of(r, 2, "no-port");
+    cr_expect_not(e->passed);
+    cr_expect(e->grader_error, "no free port is the grader's fault: %s", e->message);
+    cr_expect_eq(strncmp(e->message, GRADER_ERROR, strlen(GRADER_ERROR)), 0, "%s", e->message);
+    const struct check_result *p = result_of(r, 2, "passes");
+    cr_expect(p->passed && !p->grader_error, "%s", p->message);
+    free_results(r, 2);
+    free(r);
+    remove_tree(&t);
+}
+
 Test(programs, failures_say_what_the_program_did)
 {
     struct tree t;
@@ -2058,6 +2393,9 @@ Test(programs, failures_say_what_the_program_did)
                        "the output so far, escaped: %s", m);
     cr_expect_not_null(strstr(m, "junk on stderr \\x1b[31m\\xfe\\n"),
                        "its stderr, escaped: %s", m);
+    for (size_t i = 0; i < n; i++)
+        cr_expect_not(r[i].grader_error, "%s: the program's failure is not the grader's",
+                      r[i].def->name);
     m = result_of(r, n, "missing")->message;
     cr_expect_not_null(strstr(m, "cannot run"), "%s", m);
     cr_expect_not_null(strstr(m, "nosuch"), "%s", m);

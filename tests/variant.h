@@ -2,8 +2,10 @@
  * variant.h - the known-buggy variants, tests/variants/LAB/BUG/: each is a
  * solution with one mistake (its patches, built by make under
  * build/variants/LAB/BUG/) and an `expect` file naming the checks it must
- * fail.  Its verdict: it fails exactly those checks and passes every other
- * check of its lab, hidden ones included.  One definition of that verdict
+ * fail, and with "cause: NAME" lines the causes the grader must diagnose
+ * (check.h's diagnose).  Its verdict: it fails exactly those checks and
+ * passes every other check of its lab, hidden ones included, and the
+ * grader diagnoses exactly those causes.  One definition of that verdict
  * for test_grading, which fails on any disagreement, and for make soak
  * (soak_variants.c), which counts disagreements over many gradings.
  * Header-only, as each test program is one C file; run from the top of the
@@ -36,11 +38,13 @@ struct variant {
     char dir[600];                              /* tests/variants/LAB/BUG */
     char expect[VARIANT_MAX_EXPECT][256];       /* the checks it must fail */
     size_t nexpect;
+    char causes[VARIANT_MAX_EXPECT][256];       /* the causes it must show */
+    size_t ncauses;
     char tree[PATH_MAX];    /* where it is graded (variant_make_tree), or "" */
 };
 
-/* Reads V's expect file: a check's name a line, '#' starts a comment.
- * Returns 0, or -1 with why in ERR. */
+/* Reads V's expect file: a check's name a line, or "cause: NAME"; '#'
+ * starts a comment.  Returns 0, or -1 with why in ERR. */
 static inline int variant_read_expect(struct variant *v, struct buf *err)
 {
     char path[700], line[256];
@@ -53,10 +57,14 @@ static inline int variant_read_expect(struct variant *v, struct buf *err)
     }
     int rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
-        line[strcspn(line, " \t\r\n#")] = '\0';
-        if (line[0] == '\0')
+        bool cause = strncmp(line, "cause:", 6) == 0;
+        char *word = cause ? line + 6 + strspn(line + 6, " \t") : line;
+        word[strcspn(word, " \t\r\n#")] = '\0';
+        if (word[0] == '\0')
             continue;
-        if (v->nexpect == VARIANT_MAX_EXPECT) {
+        if (cause && v->ncauses < VARIANT_MAX_EXPECT) {
+            snprintf(v->causes[v->ncauses++], sizeof v->causes[0], "%s", word);
+        } else if (cause || v->nexpect == VARIANT_MAX_EXPECT) {
             buf_printf(err, "%s: more than %d checks", path, VARIANT_MAX_EXPECT);
             rc = -1;
         } else {
@@ -236,6 +244,41 @@ typedef void variant_disagreement_fn(const struct variant *v, const char *check,
                                      const char *what, const struct check_result *r,
                                      void *arg);
 
+/* Whether V lists CAUSE. */
+static inline bool variant_expects_cause(const struct variant *v, const char *cause)
+{
+    for (size_t i = 0; i < v->ncauses; i++)
+        if (strcmp(v->causes[i], cause) == 0)
+            return true;
+    return false;
+}
+
+/* judge_variant's part for causes: each V lists is diagnosed by a check
+ * of RESULTS, and each diagnosed is listed. */
+static inline size_t judge_causes(const struct variant *v, const struct check_result *results,
+                                  size_t n, variant_disagreement_fn *report, void *arg)
+{
+    size_t wrong = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (results[k].cause != NULL && !variant_expects_cause(v, results[k].cause)) {
+            report(v, results[k].cause, "was diagnosed, a cause its expect file does not "
+                   "list (cause: ...)", &results[k], arg);
+            wrong++;
+        }
+    }
+    for (size_t i = 0; i < v->ncauses; i++) {
+        bool shown = false;
+        for (size_t k = 0; k < n && !shown; k++)
+            shown = results[k].cause != NULL && strcmp(results[k].cause, v->causes[i]) == 0;
+        if (!shown) {
+            report(v, v->causes[i], "named as a cause in expect, was diagnosed by no check",
+                   NULL, arg);
+            wrong++;
+        }
+    }
+    return wrong;
+}
+
 /*
  * The verdict on variant V, graded as RESULTS (the N checks of its lab):
  * a check it must fail and passed, a check it must pass and failed, and a
@@ -264,6 +307,7 @@ static inline size_t judge_variant(const struct variant *v, const struct check_r
             wrong++;
         }
     }
+    wrong += judge_causes(v, results, n, report, arg);
     return wrong;
 }
 
