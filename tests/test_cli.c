@@ -857,6 +857,8 @@ Test(cli, a_grader_error_is_apart_in_the_class_reports, .timeout = 120)
     cr_expect_not_null(strstr(html.data, "server-replies <small>not graded (2 points): grader "
                                          "error</small>"), "%s", html.data);
     cr_expect_not_null(strstr(html.data, "no free port"), "%s", html.data);
+    cr_expect_not_null(strstr(html.data, "<td>2</td><td>0 of 0</td>"),
+                       "the pass rate counts the check not graded: %s", html.data);
     buf_free(&html);
     remove_tree(class);
     free(class);
