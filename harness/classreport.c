@@ -194,7 +194,8 @@ static struct rate *pass_rates(const struct class_results *c, size_t *n)
         rates[k] = (struct rate){ .lab = c->subs[0].results[k].lab,
                                   .def = c->subs[0].results[k].def, .order = k };
         for (size_t i = 0; i < c->nsubs; i++) {
-            if (!has_lab(&c->subs[i], rates[k].lab))
+            /* A check the grader failed on says nothing of the class. */
+            if (!has_lab(&c->subs[i], rates[k].lab) || c->subs[i].results[k].grader_error)
                 continue;
             rates[k].attempted++;
             rates[k].passed += c->subs[i].results[k].passed;

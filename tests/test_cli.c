@@ -786,6 +786,14 @@ static const char grader_error_junit_py[] =
     "assert e is not None and e.get(\"type\") == \"grader\", c\n"
     "assert \"no free port\" in e.get(\"message\"), e.attrib\n";
 
+/* What points.py hands GitHub Classroom (base64 JSON after "result="). */
+static const char classroom_py[] =
+    "import base64, json, sys\n"
+    "line = open(sys.argv[1]).read().strip()\n"
+    "r = json.loads(base64.b64decode(line[len(\"result=\"):]))\n"
+    "assert r[\"max_score\"] == 0 and r[\"status\"] == \"error\", r\n"
+    "assert [t[\"status\"] for t in r[\"tests\"]] == [\"error\"], r\n";
+
 /*
  * A real grader error, in every format of one run: not charged to the
  * student, shown apart, and the exit status (4) says so.
@@ -811,6 +819,13 @@ Test(cli, a_grader_error_is_shown_apart_and_not_charged)
                                               "gradescope", "--out", json, NULL });
     cr_expect_eq(r.status, EXIT_GRADER_ERROR);
     cr_expect_eq(python(grader_error_json_py, json), 0, "results.json");
+    /* GitHub Classroom's points, from the same report: the check is an
+     * error, out of the points graded. */
+    char *output = temp_path("github-output");
+    cr_expect_eq(shell("GITHUB_OUTPUT='%s' python3 handouts/classroom/points.py '%s' "
+                       ">/dev/null && python3 -c '%s' '%s'", output, json, classroom_py,
+                       output), 0, "points.py");
+    unlink(output);
     unlink(json);
     free_run(&r);
 
@@ -857,6 +872,8 @@ Test(cli, a_grader_error_is_apart_in_the_class_reports, .timeout = 120)
     cr_expect_not_null(strstr(html.data, "server-replies <small>not graded (2 points): grader "
                                          "error</small>"), "%s", html.data);
     cr_expect_not_null(strstr(html.data, "no free port"), "%s", html.data);
+    cr_expect_not_null(strstr(html.data, "<td>2</td><td>0 of 0</td>"),
+                       "the pass rate counts the check not graded: %s", html.data);
     buf_free(&html);
     remove_tree(class);
     free(class);

@@ -39,6 +39,19 @@ def load(path):
         return None, f"the grader wrote no valid report ({e}); see the log of the Grade step"
 
 
+def not_graded(test):
+    """Whether the grader failed on this check (a grader error): it is shown,
+    but neither passed nor failed, and its points are left out."""
+    extra = test.get("extra_data")
+    return isinstance(extra, dict) and extra.get("grader_error") is True
+
+
+def graded_points(report):
+    """The points got and the most there were, of the checks graded."""
+    graded = [t for t in report["tests"] if not not_graded(t)]
+    return sum(t["score"] for t in graded), sum(t["max_score"] for t in graded)
+
+
 def classroom_result(report, error):
     if error is not None:
         return {"version": 1, "status": "error", "max_score": 0,
@@ -46,13 +59,16 @@ def classroom_result(report, error):
                            "message": error, "line_no": 0}]}
     tests = []
     for t in report["tests"]:
-        passed = t["score"] == t["max_score"]
+        passed = t["score"] == t["max_score"] and not not_graded(t)
+        status = "error" if not_graded(t) else "pass" if passed else "fail"
         message = "" if passed else str(t.get("output", ""))[:MESSAGE_CHARS]
-        tests.append({"name": t["name"], "status": "pass" if passed else "fail",
+        tests.append({"name": t["name"], "status": status,
                       "score": t["score"], "message": message, "line_no": 0})
+    statuses = {t["status"] for t in tests}
     return {"version": 1,
-            "status": "pass" if all(t["status"] == "pass" for t in tests) else "fail",
-            "max_score": sum(t["max_score"] for t in report["tests"]),
+            "status": "error" if "error" in statuses else "fail" if "fail" in statuses
+                      else "pass",
+            "max_score": graded_points(report)[1],
             "tests": tests}
 
 
@@ -72,14 +88,19 @@ def print_report(report, error):
         print(f"netlab: {error}")
         return
     for t in report["tests"]:
-        ok = t["score"] == t["max_score"]
-        print(f"{'PASS' if ok else 'FAIL'}  {t['name']}  {t['score']}/{t['max_score']}")
+        ok = t["score"] == t["max_score"] and not not_graded(t)
+        if not_graded(t):
+            print(f"ERROR {t['name']}  not graded: grader error")
+        else:
+            print(f"{'PASS' if ok else 'FAIL'}  {t['name']}  {t['score']}/{t['max_score']}")
         if not ok:
             for line in str(t.get("output", "")).splitlines():
                 print(f"      {line}")
-    got = sum(t["score"] for t in report["tests"])
-    most = sum(t["max_score"] for t in report["tests"])
-    print(f"netlab: {got}/{most} points")
+    got, most = graded_points(report)
+    errors = sum(1 for t in report["tests"] if not_graded(t))
+    print(f"netlab: {got}/{most} points" +
+          (f", {errors} check{'' if errors == 1 else 's'} not graded: grader error"
+           if errors else ""))
 
 
 def summary(report, error):
@@ -87,10 +108,12 @@ def summary(report, error):
     program's output, which could break the table."""
     if error is not None:
         return f"### netlab: no score\n\n{error}\n"
-    got = sum(t["score"] for t in report["tests"])
-    most = sum(t["max_score"] for t in report["tests"])
+    got, most = graded_points(report)
     lines = [f"### netlab: {got}/{most} points", "", "| Check | Points |", "|---|---|"]
     for t in report["tests"]:
+        if not_graded(t):
+            lines.append(f"| `{t['name']}` | not graded: grader error |")
+            continue
         mark = "" if t["score"] == t["max_score"] else " ❌"
         lines.append(f"| `{t['name']}` | {t['score']}/{t['max_score']}{mark} |")
     return "\n".join(lines) + "\n\nEvery failed check is explained in the log of the Grade step.\n"
