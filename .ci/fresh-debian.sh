@@ -172,6 +172,14 @@ grep '^netlab: installed\|^Total: ' "$logs/root-test.log" | sed 's/^/    /'
 # 4. The ordinary user grades the solutions from a 0700 home: full marks.
 step user-grade student 'cd netlab && make grade IMPL=solutions' ||
     { show_log user-grade; die "make grade IMPL=solutions as a user did not give full marks"; }
-grep '^Score: ' "$logs/user-grade.log" | sed 's/^/    /'
+grep -e '^Score: ' -e '^Isolation: ' "$logs/user-grade.log" | sed 's/^/    /'
+# Where the kernel gives an ordinary user namespaces (Debian's does), a
+# student's make grade isolates as README says: everything but a user and
+# a memory cgroup per check.
+if in_root student 'unshare --user --mount true' >/dev/null 2>&1; then
+    grep -q '^Isolation: user, PID, network, IPC and mount namespaces; a root file system per check;' \
+        "$logs/user-grade.log" ||
+        { show_log user-grade; die "a student's make grade did not get the namespaces README promises"; }
+fi
 
 say "passed in $SECONDS s"
