@@ -112,9 +112,10 @@ static void server_logs(struct check *c)
     run_without_terminal(c);
     struct program *srv = start_udp_server(c, NULL);
     struct udp *u = udp_to(c, srv);
-    static const char ping[] = "PING 1 log me";
+    /* No letters: how the answer is cased is server-echoes' business. */
+    static const char data[] = "0123456789";
     for (int i = 0; i < 3; i++)
-        round_trip(c, u, "the grader", ping, sizeof ping - 1);
+        round_trip(c, u, "the grader", data, sizeof data - 1);
     expect_log_lines(c, srv, 3, "a log line for each of 3 datagrams",
                      "The server, step by step");
 }
