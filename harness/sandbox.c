@@ -268,6 +268,11 @@ static const struct { const char *path, *text; } grader_files[] = {
     { "/etc/gai.conf", "" },
 };
 
+/* Where the grader's own files are made, in the new root: they stay there
+ * (an unlinked file still mounted would keep the root from being made
+ * read-only: EBUSY). */
+#define GRADER_FILES "/run/netlab-etc"
+
 /* Puts TEXT over the staged file PATH of the system, if it is a regular
  * file there (a link might lead anywhere). */
 static void stage_grader_file(struct buf *why, const char *path, const char *text)
@@ -277,7 +282,10 @@ static void stage_grader_file(struct buf *why, const char *path, const char *tex
     staged(to, path);
     if (lstat(to, &st) < 0 || !S_ISREG(st.st_mode))
         return;
-    staged(from, "/.netlab-file");
+    staged(from, GRADER_FILES);
+    make_path(from);
+    size_t used = strlen(from);
+    snprintf(from + used, sizeof from - used, "%s", strrchr(path, '/'));
     int fd = open(from, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     step(why, fd, "cannot create", from);
     if (fd < 0)
@@ -287,7 +295,6 @@ static void stage_grader_file(struct buf *why, const char *path, const char *tex
     close(fd);
     step(why, mount(from, to, NULL, MS_BIND, NULL), "cannot mount over", to);
     step(why, remount_bind(to, MS_RDONLY), "cannot make read-only", to);
-    unlink(from);                       /* the mount keeps it */
 }
 
 static void stage_system(struct buf *why)

@@ -1,6 +1,8 @@
 /* A correct echo server that first writes a file in /tmp and tries to
  * write one into the kit, at the path its own executable reveals
- * (KIT/build/hostile/writes-outside/02-echo/server). */
+ * (KIT/build/hostile/writes-outside/02-echo/server), and one at the top of
+ * its root file system: where that root is its own it is read-only, and
+ * if it is not, it gives up, status 3. */
 #include <fcntl.h>
 #include <limits.h>
 
@@ -31,6 +33,13 @@ int main(int argc, char **argv)
         }
         strcat(kit, "/harness/netlab-hostile-pwned");
         try_write(kit);
+    }
+    int top = open("/netlab-hostile-top", O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (top >= 0 && access("/run/netlab", F_OK) == 0) {
+        /* Without the stray, the check fails for this instead. */
+        unlink("/tmp/netlab-hostile-stray");
+        fprintf(stderr, "wrote /netlab-hostile-top in a root of its own\n");
+        return 3;
     }
     serve_echo(listen_on(port));
 }
