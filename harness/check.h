@@ -79,6 +79,21 @@ int64_t time_left_ms(const struct check *c);
 struct program *start_program(struct check *c, const char *name, ...)
     __attribute__((sentinel));
 
+/*
+ * Programs started from now on run as from a script, with pipes where a
+ * person has a terminal: their stdin and stdout are pipes, so stdio
+ * buffers stdout fully and one read of stdin may bring many lines.
+ * type_line then writes into the stdin pipe at once (all that is typed
+ * must fit its 64 KiB) and type_eof closes it.  (Checks of what a
+ * terminal hides: a log never flushed, input read one line per read.)
+ */
+void run_without_terminal(struct check *c);
+
+/* Programs started from now on get VAR, "NAME=value" (kept, not copied),
+ * in their environment as well: "TZ=..." for a time zone other than
+ * UTC.  At most four per check. */
+void add_program_env(struct check *c, const char *var);
+
 /* The same with the arguments in an array. */
 struct program *start_program_args(struct check *c, const char *name,
                                    const char *const *args, size_t nargs);
@@ -100,6 +115,9 @@ int program_port(const struct program *p);
 
 /* Types LINE and a newline on the program's terminal. */
 void type_line(struct check *c, struct program *p, const char *line);
+
+/* Types TEXT as it is, no newline added (a last line without one). */
+void type_text(struct check *c, struct program *p, const char *text);
 
 /* Types end-of-file (Ctrl-D at the start of a line). */
 void type_eof(struct check *c, struct program *p);

@@ -33,7 +33,10 @@ struct program {
     char *command;          /* its command line, for messages */
     pid_t pid;              /* also its process group and session */
     pid_t outside_pid;      /* the same as /proc and the runner number it */
-    int pty;                /* master side: its stdin and stdout */
+    int pty;                /* master side: its stdin and stdout (or the
+                               read end of its stdout pipe, without one) */
+    int in_pipe;            /* write end of its stdin pipe; -1 with a
+                               terminal, -2 once the pipe is closed */
     int err;                /* read end of its stderr */
     int port;               /* for a server: where it listens */
     const struct readiness *readiness;  /* for a server: how it shows it */

@@ -76,10 +76,43 @@ static int open_terminal(int *master, int *slave)
     return 0;
 }
 
+/* How the running check starts its programs (run_without_terminal,
+ * add_program_env).  A check runs in a process of its own, so this is the
+ * check's; C says which check set it. */
+#define MAX_EXTRA_ENV 4
+static struct {
+    const struct check *c;
+    bool no_terminal;
+    const char *env[MAX_EXTRA_ENV];
+    size_t nenv;
+} setup;
+
+static void own_setup(const struct check *c)
+{
+    if (setup.c != c)
+        setup = (__typeof__(setup)){ .c = c };
+}
+
+void run_without_terminal(struct check *c)
+{
+    own_setup(c);
+    setup.no_terminal = true;
+    note(c, "programs started from now on have pipes for stdin and stdout, no terminal");
+}
+
+void add_program_env(struct check *c, const char *var)
+{
+    own_setup(c);
+    if (setup.nenv == MAX_EXTRA_ENV)
+        fail(c, "grader error: more than %d extra environment variables", MAX_EXTRA_ENV);
+    setup.env[setup.nenv++] = var;
+    note(c, "programs started from now on have %s in their environment", var);
+}
+
 /* A program's environment, made before fork: the child only passes it on. */
 struct environment {
     char path[4096], home[1024], tmpdir[1024], preload[4096], announce[64];
-    char *vars[12];
+    char *vars[12 + MAX_EXTRA_ENV];
 };
 
 /*
@@ -110,6 +143,8 @@ static void program_environment(struct environment *e, const char *folder,
         e->vars[n++] = e->preload;
         e->vars[n++] = e->announce;
     }
+    for (size_t i = 0; i < setup.nenv; i++)
+        e->vars[n++] = (char *)setup.env[i];
     e->vars[n] = NULL;
 }
 
@@ -126,13 +161,14 @@ static _Noreturn void exec_failed(int report, int err)
 static _Noreturn void exec_program(const struct check *c, const char *path,
                                    char *const argv[], char *const envp[],
                                    const struct sandbox_limits *limits,
-                                   int slave, int errw, int report, int announce,
+                                   int in, int out, int errw, int report, int announce,
                                    pid_t parent)
 {
     setsid();                           /* own session and process group */
-    ioctl(slave, TIOCSCTTY, 0);         /* the terminal is its terminal */
-    dup2(slave, STDIN_FILENO);
-    dup2(slave, STDOUT_FILENO);
+    if (in == out)
+        ioctl(in, TIOCSCTTY, 0);        /* the terminal is its terminal */
+    dup2(in, STDIN_FILENO);
+    dup2(out, STDOUT_FILENO);
     dup2(errw, STDERR_FILENO);
 
     /* The grader ignores SIGPIPE; a student's program must choose itself. */
@@ -204,9 +240,23 @@ struct program *start_program_args(struct check *c, const char *name,
         argv[argc++] = (char *)args[i];
     argv[argc] = NULL;
 
-    int master, slave, errp[2], report[2], announce[2] = { -1, -1 };
-    if (open_terminal(&master, &slave) < 0)
+    own_setup(c);
+    int master, in, out, in_pipe = -1, errp[2], report[2], announce[2] = { -1, -1 };
+    if (setup.no_terminal) {
+        int inp[2], outp[2];
+        if (pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0)
+            fail(c, "grader error: pipe: %s", strerror(errno));
+        in = inp[0];
+        in_pipe = inp[1];
+        out = outp[1];
+        master = outp[0];
+        fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+        fcntl(in_pipe, F_SETFL, fcntl(in_pipe, F_GETFL) | O_NONBLOCK);
+    } else if (open_terminal(&master, &in) < 0) {
         fail(c, "grader error: no pseudo-terminal: %s", strerror(errno));
+    } else {
+        out = in;
+    }
     if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0 ||
         (c->short_counts && pipe2(announce, O_CLOEXEC | O_NONBLOCK) < 0))
         fail(c, "grader error: pipe: %s", strerror(errno));
@@ -221,10 +271,12 @@ struct program *start_program_args(struct check *c, const char *name,
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
     if (pid == 0)
-        exec_program(c, run, argv, env.vars, &limits, slave, errp[1], report[1],
+        exec_program(c, run, argv, env.vars, &limits, in, out, errp[1], report[1],
                      announce[1], parent);
 
-    close(slave);
+    close(in);
+    if (out != in)
+        close(out);
     close(errp[1]);
     close(report[1]);
     if (announce[1] >= 0)
@@ -234,6 +286,7 @@ struct program *start_program_args(struct check *c, const char *name,
     snprintf(p->name, sizeof p->name, "%s", name);
     p->pid = pid;
     p->pty = master;
+    p->in_pipe = in_pipe;
     p->err = errp[0];
     p->announce = announce[0];
     p->out.limit = OUTPUT_LIMIT;
@@ -525,8 +578,30 @@ static bool input_taken(struct check *c, void *arg)
     return p->in.len == 0 || p->pty < 0;
 }
 
+/* What is typed for a program without a terminal: written into its stdin
+ * pipe at once, which holds it all. */
+static void write_stdin_pipe(struct check *c, struct program *p, const char *data, size_t len)
+{
+    char who[64];
+    snprintf(who, sizeof who, "written to %s's stdin pipe", p->name);
+    record(c, &p->in_log, who, data, len);
+    ssize_t n = p->in_pipe >= 0 ? write(p->in_pipe, data, len) : -1;
+    if (n == (ssize_t)len)
+        return;
+    if (p->in_pipe >= 0 && (n >= 0 || errno == EAGAIN))
+        fail(c, "grader error: more typed than the %s's stdin pipe holds", p->name);
+    struct buf typed = {0};
+    buf_escape(&typed, data, len, 200);
+    fail(c, "the %s did not read its standard input (written: %s): %s.", p->name,
+         typed.data, p->in_pipe >= 0 ? strerror(errno) : "its input had already ended");
+}
+
 static void type_bytes(struct check *c, struct program *p, const char *data, size_t len)
 {
+    if (p->in_pipe != -1) {
+        write_stdin_pipe(c, p, data, len);
+        return;
+    }
     char who[64];
     snprintf(who, sizeof who, "typed on %s's terminal", p->name);
     record(c, &p->in_log, who, data, len);
@@ -546,8 +621,19 @@ void type_line(struct check *c, struct program *p, const char *line)
     buf_free(&b);
 }
 
+void type_text(struct check *c, struct program *p, const char *text)
+{
+    type_bytes(c, p, text, strlen(text));
+}
+
 void type_eof(struct check *c, struct program *p)
 {
+    if (p->in_pipe >= 0) {
+        note(c, "%s's stdin pipe closed: end of input", p->name);
+        close(p->in_pipe);
+        p->in_pipe = -2;                /* closed */
+        return;
+    }
     char eof = EOF_CHAR;
     type_bytes(c, p, &eof, 1);
 }

@@ -140,14 +140,16 @@ static void no_descriptor_leak(struct check *c)
 /* One log line per connect and per disconnect. */
 static void logs_connections(struct check *c)
 {
+    /* A pipe, not a terminal: a log never flushed shows no line. */
+    run_without_terminal(c);
     struct program *srv = start_server(c, NULL);
     for (int i = 0; i < 5; i++) {
         struct peer *p = connect_to(c, srv);
         echo_round_trip(c, p, "log me\n", 7, "the echo");
         close_peer(c, p);
     }
-    expect_output_lines(c, srv, 10, "a log line for each connect and each "
-                        "disconnect of 5 clients");
+    expect_log_lines(c, srv, 10, "a log line for each connect and each disconnect of 5 "
+                     "clients", "The server, step by step");
 }
 
 /* SIGTERM while blocked reading from a client and SIGINT while blocked
@@ -204,6 +206,55 @@ static void client_eof(struct check *c)
     expect_exit(c, cl, 0);
 }
 
+/* Input from a pipe, as from a script: several lines come in one read,
+ * and the last has no newline.  Each is sent, echoed and printed, and the
+ * end of input ends the client with status 0. */
+static void client_piped_input(struct check *c)
+{
+    static const char *const lines[] = { "first piped line\n", "second\n", "third\n",
+                                         "a last line without a newline" };
+    run_without_terminal(c);
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, listener_port(l), NULL);
+    struct peer *p = accept_client(c, l, cl);
+    type_text(c, cl, "first piped line\nsecond\nthird\na last line without a newline");
+    type_eof(c, cl);
+    for (size_t i = 0; i < COUNT_OF(lines); i++) {
+        expect_bytes(c, p, lines[i], strlen(lines[i]), i == 0 ? "the first line of its "
+                     "input, which came in one read with three more" : "the next line of "
+                     "its input, all of which came in one read");
+        send_text(c, p, lines[i]);
+    }
+    /* How the client ends its side is client-eof's business: the grader
+     * closes once every line is echoed. */
+    close_peer(c, p);
+    for (size_t i = 0; i < COUNT_OF(lines); i++) {
+        char shown[64];
+        snprintf(shown, sizeof shown, "%.*s", (int)strcspn(lines[i], "\n"), lines[i]);
+        expect_output_line(c, cl, shown);
+    }
+    expect_exit(c, cl, 0);
+}
+
+/* The server closes before it echoes the line: one line on stderr, and
+ * status 1. */
+static void client_early_close(struct check *c)
+{
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, listener_port(l), NULL);
+    struct peer *p = accept_client(c, l, cl);
+    type_line(c, cl, "a line never echoed");
+    expect_bytes(c, p, "a line never echoed\n", 20, "the typed line");
+    close_peer(c, p);
+    expect_one_error_line(c, cl, 1, "when the grader, as the server, closed the "
+                          "connection without echoing the typed line");
+}
+
+static void port_taken(struct check *c)
+{
+    check_port_taken(c, false, NULL, 0);
+}
+
 /* Both programs work when every send takes fewer bytes than asked and every
  * recv returns only a few (shortio.so, preloaded under them). */
 static void short_counts(struct check *c)
@@ -258,14 +309,21 @@ static const struct check_def checks[] = {
       HINT("Pitfall: SIGPIPE"), survives_reset },
     { "no-descriptor-leak", 2, 10000, "no descriptor is leaked over 200 clients",
       HINT("Pitfall: closing what you open"), no_descriptor_leak },
-    { "logs-connections", 1, 3000, "the server logs each connect and disconnect",
-      HINT("The contract"), logs_connections },
+    { "logs-connections", 1, 3000, "the server logs each connect and disconnect at once",
+      HINT("The server, step by step"), logs_connections },
+    { "port-taken", 1, 3000, "a port already in use gives one error line and exit status 1",
+      HINT("The server, step by step"), port_taken },
     { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0",
       HINT("Pitfall: stopping cleanly"), clean_shutdown },
     { "client-fragments", 2, 3000, "the client prints each echo, even in fragments",
       HINT("The client, step by step"), client_fragments },
     { "client-eof", 2, 3000, "at end of input the client half-closes, prints the rest, exits 0",
       HINT("Half-close: the end of input is not the end of the echo"), client_eof },
+    { "client-piped-input", 1, 3000, "lines piped in, many in one read, are all echoed",
+      HINT("The client, step by step"), client_piped_input },
+    { "client-early-close", 1, 3000,
+      "a server that closes before the echo gives one error line and exit status 1",
+      HINT("The client, step by step"), client_early_close },
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
     { "bad-arguments", 1, 3000, "missing arguments give a usage line and exit status 2",

@@ -157,9 +157,15 @@ static time_t parse_utc(const char *s)
     return timegm(&tm);
 }
 
-/* TIME: "OK " and the UTC time in ISO 8601, close to the grader's clock. */
+/* A time zone 5 h 45 min east of UTC (Nepal's), in POSIX form so that no
+ * time zone database is needed: local time is then never UTC's. */
+#define NOT_UTC "TZ=NPT-5:45"
+
+/* TIME: "OK " and the UTC time in ISO 8601, close to the grader's clock,
+ * from a server whose local time zone is not UTC. */
 static void time_reply(struct check *c)
 {
+    add_program_env(c, NOT_UTC);
     struct program *srv = start_threaded(c);
     struct peer *p = connect_to(c, srv);
     send_text(c, p, "TIME\n");
@@ -178,8 +184,10 @@ static void time_reply(struct check *c)
     note(c, "the server's time is %+.0f s from the grader's", off);
     if (off < -5 || off > 5)
         fail(c, "sent \"TIME\": the reply %s is %.0f s %s the grader's clock (UTC); "
-             "at most 5 s are allowed.  Local time instead of UTC?", shown.data,
-             off < 0 ? -off : off, off < 0 ? "behind" : "ahead of");
+             "at most 5 s are allowed.%s", shown.data, off < 0 ? -off : off,
+             off < 0 ? "behind" : "ahead of",
+             off > 5 * 3600 && off < 6 * 3600 ? "  The server ran with " NOT_UTC ", 5 h 45 "
+             "min east of UTC: it gave local time (localtime), not UTC (gmtime)." : "");
 }
 
 /* An idle client holds its connection; 50 more connect, and send TIME in
@@ -227,7 +235,8 @@ static void nick_and_who(struct check *c)
     struct peer *second = connect_to(c, srv);
     time_round_trip(c, second, "client 2");
     expect_who(c, second, "guest1", "guest2");
-    command_expect(c, first, "NICK alice", "OK");
+    /* Ended by "\r\n", as nc -C and telnet send it: the nick is "alice". */
+    command_expect(c, first, "NICK alice\r", "OK");
     expect_who(c, second, "alice", "guest2");
     command_expect(c, second, "NICK bob.the-2nd_", "OK");
     expect_who(c, first, "alice", "bob.the-2nd_");
@@ -235,6 +244,11 @@ static void nick_and_who(struct check *c)
     command_expect(c, first, "NICK a,b", "ERR invalid nick");
     command_expect(c, first, "NICK abcdefghijklmnopqrstuvwxyz0123456", "ERR invalid nick");
     expect_who(c, second, "alice", "bob.the-2nd_");
+    /* Two clients never share a nick, in any case; one's own is fine. */
+    command_expect(c, second, "NICK alice", "ERR nick taken");
+    command_expect(c, second, "NICK ALICE", "ERR nick taken");
+    command_expect(c, first, "NICK Alice", "OK");
+    expect_who(c, second, "Alice", "bob.the-2nd_");
 }
 
 /* Reads lines until a MSG comes and fails unless it is exactly WANT. */
@@ -288,6 +302,9 @@ static void broadcast(struct check *c)
     expect_no_echo(c, bob, "bob", "SAY hi alice, and   spaces  kept", "OK");
     expect_msg(c, alice, "alice", "MSG bob hi alice, and   spaces  kept");
     expect_msg(c, carol, "carol", "MSG bob hi alice, and   spaces  kept");
+    expect_no_echo(c, carol, "carol", "SAY   padded on both sides  ", "OK");
+    expect_msg(c, alice, "alice", "MSG carol   padded on both sides  ");
+    expect_msg(c, bob, "bob", "MSG carol   padded on both sides  ");
     /* Anything still on its way to a sender arrives before these replies. */
     expect_no_echo(c, alice, "alice", "NICK alice", "OK");
     expect_no_echo(c, bob, "bob", "NICK bob", "OK");
@@ -334,11 +351,14 @@ static void path_traversal(struct check *c)
     if (mkdir(in_folder(c, "files/sub"), 0755) < 0)
         fail(c, "grader error: mkdir files/sub: %s", strerror(errno));
     write_file(c, in_folder(c, "files/sub/inside.txt"), "inside\n", 7);
-    note(c, "the server's folder is files/; files/sub/ exists; ./secret is outside");
+    if (symlink("../secret", in_folder(c, "files/escape")) < 0)
+        fail(c, "grader error: symlink files/escape: %s", strerror(errno));
+    note(c, "the server's folder is files/; files/sub/ exists; ./secret is outside, and "
+         "files/escape is a symbolic link to it");
     struct program *srv = start_threaded(c);
     struct peer *p = connect_to(c, srv);
     static const char *const names[] = { "../secret", "/etc/passwd", "sub/../../secret",
-                                         "..", "sub/inside.txt" };
+                                         "..", "sub/inside.txt", "escape" };
     for (size_t i = 0; i < COUNT_OF(names); i++) {
         char command[128];
         snprintf(command, sizeof command, "GET %s", names[i]);
@@ -538,6 +558,115 @@ static void clean_shutdown(struct check *c)
     expect_exit(c, srv, 0);
 }
 
+/* The server logs a line as each client connects and one as it leaves (it
+ * closes its connection), at once though its stdout is a pipe. */
+static void logs_clients(struct check *c)
+{
+    run_without_terminal(c);
+    struct program *srv = start_threaded(c);
+    for (int i = 0; i < 3; i++) {
+        struct peer *p = connect_to(c, srv);
+        time_round_trip(c, p, "a client that then closes its connection");
+        close_peer(c, p);
+    }
+    expect_log_lines(c, srv, 6, "a log line for each connect and each departure of 3 "
+                     "clients", "The server, step by step");
+}
+
+/* A port already in use, and a DIR that does not exist: one error line,
+ * status 1. */
+static void server_errors(struct check *c)
+{
+    const char *dir[] = { files_dir(c) };
+    check_port_taken(c, false, dir, 1);
+    char port[16];
+    snprintf(port, sizeof port, "%d", reserve_port(c));
+    const char *args[] = { port, "no-such-folder" };
+    note(c, "the server's DIR, no-such-folder, does not exist");
+    struct program *p = start_program_args(c, "server", args, 2);
+    expect_one_error_line(c, p, 1, "started with a DIR that does not exist");
+}
+
+/* How long a SAY may take to be answered while another client stalls: the
+ * server may wait a second for the stalled one (the contract's limit),
+ * and a busy machine adds its own delays. */
+#define STALL_REPLY_MS 4000
+
+struct reply_wait {
+    struct peer *p;
+};
+
+static bool reply_waiting(struct check *c, void *arg)
+{
+    (void)c;
+    return line_waiting(((struct reply_wait *)arg)->p);
+}
+
+/* Waits for the OK to the talker's SAY number I of N (of TEXT bytes each). */
+static void expect_say_answered(struct check *c, struct peer *talker, int i, int n, int text)
+{
+    struct reply_wait w = { talker };
+    int ms = time_left_ms(c) < STALL_REPLY_MS ? (int)time_left_ms(c) : STALL_REPLY_MS;
+    if (!wait_until(c, reply_waiting, &w, ms))
+        fail(c, "three clients: one connected with a small receive buffer and never "
+             "reads; \"talker\" sent SAY number %d of %d lines of %d bytes and got no "
+             "reply within %d ms.  The stalled client's buffers are full by now, and "
+             "a server that waits to send it a MSG (holding the list's lock) stops "
+             "every other client with it.", i, n, text, ms);
+    char *reply = read_reply(c, talker, "the reply to SAY", NULL);
+    reply_is(c, "SAY <number> 000...", reply, "OK");
+    free(reply);
+}
+
+/* The most Linux lets a TCP socket's send buffer grow to (the third number
+ * of tcp_wmem): the server's socket to a client that reads nothing may
+ * hold that much before a send blocks. */
+static long send_buffer_max(void)
+{
+    long lo, def, max = 0;
+    FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r");
+    if (f == NULL || fscanf(f, "%ld %ld %ld", &lo, &def, &max) != 3)
+        max = 4L << 20;                 /* Linux's default */
+    if (f != NULL)
+        fclose(f);
+    return max < (32L << 20) ? max : 32L << 20;
+}
+
+/*
+ * A client connects with a tiny receive buffer and never reads; another
+ * says long lines, one at a time, and a third listens.  The lines add up
+ * to more than the stalled client's buffers can ever hold (its socket's
+ * and the server's send buffer at its largest), so the server cannot hand
+ * it all of them; the talker must still get every OK and the listener
+ * every MSG.
+ */
+static void slow_reader(struct check *c)
+{
+    enum { TEXT = 4000 };
+    int says = (int)((send_buffer_max() + (1L << 20)) / TEXT);
+    note(c, "%d SAYs of %d bytes: more than the server's send buffer to a client may "
+         "hold (tcp_wmem)", says, TEXT);
+    struct program *srv = start_threaded(c);
+    struct peer *stalled = connect_without_reading(c, srv);
+    struct peer *talker = connect_to(c, srv);
+    struct peer *listener = connect_to(c, srv);
+    command_expect(c, talker, "NICK talker", "OK");
+    command_expect(c, listener, "NICK listener", "OK");
+    (void)stalled;
+    /* One at a time: never more than one MSG waits for the listener, who
+     * reads all the time.  (Not in batches: a server's OKs, small writes in
+     * a row, would wait for the grader's delayed ACKs.) */
+    char line[TEXT + 64], want[TEXT + 64];
+    for (int i = 1; i <= says; i++) {
+        int n = snprintf(line, sizeof line, "SAY %d %0*d\n", i, TEXT, 0);
+        send_bytes(c, talker, line, (size_t)n);
+        expect_say_answered(c, talker, i, says, TEXT);
+        snprintf(want, sizeof want, "MSG talker %d %0*d", i, TEXT, 0);
+        expect_msg(c, listener, "listener", want);
+    }
+    time_round_trip(c, listener, "the listener, after all the SAYs");
+}
+
 /* ---- The client --------------------------------------------------------------- */
 
 /* A MSG that arrives while nobody types is printed. */
@@ -644,8 +773,8 @@ static void pair(struct check *c)
 }
 
 static const struct check_def checks[] = {
-    { "time", 1, 3000, "TIME gives the UTC time in ISO 8601, within 5 s",
-      HINT("The contract"), time_reply },
+    { "time", 1, 3000, "TIME gives the UTC time in ISO 8601, within 5 s, whatever TZ says",
+      HINT("The server, step by step"), time_reply },
     { "concurrent-clients", 3, 5000,
       "50 clients are served while an idle one holds its connection",
       HINT("Pitfall: an iterative server"), concurrent_clients },
@@ -661,11 +790,19 @@ static const struct check_def checks[] = {
       HINT("Pitfall: path traversal"), path_traversal },
     { "unknown-command", 1, 3000, "unknown commands and over-long lines are refused",
       HINT("The contract"), unknown_command },
+    { "slow-reader", 2, 10000,
+      "a client that stops reading holds up no other: every SAY answered, every MSG delivered",
+      HINT("Pitfall: a client that stops reading"), slow_reader },
     { "quit", 1, 3000, "QUIT gives OK bye and closes the connection",
       HINT("The contract"), quit },
     { "vanishing-clients", 2, 10000,
       "102 clients that vanish mid-command leave no descriptor or thread behind",
       HINT("Pitfall: leaking a thread or a descriptor per client"), vanishing_clients },
+    { "logs-clients", 1, 3000, "each connect and departure is logged at once, stdout a pipe",
+      HINT("The server, step by step"), logs_clients },
+    { "server-errors", 1, 3000,
+      "a port in use and a missing DIR each give one error line and exit status 1",
+      HINT("The server, step by step"), server_errors },
     { "clean-shutdown", 1, 3000, "SIGTERM with clients connected stops the server with status 0",
       HINT("Pitfall: stopping threads cleanly"), clean_shutdown },
     { "client-prints-broadcast", 2, 3000, "the client prints a broadcast while nothing is typed",

@@ -98,6 +98,31 @@ static void server_echoes(struct check *c)
     static const char second[] = "a second datagram, from the same socket";
     round_trip(c, u, "the grader", first, sizeof first - 1);
     round_trip(c, u, "the grader", second, sizeof second - 1);
+    /* Every byte value: only a-z change; NUL, controls and bytes from 128
+     * up (no letters in the C locale) come back as they went. */
+    unsigned char all[256];
+    for (size_t i = 0; i < sizeof all; i++)
+        all[i] = (unsigned char)i;
+    round_trip(c, u, "the grader", all, sizeof all);
+}
+
+/* Three datagrams, three log lines, at once though stdout is a pipe. */
+static void server_logs(struct check *c)
+{
+    run_without_terminal(c);
+    struct program *srv = start_udp_server(c, NULL);
+    struct udp *u = udp_to(c, srv);
+    /* No letters: how the answer is cased is server-echoes' business. */
+    static const char data[] = "0123456789";
+    for (int i = 0; i < 3; i++)
+        round_trip(c, u, "the grader", data, sizeof data - 1);
+    expect_log_lines(c, srv, 3, "a log line for each of 3 datagrams",
+                     "The server, step by step");
+}
+
+static void port_taken(struct check *c)
+{
+    check_port_taken(c, true, NULL, 0);
 }
 
 /*
@@ -220,7 +245,21 @@ struct pinger {
     size_t ping_len[MAX_PINGS + 1];
     enum due due[MAX_PINGS + 1];        /* DUE_TIMEOUT until answered in time */
     char how[MAX_PINGS + 1][200];
+    bool other_time;                    /* replies carry another TIME */
 };
+
+/* How far the TIME of a reply is moved when other_time is set: a client
+ * that takes the echoed TIME for its own prints rtts 2 s off. */
+#define OTHER_TIME_US 2000000LL
+
+/* Why an rtt may be wrong in a check whose replies carry another TIME. */
+static const char *other_time_note(const struct pinger *s)
+{
+    return s->other_time ? "  The grader's replies carried another TIME than the ping's, "
+                           "2 s later, as the contract allows: the client must measure "
+                           "with its own records of when each ping left, not with the "
+                           "echoed TIME." : "";
+}
 
 /* Starts the client as `client localhost PORT COUNT TIMEOUT_MS`, the grader
  * bound to PORT on 127.0.0.1 and ::1. */
@@ -326,7 +365,18 @@ static void answer(struct check *c, struct pinger *s, int seq, int delay_ms, boo
         wait_until(c, time_reached, &when, delay_ms);
     }
     char *reply = upper_copy(s->ping[seq], s->ping_len[seq]);
-    udp_send(c, s->u, reply, s->ping_len[seq]);
+    size_t len = s->ping_len[seq];
+    if (s->other_time) {
+        /* "PING N TIME": the contract names only "PING N "; TIME is the
+         * client's business, and a reply may carry another. */
+        const char *time = strchr(reply + 5, ' ') + 1;     /* is_ping made sure */
+        long long t = strtoll(time, NULL, 10) + OTHER_TIME_US;
+        char *other = xmalloc(MAX_PING_LEN + 32);
+        len = (size_t)snprintf(other, MAX_PING_LEN + 32, "PING %d %lld", seq, t);
+        free(reply);
+        reply = other;
+    }
+    udp_send(c, s->u, reply, len);
     free(reply);
     snprintf(s->how[seq], sizeof s->how[seq], "%s", how);
     enum due due = in_time ? due_by_departure(c, s, seq, delay_ms) : DUE_TIMEOUT;
@@ -542,7 +592,8 @@ static void check_ping_lines(struct check *c, const struct pinger *s, const stru
                  "\"seq=%d rtt=X ms\" or \"seq=%d timeout\" was due.", seq, s->how[seq],
                  s->timeout_ms, shown(l->text), seq, seq);
         if (l->has_rtt && l->rtt.value < 0)
-            fail(c, "the client printed %s: a negative round-trip time.", shown(l->text));
+            fail(c, "the client printed %s: a negative round-trip time.%s", shown(l->text),
+                 other_time_note(s));
     }
 }
 
@@ -733,8 +784,10 @@ static void client_summary(struct check *c)
     static const int delay[] = { 0, 0, 40, -1, 80, 0 };   /* per seq; -1: never */
     struct pinger s;
     start_pinger(c, &s, 5, 300);
+    s.other_time = true;
     note(c, "schedule: COUNT 5, TIMEOUT_MS 300; ping 1 answered at once, 2 after 40 ms, "
-         "3 never, 4 after 80 ms, 5 at once");
+         "3 never, 4 after 80 ms, 5 at once; each reply carries a TIME 2 s after the "
+         "ping's");
     for (int seq = 1; seq <= s.count; seq++) {
         expect_ping(c, &s, seq, INT64_MAX);
         char how[64];
@@ -759,8 +812,8 @@ static void client_summary(struct check *c)
         if (v < delay[seq] - 2 || v > s.timeout_ms + rounding(&l->rtt))
             fail(c, "the client printed %s, but the grader answered ping %d %d ms after it "
                  "came, within the TIMEOUT_MS of %d ms: the rtt is between %d and %d, in "
-                 "milliseconds (not seconds, nor microseconds).", shown(l->text), seq,
-                 delay[seq], s.timeout_ms, delay[seq], s.timeout_ms);
+                 "milliseconds (not seconds, nor microseconds).%s", shown(l->text), seq,
+                 delay[seq], s.timeout_ms, delay[seq], s.timeout_ms, other_time_note(&s));
         lo = n == 0 || v < lo ? v : lo;
         hi = n == 0 || v > hi ? v : hi;
         sum += v;
@@ -880,6 +933,10 @@ static const struct check_def checks[] = {
       HINT("Pitfall: one socket, many clients"), server_interleaved },
     { "server-sizes", 1, 3000, "an empty datagram and one of 65507 bytes come back",
       HINT("Pitfall: buffers too small for a datagram"), server_sizes },
+    { "server-logs", 1, 3000, "each datagram is logged at once, stdout a pipe",
+      HINT("The server, step by step"), server_logs },
+    { "port-taken", 1, 3000, "a UDP port already in use gives one error line and exit status 1",
+      HINT("The server, step by step"), port_taken },
     { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0",
       HINT("The server, step by step"), clean_shutdown },
     { "client-all-answered", 1, 3000, "every ping answered: an rtt each, 0% loss",

@@ -1,6 +1,8 @@
 /* common.c - checks of the conventions every lab shares. */
 #include "common.h"
+#include "lab.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -74,4 +76,80 @@ void check_client_refused(struct check *c)
     if (strstr(err->data, port) == NULL)
         fail(c, "the client's error line does not name the endpoint: it should "
              "mention the port, %s.", port);
+}
+
+void expect_one_error_line(struct check *c, struct program *p, int status, const char *when)
+{
+    expect_exit(c, p, status);
+    size_t lines = nonblank_lines(program_stderr(p));
+    if (lines != 1)
+        fail(c, "%s, the program exited with status %d as it should, but printed %zu "
+             "line%s on stderr: exactly one line says what failed, against which "
+             "endpoint, and why.", when, status, lines, lines == 1 ? "" : "s");
+}
+
+void check_port_taken(struct check *c, bool udp, const char *const *args, size_t nargs)
+{
+    int port = udp ? udp_port(udp_listen(c)) : listener_port(listen_for_client(c));
+    char number[16], when[128];
+    snprintf(number, sizeof number, "%d", port);
+    const char *argv[8] = { number };
+    size_t n = 1;
+    for (size_t i = 0; i < nargs && n < COUNT_OF(argv); i++)
+        argv[n++] = args[i];
+    snprintf(when, sizeof when, "the grader already had %s port %d (on 127.0.0.1 and ::1), "
+             "so the server could not %s there", udp ? "UDP" : "TCP", port,
+             udp ? "bind" : "listen");
+    note(c, "%s", when);
+    struct program *p = start_program_args(c, "server", argv, n);
+    expect_one_error_line(c, p, 1, when);
+}
+
+static size_t output_lines(const struct buf *b)
+{
+    size_t lines = 0;
+    for (size_t i = 0; i < b->len; i++)
+        lines += b->data[i] == '\n';
+    return lines;
+}
+
+struct log_wait {
+    struct program *p;
+    size_t n;
+};
+
+static bool logged(struct check *c, void *arg)
+{
+    (void)c;
+    struct log_wait *w = arg;
+    return output_lines(program_stdout(w->p)) >= w->n || !program_running(w->p);
+}
+
+/* Time kept back from the wait for lines, to stop the server and read what
+ * it flushes as it exits. */
+#define EXIT_MARGIN_MS 1000
+
+void expect_log_lines(struct check *c, struct program *p, size_t n, const char *what,
+                      const char *section)
+{
+    struct log_wait w = { p, n };
+    int64_t ms = time_left_ms(c) - EXIT_MARGIN_MS;
+    if (wait_until(c, logged, &w, ms > 0 ? (int)ms : 0) &&
+        output_lines(program_stdout(p)) >= n)
+        return;
+    size_t before = output_lines(program_stdout(p));
+    if (!program_running(p))
+        fail(c, "expected %s on the server's stdout (a pipe here, not a terminal); it "
+             "printed %zu line%s and ended.", what, before, before == 1 ? "" : "s");
+    signal_program(c, p, SIGTERM);
+    wait_exit(c, p);
+    size_t after = output_lines(program_stdout(p));
+    if (after >= n && after > before)
+        fail(c, "expected %s on the server's stdout, a pipe here, not a terminal; %zu "
+             "line%s came while it ran, the others only when SIGTERM stopped it: on a "
+             "pipe stdio flushes stdout only when its buffer is full or at exit.  Make "
+             "it line-buffered (see section \"%s\").", what, before,
+             before == 1 ? "" : "s", section);
+    fail(c, "expected %s on the server's stdout (a pipe here, not a terminal); it "
+         "printed %zu line%s.", what, after, after == 1 ? "" : "s");
 }

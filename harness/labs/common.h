@@ -25,4 +25,23 @@ void check_bad_arguments_server_port_only(struct check *c);
  * cause and the port, and exits with status 1. */
 void check_client_refused(struct check *c);
 
+/* Waits until P exits with STATUS and has printed exactly one line on
+ * stderr; WHEN says what the grader did, for messages ("its port was
+ * taken"). */
+void expect_one_error_line(struct check *c, struct program *p, int status, const char *when);
+
+/* The server, started on a port where the grader already listens (TCP, or
+ * UDP when UDP is true), with ARGS after the port: it cannot listen, so it
+ * prints one line on stderr and exits with status 1. */
+void check_port_taken(struct check *c, bool udp, const char *const *args, size_t nargs);
+
+/*
+ * Waits until the server P, started under run_without_terminal (its stdout
+ * a pipe), has logged N lines; WHAT says which.  Lines that do not come are
+ * told apart: if SIGTERM brings them, they waited in stdio's buffer, which
+ * on a pipe is flushed only when full; SECTION of HANDOUT explains it.
+ */
+void expect_log_lines(struct check *c, struct program *p, size_t n, const char *what,
+                      const char *section);
+
 #endif

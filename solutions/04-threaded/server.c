@@ -10,11 +10,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -25,6 +28,7 @@
 
 #define MAX_LINE 4096   /* longest command accepted, without its "\n" */
 #define CHUNK 65536     /* bytes of a file read and sent at a time */
+#define DELIVERY_MS 1000 /* the longest a MSG waits for a client that does not read */
 
 /* One connected client.  The list links and the nick belong to the shared
  * state (under `lock`); fd, id and addr never change once it is listed. */
@@ -87,6 +91,86 @@ send_locked(struct client *cl, const char *data, size_t len)
     return rc;
 }
 
+/* The time MS milliseconds from now on CLOCK. */
+static struct timespec
+ms_from_now(clockid_t clock, int ms)
+{
+    struct timespec t;
+    clock_gettime(clock, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (t.tv_nsec >= 1000000000) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000;
+    }
+    return t;
+}
+
+/* Milliseconds from now until UNTIL (CLOCK_MONOTONIC), rounded up; 0 once
+ * it has passed. */
+static int
+ms_until(const struct timespec *until)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long ms = (until->tv_sec - now.tv_sec) * 1000LL +
+                   (until->tv_nsec - now.tv_nsec + 999999) / 1000000;
+    return ms > 0 ? (int)ms : 0;
+}
+
+/*
+ * Sends LEN bytes to FD, but waits for room in its socket's buffer only
+ * until UNTIL (CLOCK_MONOTONIC).  Returns 0, or -1 with errno set:
+ * ETIMEDOUT when the receiver took too long to read.
+ */
+static int
+send_before(int fd, const char *data, size_t len, const struct timespec *until)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            data += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return -1;
+        int ms = ms_until(until);
+        if (ms == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        struct pollfd p = { .fd = fd, .events = POLLOUT };
+        if (poll(&p, 1, ms) == -1 && errno != EINTR)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * Hands a MSG to OTHER for SAY, which holds the list's lock: every other
+ * client waits while we do.  So we wait at most DELIVERY_MS, for OTHER's
+ * send lock and for room in its socket, never for as long as OTHER likes:
+ * a client that stops reading must not stop everyone.  One too slow is
+ * shut down; its own thread sees its connection end and cleans up.  A
+ * client that is leaving (the send fails) is skipped: its thread cleans up.
+ */
+static void
+deliver(struct client *other, const char *msg, size_t len)
+{
+    struct timespec lock_until = ms_from_now(CLOCK_REALTIME, DELIVERY_MS);
+    struct timespec until = ms_from_now(CLOCK_MONOTONIC, DELIVERY_MS);
+    bool too_slow = pthread_mutex_timedlock(&other->send_lock, &lock_until) != 0;
+    if (!too_slow) {
+        too_slow = send_before(other->fd, msg, len, &until) == -1 && errno == ETIMEDOUT;
+        pthread_mutex_unlock(&other->send_lock);
+    }
+    if (too_slow) {
+        printf("client %u reads nothing: disconnected\n", other->id);
+        shutdown(other->fd, SHUT_RDWR);
+    }
+}
+
 /* Sends TEXT and "\n" to CL.  Returns 0, or -1 with errno set. */
 static int
 reply(struct client *cl, const char *text)
@@ -112,26 +196,40 @@ cmd_time(struct client *cl)
     return reply(cl, line);
 }
 
-/* NICK name: another thread may be reading the nick (WHO, SAY): change it
- * under the lock. */
+/* Whether a client other than CL has the nick NAME, in any case ("Alice"
+ * and "alice" are one name to the people reading).  Under the lock. */
+static bool
+nick_taken(const struct client *cl, const char *name)
+{
+    for (const struct client *c = clients; c != NULL; c = c->next)
+        if (c != cl && strcasecmp(c->nick, name) == 0)
+            return true;
+    return false;
+}
+
+/* NICK name: another thread may be reading the nick (WHO, SAY) or taking
+ * the same name: look and change it in one hold of the lock. */
 static int
 cmd_nick(struct client *cl, const char *name, size_t len)
 {
     if (!valid_nick(name, len))
         return reply(cl, "ERR invalid nick");
+    char nick[MAX_NICK + 1];
+    memcpy(nick, name, len);
+    nick[len] = '\0';
     pthread_mutex_lock(&lock);
-    memcpy(cl->nick, name, len);
-    cl->nick[len] = '\0';
+    bool taken = nick_taken(cl, nick);
+    if (!taken)
+        memcpy(cl->nick, nick, len + 1);
     pthread_mutex_unlock(&lock);
-    return reply(cl, "OK");
+    return reply(cl, taken ? "ERR nick taken" : "OK");
 }
 
 /*
  * SAY text: "MSG <nick> <text>" to every other client, then "OK".  The list
  * stays locked while we send, so no client leaves (and closes its socket)
  * under our feet; each send takes that client's own send lock, since its
- * thread may be writing a reply at the same moment.  A client that cannot
- * take the message (it is leaving) is skipped: its own thread cleans up.
+ * thread may be writing a reply at the same moment (deliver).
  */
 static int
 cmd_say(struct client *cl, const char *text, size_t len)
@@ -145,7 +243,7 @@ cmd_say(struct client *cl, const char *text, size_t len)
     msg[(size_t)n + len] = '\n';
     for (struct client *other = clients; other != NULL; other = other->next)
         if (other != cl)
-            send_locked(other, msg, (size_t)n + len + 1);
+            deliver(other, msg, (size_t)n + len + 1);
     pthread_mutex_unlock(&lock);
     free(msg);
     return reply(cl, "OK");
