@@ -130,11 +130,12 @@ static void no_descriptor_leak(struct check *c)
     int after = count_open_fds(srv);
     note(c, "open descriptors of the server: %d before, %d after 200 clients", before, after);
     if (before < 0 || after < 0)
-        fail(c, "grader error: cannot read the server's descriptors under /proc.");
+        fail_unmeasured(c, srv, "its open descriptors");
     if (after > before + 2)
-        fail(c, "the server had %d descriptors open while serving a client, and %d "
-             "while serving one after 200 more clients came and went: it does not "
-             "close each client's socket when the client leaves.", before, after);
+        fail(c, "the server had %d %s open while serving a client, and %d while serving "
+             "one after 200 more clients came and went: it does not close each client's "
+             "socket when the client leaves.", before, plural_of(before, "descriptor",
+             "descriptors"), after);
 }
 
 /* One log line per connect and per disconnect. */

@@ -485,8 +485,7 @@ static void measure_settled(struct check *c, struct usage *u, const struct usage
     note(c, "%s: %d descriptors, %d threads, %d memory mappings", when, u->fds, u->threads,
          u->maps);
     if (u->fds < 0 || u->threads < 0 || u->maps < 0)
-        fail(c, "grader error: cannot read the server's descriptors, threads or "
-             "mappings under /proc.");
+        fail_unmeasured(c, u->srv, "its descriptors, threads or memory mappings");
 }
 
 static void vanishing_clients(struct check *c)
@@ -504,8 +503,7 @@ static void vanishing_clients(struct check *c)
     note(c, "while one client is served: %d descriptors, %d threads, %d memory mappings",
          before.fds, before.threads, before.maps);
     if (before.fds < 0 || before.threads < 0 || before.maps < 0)
-        fail(c, "grader error: cannot read the server's descriptors, threads or "
-             "mappings under /proc.");
+        fail_unmeasured(c, srv, "its descriptors, threads or memory mappings");
 
     /* First 50 clients at once, each served, then all vanish: the C library
      * keeps some of what their threads used for reuse (malloc arenas, a few
@@ -724,7 +722,8 @@ static void client_get(struct check *c)
     struct buf msg = {0};
     buf_printf(&msg, "typed \"GET data.bin\", sent \"OK %zu\" and %zu bytes of every value "
                "(after a MSG line; the first 1000 bytes with the OK line, the rest in "
-               "pieces): data.bin holds %zu bytes%s.\n", len, len, got.len,
+               "pieces): data.bin holds %zu %s%s.\n", len, len, got.len,
+               plural_of((long long)got.len, "byte", "bytes"),
                exited ? "" : " (and the client had not exited after the grader closed)");
     buf_printf(&msg, "  first difference at byte %zu\n  expected there: ", same);
     buf_escape_window(&msg, data, len, same, 16);

@@ -627,7 +627,7 @@ static void check_summary(struct check *c, const struct pinger *s, const struct 
              s->count, loss, s->count - received, s->count);
     if (received > 0 && !r->has_rtt)
         fail(c, "the client printed no line \"rtt min/avg/max = A/B/C ms\" after its "
-             "summary, with %d pings answered.", received);
+             "summary, with %d %s answered.", received, plural_of(received, "ping", "pings"));
     if (received > 0 && !r->rtt_read)
         fail(c, "the client's rtt line is %s: expected \"rtt min/avg/max = A/B/C ms\", "
              "three numbers of milliseconds.", shown(r->rtt_text));
@@ -829,10 +829,10 @@ static void client_summary(struct check *c)
         double off = stat[i].got->value - stat[i].want;
         if (off < -tolerance || off > tolerance)
             fail(c, "the client's rtt line is %s, but the %s of the rtts it printed for the "
-                 "%d pings answered is %.3f ms: min, avg and max are the least, the mean "
+                 "%d %s answered is %.3f ms: min, avg and max are the least, the mean "
                  "and the greatest of the round-trip times of the pings answered (the lost "
                  "ones count for nothing, not 0).", shown(r.rtt_text), stat[i].name, n,
-                 stat[i].want);
+                 plural_of(n, "ping", "pings"), stat[i].want);
     }
 }
 

@@ -1076,16 +1076,18 @@ static void durability(struct check *c)
     /* Keep time for the restart and the logins. */
     int64_t wait = time_left_ms(c) - 4000;
     if (!wait_until(c, enough_acked, &w, wait > 0 ? (int)wait : 0))
-        fail(c, "%d clients sent REGISTER at once, each a new name: only %d replies came "
-             "within %lld ms.", CROWD, w.nanswered, (long long)wait);
+        fail(c, "%d clients sent REGISTER at once, each a new name: only %d %s came "
+             "within %lld ms.", CROWD, w.nanswered, plural_of(w.nanswered, "reply", "replies"),
+             (long long)wait);
     signal_program(c, first, SIGKILL);
     wait_exit(c, first);
     collect(c, &w);             /* what came just before the end */
     note(c, "killed with %d registrations acknowledged, %d refused, %d under way", w.nacked,
          w.nanswered - w.nacked, CROWD - w.nanswered);
     if (w.nacked == 0)
-        fail(c, "%d clients sent REGISTER at once, each a new name: %d replies came, and "
-             "not one was \"OK registered\".", CROWD, w.nanswered);
+        fail(c, "%d clients sent REGISTER at once, each a new name: %d %s came, and "
+             "not one was \"OK registered\".", CROWD, w.nanswered,
+             plural_of(w.nanswered, "reply", "replies"));
 
     struct program *second = start_login_server(c);
     struct peer *q = connect_to(c, second);

@@ -153,3 +153,19 @@ void expect_log_lines(struct check *c, struct program *p, size_t n, const char *
     fail(c, "expected %s on the server's stdout (a pipe here, not a terminal); it "
          "printed %zu line%s.", what, after, after == 1 ? "" : "s");
 }
+
+static bool has_ended(struct check *c, void *arg)
+{
+    (void)c;
+    return !program_running(arg);
+}
+
+_Noreturn void fail_unmeasured(struct check *c, struct program *p, const char *what)
+{
+    /* The kernel removes a process's /proc files as it exits: let the
+     * check see the exit, if that is why. */
+    if (wait_until(c, has_ended, p, 200))
+        fail(c, "the server ended while the grader was reading %s: a server serves "
+             "until it is stopped.", what);
+    fail(c, "grader error: cannot read %s of the server under /proc.", what);
+}

@@ -44,4 +44,10 @@ void check_port_taken(struct check *c, bool udp, const char *const *args, size_t
 void expect_log_lines(struct check *c, struct program *p, size_t n, const char *what,
                       const char *section);
 
+/* Fails the check where the grader could not read WHAT of the program P
+ * under /proc ("its open descriptors"): P's own doing if it has ended
+ * meanwhile (a server that exits after its last reply must not go
+ * ungraded), a grader error otherwise.  Does not return. */
+_Noreturn void fail_unmeasured(struct check *c, struct program *p, const char *what);
+
 #endif
