@@ -707,19 +707,46 @@ static bool echo_off(struct check *c, void *arg)
     return tcgetattr(p->pty, &t) == 0 && (t.c_lflag & ECHO) == 0;
 }
 
+/* What the client did since a password was typed: SINCE is the length of
+ * its stdout then. */
+struct after_password {
+    struct program *cl;
+    size_t since;
+};
+
+/* Whether the client has taken the password typed last and moved on: it
+ * turned echo back on, or printed something (its next prompt).  Until it
+ * has, its echo is still off from that password's prompt, and a password
+ * typed now would meet whatever state the next prompt sets. */
+static bool moved_on(struct check *c, void *arg)
+{
+    const struct after_password *a = arg;
+    return !echo_off(c, a->cl) || a->cl->out.len > a->since;
+}
+
 /* Types PASSWORD at the client's password prompt once its terminal has
  * stopped echoing, as a client's does before it reads a password (3 s at
- * most).  *QUIET says whether it did so far: once it has not, the check
- * waits no more (the client never turns echo off). */
+ * most); after a password, only once the client has moved on from it
+ * (AFTER, NULL before the first).  *QUIET says whether it did so far: once
+ * it has not, the check waits no more (the client never turns echo off). */
 static void type_password(struct check *c, struct program *cl, const char *password,
-                          bool *quiet)
+                          bool *quiet, struct after_password *after)
 {
+    if (*quiet && after != NULL && after->cl != NULL)
+        wait_until(c, moved_on, after, 3000);
+    /* Asleep (in its read of the password), the client changes its
+     * terminal no more: what echo_off sees then holds when the line is
+     * typed. */
+    if (*quiet)
+        wait_until_blocked(c, cl);
     if (*quiet && !wait_until(c, echo_off, cl, 3000)) {
         note(c, "the terminal still echoes 3 s after the prompt's input: the password is "
              "typed anyway");
         *quiet = false;
     }
     type_line(c, cl, password);
+    if (after != NULL)
+        *after = (struct after_password){ .cl = cl, .since = cl->out.len };
 }
 
 /* The client echoes no password typed at its prompts, and prints none:
@@ -742,23 +769,24 @@ static void client_hides_password(struct check *c)
     note(c, "the client's terminal now echoes what is typed, as a person's does");
     type_line(c, cl, "1");
     type_line(c, cl, "hide_user");
-    type_password(c, cl, passwords[0], &quiet);
+    type_password(c, cl, passwords[0], &quiet, NULL);
     expect_line(c, p, "LOGIN hide_user Hidden-Wrong-7301");
     send_text(c, p, "ERR invalid credentials\n");
     type_line(c, cl, "2");
     type_line(c, cl, "hide_user");
-    type_password(c, cl, passwords[1], &quiet);
+    type_password(c, cl, passwords[1], &quiet, NULL);
     expect_line(c, p, "REGISTER hide_user Hidden-Right-7302");
     send_text(c, p, "OK registered\n");
     type_line(c, cl, "1");
     type_line(c, cl, "hide_user");
-    type_password(c, cl, passwords[1], &quiet);
+    type_password(c, cl, passwords[1], &quiet, NULL);
     expect_line(c, p, "LOGIN hide_user Hidden-Right-7302");
     send_text(c, p, "OK welcome hide_user\n");
     expect_output_line(c, cl, "OK welcome hide_user");
     type_line(c, cl, "2");
-    type_password(c, cl, passwords[1], &quiet);
-    type_password(c, cl, passwords[2], &quiet);
+    struct after_password after = {0};
+    type_password(c, cl, passwords[1], &quiet, &after);
+    type_password(c, cl, passwords[2], &quiet, &after);
     expect_line(c, p, "PASSWD Hidden-Right-7302 Hidden-Newer-7303");
     send_text(c, p, "OK\n");
     type_line(c, cl, "3");
