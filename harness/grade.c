@@ -463,12 +463,15 @@ static int build_and_grade(const struct options *o, const struct run_options *ro
 
 /*
  * Never grade a stale program: a lab's server or client older than a C
- * source or header of its folder (or of the tree's common/, which its
- * programs link) was built from other sources than those the student sees,
- * or its last build failed and left the old one.  Programs with no C
- * sources in their folder (in another language) are what they are.
+ * source or header it is built from (the folder's, but for the other
+ * program's own .c, as the Makefile builds it, and the tree's common/,
+ * which its programs link) was built from other sources than those the
+ * student sees, or its last build failed and left the old one.  Programs
+ * with no C sources in their folder (in another language) are what they
+ * are.
  */
-static bool newest_source(const char *dir, struct timespec *newest, char *name, size_t size)
+static bool newest_source(const char *dir, const char *skip, struct timespec *newest,
+                          char *name, size_t size)
 {
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -478,6 +481,8 @@ static bool newest_source(const char *dir, struct timespec *newest, char *name, 
         size_t len = strlen(e->d_name);
         if (len < 3 || e->d_name[0] == '.' || (strcmp(e->d_name + len - 2, ".c") != 0 &&
                                                 strcmp(e->d_name + len - 2, ".h") != 0))
+            continue;
+        if (skip != NULL && strcmp(e->d_name, skip) == 0)
             continue;
         struct stat st;
         if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
@@ -498,42 +503,46 @@ static bool older(const struct timespec *a, const struct timespec *b)
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-/* Whether LAB's programs in IMPL are older than their sources; if so, one
- * sentence on stderr that says which. */
-static bool lab_is_stale(const char *impl, const struct lab_def *lab)
+/* Whether LAB's PROGRAM ("server") in IMPL is older than its sources; if
+ * so, one sentence on stderr that says which. */
+static bool program_is_stale(const char *impl, const struct lab_def *lab, const char *program,
+                             const char *other_source)
 {
-    struct buf dir = {0}, common = {0};
+    struct buf dir = {0}, common = {0}, path = {0};
     buf_printf(&dir, "%s/%s", impl, lab->id);
     buf_printf(&common, "%s/common", impl);
+    buf_printf(&path, "%s/%s", dir.data, program);
     char name[256], common_name[256];
     struct timespec newest, common_newest;
+    struct stat st;
     bool stale = false;
-    if (!newest_source(dir.data, &newest, name, sizeof name))
-        goto out;
-    const char *folder = lab->id;
-    if (newest_source(common.data, &common_newest, common_name, sizeof common_name) &&
-        older(&newest, &common_newest)) {
-        newest = common_newest;
-        memcpy(name, common_name, sizeof name);
-        folder = "common";
-    }
-    static const char *const programs[] = { "server", "client" };
-    for (size_t i = 0; i < COUNT_OF(programs) && !stale; i++) {
-        struct buf path = {0};
-        struct stat st;
-        buf_printf(&path, "%s/%s", dir.data, programs[i]);
-        /* A missing program is its checks' to report. */
-        stale = stat(path.data, &st) == 0 && older(&st.st_mtim, &newest);
+    /* No C source: another language.  A missing program is its checks' to
+     * report. */
+    if (newest_source(dir.data, other_source, &newest, name, sizeof name) &&
+        stat(path.data, &st) == 0) {
+        const char *folder = lab->id;
+        if (newest_source(common.data, NULL, &common_newest, common_name,
+                          sizeof common_name) && older(&newest, &common_newest)) {
+            newest = common_newest;
+            memcpy(name, common_name, sizeof name);
+            folder = "common";
+        }
+        stale = older(&st.st_mtim, &newest);
         if (stale)
             fprintf(stderr, "grade: %s/%s is older than %s/%s: run make first (its last "
                     "build failed, or it was not rebuilt since that file changed).  Nothing "
-                    "was graded.\n", lab->id, programs[i], folder, name);
-        buf_free(&path);
+                    "was graded.\n", lab->id, program, folder, name);
     }
-out:
     buf_free(&dir);
     buf_free(&common);
+    buf_free(&path);
     return stale;
+}
+
+static bool lab_is_stale(const char *impl, const struct lab_def *lab)
+{
+    return program_is_stale(impl, lab, "server", "client.c") ||
+           program_is_stale(impl, lab, "client", "server.c");
 }
 
 /* Whether some lab of RESULTS has a stale program (said on stderr). */

@@ -917,6 +917,17 @@ Test(cli, a_program_older_than_its_sources_is_not_graded)
     cr_expect_eq(r.status, 5, "exit %d:\n%s%s", r.status, r.out.data, r.err.data);
     free_run(&r);
 
+    /* Each program is judged by what it is built from, as make builds it:
+     * the client's source makes the client stale, never the server. */
+    cr_assert_eq(shell("touch -d '1 hour ago' '%s/01-hello/server.c' && touch "
+                       "'%s/01-hello/client.c'", tree, tree), 0);
+    r = grade(args);
+    cr_expect_not_null(strstr(r.err.data, "grade: 01-hello/client is older than "
+                                          "01-hello/client.c"), "%s", r.err.data);
+    cr_expect_null(strstr(r.err.data, "01-hello/server is older"), "%s", r.err.data);
+    free_run(&r);
+    cr_assert_eq(shell("touch -d '1 hour ago' '%s/01-hello/client.c'", tree), 0);
+
     cr_assert_eq(shell("touch -d '1 hour ago' '%s/01-hello/server.c' && mkdir '%s/common' && "
                        "touch '%s/common/netlab.h'", tree, tree, tree), 0);
     r = grade(args);
