@@ -26,13 +26,27 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* How often open_beneath asks again after EAGAIN. */
+#define BENEATH_TRIES 64
+
 int open_beneath(int root, const char *path, int flags)
 {
     struct open_how how = {
         .flags = (uint64_t)(flags | O_CLOEXEC),
         .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
     };
-    return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+    /* With RESOLVE_BENEATH a ".." on the way fails with EAGAIN whenever
+     * any mount or rename happened meanwhile, anywhere on the machine (the
+     * kernel cannot tell that it did not move the path): other checks
+     * mount all the time, so a link such as bin/../bin/client would fail
+     * now and then.  openat2(2) says to ask again. */
+    int fd = -1;
+    for (int i = 0; i < BENEATH_TRIES; i++) {
+        fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+        if (fd >= 0 || errno != EAGAIN)
+            break;
+    }
+    return fd;
 }
 
 const char *kind_of_file(mode_t mode)
