@@ -112,27 +112,7 @@ static void server_stops(struct check *c)
  * port and the cause, and exits with status 1. */
 static void server_port_taken(struct check *c)
 {
-    struct listener *l = listen_for_client(c);
-    char port[16];
-    snprintf(port, sizeof port, "%d", listener_port(l));
-    struct program *srv = start_program(c, "server", port, NULL);
-    if (!wait_exit(c, srv))
-        fail(c, "the grader listens on port %s (127.0.0.1 and ::1) and started the "
-             "server with that port; it was still running at the check's deadline "
-             "instead of giving up with status 1.", port);
-    if (exit_status(srv) != 1)
-        fail(c, "the grader listens on port %s and started the server with that port; "
-             "it exited with status %d, where the contract asks for 1.", port,
-             exit_status(srv));
-    const struct buf *err = program_stderr(srv);
-    size_t lines = nonblank_lines(err);
-    if (lines != 1)
-        fail(c, "with port %s taken, the server should print exactly one line on "
-             "stderr; it printed %zu.", port, lines);
-    if (strstr(err->data, port) == NULL || strstr(err->data, "in use") == NULL)
-        fail(c, "with port %s taken, the server's error line should name the port "
-             "(%s) and the cause (\"Address already in use\", from strerror(errno)).",
-             port, port);
+    check_port_taken_named(c);
 }
 
 /* Expects WHO to give up after the grader reset the connection WHEN: exit

@@ -34,6 +34,9 @@ void expect_one_error_line(struct check *c, struct program *p, int status, const
  * UDP when UDP is true), with ARGS after the port: it cannot listen, so it
  * prints one line on stderr and exits with status 1. */
 void check_port_taken(struct check *c, bool udp, const char *const *args, size_t nargs);
+/* check_port_taken for a TCP server of PORT alone, whose one line must
+ * also name the port and the cause ("Address already in use"). */
+void check_port_taken_named(struct check *c);
 
 /*
  * Waits until the server P, started under run_without_terminal (its stdout
