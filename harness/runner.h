@@ -12,7 +12,7 @@
 
 #include "lab.h"
 
-#define MAX_PROGRAMS    16
+#define MAX_PROGRAMS    32      /* bad-arguments: a dozen runs of bad PORTs and more */
 #define SLOT_MESSAGE    (16 * 1024)
 #define SLOT_TRANSCRIPT (256 * 1024)
 

@@ -267,7 +267,7 @@ static const struct check_def checks[] = {
       "a refused connection gives one error line and exit status 1",
       HINT("Pitfall: errors a person can act on"), check_client_refused },
     { "bad-arguments", 1, 3000,
-      "missing arguments give a usage line and exit status 2",
+      "missing arguments or a bad PORT give usage and status 2",
       HINT("Pitfall: errors a person can act on"), check_bad_arguments },
     { "short-counts", 1, 3000,
       "both programs survive short reads and short writes",

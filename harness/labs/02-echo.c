@@ -154,7 +154,7 @@ static void logs_connections(struct check *c)
 }
 
 /* SIGTERM while blocked reading from a client and SIGINT while blocked
- * waiting for one: the server exits with status 0. */
+ * waiting for one: the server exits with status 0 and nothing on stderr. */
 static void clean_shutdown(struct check *c)
 {
     struct program *busy = start_server(c, NULL);
@@ -162,16 +162,34 @@ static void clean_shutdown(struct check *c)
     echo_round_trip(c, p, "busy\n", 5, "the echo");
     wait_until_blocked(c, busy);
     signal_program(c, busy, SIGTERM);
-    expect_exit(c, busy, 0);
+    expect_stopped_cleanly(c, busy, SIGTERM, "while it waited for its client's next bytes");
 
     struct program *idle = start_server(c, NULL);
     wait_until_blocked(c, idle);
     signal_program(c, idle, SIGINT);
-    expect_exit(c, idle, 0);
+    expect_stopped_cleanly(c, idle, SIGINT, "while it waited for a client");
+}
+
+/* The client, given HOST as the address literal HOST (127.0.0.1, ::1)
+ * where the grader listens, sends a typed line and prints its echo. */
+static void literal_host(struct check *c, const char *host)
+{
+    struct listener *l = listen_for_client(c);
+    char port[16], line[64], sent[64];
+    snprintf(port, sizeof port, "%d", listener_port(l));
+    const char *args[] = { host, port };
+    struct program *cl = start_program_args(c, "client", args, 2);
+    struct peer *p = accept_client(c, l, cl);
+    snprintf(line, sizeof line, "a line by way of %s", host);
+    int n = snprintf(sent, sizeof sent, "%s\n", line);
+    type_line(c, cl, line);
+    expect_bytes(c, p, sent, (size_t)n, "the typed line");
+    send_bytes(c, p, sent, (size_t)n);
+    expect_output_line(c, cl, line);
 }
 
 /* The client prints each echo, even when it comes back in fragments,
- * before the next line is typed. */
+ * before the next line is typed; HOST may be an IPv4 or IPv6 literal. */
 static void client_fragments(struct check *c)
 {
     static const char *const lines[] = { "first line to echo", "second, longer line to echo" };
@@ -186,10 +204,12 @@ static void client_fragments(struct check *c)
         send_in_pieces(c, p, line, (size_t)n, 3);
         expect_output_line(c, cl, lines[i]);
     }
+    literal_host(c, "127.0.0.1");
+    literal_host(c, "::1");
 }
 
 /* At the end of its input the client half-closes, prints what still
- * arrives, and exits 0 when the server closes. */
+ * arrives, and exits 0, nothing on stderr, when the server closes. */
 static void client_eof(struct check *c)
 {
     struct listener *l = listen_for_client(c);
@@ -205,11 +225,35 @@ static void client_eof(struct check *c)
     close_peer(c, p);
     expect_output_line(c, cl, "words that arrive after the end of input");
     expect_exit(c, cl, 0);
+    expect_nothing_on_stderr(c, cl, "the client exited with status 0 when the server "
+                             "closed after the end of its input");
+}
+
+/* Bytes that are no text: a NUL, control and high bytes.  A client that
+ * prints with fputs or printf("%s") stops at the NUL. */
+static const char binary[] = "\0 after a NUL, \x01\x7f\x80\xfe\xff: every byte is printed\n";
+
+/* Fails unless the client's stdout holds the LEN bytes of DATA, in a row. */
+static void expect_printed_bytes(struct check *c, struct program *cl, const char *data,
+                                 size_t len)
+{
+    const struct buf *out = program_stdout(cl);
+    if (out->len >= len && memmem(out->data, out->len, data, len) != NULL)
+        return;
+    struct buf sent = {0}, got = {0};
+    buf_escape(&sent, data, len, 200);
+    buf_escape(&got, out->data, out->len, 400);
+    fail(c, "after the echo of the last line the grader sent %zu more bytes, %s, then "
+         "closed; the client's stdout (a pipe here) should hold exactly those bytes, but "
+         "it holds %s.  The client prints the bytes that come back, as many as recv "
+         "returned (write or fwrite), not a string: a NUL ends a string.", len, sent.data,
+         got.data);
 }
 
 /* Input from a pipe, as from a script: several lines come in one read,
  * and the last has no newline.  Each is sent, echoed and printed, and the
- * end of input ends the client with status 0. */
+ * end of input ends the client with status 0.  Stdout is a pipe too, and
+ * holds bytes that are no text, exactly as they came back. */
 static void client_piped_input(struct check *c)
 {
     static const char *const lines[] = { "first piped line\n", "second\n", "third\n",
@@ -227,7 +271,8 @@ static void client_piped_input(struct check *c)
         send_text(c, p, lines[i]);
     }
     /* How the client ends its side is client-eof's business: the grader
-     * closes once every line is echoed. */
+     * closes once every line is echoed, and bytes that are no text. */
+    send_bytes(c, p, binary, sizeof binary - 1);
     close_peer(c, p);
     for (size_t i = 0; i < COUNT_OF(lines); i++) {
         char shown[64];
@@ -235,6 +280,7 @@ static void client_piped_input(struct check *c)
         expect_output_line(c, cl, shown);
     }
     expect_exit(c, cl, 0);
+    expect_printed_bytes(c, cl, binary, sizeof binary - 1);
 }
 
 /* The server closes before it echoes the line: one line on stderr, and
@@ -327,7 +373,7 @@ static const struct check_def checks[] = {
       HINT("The client, step by step"), client_early_close },
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
-    { "bad-arguments", 1, 3000, "missing arguments give a usage line and exit status 2",
+    { "bad-arguments", 1, 3000, "missing arguments or a bad PORT give usage and status 2",
       HINT("The contract"), check_bad_arguments },
     { "short-counts", 1, 3000, "both programs survive short reads and short writes",
       HINT("Pitfall: short reads and short writes"), short_counts },

@@ -464,7 +464,7 @@ static const struct check_def checks[] = {
       HINT("The chat loop, step by step"), short_counts },
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
-    { "bad-arguments", 1, 3000, "missing arguments give a usage line and exit status 2",
+    { "bad-arguments", 1, 3000, "missing arguments or a bad PORT give usage and status 2",
       HINT("The contract"), check_bad_arguments },
     { "pair", 2, 3000, "the server and the client hold a conversation",
       HINT("The conversation"), pair },

@@ -542,7 +542,14 @@ static void vanishing_clients(struct check *c)
              "each keeps its stack.", before.maps, middle.maps, after.maps);
 }
 
-/* SIGTERM with two clients connected, one of them idle: exit 0. */
+/* Missing arguments, and bad PORTs before a DIR that exists. */
+static void bad_arguments(struct check *c)
+{
+    check_bad_arguments_server_port_only(c, files_dir(c));
+}
+
+/* SIGTERM with two clients connected, one of them idle, and SIGINT with
+ * none: exit 0, nothing on stderr, each. */
 static void clean_shutdown(struct check *c)
 {
     struct program *srv = start_threaded(c);
@@ -553,7 +560,12 @@ static void clean_shutdown(struct check *c)
     (void)idle;
     wait_until_blocked(c, srv);
     signal_program(c, srv, SIGTERM);
-    expect_exit(c, srv, 0);
+    expect_stopped_cleanly(c, srv, SIGTERM, "with two clients connected, one idle");
+
+    struct program *alone = start_threaded(c);
+    wait_until_blocked(c, alone);
+    signal_program(c, alone, SIGINT);
+    expect_stopped_cleanly(c, alone, SIGINT, "with no client connected");
 }
 
 /* The server logs a line as each client connects and one as it leaves (it
@@ -769,6 +781,8 @@ static void pair(struct check *c)
     expect_output_line(c, cl, "OK ");
     type_eof(c, cl);
     expect_exit(c, cl, 0);
+    expect_nothing_on_stderr(c, cl, "the client exited with status 0 after the end of "
+                             "its input");
 }
 
 static const struct check_def checks[] = {
@@ -802,7 +816,7 @@ static const struct check_def checks[] = {
     { "server-errors", 1, 3000,
       "a port in use and a missing DIR each give one error line and exit status 1",
       HINT("The server, step by step"), server_errors },
-    { "clean-shutdown", 1, 3000, "SIGTERM with clients connected stops the server with status 0",
+    { "clean-shutdown", 1, 3000, "SIGTERM with clients, SIGINT without: status 0, nothing on stderr",
       HINT("Pitfall: stopping threads cleanly"), clean_shutdown },
     { "client-prints-broadcast", 2, 3000, "the client prints a broadcast while nothing is typed",
       HINT("The client, step by step"), client_prints_broadcast },
@@ -812,8 +826,8 @@ static const struct check_def checks[] = {
       HINT("The server, step by step"), short_counts },
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
-    { "bad-arguments", 1, 5000, "missing arguments give a usage line and exit status 2",
-      HINT("The contract"), check_bad_arguments_server_port_only },
+    { "bad-arguments", 1, 5000, "missing arguments or a bad PORT give usage and status 2",
+      HINT("The contract"), bad_arguments },
     { "pair", 1, 5000, "the client and the server work together",
       HINT("The conversation"), pair },
 };

@@ -120,9 +120,12 @@ static void server_logs(struct check *c)
                      "The server, step by step");
 }
 
+/* The server on a UDP port that is taken, and the client told to ping a
+ * host that does not resolve: one error line, status 1, each. */
 static void port_taken(struct check *c)
 {
     check_port_taken(c, true, NULL, 0);
+    check_client_unresolvable(c, reserve_port(c));
 }
 
 /*
@@ -207,7 +210,7 @@ static void server_sizes(struct check *c)
 }
 
 /* SIGTERM after a datagram, and SIGINT before any: the server, asleep in
- * recvfrom, exits with status 0. */
+ * recvfrom, exits with status 0 and nothing on stderr. */
 static void clean_shutdown(struct check *c)
 {
     struct program *busy = start_udp_server(c, NULL);
@@ -216,12 +219,12 @@ static void clean_shutdown(struct check *c)
     round_trip(c, u, "the grader", ping, sizeof ping - 1);
     wait_until_blocked(c, busy);
     signal_program(c, busy, SIGTERM);
-    expect_exit(c, busy, 0);
+    expect_stopped_cleanly(c, busy, SIGTERM, "while it waited for a datagram, after one");
 
     struct program *idle = start_udp_server(c, NULL);
     wait_until_blocked(c, idle);
     signal_program(c, idle, SIGINT);
-    expect_exit(c, idle, 0);
+    expect_stopped_cleanly(c, idle, SIGINT, "while it waited for its first datagram");
 }
 
 /* ---- The client: the grader as its server ---------------------------------- */
@@ -515,11 +518,13 @@ static void parse_line(struct report *r, const char *line)
     }
 }
 
-/* Waits for the client to exit with status 0 and parses what it printed
- * (through a terminal: lines end in "\r\n"). */
+/* Waits for the client to exit with status 0, nothing on stderr (a lost
+ * ping is no error), and parses what it printed (through a terminal:
+ * lines end in "\r\n"). */
 static void read_report(struct check *c, struct program *cl, struct report *r)
 {
     expect_exit(c, cl, 0);
+    expect_nothing_on_stderr(c, cl, "the client exited with status 0 after its last ping");
     memset(r, 0, sizeof *r);
     const struct buf *out = program_stdout(cl);
     char *text = xmalloc(out->len + 1);
@@ -935,7 +940,7 @@ static const struct check_def checks[] = {
       HINT("Pitfall: buffers too small for a datagram"), server_sizes },
     { "server-logs", 1, 3000, "each datagram is logged at once, stdout a pipe",
       HINT("The server, step by step"), server_logs },
-    { "port-taken", 1, 3000, "a UDP port already in use gives one error line and exit status 1",
+    { "port-taken", 1, 3000, "a UDP port in use, or a HOST that does not resolve, gives one error line and status 1",
       HINT("The server, step by step"), port_taken },
     { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0",
       HINT("The server, step by step"), clean_shutdown },

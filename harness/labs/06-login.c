@@ -34,6 +34,12 @@ static struct program *start_login_server(struct check *c)
     return start_server(c, DBFILE, NULL);
 }
 
+/* Missing arguments, and bad PORTs before a DBFILE. */
+static void bad_arguments(struct check *c)
+{
+    check_bad_arguments_server_port_only(c, DBFILE);
+}
+
 static bool starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -1373,8 +1379,8 @@ static const struct check_def checks[] = {
       HINT("The client, step by step"), client_hides_password },
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
-    { "bad-arguments", 1, 5000, "missing arguments give a usage line and exit status 2",
-      HINT("The contract"), check_bad_arguments_server_port_only },
+    { "bad-arguments", 1, 5000, "missing arguments or a bad PORT give usage and status 2",
+      HINT("The contract"), bad_arguments },
     { "pair", 1, 5000, "the client and the server work together",
       HINT("The conversation"), pair },
 };

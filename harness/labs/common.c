@@ -41,7 +41,9 @@ void expect_usage(struct check *c, const char *name, const char *const *args,
              "(a line starting \"usage:\" that shows the arguments).", shown);
 }
 
-void check_bad_arguments(struct check *c)
+/* Missing arguments: the server without any, the client without any and
+ * with HOST alone. */
+static void missing_arguments(struct check *c)
 {
     expect_usage(c, "server", NULL, 0, "./server");
     expect_usage(c, "client", NULL, 0, "./client");
@@ -49,14 +51,84 @@ void check_bad_arguments(struct check *c)
     expect_usage(c, "client", host_only, 1, "./client localhost");
 }
 
-void check_bad_arguments_server_port_only(struct check *c)
+/* PORTs that are no decimal number from 1 to 65535.  "abc" first: a
+ * program that does not check would fail to listen on it at once, where
+ * on "0" it would listen on a port of the kernel's choosing and run on. */
+static const char *const bad_ports[] = { "abc", "0", "65536", "-1", "80x", "" };
+
+void check_bad_ports(struct check *c, const char *server_rest)
 {
-    check_bad_arguments(c);
+    for (size_t i = 0; i < COUNT_OF(bad_ports); i++) {
+        char shown[96];
+        const char *server[] = { bad_ports[i], server_rest };
+        snprintf(shown, sizeof shown, "./server '%s'%s%s", bad_ports[i],
+                 server_rest != NULL ? " " : "", server_rest != NULL ? server_rest : "");
+        expect_usage(c, "server", server, server_rest != NULL ? 2 : 1, shown);
+        const char *client[] = { "localhost", bad_ports[i] };
+        snprintf(shown, sizeof shown, "./client localhost '%s'", bad_ports[i]);
+        expect_usage(c, "client", client, 2, shown);
+    }
+}
+
+void check_bad_arguments(struct check *c)
+{
+    missing_arguments(c);
+    check_bad_ports(c, NULL);
+}
+
+void check_bad_arguments_server_port_only(struct check *c, const char *second)
+{
+    missing_arguments(c);
     char port[16], shown[64];
     snprintf(port, sizeof port, "%d", reserve_port(c));
     snprintf(shown, sizeof shown, "./server %s", port);
     const char *port_only[] = { port };
     expect_usage(c, "server", port_only, 1, shown);
+    check_bad_ports(c, second);
+}
+
+/* A name under .invalid, which RFC 6761 reserves never to resolve: the
+ * grader's /etc/hosts does not have it, and in the check's network
+ * namespace, with no route out, the DNS query fails at once. */
+#define UNRESOLVABLE "no-such-host.invalid"
+
+void check_client_unresolvable(struct check *c, int port)
+{
+    char number[16], when[128];
+    snprintf(number, sizeof number, "%d", port);
+    const char *args[] = { UNRESOLVABLE, number };
+    snprintf(when, sizeof when, "when the grader started it as `./client %s %s`, a name "
+             "that does not resolve", UNRESOLVABLE, number);
+    note(c, "%s", when);
+    expect_one_error_line(c, start_program_args(c, "client", args, 2), 1, when);
+}
+
+void expect_nothing_on_stderr(struct check *c, struct program *p, const char *what)
+{
+    const struct buf *err = program_stderr(p);
+    if (nonblank_lines(err) == 0)
+        return;
+    size_t skip = strspn(err->data, " \t\r\n");
+    fail(c, "%s, but printed on stderr (\"%.*s\"); a clean ending prints nothing "
+         "there: a line on stderr reads as an error to whoever runs it from a script.",
+         what, (int)strcspn(err->data + skip, "\n"), err->data + skip);
+}
+
+void expect_stopped_cleanly(struct check *c, struct program *p, int sig, const char *when)
+{
+    const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (!wait_exit(c, p))
+        fail(c, "%s was sent to the server %s; it was still running at the check's "
+             "deadline.", name, when);
+    if (exit_status(p) == -1)
+        fail(c, "%s was sent to the server %s; the signal killed it (no handler), where "
+             "the contract asks for exit status 0.", name, when);
+    if (exit_status(p) != 0)
+        fail(c, "%s was sent to the server %s; it exited with status %d, where the "
+             "contract asks for 0.", name, when, exit_status(p));
+    char what[160];
+    snprintf(what, sizeof what, "%s stopped the server %s with status 0", name, when);
+    expect_nothing_on_stderr(c, p, what);
 }
 
 void check_client_refused(struct check *c)
@@ -76,6 +148,7 @@ void check_client_refused(struct check *c)
     if (strstr(err->data, port) == NULL)
         fail(c, "the client's error line does not name the endpoint: it should "
              "mention the port, %s.", port);
+    check_client_unresolvable(c, refused);
 }
 
 void expect_one_error_line(struct check *c, struct program *p, int status, const char *when)

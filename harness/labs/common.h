@@ -9,7 +9,7 @@
 
 /* Bad arguments: a usage line on stderr and exit status 2, for the server
  * and the client started without their arguments (and the client with HOST
- * but no PORT). */
+ * but no PORT), and for each given a bad PORT (check_bad_ports). */
 void check_bad_arguments(struct check *c);
 
 /* The program NAME started with ARGS exits with status 2 and prints a usage
@@ -17,13 +17,32 @@ void check_bad_arguments(struct check *c);
 void expect_usage(struct check *c, const char *name, const char *const *args,
                   size_t nargs, const char *shown);
 
+/* A PORT that is no decimal number from 1 to 65535 ("abc", "0", "65536",
+ * "-1", "80x", ""): the server (given SERVER_REST after it, if not NULL)
+ * and the client (after HOST) print a usage line and exit with status 2. */
+void check_bad_ports(struct check *c, const char *server_rest);
+
 /* As check_bad_arguments, and the server given its PORT but not the
- * second argument it needs (lab 04's DIR, lab 06's DBFILE). */
-void check_bad_arguments_server_port_only(struct check *c);
+ * second argument it needs (lab 04's DIR, lab 06's DBFILE); SECOND is
+ * such an argument, given after each bad PORT. */
+void check_bad_arguments_server_port_only(struct check *c, const char *second);
 
 /* A refused connection: the client prints one line on stderr naming the
- * cause and the port, and exits with status 1. */
+ * cause and the port, and exits with status 1; so it does for a host name
+ * that cannot resolve (check_client_unresolvable). */
 void check_client_refused(struct check *c);
+
+/* The client, told to reach a host name that cannot resolve (and PORT):
+ * one line on stderr, exit status 1.  check_client_refused runs it too. */
+void check_client_unresolvable(struct check *c, int port);
+
+/* Fails if P printed anything but blanks on stderr; WHAT says what ended
+ * it ("the client exited with status 0 after the end of its input"). */
+void expect_nothing_on_stderr(struct check *c, struct program *p, const char *what);
+
+/* Waits until the server P, sent SIG (SIGTERM or SIGINT) WHEN ("while it
+ * waited for a client"), exits with status 0 and nothing on stderr. */
+void expect_stopped_cleanly(struct check *c, struct program *p, int sig, const char *when);
 
 /* Waits until P exits with STATUS and has printed exactly one line on
  * stderr; WHEN says what the grader did, for messages ("its port was
