@@ -41,7 +41,8 @@ void check_client_unresolvable(struct check *c, int port);
 void expect_nothing_on_stderr(struct check *c, struct program *p, const char *what);
 
 /* Waits until the server P, sent SIG (SIGTERM or SIGINT) WHEN ("while it
- * waited for a client"), exits with status 0 and nothing on stderr. */
+ * waited for a client"), exits with status 0 (expect_exit) and nothing on
+ * stderr. */
 void expect_stopped_cleanly(struct check *c, struct program *p, int sig, const char *when);
 
 /* Waits until P exits with STATUS and has printed exactly one line on
