@@ -174,14 +174,6 @@ void signal_program(struct check *c, struct program *p, int sig);
 /* Whether the program is still running (reaped or not). */
 bool program_running(struct program *p);
 
-/*
- * Sends SIG to one thread of P other than its main one that does not block
- * SIG (tgkill), as the kernel may deliver a signal sent to the process:
- * a server whose main thread waits in accept must stop all the same.
- * Returns the thread's id, or 0 if no such thread runs (no signal sent).
- */
-pid_t signal_other_thread(struct check *c, struct program *p, int sig);
-
 /* What the program wrote so far. */
 const struct buf *program_stdout(const struct program *p);
 const struct buf *program_stderr(const struct program *p);

@@ -875,69 +875,6 @@ void signal_program(struct check *c, struct program *p, int sig)
         killpg(p->pid, sig);
 }
 
-/*
- * From a thread's /proc status file PATH: the signals it blocks (SigBlk)
- * and its id in the innermost PID namespace, the check's (the last number
- * of NSpid).  False if the thread is gone.
- */
-static bool thread_status(const char *path, uint64_t *blocked, pid_t *inner)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return false;
-    char line[256];
-    bool have_mask = false;
-    *inner = -1;
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "SigBlk:", 7) == 0) {
-            *blocked = strtoull(line + 7, NULL, 16);
-            have_mask = true;
-        } else if (strncmp(line, "NSpid:", 6) == 0) {
-            char *s = line + 6, *end;
-            for (long v; (v = strtol(s, &end, 10)), end != s; s = end)
-                *inner = (pid_t)v;
-        }
-    }
-    fclose(f);
-    return have_mask && *inner > 0;
-}
-
-/* A thread of P, not its main one, that does not block SIG, or 0. */
-static pid_t thread_taking(struct program *p, int sig)
-{
-    char dir[64];
-    snprintf(dir, sizeof dir, "/proc/%d/task", (int)p->outside_pid);
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return 0;
-    pid_t found = 0;
-    for (struct dirent *e; found == 0 && (e = readdir(d)) != NULL;) {
-        if (!isdigit((unsigned char)e->d_name[0]) || atoi(e->d_name) == p->outside_pid)
-            continue;
-        char path[sizeof dir + sizeof e->d_name + 8];
-        uint64_t blocked = 0;
-        pid_t inner;
-        snprintf(path, sizeof path, "%s/%s/status", dir, e->d_name);
-        if (thread_status(path, &blocked, &inner) && (blocked & (1ull << (sig - 1))) == 0)
-            found = inner;
-    }
-    closedir(d);
-    return found;
-}
-
-pid_t signal_other_thread(struct check *c, struct program *p, int sig)
-{
-    pid_t tid = p->exited ? 0 : thread_taking(p, sig);
-    if (tid <= 0 || syscall(SYS_tgkill, p->pid, tid, sig) < 0)
-        return 0;                       /* none, or it ended meanwhile */
-    note(c, "send SIG%s to thread %d of the %s: not its main thread, and it does "
-         "not block the signal, so the kernel may choose it for a signal sent to the "
-         "process", sigabbrev_np(sig), (int)tid, p->name);
-    p->sent_signal = sig;
-    p->sent_ms = now_ms();
-    return tid;
-}
-
 bool program_running(struct program *p)
 {
     return !p->exited;
