@@ -360,7 +360,7 @@ static const struct check_def checks[] = {
       HINT("The server, step by step"), logs_connections },
     { "port-taken", 1, 3000, "a port already in use gives one error line and exit status 1",
       HINT("The server, step by step"), port_taken },
-    { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0",
+    { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0, stderr empty",
       HINT("Pitfall: stopping cleanly"), clean_shutdown },
     { "client-fragments", 2, 3000, "the client prints each echo, even in fragments",
       HINT("The client, step by step"), client_fragments },

@@ -942,7 +942,7 @@ static const struct check_def checks[] = {
       HINT("The server, step by step"), server_logs },
     { "port-taken", 1, 3000, "a UDP port in use, or a HOST that does not resolve, gives one error line and status 1",
       HINT("The server, step by step"), port_taken },
-    { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0",
+    { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0, stderr empty",
       HINT("The server, step by step"), clean_shutdown },
     { "client-all-answered", 1, 3000, "every ping answered: an rtt each, 0% loss",
       HINT("The client, step by step"), client_all_answered },
