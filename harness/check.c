@@ -22,6 +22,11 @@ int64_t time_left_ms(const struct check *c)
     return left > 0 ? left : 0;
 }
 
+bool check_has_own_network(const struct check *c)
+{
+    return c->own_network;
+}
+
 static void stamp(struct check *c)
 {
     double ms = (double)(now_us() - c->start_us) / 1000.0;

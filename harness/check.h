@@ -68,6 +68,10 @@ _Noreturn void not_testable(struct check *c, const char *fmt, ...)
 /* Milliseconds left before the check's deadline (never negative). */
 int64_t time_left_ms(const struct check *c);
 
+/* Whether the check's programs have a network of their own, the loopback
+ * alone: no packet leaves it, so a DNS query fails at once. */
+bool check_has_own_network(const struct check *c);
+
 /* ---- Student programs -------------------------------------------------- */
 
 /*

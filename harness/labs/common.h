@@ -33,7 +33,8 @@ void check_bad_arguments_server_port_only(struct check *c, const char *second);
 void check_client_refused(struct check *c);
 
 /* The client, told to reach a host name that cannot resolve (and PORT):
- * one line on stderr, exit status 1.  check_client_refused runs it too. */
+ * one line on stderr, exit status 1.  check_client_refused runs it too.
+ * Not tried where the check has no network of its own. */
 void check_client_unresolvable(struct check *c, int port);
 
 /* Fails if P printed anything but blanks on stderr; WHAT says what ended
