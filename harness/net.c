@@ -453,12 +453,15 @@ struct peer *accept_client(struct check *c, struct listener *l, struct program *
     struct accept_wait w = { l, client, -1 };
     /* No event announces a connection to the pump: look often. */
     pump_until(c, accepted_or_gone, &w, c->deadline_ms, true);
+    /* Name the addresses, not "localhost": the client may have been given
+     * a literal, and which family it missed is the point. */
+    const char *where = l->fds[1] >= 0 ? "127.0.0.1 and ::1" : "127.0.0.1";
     if (w.fd < 0 && client->exited)
-        fail(c, "the %s ended without connecting to the grader at localhost port %d.",
-             client->name, l->port);
+        fail(c, "the %s ended without connecting to the grader, which listened on %s "
+             "port %d.", client->name, where, l->port);
     if (w.fd < 0)
-        fail(c, "the %s did not connect to the grader at localhost port %d within %d ms.",
-             client->name, l->port, c->time_limit_ms);
+        fail(c, "the %s did not connect to the grader (listening on %s port %d) within "
+             "%d ms.", client->name, where, l->port, c->time_limit_ms);
     client->main_ran = true;
     struct peer *p = new_peer(c, w.fd, client->name);
     note(c, "%s: accepted a connection from port %d", p->label, local_port_of(w.fd, true));
