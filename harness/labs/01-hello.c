@@ -166,13 +166,28 @@ static void server_pieces(struct check *c)
     expect_output_line(c, srv, "received: this line arrives in pieces");
 }
 
-/* The client sends its MESSAGE argument as a line. */
+/* The client sends its MESSAGE argument as a line, HOST being a name, an
+ * IPv4 literal or an IPv6 literal. */
 static void client_sends(struct check *c)
 {
     struct listener *l = listen_for_client(c);
     struct program *cl = start_client(c, listener_port(l), "a message for the grader", NULL);
     struct peer *p = accept_client(c, l, cl);
     expect_line(c, p, "a message for the grader");
+
+    /* HOST may also be an address literal of either family: a client that
+     * asks getaddrinfo for AF_INET only cannot resolve ::1. */
+    static const char *const literals[] = { "127.0.0.1", "::1" };
+    for (size_t i = 0; i < COUNT_OF(literals); i++) {
+        char port[16], message[64];
+        l = listen_for_client(c);
+        snprintf(port, sizeof port, "%d", listener_port(l));
+        snprintf(message, sizeof message, "a message by way of %s", literals[i]);
+        const char *args[] = { literals[i], port, message };
+        cl = start_program_args(c, "client", args, 3);
+        p = accept_client(c, l, cl);
+        expect_line(c, p, message);
+    }
 }
 
 /* Without MESSAGE, the client sends "hello from the client". */
@@ -255,7 +270,7 @@ static const struct check_def checks[] = {
       "a line that arrives in pieces is read whole",
       HINT("Pitfall: one recv is not one line"), server_pieces },
     { "client-sends", 1, 3000,
-      "the client sends its MESSAGE as a line",
+      "the client sends its MESSAGE as a line, to localhost, 127.0.0.1 and ::1",
       HINT("The client, step by step"), client_sends },
     { "client-default-message", 1, 3000,
       "without MESSAGE the client sends \"hello from the client\"",
