@@ -310,6 +310,25 @@ static void broadcast(struct check *c)
     expect_no_echo(c, bob, "bob", "NICK bob", "OK");
 }
 
+/* Whether what came of DATA was right up to its first 0x00 byte exactly
+ * (byte SAME, not the first), and then not that byte: the bytes were
+ * handled as a C string.  Then says so (diagnose, explain) for WHO ("the
+ * server's GET", "the client's data.bin").  Nothing is said when nothing
+ * came right at all, which could have any cause. */
+static void explain_stop_at_nul(struct check *c, const void *data, size_t len, size_t same,
+                                const char *who)
+{
+    const unsigned char *nul = memchr(data, 0, len);
+    if (same == len || nul == NULL || same == 0 ||
+        same != (size_t)(nul - (const unsigned char *)data))
+        return;
+    diagnose(c, "echo-stops-at-nul", HINT("GET: a size, then raw bytes"));
+    explain(c, "%s is right up to byte %zu, the first 0x00 byte of the file, and not from "
+            "there on: the bytes were handled as a C string (strlen, strnlen, fputs, "
+            "printf's %%s), which ends at the first 0x00.  The counts that read and recv "
+            "returned are the only lengths the data has.", who, same);
+}
+
 /* GET: "OK <size>" and exactly the bytes of a 5 MiB file. */
 static void get_file(struct check *c)
 {
@@ -322,8 +341,12 @@ static void get_file(struct check *c)
     char want[64];
     snprintf(want, sizeof want, "OK %zu", len);
     command_expect(c, p, "GET big.bin", want);
-    expect_bytes(c, p, data, len, "the 5 MiB of the file, exactly as on disk, after its "
-                 "\"OK <size>\" line");
+    size_t same = bytes_as_expected(c, p, data, len, NULL, NULL);
+    if (same < len) {
+        explain_stop_at_nul(c, data, len, same, "What came after \"OK <size>\"");
+        expect_bytes(c, p, data, len, "the 5 MiB of the file, exactly as on disk, after "
+                     "its \"OK <size>\" line");
+    }
     time_round_trip(c, p, "after the file");
     free(data);
 }
@@ -729,6 +752,7 @@ static void client_get(struct check *c)
     buf_escape_window(&msg, data, len, same, 16);
     buf_puts(&msg, "\n  data.bin there: ");
     buf_escape_window(&msg, got.data, got.len, same, 16);
+    explain_stop_at_nul(c, data, len, same, "data.bin");
     free(data);
     fail(c, "%s", msg.data);
 }
