@@ -88,12 +88,24 @@ static char *read_reply(struct check *c, struct peer *p, const char *what, struc
 }
 
 /* Fails unless LINE, the reply to COMMAND, is exactly WANT. */
+/* When LINE is WANT but for a doubled space, says so (diagnose, explain). */
+static void explain_doubled_space(struct check *c, const char *want, const char *line)
+{
+    if (!differs_by_doubled_space(want, line))
+        return;
+    diagnose(c, "double-space", HINT("The contract"));
+    explain(c, "The line differs from the expected one only by a doubled space: the contract "
+            "separates the words of a line by exactly one space (look for \"  \" in the "
+            "format string).");
+}
+
 static void reply_is(struct check *c, const char *command, const char *line, const char *want)
 {
     if (strcmp(line, want) == 0)
         return;
     struct buf got = {0};
     buf_escape(&got, line, strlen(line), 200);
+    explain_doubled_space(c, want, line);
     fail(c, "sent \"%s\": expected the reply \"%s\", got %s.", command, want, got.data);
 }
 
@@ -260,6 +272,7 @@ static void expect_msg(struct check *c, struct peer *p, const char *who, const c
     if (strcmp(line, want) != 0) {
         struct buf shown = {0};
         buf_escape(&shown, line, strlen(line), 200);
+        explain_doubled_space(c, want, line);
         fail(c, "%s sent nothing since its last reply; another client said something: "
              "expected %s to receive \"%s\", got %s.", who, who, want, shown.data);
     }
