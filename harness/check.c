@@ -229,6 +229,8 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     va_end(ap);
     if (msg.len > 0 && msg.data[msg.len - 1] != '\n')
         buf_puts(&msg, "\n");
+    if (c->because.len > 0)
+        buf_printf(&msg, "  %s\n", c->because.data);
     note(c, "FAIL: %s", msg.data);
     /* Say what became of each program: a crash often explains the failure,
      * and one may be dying right now (a refused connection is often the
@@ -244,6 +246,16 @@ void diagnose(struct check *c, const char *cause, const char *hint)
     c->cause = cause;
     c->cause_hint = hint;
     note(c, "diagnosis: %s", cause);
+}
+
+void explain(struct check *c, const char *fmt, ...)
+{
+    if (c->because.len > 0)
+        buf_puts(&c->because, "  ");
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&c->because, fmt, ap);
+    va_end(ap);
 }
 
 _Noreturn void not_testable(struct check *c, const char *fmt, ...)

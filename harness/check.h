@@ -47,6 +47,11 @@ void note(struct check *c, const char *fmt, ...)
  * before fail() is the one reported; a check that passes reports none. */
 void diagnose(struct check *c, const char *cause, const char *hint);
 
+/* Adds a sentence (printf-style) to the message of the check's failure,
+ * after the failing helper's own: why, when the check can tell more than
+ * the helper (with diagnose). */
+void explain(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A private folder for this check, created on first use and removed with
  * everything in it when the check ends.  Programs run in it. */
 const char *check_folder(struct check *c);
@@ -238,6 +243,14 @@ void pause_reading(struct peer *p);
  * difference. */
 void expect_bytes(struct check *c, struct peer *p, const void *data,
                   size_t len, const char *what);
+
+/* Waits as expect_bytes does, but neither fails nor consumes on a
+ * mismatch: returns how many leading bytes came as DATA's (LEN: all of
+ * them, then consumed).  *GOT (unless NULL) points at what came, *HAVE
+ * bytes, valid until the next call on P.  For a check that tells why
+ * (explain, diagnose) before expect_bytes fails it. */
+size_t bytes_as_expected(struct check *c, struct peer *p, const void *data, size_t len,
+                         const unsigned char **got, size_t *have);
 
 /* Waits for the next line and compares it with LINE ("\r\n" tolerated). */
 void expect_line(struct check *c, struct peer *p, const char *line);

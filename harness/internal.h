@@ -109,6 +109,7 @@ struct check {
     const struct check_def *def;
     const char *cause;      /* diagnose()'s, or NULL */
     const char *cause_hint; /* its hint, or NULL: the check's own */
+    struct buf because;     /* explain()'s sentences, for the failure message */
     const char *lab_dir;    /* IMPL/NN-name, as messages name it */
     const char *programs_dir;   /* where programs are run from: lab_dir, or its
                                    copy in a root of their own (sandbox.c) */

@@ -620,6 +620,26 @@ void expect_bytes(struct check *c, struct peer *p, const void *data,
     fail(c, "%s", msg.data);
 }
 
+size_t bytes_as_expected(struct check *c, struct peer *p, const void *data, size_t len,
+                         const unsigned char **got, size_t *have)
+{
+    struct bytes_wait w = { .p = p, .len = len, .expected = data };
+    pump_until(c, enough_input, &w, c->deadline_ms, false);
+    if (p->in.len >= len && memcmp(p->in.data, data, len) == 0) {
+        buf_consume(&p->in, len);
+        return len;
+    }
+    size_t n = 0;
+    const unsigned char *in = (const unsigned char *)p->in.data, *want = data;
+    while (n < p->in.len && n < len && in[n] == want[n])
+        n++;
+    if (got != NULL)
+        *got = in;
+    if (have != NULL)
+        *have = p->in.len;
+    return n;
+}
+
 char *read_line_from(struct check *c, struct peer *p, const char *what)
 {
     struct bytes_wait w = { .p = p, .line = true };

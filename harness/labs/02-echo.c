@@ -13,12 +13,35 @@
 
 #define HINT(section) "handouts/02-echo.md, section \"" section "\""
 
+/* The echo of DATA came right up to its first 0x00 byte exactly, and
+ * nothing of that byte on (anything else, or nothing, came instead): the
+ * server took the bytes for a C string.  Says so (diagnose, explain); not
+ * when nothing came right at all, which could have any cause.  Returns
+ * whether the whole echo came right (then taken). */
+static bool explain_stop_at_nul(struct check *c, struct peer *p, const void *data, size_t len)
+{
+    const unsigned char *got, *nul = memchr(data, 0, len);
+    size_t have, same = bytes_as_expected(c, p, data, len, &got, &have);
+    if (same == len)
+        return true;
+    if (nul == NULL || same == 0 || same != (size_t)(nul - (const unsigned char *)data))
+        return false;
+    diagnose(c, "echo-stops-at-nul", HINT("Pitfall: bytes are not strings"));
+    explain(c, "The echo is right up to byte %zu, the first 0x00 byte sent, and %s: the "
+            "server handled the bytes as a C string (strlen, strcpy, printf's %%s, a "
+            "'\\0' put after them), which ends at the first 0x00.  The count recv returned "
+            "is the only length the data has.", same,
+            have == same ? "nothing came after it" : "what followed is not the rest of the data");
+    return false;
+}
+
 /* Sends DATA and expects exactly the same bytes back. */
 static void echo_round_trip(struct check *c, struct peer *p, const void *data, size_t len,
                             const char *what)
 {
     send_bytes(c, p, data, len);
-    expect_bytes(c, p, data, len, what);
+    if (!explain_stop_at_nul(c, p, data, len))
+        expect_bytes(c, p, data, len, what);
 }
 
 /* A line comes back unchanged. */
@@ -30,15 +53,18 @@ static void line_echo(struct check *c)
     echo_round_trip(c, p, line, sizeof line - 1, "the echo of the line");
 }
 
-/* All 256 byte values, NUL and newline included, come back unchanged. */
+/* All 256 byte values, NUL and newline included, come back unchanged.
+ * 0x00 comes last: a server that stops at it echoes all the others first,
+ * which shows where it stopped. */
 static void binary_safe(struct check *c)
 {
     unsigned char all[256];
     for (int i = 0; i < 256; i++)
-        all[i] = (unsigned char)i;
+        all[i] = (unsigned char)(i + 1);
     struct program *srv = start_server(c, NULL);
     struct peer *p = connect_to(c, srv);
-    echo_round_trip(c, p, all, sizeof all, "the echo of the 256 byte values 0x00 to 0xff");
+    echo_round_trip(c, p, all, sizeof all,
+                    "the echo of the 256 byte values, 0x01 to 0xff then 0x00");
 }
 
 /* 8 MiB come back byte for byte, sent and read at once (as a real peer). */

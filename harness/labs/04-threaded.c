@@ -88,12 +88,24 @@ static char *read_reply(struct check *c, struct peer *p, const char *what, struc
 }
 
 /* Fails unless LINE, the reply to COMMAND, is exactly WANT. */
+/* When LINE is WANT but for a doubled space, says so (diagnose, explain). */
+static void explain_doubled_space(struct check *c, const char *want, const char *line)
+{
+    if (!differs_by_doubled_space(want, line))
+        return;
+    diagnose(c, "double-space", HINT("The contract"));
+    explain(c, "The line differs from the expected one only by a doubled space: the contract "
+            "separates the words of a line by exactly one space (look for \"  \" in the "
+            "format string).");
+}
+
 static void reply_is(struct check *c, const char *command, const char *line, const char *want)
 {
     if (strcmp(line, want) == 0)
         return;
     struct buf got = {0};
     buf_escape(&got, line, strlen(line), 200);
+    explain_doubled_space(c, want, line);
     fail(c, "sent \"%s\": expected the reply \"%s\", got %s.", command, want, got.data);
 }
 
@@ -260,6 +272,7 @@ static void expect_msg(struct check *c, struct peer *p, const char *who, const c
     if (strcmp(line, want) != 0) {
         struct buf shown = {0};
         buf_escape(&shown, line, strlen(line), 200);
+        explain_doubled_space(c, want, line);
         fail(c, "%s sent nothing since its last reply; another client said something: "
              "expected %s to receive \"%s\", got %s.", who, who, want, shown.data);
     }
@@ -310,6 +323,25 @@ static void broadcast(struct check *c)
     expect_no_echo(c, bob, "bob", "NICK bob", "OK");
 }
 
+/* Whether what came of DATA was right up to its first 0x00 byte exactly
+ * (byte SAME, not the first), and then not that byte: the bytes were
+ * handled as a C string.  Then says so (diagnose, explain) for WHO ("the
+ * server's GET", "the client's data.bin").  Nothing is said when nothing
+ * came right at all, which could have any cause. */
+static void explain_stop_at_nul(struct check *c, const void *data, size_t len, size_t same,
+                                const char *who)
+{
+    const unsigned char *nul = memchr(data, 0, len);
+    if (same == len || nul == NULL || same == 0 ||
+        same != (size_t)(nul - (const unsigned char *)data))
+        return;
+    diagnose(c, "echo-stops-at-nul", HINT("GET: a size, then raw bytes"));
+    explain(c, "%s is right up to byte %zu, the first 0x00 byte of the file, and not from "
+            "there on: the bytes were handled as a C string (strlen, strnlen, fputs, "
+            "printf's %%s), which ends at the first 0x00.  The counts that read and recv "
+            "returned are the only lengths the data has.", who, same);
+}
+
 /* GET: "OK <size>" and exactly the bytes of a 5 MiB file. */
 static void get_file(struct check *c)
 {
@@ -322,8 +354,12 @@ static void get_file(struct check *c)
     char want[64];
     snprintf(want, sizeof want, "OK %zu", len);
     command_expect(c, p, "GET big.bin", want);
-    expect_bytes(c, p, data, len, "the 5 MiB of the file, exactly as on disk, after its "
-                 "\"OK <size>\" line");
+    size_t same = bytes_as_expected(c, p, data, len, NULL, NULL);
+    if (same < len) {
+        explain_stop_at_nul(c, data, len, same, "What came after \"OK <size>\"");
+        expect_bytes(c, p, data, len, "the 5 MiB of the file, exactly as on disk, after "
+                     "its \"OK <size>\" line");
+    }
     time_round_trip(c, p, "after the file");
     free(data);
 }
@@ -741,6 +777,7 @@ static void client_get(struct check *c)
     buf_escape_window(&msg, data, len, same, 16);
     buf_puts(&msg, "\n  data.bin there: ");
     buf_escape_window(&msg, got.data, got.len, same, 16);
+    explain_stop_at_nul(c, data, len, same, "data.bin");
     free(data);
     fail(c, "%s", msg.data);
 }

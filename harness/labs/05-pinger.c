@@ -249,6 +249,12 @@ struct pinger {
     enum due due[MAX_PINGS + 1];        /* DUE_TIMEOUT until answered in time */
     char how[MAX_PINGS + 1][200];
     bool other_time;                    /* replies carry another TIME */
+    /* A reply to each ping reached the client while it ran; and datagrams
+     * that answer no ping then (a duplicate, a late reply, a stray) were
+     * sent: a client that reports a ping answered with neither took one
+     * of those for its reply. */
+    bool replied[MAX_PINGS + 1];
+    bool others_sent;
 };
 
 /* How far the TIME of a reply is moved when other_time is set: a client
@@ -379,8 +385,11 @@ static void answer(struct check *c, struct pinger *s, int seq, int delay_ms, boo
         free(reply);
         reply = other;
     }
+    bool running = program_running(s->cl);
     udp_send(c, s->u, reply, len);
     free(reply);
+    s->others_sent |= s->replied[seq] || !in_time;
+    s->replied[seq] |= running;
     snprintf(s->how[seq], sizeof s->how[seq], "%s", how);
     enum due due = in_time ? due_by_departure(c, s, seq, delay_ms) : DUE_TIMEOUT;
     if (due > s->due[seq])
@@ -558,6 +567,28 @@ static bool rtt_printed(const struct ping_line *l)
     return l->has_rtt && !l->timeout;
 }
 
+/* Why ping SEQ's line L shows an rtt though no reply to it reached the
+ * client while it ran, when the grader can tell (check.h's diagnose): the
+ * rtt is shorter than TIMEOUT_MS, so the client stopped waiting because a
+ * datagram came, and the only datagrams that came answered other pings or
+ * none.  "" otherwise. */
+static const char *took_another_reply(struct check *c, const struct pinger *s, int seq,
+                                      const struct ping_line *l)
+{
+    static char why[400];
+    if (!rtt_printed(l) || s->replied[seq] || !s->others_sent ||
+        l->rtt.value >= s->timeout_ms - SLACK_MS)
+        return "";
+    diagnose(c, "no-seq-matching",
+             HINT("Pitfall: a reply is not necessarily the answer to the last ping"));
+    snprintf(why, sizeof why, "  No reply to ping %d reached the client while it ran, yet "
+             "it reported one before its timeout: it took another datagram (a duplicate, "
+             "a stray, a late reply to an earlier ping) for ping %d's reply.  A reply "
+             "answers ping %d only if it starts \"PING %d \": match replies by their "
+             "sequence number.", seq, seq, seq, seq);
+    return why;
+}
+
 /* The lines of pings 1 to COUNT, once each, in order; each an rtt when the
  * grader answered it in time, a timeout when not, either one when the
  * grader ran too late to tell. */
@@ -590,8 +621,8 @@ static void check_ping_lines(struct check *c, const struct pinger *s, const stru
                  shown(l->text), seq);
         if (s->due[seq] == DUE_TIMEOUT && !l->timeout)
             fail(c, "ping %d: %s (TIMEOUT_MS is %d ms); the client printed %s, where "
-                 "\"seq=%d timeout\" was due.", seq, s->how[seq], s->timeout_ms,
-                 shown(l->text), seq);
+                 "\"seq=%d timeout\" was due.%s", seq, s->how[seq], s->timeout_ms,
+                 shown(l->text), seq, took_another_reply(c, s, seq, l));
         if (s->due[seq] == DUE_EITHER && !rtt_printed(l) && !l->timeout)
             fail(c, "ping %d: %s (TIMEOUT_MS is %d ms); the client printed %s, where "
                  "\"seq=%d rtt=X ms\" or \"seq=%d timeout\" was due.", seq, s->how[seq],
@@ -625,11 +656,18 @@ static void check_summary(struct check *c, const struct pinger *s, const struct 
              "pings were answered in time; a reply counts once, and only for its own "
              "ping).", shown(r->summary_text), s->count, received, received, s->count);
     double off = r->loss.value - loss;
+    int lost = s->count - received;
+    if ((off <= -1 || off >= 1) && r->loss.value == 0 && lost > 0 && lost < s->count) {
+        diagnose(c, "integer-loss-percent", HINT("Pitfall: the loss in integers"));
+        fail(c, "the client's summary is %s: %d of %d pings lost is %.3g%% loss (an "
+             "integer or decimals are fine), not 0.  0 is what integer arithmetic gives: "
+             "in C, %d / %d is 0, and 0 * 100 is 0.  Compute it in floating point, "
+             "100.0 * lost / sent.", shown(r->summary_text), lost, s->count, loss, lost,
+             s->count);
+    }
     if (off <= -1 || off >= 1)
         fail(c, "the client's summary is %s: %d of %d pings lost is %.3g%% loss (an "
-             "integer or decimals are fine).  Compute it in floating point: with "
-             "integers, %d / %d * 100 is 0.", shown(r->summary_text), s->count - received,
-             s->count, loss, s->count - received, s->count);
+             "integer or decimals are fine).", shown(r->summary_text), lost, s->count, loss);
     if (received > 0 && !r->has_rtt)
         fail(c, "the client printed no line \"rtt min/avg/max = A/B/C ms\" after its "
              "summary, with %d %s answered.", received, plural_of(received, "ping", "pings"));
@@ -717,6 +755,7 @@ static void client_duplicates_and_strays(struct check *c)
     udp_send(c, s.u, stray, sizeof stray - 1);
     udp_send(c, s.u, garbage, sizeof garbage - 1);
     udp_send(c, s.u, "", 0);
+    s.others_sent = true;
     answer(c, &s, 2, 0, true, "the grader answered it at once, after a stray "
            "\"PING 99 0\", garbage and an empty datagram");
 
@@ -769,6 +808,15 @@ static void client_late_replies(struct check *c)
     struct report r;
     expect_report(c, &s, &r);
     const struct ping_line *l = &r.pings[2];
+    if (rtt_printed(l) && l->rtt.value < DELAY_MS - 2 && !s.replied[3]) {
+        diagnose(c, "no-seq-matching",
+                 HINT("Pitfall: a reply is not necessarily the answer to the last ping"));
+        fail(c, "the client printed %s and exited before the grader's reply to ping 3 "
+             "left (%d ms after the ping came); the only reply it had was the late one to "
+             "ping 2 (\"PING 2 ...\"): it took that one for ping 3's.  A reply answers "
+             "ping 3 only if it carries seq 3: match replies by their sequence number.",
+             shown(l->text), DELAY_MS);
+    }
     if (rtt_printed(l) && l->rtt.value < DELAY_MS - 2)
         fail(c, "the client printed %s, but the grader answered ping 3 only %d ms after it "
              "came, and sent the late reply to ping 2 (\"PING 2 ...\") just before: the "

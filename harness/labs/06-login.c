@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -451,6 +452,46 @@ static void read_stored_hashes(struct check *c, struct stored_hash *users, size_
     remove_database_copy(dir);
 }
 
+/* Whether /proc/locks shows a write lock (fcntl's, or an open file
+ * description's) on the check folder's file NAME that covers byte AT. */
+static bool write_lock_on(struct check *c, const char *name, unsigned long long at)
+{
+    struct stat st;
+    int fd = open_in_check_folder(c, name, NULL);
+    bool ok = fd >= 0 && fstat(fd, &st) == 0;
+    if (fd >= 0)
+        close(fd);
+    FILE *f = ok ? fopen("/proc/locks", "r") : NULL;
+    if (f == NULL)
+        return false;
+    char line[256], kind[16], type[16], end[32];
+    unsigned maj, min;
+    unsigned long long ino, start;
+    bool held = false;
+    while (!held && fgets(line, sizeof line, f) != NULL) {
+        /* "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 120 120" */
+        const char *p = strchr(line, ':');
+        if (p == NULL || sscanf(p + 1, "%15s %*s %15s %*s %x:%x:%llu %llu %31s", kind, type,
+                                &maj, &min, &ino, &start, end) != 7)
+            continue;
+        held = (strcmp(kind, "POSIX") == 0 || strcmp(kind, "OFDLCK") == 0) &&
+               strcmp(type, "WRITE") == 0 && maj == major(st.st_dev) &&
+               min == minor(st.st_dev) && ino == (unsigned long long)st.st_ino &&
+               start <= at && (strcmp(end, "EOF") == 0 || strtoull(end, NULL, 10) >= at);
+    }
+    fclose(f);
+    return held;
+}
+
+/* Whether a connection of the server holds SQLite's write lock on DBFILE,
+ * so has a write transaction open: in WAL mode the lock on byte 120 of
+ * the -shm file (WAL_WRITE_LOCK), in rollback mode the RESERVED byte of
+ * the database, 0x40000001 (see SQLite's os_unix.c and wal.c). */
+static bool write_transaction_open(struct check *c)
+{
+    return write_lock_on(c, DBFILE "-shm", 120) || write_lock_on(c, DBFILE, 0x40000001ULL);
+}
+
 /* The value of the base-64 digit CH of crypt(3) strings, or -1. */
 static int crypt64(char ch)
 {
@@ -626,6 +667,15 @@ static void hash_method(struct check *c)
         register_user(c, p, users[i].name, users[i].password);
     read_stored_hashes(c, users, COUNT_OF(users));
     for (size_t i = 0; i < COUNT_OF(users); i++) {
+        if (users[i].hash == NULL && write_transaction_open(c)) {
+            diagnose(c, "uncommitted-transaction", HINT("Pitfall: acknowledging before the commit"));
+            fail(c, "%s registered (\"OK registered\"), but no row of any table of the "
+                 "server's %s (or its -wal) holds that name exactly, and the server, with no "
+                 "request left to answer, holds SQLite's write lock on it: a transaction is "
+                 "open, never committed, so no other connection sees the row (and a crash "
+                 "loses it).  Reply only once the INSERT has committed: no BEGIN left open.",
+                 users[i].name, DBFILE);
+        }
         if (users[i].hash == NULL)
             fail(c, "%s registered (\"OK registered\"), but no row of any table of the "
                  "server's %s (or its -wal) holds that name exactly: the users must be "

@@ -260,3 +260,14 @@ _Noreturn void fail_unmeasured(struct check *c, struct program *p, const char *w
              "until it is stopped.", what);
     fail(c, "grader error: cannot read %s of the server under /proc.", what);
 }
+
+bool differs_by_doubled_space(const char *want, const char *got)
+{
+    size_t d = 0;
+    while (want[d] != '\0' && want[d] == got[d])
+        d++;
+    if (strlen(got) != strlen(want) + 1 || got[d] != ' ')
+        return false;
+    bool beside_space = want[d] == ' ' || (d > 0 && want[d - 1] == ' ');
+    return beside_space && strcmp(got + d + 1, want + d) == 0;
+}

@@ -68,6 +68,11 @@ void check_port_taken_named(struct check *c);
 void expect_log_lines(struct check *c, struct program *p, size_t n, const char *what,
                       const char *section);
 
+/* Whether GOT is WANT with one space too many, next to one of WANT's
+ * spaces ("MSG alice  hi" for "MSG alice hi"): a format string with a
+ * doubled space, not another wording. */
+bool differs_by_doubled_space(const char *want, const char *got);
+
 /* Fails the check where the grader could not read WHAT of the program P
  * under /proc ("its open descriptors"): P's own doing if it has ended
  * meanwhile (a server that exits after its last reply must not go
