@@ -125,17 +125,39 @@ static void push_libs(struct check *c, const char **args, size_t *n, size_t max)
         fclose(f);
 }
 
-/* The first LINES lines of TEXT, indented. */
-static void quote_lines(struct buf *out, const struct buf *text, int lines)
+/* Appends LINE (LEN bytes) of a report or of the compiler, without the
+ * noise: addresses
+ * ("at 0x7b04..."), the binary's offsets ("(server-tsan+0x1a2b)") and the
+ * lab folder's path before a file's name; printable ASCII only. */
+static void append_clean_line(struct check *c, struct buf *out, const char *line, size_t len)
+{
+    const char *lab = c->programs_dir ? c->programs_dir : c->lab_dir;
+    size_t lab_len = strlen(lab);
+    buf_puts(out, "  ");
+    for (size_t i = 0; i < len && i < 300; i++) {
+        if (strncmp(line + i, lab, lab_len) == 0 && line[i + lab_len] == '/')
+            i += lab_len + 1;
+        if (strncmp(line + i, " at 0x", 6) == 0)
+            i += 6 + strspn(line + i + 6, "0123456789abcdef");
+        if (strncmp(line + i, " (" BUILT_SERVER "+", strlen(BUILT_SERVER) + 3) == 0)
+            break;
+        char ch = line[i];
+        buf_append(out, ch >= ' ' && ch <= '~' ? &ch : "?", 1);
+    }
+    buf_puts(out, "\n");
+}
+
+/* The first LINES lines of TEXT, cleaned. */
+static void quote_lines(struct check *c, struct buf *out, const struct buf *text, int lines)
 {
     const char *p = text->data ? text->data : "";
     for (int i = 0; i < lines && *p != '\0'; i++) {
         size_t len = strcspn(p, "\n");
-        buf_puts(out, "  ");
-        buf_escape(out, p, len, 200);
-        buf_puts(out, "\n");
+        append_clean_line(c, out, p, len);
         p += len + (p[len] == '\n');
     }
+    if (out->len > 0)
+        out->data[--out->len] = '\0';      /* not_testable ends the line */
 }
 
 /* Compiles the server into the check's folder, as the kit's Makefile
@@ -174,7 +196,7 @@ static void compile(struct check *c, const char *folder)
                      "time");
     if (exit_status(cc) != 0) {
         struct buf why = {0};
-        quote_lines(&why, program_stderr(cc), COMPILER_LINES);
+        quote_lines(c, &why, program_stderr(cc), COMPILER_LINES);
         not_testable(c, "the server's sources did not build with -fsanitize=thread, as the "
                      "kit's Makefile builds them (server.c, the lab folder's other C files "
                      "but client.c, labs/common):\n%s", why.data);
@@ -199,27 +221,6 @@ static void read_reports(struct check *c, struct buf *out)
         closedir(d);
 }
 
-/* Appends LINE (LEN bytes) of a report, without the noise: addresses
- * ("at 0x7b04..."), the binary's offsets ("(server-tsan+0x1a2b)") and the
- * lab folder's path before a file's name; printable ASCII only. */
-static void append_report_line(struct check *c, struct buf *out, const char *line, size_t len)
-{
-    const char *lab = c->programs_dir ? c->programs_dir : c->lab_dir;
-    size_t lab_len = strlen(lab);
-    buf_puts(out, "  ");
-    for (size_t i = 0; i < len && i < 300; i++) {
-        if (strncmp(line + i, lab, lab_len) == 0 && line[i + lab_len] == '/')
-            i += lab_len + 1;
-        if (strncmp(line + i, " at 0x", 6) == 0)
-            i += 6 + strspn(line + i + 6, "0123456789abcdef");
-        if (strncmp(line + i, " (" BUILT_SERVER "+", strlen(BUILT_SERVER) + 3) == 0)
-            break;
-        char ch = line[i];
-        buf_append(out, ch >= ' ' && ch <= '~' ? &ch : "?", 1);
-    }
-    buf_puts(out, "\n");
-}
-
 /* From the first data race of REPORTS: each access (its "Write of size 4
  * ... by thread T2:" line) and the first frame under it (the function,
  * file:line), into OUT.  False if no data race was reported. */
@@ -237,10 +238,10 @@ static bool first_race(struct check *c, const struct buf *reports, struct buf *o
         if (strncmp(p, "  ", 2) == 0 && p[2] != ' ' && strstr(text, " at 0x") != NULL) {
             if (++accesses > 2)
                 break;
-            append_report_line(c, out, p, len);
+            append_clean_line(c, out, p, len);
             want_frame = true;
         } else if (want_frame && strncmp(text, "#0 ", 3) == 0) {
-            append_report_line(c, out, p, len);
+            append_clean_line(c, out, p, len);
             want_frame = false;
         } else if (strncmp(text, "SUMMARY:", 8) == 0 || strncmp(p, "=====", 5) == 0) {
             break;

@@ -843,7 +843,7 @@ static const struct check_def checks[] = {
       HINT("Pitfall: stopping threads cleanly"), clean_shutdown },
     { "no-data-race", 1, 30000,
       "built with ThreadSanitizer, the server shows no data race while many clients talk at once",
-      HINT("Finding data races with ThreadSanitizer"), no_data_race },
+      HINT("Pitfall: shared state without a lock"), no_data_race },
     { "client-prints-broadcast", 2, 3000, "the client prints a broadcast while nothing is typed",
       HINT("The client, step by step"), client_prints_broadcast },
     { "client-get", 2, 5000, "the client saves a GET file byte for byte",

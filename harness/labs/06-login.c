@@ -1368,7 +1368,7 @@ static const struct check_def checks[] = {
       HINT("Pitfall: SQLITE_BUSY"), concurrent_registrations },
     { "no-data-race", 1, 30000,
       "built with ThreadSanitizer, the server shows no data race while a crowd registers",
-      HINT("Finding data races with ThreadSanitizer"), no_data_race },
+      HINT("Pitfall: shared state without a lock"), no_data_race },
     { "durability", 2, 10000, "every acknowledged registration survives kill -9 of the server",
       HINT("Pitfall: acknowledging before the commit"), durability },
     { "malformed-lines", 1, 5000, "malformed and over-long lines get ERR and the server goes on",
