@@ -194,6 +194,12 @@ static void compile(struct check *c, const char *folder)
     if (!wait_exit(c, cc))
         not_testable(c, "the build of the server with ThreadSanitizer did not finish in "
                      "time");
+    const struct buf *err = program_stderr(cc);
+    if (exit_status(cc) != 0 && err->data != NULL &&
+        (strstr(err->data, "libtsan") != NULL || strstr(err->data, "-ltsan") != NULL))
+        fail(c, "grader error: this machine's compiler cannot build with -fsanitize=thread "
+             "(on Debian, gcc brings libtsan): %.*s", (int)strcspn(err->data, "\n"),
+             err->data);
     if (exit_status(cc) != 0) {
         struct buf why = {0};
         quote_lines(c, &why, program_stderr(cc), COMPILER_LINES);
@@ -203,9 +209,15 @@ static void compile(struct check *c, const char *folder)
     }
 }
 
-/* The text of every report ThreadSanitizer wrote into the check's folder. */
+/* The text of every report ThreadSanitizer wrote into the check's folder,
+ * and what the servers wrote on stderr (where a runtime that cannot start
+ * may say so). */
 static void read_reports(struct check *c, struct buf *out)
 {
+    for (size_t i = 0; i < c->nprograms; i++)
+        if (strcmp(c->programs[i]->name, "server") == 0 && program_stderr(c->programs[i])->len)
+            buf_append(out, program_stderr(c->programs[i])->data,
+                       program_stderr(c->programs[i])->len);
     DIR *d = list_check_folder(c);
     for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
         if (strncmp(e->d_name, REPORTS ".", strlen(REPORTS) + 1) != 0)
