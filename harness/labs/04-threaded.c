@@ -841,7 +841,7 @@ static const struct check_def checks[] = {
       HINT("The server, step by step"), server_errors },
     { "clean-shutdown", 1, 3000, "SIGTERM with clients connected stops the server with status 0",
       HINT("Pitfall: stopping threads cleanly"), clean_shutdown },
-    { "no-data-race", 1, 30000,
+    { "no-data-race", 1, 15000,
       "built with ThreadSanitizer, the server shows no data race while many clients talk at once",
       HINT("Pitfall: shared state without a lock"), no_data_race },
     { "client-prints-broadcast", 2, 3000, "the client prints a broadcast while nothing is typed",

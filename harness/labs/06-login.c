@@ -1366,7 +1366,7 @@ static const struct check_def checks[] = {
       HINT("The server, step by step"), restart },
     { "concurrent-registrations", 2, 10000, "12 clients register at once: all succeed, all log in",
       HINT("Pitfall: SQLITE_BUSY"), concurrent_registrations },
-    { "no-data-race", 1, 30000,
+    { "no-data-race", 1, 15000,
       "built with ThreadSanitizer, the server shows no data race while a crowd registers",
       HINT("Pitfall: shared state without a lock"), no_data_race },
     { "durability", 2, 10000, "every acknowledged registration survives kill -9 of the server",
