@@ -228,7 +228,7 @@ static struct program *start_at(struct check *c, const char *name, const char *a
     if (c->nprograms == MAX_PROGRAMS)
         fail(c, "grader error: too many programs in one check");
 
-    char *argv[32];
+    char *argv[64];             /* a build's command line too (tsan.c) */
     argv[0] = (char *)arg0;
     size_t argc = 1;
     for (size_t i = 0; i < nargs && argc < COUNT_OF(argv) - 1; i++)

@@ -119,16 +119,16 @@ static void push_libs(struct check *c, const char **args, size_t *n, size_t max)
     int fd = c->lab_fd < 0 ? -1 : open_regular(c->lab_fd, "libs", NULL);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
     char word[256];
-    for (int i = 0; f != NULL && i < 32 && fscanf(f, "%255s", word) == 1; i++)
+    for (int i = 0; f != NULL && i < 8 && fscanf(f, "%255s", word) == 1; i++)
         push(args, n, max, xstrdup(word));
     if (f != NULL)
         fclose(f);
 }
 
 /* Appends LINE (LEN bytes) of a report or of the compiler, without the
- * noise: addresses
- * ("at 0x7b04..."), the binary's offsets ("(server-tsan+0x1a2b)") and the
- * lab folder's path before a file's name; printable ASCII only. */
+ * noise: addresses ("at 0x7b04..."), the binary's offsets
+ * ("(server-tsan+0x1a2b)") and the lab folder's path before a file's
+ * name; printable ASCII only. */
 static void append_clean_line(struct check *c, struct buf *out, const char *line, size_t len)
 {
     const char *lab = c->programs_dir ? c->programs_dir : c->lab_dir;
@@ -139,7 +139,7 @@ static void append_clean_line(struct check *c, struct buf *out, const char *line
             i += lab_len + 1;
         if (strncmp(line + i, " at 0x", 6) == 0)
             i += 6 + strspn(line + i + 6, "0123456789abcdef");
-        if (strncmp(line + i, " (" BUILT_SERVER "+", strlen(BUILT_SERVER) + 3) == 0)
+        if (i >= len || strncmp(line + i, " (" BUILT_SERVER "+", strlen(BUILT_SERVER) + 3) == 0)
             break;
         char ch = line[i];
         buf_append(out, ch >= ' ' && ch <= '~' ? &ch : "?", 1);
@@ -166,7 +166,7 @@ static void quote_lines(struct check *c, struct buf *out, const struct buf *text
 static void compile(struct check *c, const char *folder)
 {
     const char *lab = c->programs_dir ? c->programs_dir : c->lab_dir;
-    const char *args[128];
+    const char *args[60];       /* start_program's argv holds 63 */
     size_t n = 0, max = COUNT_OF(args);
     static const char *const flags[] = { "-std=c17", "-g", "-O1", "-fsanitize=thread",
                                          "-D_POSIX_C_SOURCE=200809L" };
@@ -178,7 +178,7 @@ static void compile(struct check *c, const char *folder)
     push(args, &n, max, "-Icommon");
     push(args, &n, max, "-o");
     push(args, &n, max, BUILT_SERVER);
-    char *names[64];
+    char *names[32];
     size_t nsources = server_sources(c, names, COUNT_OF(names));
     for (size_t i = 0; i < nsources; i++) {
         struct buf source = {0};
@@ -233,9 +233,10 @@ static void read_reports(struct check *c, struct buf *out)
         closedir(d);
 }
 
-/* From the first data race of REPORTS: each access (its "Write of size 4
- * ... by thread T2:" line) and the first frame under it (the function,
- * file:line), into OUT.  False if no data race was reported. */
+/* From the first data race of REPORTS, into OUT: each of the two accesses
+ * ("Write of size 4 at ... by thread T2:") and the first frame under it
+ * (the function, file:line), then what the memory is ("Location is global
+ * 'count' ...").  False if no data race was reported. */
 static bool first_race(struct check *c, const struct buf *reports, struct buf *out)
 {
     const char *p = reports->data ? strstr(reports->data, RACE_HEADER) : NULL;
@@ -243,20 +244,24 @@ static bool first_race(struct check *c, const struct buf *reports, struct buf *o
         return false;
     int accesses = 0;
     bool want_frame = false;
-    for (p += strcspn(p, "\n"); *p != '\0' && accesses <= 2; ) {
-        p += *p == '\n';
+    for (p += strcspn(p, "\n"); *p == '\n';) {
+        p++;
         size_t len = strcspn(p, "\n");
         const char *text = p + strspn(p, " ");
-        if (strncmp(p, "  ", 2) == 0 && p[2] != ' ' && strstr(text, " at 0x") != NULL) {
-            if (++accesses > 2)
-                break;
+        bool heading = text == p + 2;       /* frames are indented deeper */
+        if (strncmp(text, "SUMMARY:", 8) == 0 || strncmp(p, "=====", 5) == 0)
+            break;
+        if (heading && strncmp(text, "Location is ", 12) == 0) {
             append_clean_line(c, out, p, len);
+            break;
+        }
+        if (heading && accesses < 2 && memmem(p, len, " of size ", 9) != NULL) {
+            append_clean_line(c, out, p, len);
+            accesses++;
             want_frame = true;
         } else if (want_frame && strncmp(text, "#0 ", 3) == 0) {
             append_clean_line(c, out, p, len);
             want_frame = false;
-        } else if (strncmp(text, "SUMMARY:", 8) == 0 || strncmp(p, "=====", 5) == 0) {
-            break;
         }
         p += len;
     }

@@ -211,10 +211,10 @@ static inline int variant_make_tree(struct variant *v, const char *build, struct
         rc = copy_regular_file(from, to, 0755, err);
         if (rc != 0)
             buf_puts(err, " (run make test's build)");
-        if (rc == 0 && i == 0) {
-            char *slash = strrchr(from, '/');
-            snprintf(slash, sizeof from - (size_t)(slash - from),
-                     strncmp(from, "solutions/", 10) == 0 ? "" : "/src");
+        if (rc == 0 && i == 0) {        /* the server's sources, from beside it */
+            *strrchr(from, '/') = '\0';
+            if (strncmp(from, "solutions/", 10) != 0)
+                strcat(from, "/src");       /* mk/build-variant.sh's */
             rc = variant_copy_sources(v, from, lab, err);
         }
     }
