@@ -231,6 +231,10 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
         buf_puts(&msg, "\n");
     if (c->because.len > 0)
         buf_printf(&msg, "  %s\n", c->because.data);
+    void (*hook)(struct check *, const char *) = c->on_fail;
+    c->on_fail = NULL;          /* once: it may fail the check itself */
+    if (hook != NULL)
+        hook(c, msg.data);
     note(c, "FAIL: %s", msg.data);
     /* Say what became of each program: a crash often explains the failure,
      * and one may be dying right now (a refused connection is often the
@@ -258,6 +262,11 @@ void explain(struct check *c, const char *fmt, ...)
     va_end(ap);
 }
 
+void on_failure(struct check *c, void (*hook)(struct check *c, const char *message))
+{
+    c->on_fail = hook;
+}
+
 _Noreturn void not_testable(struct check *c, const char *fmt, ...)
 {
     struct buf msg = {0};
@@ -279,6 +288,7 @@ void run_check(struct check *c)
     note(c, "check %s/%s: %s (time limit %d ms)", c->lab->id, c->def->name,
          c->def->what, c->time_limit_ms);
     open_lab_folder(c);         /* before the check's mounts hide where it is */
+    keep_helper_library(c);     /* a few kilobytes, for a check that builds */
     sandbox_prepare(c);
     cgroup_start_check(c);
     record_isolation(c);

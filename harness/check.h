@@ -70,6 +70,11 @@ DIR *list_check_folder(struct check *c);
 _Noreturn void not_testable(struct check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Has fail() call HOOK first, once, with the failure's message: HOOK may
+ * end the check its own way (fail, not_testable) or return to let the
+ * failure stand.  NULL: none. */
+void on_failure(struct check *c, void (*hook)(struct check *c, const char *message));
+
 /* Milliseconds left before the check's deadline (never negative). */
 int64_t time_left_ms(const struct check *c);
 
@@ -106,6 +111,17 @@ void add_program_env(struct check *c, const char *var);
 /* The same with the arguments in an array. */
 struct program *start_program_args(struct check *c, const char *name,
                                    const char *const *args, size_t nargs);
+
+/* Starts the system's program at PATH ("/usr/bin/cc") as the lab's programs
+ * run: in the check's folder, in their sandbox, under their limits. */
+struct program *start_system_program(struct check *c, const char *path,
+                                     const char *const *args, size_t nargs);
+
+/* Servers started from now on run PATH, a program the grader built in the
+ * check's folder, instead of the lab folder's server, and without a data
+ * limit (ThreadSanitizer reserves terabytes of address space; the
+ * cgroup's memory limit still holds). */
+void use_built_server(struct check *c, const char *path);
 
 /*
  * Reserves a free port, starts the lab's "server" with that port as its first
@@ -323,6 +339,24 @@ int64_t udp_arrival_ms(const struct udp *u);
  * what the check waits for fails the check at once, not at its deadline. */
 ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program *p,
                                   void *buf, size_t size, int64_t until_ms);
+
+/* ---- ThreadSanitizer ---------------------------------------------------- */
+
+/*
+ * Builds the lab's server with
+ * -fsanitize=thread in the check's folder, from the lab folder's server.c
+ * and its other C files but client.c, with the kit's helper library, as a
+ * program of the check (its sandbox, its user, its limits), and has the
+ * servers started from then on be that build, its reports written to the
+ * check's folder.  A lab folder without server.c, or sources that do not
+ * build this way, end the check as not testable; so does a failure of the
+ * lab's checks run after this, unless a data race was reported by then.
+ */
+void start_thread_sanitizer(struct check *c);
+
+/* Stops the servers and fails the check if ThreadSanitizer reported a data
+ * race, quoting the two accesses. */
+void expect_no_data_race(struct check *c);
 
 /* ---- A relay between two programs ------------------------------------ */
 

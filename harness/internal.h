@@ -146,6 +146,10 @@ struct check {
     const char *hidden[3];  /* folders programs must not see: the kit, the
                                folder holding every submission, the originals
                                of copies */
+    const char *built_server;   /* use_built_server's, or NULL */
+    void (*on_fail)(struct check *c, const char *message);  /* on_failure's */
+    struct buf helper_library[2];   /* the kit's netlab.c and netlab.h, read
+                                       for a check that builds (tsan.c) */
 };
 
 /* check.c */
@@ -160,6 +164,10 @@ void describe_difference(struct buf *msg, const void *expected, size_t elen,
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
 void remove_folder(const char *path);       /* and everything in it */
 
+
+/* tsan.c: reads the kit's helper library, for a check that builds the
+ * lab's sources, before the check's mounts hide the kit. */
+void keep_helper_library(struct check *c);
 
 /* proc.c */
 void stop_programs(struct check *c);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -217,24 +218,18 @@ static void register_group(struct check *c, pid_t pgid)
     }
 }
 
-struct program *start_program_args(struct check *c, const char *name,
-                                   const char *const *args, size_t nargs)
+/* Starts the program at RUN as NAME, with ARG0 its argv[0]; PATH names it
+ * in messages.  WIDE: without the data limit (sanitizer runtimes reserve
+ * terabytes of address space; the cgroup's memory limit still holds). */
+static struct program *start_at(struct check *c, const char *name, const char *arg0,
+                                const char *path, const char *run, bool wide, const char *const *args,
+                                size_t nargs)
 {
-    /* PATH names the program in messages; RUN is where it is run from
-     * (the same, but in a root of the programs' own). */
-    char path[4096], run[4096];
-    snprintf(path, sizeof path, "%s/%s", c->lab_dir, name);
-    snprintf(run, sizeof run, "%s/%s", c->programs_dir ? c->programs_dir : c->lab_dir, name);
-    struct buf refused = {0};
-    if (check_program(c, name, &refused) < 0)  /* never what a link leads to */
-        fail(c, "%s", refused.data);
     if (c->nprograms == MAX_PROGRAMS)
         fail(c, "grader error: too many programs in one check");
 
-    char *argv[32];
-    char arg0[32];
-    snprintf(arg0, sizeof arg0, "./%s", name);
-    argv[0] = arg0;
+    char *argv[64];             /* a build's command line too (tsan.c) */
+    argv[0] = (char *)arg0;
     size_t argc = 1;
     for (size_t i = 0; i < nargs && argc < COUNT_OF(argv) - 1; i++)
         argv[argc++] = (char *)args[i];
@@ -267,6 +262,9 @@ struct program *start_program_args(struct check *c, const char *name,
     program_environment(&env, c->folder, c->short_counts ? c->shortio : NULL, announce[1]);
     struct sandbox_limits limits;
     sandbox_limits(&c->sandbox, &limits);
+    for (size_t i = 0; wide && i < SANDBOX_LIMITS; i++)
+        if (limits.resource[i] == RLIMIT_DATA)
+            limits.value[i] = RLIM_INFINITY;
     pid_t pid = fork();
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
@@ -318,6 +316,39 @@ struct program *start_program_args(struct check *c, const char *name,
                                                     "and the program must be readable by "
                                                     "all)" : "");
     return p;
+}
+
+struct program *start_program_args(struct check *c, const char *name,
+                                   const char *const *args, size_t nargs)
+{
+    /* PATH names the program in messages; RUN is where it is run from
+     * (the same, but in a root of the programs' own), or the server the
+     * grader built in the check's folder (use_built_server). */
+    char path[4096], run[4096];
+    bool built = strcmp(name, "server") == 0 && c->built_server != NULL;
+    snprintf(path, sizeof path, "%s/%s", c->lab_dir, name);
+    snprintf(run, sizeof run, "%s/%s", c->programs_dir ? c->programs_dir : c->lab_dir, name);
+    struct buf refused = {0};
+    if (built)
+        snprintf(run, sizeof run, "%s", c->built_server);
+    else if (check_program(c, name, &refused) < 0)  /* never what a link leads to */
+        fail(c, "%s", refused.data);
+    char arg0[32];
+    snprintf(arg0, sizeof arg0, "./%s", name);
+    return start_at(c, name, arg0, path, run, built, args, nargs);
+}
+
+struct program *start_system_program(struct check *c, const char *path,
+                                     const char *const *args, size_t nargs)
+{
+    const char *slash = strrchr(path, '/');
+    return start_at(c, slash ? slash + 1 : path, path, path, path, false, args, nargs);
+}
+
+void use_built_server(struct check *c, const char *path)
+{
+    c->built_server = path;
+    note(c, "servers started from now on run %s, which the grader built", path);
 }
 
 /* Appends AP's arguments, up to its NULL, to the N already in ARGS. */

@@ -149,23 +149,46 @@ static inline void variant_remove_tree(struct variant *v)
 {
     if (v->tree[0] == '\0')
         return;
-    char path[PATH_MAX * 2];
-    static const char *const programs[] = { "server", "client" };
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s/%s", v->tree, v->lab, programs[i]);
-        unlink(path);
-    }
-    snprintf(path, sizeof path, "%s/%s", v->tree, v->lab);
-    rmdir(path);
-    rmdir(v->tree);
+    remove_folder(v->tree);
     v->tree[0] = '\0';
+}
+
+/* Copies into the folder LAB the sources the server in it was built from
+ * (the folder FROM's C files and headers) and the solution's `libs`, as a
+ * student's lab folder holds them: the no-data-race checks build the
+ * server from them with ThreadSanitizer.  Returns 0, or -1 with why in ERR. */
+static inline int variant_copy_sources(const struct variant *v, const char *from,
+                                       const char *lab, struct buf *err)
+{
+    DIR *d = opendir(from);
+    int rc = d == NULL ? -1 : 0;
+    if (d == NULL)
+        buf_printf(err, "%s: %s", from, strerror(errno));
+    for (struct dirent *e; rc == 0 && d != NULL && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 3 || e->d_name[len - 2] != '.' ||
+            (e->d_name[len - 1] != 'c' && e->d_name[len - 1] != 'h'))
+            continue;
+        char src[PATH_MAX * 2], to[PATH_MAX * 2];
+        snprintf(src, sizeof src, "%s/%s", from, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", lab, e->d_name);
+        rc = copy_regular_file(src, to, 0644, err);
+    }
+    if (d != NULL)
+        closedir(d);
+    char libs[PATH_MAX], to[PATH_MAX * 2];
+    snprintf(libs, sizeof libs, "solutions/%s/libs", v->lab);
+    snprintf(to, sizeof to, "%s/libs", lab);
+    if (rc == 0 && access(libs, F_OK) == 0)
+        rc = copy_regular_file(libs, to, 0644, err);
+    return rc;
 }
 
 /* Makes V->tree, a temporary tree to grade V in: LAB/server and LAB/client
  * are copies of the variant's programs under BUILD/variants/LAB/BUG/, or
  * of the solution's where the variant left that program alone (copies: the
- * grader runs only a regular file inside the lab folder).  Returns 0, or
- * -1 with why in ERR. */
+ * grader runs only a regular file inside the lab folder), beside the
+ * server's sources.  Returns 0, or -1 with why in ERR. */
 static inline int variant_make_tree(struct variant *v, const char *build, struct buf *err)
 {
     snprintf(v->tree, sizeof v->tree, "/tmp/netlab-variant-XXXXXX");
@@ -188,6 +211,12 @@ static inline int variant_make_tree(struct variant *v, const char *build, struct
         rc = copy_regular_file(from, to, 0755, err);
         if (rc != 0)
             buf_puts(err, " (run make test's build)");
+        if (rc == 0 && i == 0) {        /* the server's sources, from beside it */
+            *strrchr(from, '/') = '\0';
+            if (strncmp(from, "solutions/", 10) != 0)
+                strcat(from, "/src");       /* mk/build-variant.sh's */
+            rc = variant_copy_sources(v, from, lab, err);
+        }
     }
     if (rc != 0)
         variant_remove_tree(v);
@@ -224,8 +253,10 @@ static inline int grade_variants(const struct variant *v, size_t n, int jobs,
                 .lab = lab, .def = &lab->checks[k], .impl_dir = v[i].tree };
     }
     g->first[n] = g->nresults;
+    /* The kit (run from its top): no-data-race builds with its helper library. */
+    char kit[PATH_MAX];
     struct run_options opts = { .impl_dir = "/nonexistent", .jobs = jobs, .shortio = shortio,
-                                .client_host = client_host };
+                                .kit_dir = realpath(".", kit), .client_host = client_host };
     return run_checks(&opts, g->results, g->nresults);
 }
 

@@ -822,6 +822,43 @@ static void pair(struct check *c)
                              "its input");
 }
 
+/*
+ * Clients at once: each sends NICK, SAY, WHO and QUIT in one write, all
+ * before any reply is read, and the grader reads until each connection
+ * closes.  What they receive is the other checks' business: this has the
+ * threads change and read the shared list at the same time.  (Replies
+ * read one at a time would order the threads: ThreadSanitizer counts
+ * every send and recv on a socket as a release and an acquire.)
+ */
+static void crowd_talks(struct check *c)
+{
+    enum { CROWD = 8 };
+    struct program *srv = start_threaded(c);
+    struct peer *p[CROWD];
+    for (int i = 0; i < CROWD; i++)
+        p[i] = connect_to(c, srv);
+    note(c, "%d clients each send NICK, SAY, WHO and QUIT in one write, all before any "
+         "reply is read", CROWD);
+    for (int i = 0; i < CROWD; i++) {
+        char lines[128];
+        snprintf(lines, sizeof lines, "NICK crowd%d\nSAY hello from crowd%d\nWHO\nQUIT\n", i,
+                 i);
+        send_text(c, p[i], lines);
+    }
+    for (int i = 0; i < CROWD; i++)
+        expect_closed(c, p[i], "the end of the connection after QUIT");
+}
+
+/* The lab's concurrency checks again, against the server built with
+ * ThreadSanitizer: many clients connecting at once, then talking at once. */
+static void no_data_race(struct check *c)
+{
+    start_thread_sanitizer(c);
+    concurrent_clients(c);
+    crowd_talks(c);
+    expect_no_data_race(c);
+}
+
 static const struct check_def checks[] = {
     { "time", 1, 3000, "TIME gives the UTC time in ISO 8601, within 5 s, whatever TZ says",
       HINT("The server, step by step"), time_reply },
@@ -856,6 +893,9 @@ static const struct check_def checks[] = {
     { "clean-shutdown", 1, 3000,
       "SIGTERM with clients, SIGINT without: status 0, nothing on stderr",
       HINT("Pitfall: stopping threads cleanly"), clean_shutdown },
+    { "no-data-race", 1, 15000,
+      "built with ThreadSanitizer, the server shows no data race while many clients talk at once",
+      HINT("Pitfall: shared state without a lock"), no_data_race },
     { "client-prints-broadcast", 2, 3000, "the client prints a broadcast while nothing is typed",
       HINT("The client, step by step"), client_prints_broadcast },
     { "client-get", 2, 5000, "the client saves a GET file byte for byte",

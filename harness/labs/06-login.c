@@ -1390,6 +1390,15 @@ static void pair(struct check *c)
     expect_exit(c, cl, 0);
 }
 
+/* The lab's concurrency check again, against the server built with
+ * ThreadSanitizer: a crowd registers, then logs in, at once. */
+static void no_data_race(struct check *c)
+{
+    start_thread_sanitizer(c);
+    concurrent_registrations(c);
+    expect_no_data_race(c);
+}
+
 static const struct check_def checks[] = {
     { "register-login", 2, 5000, "a registered user logs in; each connection has its own login",
       HINT("The contract"), register_login },
@@ -1413,6 +1422,9 @@ static const struct check_def checks[] = {
       HINT("The server, step by step"), restart },
     { "concurrent-registrations", 2, 10000, "12 clients register at once: all succeed, all log in",
       HINT("Pitfall: SQLITE_BUSY"), concurrent_registrations },
+    { "no-data-race", 1, 15000,
+      "built with ThreadSanitizer, the server shows no data race while a crowd registers",
+      HINT("Pitfall: shared state without a lock"), no_data_race },
     { "durability", 2, 10000, "every acknowledged registration survives kill -9 of the server",
       HINT("Pitfall: acknowledging before the commit"), durability },
     { "malformed-lines", 1, 5000, "malformed and over-long lines get ERR and the server goes on",
