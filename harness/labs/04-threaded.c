@@ -256,7 +256,7 @@ static void nick_and_who(struct check *c)
 static void guest_nick_refused(struct check *c, struct peer *p, const char *name,
                                const char *whose)
 {
-    char command[64], line[64];
+    char command[64], line[sizeof command + 1];
     snprintf(command, sizeof command, "NICK %s", name);
     snprintf(line, sizeof line, "%s\n", command);
     send_text(c, p, line);
