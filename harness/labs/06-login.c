@@ -1136,6 +1136,24 @@ static void durability(struct check *c)
     }
 }
 
+/*
+ * The server's own errors: its port taken, and a DBFILE it cannot open or
+ * create (in a folder that does not exist).  Each gives one line on
+ * stderr and status 1, before any client comes.
+ */
+static void server_errors(struct check *c)
+{
+    const char *db[] = { DBFILE };
+    check_port_taken(c, false, db, 1);
+    char port[16];
+    snprintf(port, sizeof port, "%d", reserve_port(c));
+    const char *args[] = { port, "no-such-folder/" DBFILE };
+    note(c, "the server's DBFILE is no-such-folder/" DBFILE ", in a folder that does not "
+         "exist: it cannot be opened or created");
+    struct program *p = start_program_args(c, "server", args, 2);
+    expect_one_error_line(c, p, 1, "started with a DBFILE that cannot be opened or created");
+}
+
 /* The replies the contract's table names for a malformed line. */
 static const char unknown[] = "ERR unknown command";
 static const char register_usage[] = "ERR usage: REGISTER name password";
@@ -1391,6 +1409,9 @@ static const struct check_def checks[] = {
       HINT("The contract"), length_limits },
     { "restart", 1, 10000, "SIGTERM stops the server with status 0; users survive a restart",
       HINT("The server, step by step"), restart },
+    { "server-errors", 1, 5000,
+      "a port in use and a DBFILE that cannot be opened each give one error line and status 1",
+      HINT("The server, step by step"), server_errors },
     { "concurrent-registrations", 2, 10000, "12 clients register at once: all succeed, all log in",
       HINT("Pitfall: SQLITE_BUSY"), concurrent_registrations },
     { "durability", 2, 10000, "every acknowledged registration survives kill -9 of the server",
