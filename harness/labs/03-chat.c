@@ -206,6 +206,39 @@ static void eof_ends_chat(struct check *c)
     }
 }
 
+/*
+ * Stdin from a pipe, as from a script: four lines come in one write, and
+ * the pipe stays open, so each must be sent without waiting for more
+ * input (fgets next to poll leaves the last three in stdio's buffer, where
+ * poll cannot see them).  Then a last line without a newline and the end
+ * of input: it is sent with one, and the program closes without a bye.
+ */
+static void piped_input(struct check *c)
+{
+    static const char *const lines[] = { "first piped line", "second", "third", "fourth" };
+    run_without_terminal(c);
+    for (size_t i = 0; i < 2; i++) {
+        struct chat chat = open_chat(c, both[i]);
+        type_text(c, chat.prog, "first piped line\nsecond\nthird\nfourth\n");
+        for (size_t k = 0; k < COUNT_OF(lines); k++) {
+            char line[32];
+            int n = snprintf(line, sizeof line, "%s\n", lines[k]);
+            expect_bytes(c, chat.peer, line, (size_t)n, k == 0
+                         ? "the first of four lines written into its stdin pipe at once"
+                         : "the next of the four lines written into its stdin pipe at "
+                           "once; the pipe stays open, so no more input comes to wake "
+                           "poll up");
+        }
+        type_text(c, chat.prog, "a last line without a newline");
+        type_eof(c, chat.prog);
+        expect_bytes(c, chat.peer, "a last line without a newline\n", 30 /* bytes */,
+                     "the last line of its input, which has no newline, sent with one "
+                     "at the end of input");
+        expect_closed_silently(c, &chat, "when its input ended");
+        expect_exit(c, chat.prog, 0);
+    }
+}
+
 /* A peer that vanishes without a bye (a close, then a reset) is reported
  * as "peer left", and the program exits 0. */
 static void peer_left(struct check *c)
@@ -456,6 +489,9 @@ static const struct check_def checks[] = {
     { "second-client-refused", 1, 3000,
       "a second client is refused while the server has its peer",
       HINT("The contract"), second_client_refused },
+    { "piped-input", 1, 3000,
+      "lines piped in, many in one read, are each sent at once",
+      HINT("Pitfall: stdio buffers and poll"), piped_input },
     { "peer-left", 1, 3000, "a peer that vanishes is reported as peer left, exit 0",
       HINT("Pitfall: the end of a conversation"), peer_left },
     { "long-line", 1, 3000, "a 64 KiB line from the peer is printed intact",

@@ -263,6 +263,47 @@ static void nick_and_who(struct check *c)
     expect_who(c, second, "Alice", "bob.the-2nd_");
 }
 
+/* Sends "NICK NAME" from the only client, client 1, and expects it
+ * refused: NAME is WHOSE default nick. */
+static void guest_nick_refused(struct check *c, struct peer *p, const char *name,
+                               const char *whose)
+{
+    char command[64], line[sizeof command + 1];
+    snprintf(command, sizeof command, "NICK %s", name);
+    snprintf(line, sizeof line, "%s\n", command);
+    send_text(c, p, line);
+    char *got = read_reply(c, p, "the reply to a NICK of another client's default", NULL);
+    if (strcmp(got, "ERR nick taken") != 0) {
+        struct buf shown = {0};
+        buf_escape(&shown, got, strlen(got), 200);
+        fail(c, "sent \"%s\" from client 1, the only client: expected \"ERR nick "
+             "taken\", got %s.  %s is %s, so two clients would share it: a nick of "
+             "guest and a number is kept for the client with that number.", command,
+             shown.data, name, whose);
+    }
+    free(got);
+}
+
+/*
+ * Default nicks are never shared.  The only client asks for the nicks of
+ * the next two to come (guest2, and GUEST3 in capitals): both refused.
+ * Its own default, in any case, is fine, also after a change.  Then
+ * client 2 comes, as guest2, and WHO shows two different nicks.
+ */
+static void guest_nicks(struct check *c)
+{
+    struct program *srv = start_threaded(c);
+    struct peer *first = connect_to(c, srv);
+    time_round_trip(c, first, "client 1");
+    guest_nick_refused(c, first, "guest2", "the nick client 2 gets when it connects");
+    guest_nick_refused(c, first, "GUEST3", "client 3's nick when it connects, in capitals");
+    command_expect(c, first, "NICK carol", "OK");
+    command_expect(c, first, "NICK Guest1", "OK");
+    struct peer *second = connect_to(c, srv);
+    time_round_trip(c, second, "client 2");
+    expect_who(c, second, "Guest1", "guest2");
+}
+
 /* Reads lines until a MSG comes and fails unless it is exactly WANT. */
 static void expect_msg(struct check *c, struct peer *p, const char *who, const char *want)
 {
@@ -867,6 +908,8 @@ static const struct check_def checks[] = {
       HINT("Pitfall: an iterative server"), concurrent_clients },
     { "nick-and-who", 1, 3000, "nicks start as guestN, NICK changes them, WHO lists them",
       HINT("The contract"), nick_and_who },
+    { "guest-nicks", 1, 3000, "no NICK takes another client's guestN, so defaults stay unique",
+      HINT("The contract"), guest_nicks },
     { "broadcast", 2, 3000, "SAY reaches every other client, and not the sender",
       HINT("The server, step by step"), broadcast },
     { "get-file", 2, 10000, "GET sends a 5 MiB file byte for byte",

@@ -1192,22 +1192,69 @@ static void durability(struct check *c)
     }
 }
 
-/* Malformed lines get an ERR reply and the server goes on. */
+/*
+ * The server's own errors: its port taken, and a DBFILE it cannot open or
+ * create (in a folder that does not exist).  Each gives one line on
+ * stderr and status 1, before any client comes.
+ */
+static void server_errors(struct check *c)
+{
+    const char *db[] = { DBFILE };
+    check_port_taken(c, false, db, 1);
+    char port[16];
+    snprintf(port, sizeof port, "%d", reserve_port(c));
+    const char *args[] = { port, "no-such-folder/" DBFILE };
+    note(c, "the server's DBFILE is no-such-folder/" DBFILE ", in a folder that does not "
+         "exist: it cannot be opened or created");
+    struct program *p = start_program_args(c, "server", args, 2);
+    expect_one_error_line(c, p, 1, "started with a DBFILE that cannot be opened or created");
+}
+
+/* The replies the contract's table names for a malformed line. */
+static const char unknown[] = "ERR unknown command";
+static const char register_usage[] = "ERR usage: REGISTER name password";
+static const char login_usage[] = "ERR usage: LOGIN name password";
+
+/* Whether GOT is the reply the table names for the line (WANT), or the
+ * other one it allows (ALSO); WANT NULL: any reply starting "ERR ". */
+static bool err_as_named(const char *got, const char *want, const char *also)
+{
+    if (want == NULL)
+        return starts_with(got, "ERR ");
+    return strcmp(got, want) == 0 || (also != NULL && strcmp(got, also) == 0);
+}
+
+/*
+ * Malformed lines get an ERR reply and the server goes on.  Where the
+ * contract's table names the reply, it must be that one, byte for byte:
+ * "ERR unknown command" for an empty line or a word that is no command,
+ * "ERR usage: ..." for a known command with the wrong arguments.  A stray
+ * space may be read either way, so either of the two is right for it.
+ */
 static void malformed_lines(struct check *c)
 {
 #define LINE(text) text, sizeof text - 1
-    static const struct { const char *line; size_t len; const char *what; } bad[] = {
-        { LINE(""), "an empty line" },
-        { LINE("REGISTER"), "REGISTER without arguments" },
-        { LINE("REGISTER gina"), "REGISTER without a password" },
-        { LINE("REGISTER gina Gina-Password-8 extra"), "REGISTER with a third argument" },
-        { LINE("REGISTER  gina Gina-Password-8"), "two spaces after REGISTER" },
-        { LINE(" REGISTER gina Gina-Password-8"), "a space before REGISTER" },
-        { LINE("REGISTER gina Gina-Password-8 "), "a space at the end" },
-        { LINE("REGISTER gi\0na Gina-Password-8"), "a NUL byte in the name" },
-        { LINE("register gina Gina-Password-8"), "the command in small letters" },
-        { LINE("LOGIN gina"), "LOGIN without a password" },
-        { LINE("HELLO"), "an unknown command" },
+    static const struct {
+        const char *line;
+        size_t len;
+        const char *what, *want, *also;
+    } bad[] = {
+        { LINE(""), "an empty line", unknown, NULL },
+        { LINE("REGISTER"), "REGISTER without arguments", register_usage, NULL },
+        { LINE("REGISTER gina"), "REGISTER without a password", register_usage, NULL },
+        { LINE("REGISTER gina Gina-Password-8 extra"), "REGISTER with a third argument",
+          register_usage, NULL },
+        { LINE("REGISTER  gina Gina-Password-8"), "two spaces after REGISTER",
+          register_usage, unknown },
+        { LINE(" REGISTER gina Gina-Password-8"), "a space before REGISTER",
+          unknown, register_usage },
+        { LINE("REGISTER gina Gina-Password-8 "), "a space at the end",
+          register_usage, unknown },
+        { LINE("REGISTER gi\0na Gina-Password-8"), "a NUL byte in the name", NULL, NULL },
+        { LINE("register gina Gina-Password-8"), "the command in small letters", unknown,
+          NULL },
+        { LINE("LOGIN gina"), "LOGIN without a password", login_usage, NULL },
+        { LINE("HELLO"), "an unknown command", unknown, NULL },
     };
 #undef LINE
     struct program *srv = start_login_server(c);
@@ -1220,12 +1267,19 @@ static void malformed_lines(struct check *c)
         char what[128];
         snprintf(what, sizeof what, "the reply to %s", bad[i].what);
         char *got = read_line_from(c, p, what);
-        if (!starts_with(got, "ERR ")) {
-            struct buf sent = {0};
+        if (!err_as_named(got, bad[i].want, bad[i].also)) {
+            struct buf sent = {0}, expected = {0};
             buf_escape(&sent, line.data, line.len, 200);
-            fail(c, "sent %s (%s): expected a reply starting \"ERR \", got %s.  A line is "
-                 "the command and its arguments separated by single spaces; anything else "
-                 "is refused.", sent.data, bad[i].what, shown(got));
+            if (bad[i].want == NULL)
+                buf_puts(&expected, "a reply starting \"ERR \"");
+            else
+                buf_printf(&expected, "\"%s\"%s%s%s", bad[i].want,
+                           bad[i].also ? " or \"" : "", bad[i].also ? bad[i].also : "",
+                           bad[i].also ? "\"" : "");
+            fail(c, "sent %s (%s): expected %s, got %s.  A line is the command and its "
+                 "arguments separated by single spaces; anything else is refused, with "
+                 "the reply the contract's table names for it.", sent.data, bad[i].what,
+                 expected.data, shown(got));
         }
         free(got);
         buf_free(&line);
@@ -1420,6 +1474,9 @@ static const struct check_def checks[] = {
       HINT("The contract"), length_limits },
     { "restart", 1, 10000, "SIGTERM stops the server with status 0; users survive a restart",
       HINT("The server, step by step"), restart },
+    { "server-errors", 1, 5000,
+      "a port in use and a DBFILE that cannot be opened each give one error line and status 1",
+      HINT("The server, step by step"), server_errors },
     { "concurrent-registrations", 2, 10000, "12 clients register at once: all succeed, all log in",
       HINT("Pitfall: SQLITE_BUSY"), concurrent_registrations },
     { "no-data-race", 1, 15000,

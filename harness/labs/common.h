@@ -53,10 +53,10 @@ void expect_one_error_line(struct check *c, struct program *p, int status, const
 
 /* The server, started on a port where the grader already listens (TCP, or
  * UDP when UDP is true), with ARGS after the port: it cannot listen, so it
- * prints one line on stderr and exits with status 1. */
+ * prints one line on stderr, naming the port and the cause ("Address
+ * already in use"), and exits with status 1. */
 void check_port_taken(struct check *c, bool udp, const char *const *args, size_t nargs);
-/* check_port_taken for a TCP server of PORT alone, whose one line must
- * also name the port and the cause ("Address already in use"). */
+/* check_port_taken for a TCP server of PORT alone. */
 void check_port_taken_named(struct check *c);
 
 /*

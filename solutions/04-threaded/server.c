@@ -207,6 +207,24 @@ nick_taken(const struct client *cl, const char *name)
     return false;
 }
 
+/*
+ * Whether NAME is "guest" and a number, in any case, and not CL's own
+ * default nick.  Those names are kept for the defaults: a client that
+ * took "guest7" would share it with client 7 when it connects.  CL's id
+ * never changes once its thread runs, so no lock is needed.
+ */
+static bool
+someone_elses_guest_nick(const struct client *cl, const char *name)
+{
+    char own[MAX_NICK + 1];
+
+    if (strncasecmp(name, "guest", 5) != 0 || name[5] == '\0' ||
+        name[5 + strspn(name + 5, "0123456789")] != '\0')
+        return false;
+    snprintf(own, sizeof own, "guest%u", cl->id);
+    return strcasecmp(name, own) != 0;
+}
+
 /* NICK name: another thread may be reading the nick (WHO, SAY) or taking
  * the same name: look and change it in one hold of the lock. */
 static int
@@ -217,6 +235,8 @@ cmd_nick(struct client *cl, const char *name, size_t len)
     char nick[MAX_NICK + 1];
     memcpy(nick, name, len);
     nick[len] = '\0';
+    if (someone_elses_guest_nick(cl, nick))
+        return reply(cl, "ERR nick taken");
     pthread_mutex_lock(&lock);
     bool taken = nick_taken(cl, nick);
     if (!taken)
