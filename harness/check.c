@@ -229,12 +229,12 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     va_end(ap);
     if (msg.len > 0 && msg.data[msg.len - 1] != '\n')
         buf_puts(&msg, "\n");
-    if (c->because.len > 0)
-        buf_printf(&msg, "  %s\n", c->because.data);
     void (*hook)(struct check *, const char *) = c->on_fail;
     c->on_fail = NULL;          /* once: it may fail the check itself */
     if (hook != NULL)
-        hook(c, msg.data);
+        hook(c, msg.data);      /* first: it may explain() */
+    if (c->because.len > 0)
+        buf_printf(&msg, "  %s\n", c->because.data);
     note(c, "FAIL: %s", msg.data);
     /* Say what became of each program: a crash often explains the failure,
      * and one may be dying right now (a refused connection is often the
