@@ -147,6 +147,21 @@ void type_text(struct check *c, struct program *p, const char *text);
 /* Types end-of-file (Ctrl-D at the start of a line). */
 void type_eof(struct check *c, struct program *p);
 
+/* Types LINE and a newline as a person at a prompt does: once the program
+ * has read everything typed so far and sleeps, waiting for more (a second
+ * at most, then typed anyway).  type_line types ahead, as a person who
+ * does not wait for the prompt does. */
+void type_at_prompt(struct check *c, struct program *p, const char *line);
+
+/* Bytes typed on the program's terminal that it has not read yet, or -1
+ * where the terminal cannot be asked (no terminal, or its end). */
+long typed_unread(const struct program *p);
+
+/* Bytes the program has read from files, pipes and terminals since it
+ * started (the kernel's rchar: never fewer than it read), or -1 where
+ * /proc does not say. */
+long long bytes_read_by(const struct program *p);
+
 /* Waits until the program's stdout shows TEXT within one line.  A prompt or
  * a prefix around it is fine: checks never depend on a program's wording
  * beyond the contract's. */

@@ -50,6 +50,8 @@ struct program {
                                SIGCONT), or 0: messages say when */
     int64_t sent_ms;        /* ...and when */
     struct buf in;          /* typed, not yet taken by the terminal */
+    long long read_before_typed; /* type_at_prompt: bytes_read_by before it */
+    size_t typed_at_prompt;     /* typed then, which it must read: or 0 */
     struct buf out, errout;
     struct stream_log out_log, err_log, in_log;
 };

@@ -627,6 +627,8 @@ static void write_stdin_pipe(struct check *c, struct program *p, const char *dat
          typed.data, p->in_pipe >= 0 ? strerror(errno) : "its input had already ended");
 }
 
+static bool asleep_or_gone(struct check *c, void *arg);
+
 static void type_bytes(struct check *c, struct program *p, const char *data, size_t len)
 {
     if (p->in_pipe != -1) {
@@ -655,6 +657,64 @@ void type_line(struct check *c, struct program *p, const char *line)
 void type_text(struct check *c, struct program *p, const char *text)
 {
     type_bytes(c, p, text, strlen(text));
+}
+
+long typed_unread(const struct program *p)
+{
+    int n = -1;
+    if (p->pty < 0)
+        return -1;
+    /* The count is kept on the program's side of the terminal, so ask that
+     * side, opened from the master (a path could name another check's
+     * terminal in this mount namespace) and closed at once. */
+    int slave = ioctl(p->pty, TIOCGPTPEER, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (slave < 0)
+        return -1;
+    if (ioctl(slave, FIONREAD, &n) < 0)
+        n = -1;
+    close(slave);
+    return n;
+}
+
+long long bytes_read_by(const struct program *p)
+{
+    char path[64], line[128];
+    long long rchar = -1;
+    snprintf(path, sizeof path, "/proc/%d/io", (int)p->outside_pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return -1;
+    while (rchar < 0 && fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "rchar: %lld", &rchar) != 1)
+            rchar = -1;
+    fclose(f);
+    return rchar;
+}
+
+/* Whether P has read the line typed at its last prompt, has nothing more
+ * to read, and sleeps (waiting for more, as at a prompt); or has ended.
+ * Typed bytes reach the terminal's queue a moment after the grader's
+ * write, so an empty queue alone may mean "not there yet": the count of
+ * bytes read says they were taken. */
+static bool waiting_for_typing(struct check *c, void *arg)
+{
+    struct program *p = arg;
+    if (p->exited)
+        return true;
+    long long read_now = bytes_read_by(p);
+    bool taken = p->typed_at_prompt == 0 || read_now < 0 ||
+                 read_now - p->read_before_typed >= (long long)p->typed_at_prompt;
+    return taken && p->in.len == 0 && typed_unread(p) <= 0 && asleep_or_gone(c, p);
+}
+
+void type_at_prompt(struct check *c, struct program *p, const char *line)
+{
+    if (!pump_until(c, waiting_for_typing, p, now_ms() + 1000, true))
+        note(c, "the %s had not read what was typed, or was not waiting for more, after "
+             "1 s: the next line is typed anyway", p->name);
+    p->read_before_typed = bytes_read_by(p);
+    p->typed_at_prompt = strlen(line) + 1;
+    type_line(c, p, line);
 }
 
 void type_eof(struct check *c, struct program *p)
