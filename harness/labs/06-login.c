@@ -1359,12 +1359,58 @@ static void passwd_and_logout(struct check *c)
 static void choose(struct check *c, struct program *cl, struct peer *p, const char *choice,
                    const char *first, const char *second, const char *command)
 {
-    type_line(c, cl, choice);
+    /* At each prompt, as a person does: typing ahead has a check of its
+     * own, client-type-ahead. */
+    type_at_prompt(c, cl, choice);
     if (first != NULL)
-        type_line(c, cl, first);
+        type_at_prompt(c, cl, first);
     if (second != NULL)
-        type_line(c, cl, second);
+        type_at_prompt(c, cl, second);
     expect_line(c, p, command);
+}
+
+/* The bytes typed ahead (TYPED) that the client neither read nor still
+ * has to read, although it waits at a password prompt: its tcsetattr
+ * threw them away.  READ_BEFORE: bytes_read_by(cl) before they were
+ * typed. */
+static bool typed_ahead_flushed(struct program *cl, long long read_before, size_t typed)
+{
+    long long read_now = bytes_read_by(cl);
+    return !cl->exited && echo_off(NULL, cl) && typed_unread(cl) == 0 && read_before >= 0 &&
+           read_now >= 0 && read_now - read_before < (long long)typed;
+}
+
+/* A person may type ahead of the prompts: the choice, the name and the
+ * password typed at once, before the menu is even read, all count. */
+static void client_type_ahead(struct check *c)
+{
+    static const char typed[] = "2\nahead_user\nAhead-Pass-1234\n";
+    static const char command[] = "REGISTER ahead_user Ahead-Pass-1234\n";
+    struct listener *l = listen_for_client(c);
+    struct program *cl = start_client(c, listener_port(l), NULL);
+    struct peer *p = accept_client(c, l, cl);
+    struct termios t;
+    if (tcgetattr(cl->pty, &t) == 0) {
+        t.c_lflag |= ECHO;
+        tcsetattr(cl->pty, TCSANOW, &t);
+    }
+    note(c, "the client's terminal echoes, as a person's does; Registration, its name and "
+         "its password are typed at once, ahead of the prompts");
+    long long read_before = bytes_read_by(cl);
+    type_text(c, cl, typed);
+    size_t have = 0;
+    if (bytes_as_expected(c, p, command, strlen(command), NULL, &have) < strlen(command)) {
+        if (have == 0 && typed_ahead_flushed(cl, read_before, strlen(typed))) {
+            diagnose(c, "type-ahead-flushed", HINT("The client, step by step"));
+            explain(c, "The client waits at its password prompt with echo off, yet the "
+                    "password was typed before it and is neither read nor waiting: setting "
+                    "the terminal with TCSAFLUSH (as getpass does) threw it away.  Use "
+                    "TCSANOW.");
+        }
+        expect_line(c, p, "REGISTER ahead_user Ahead-Pass-1234");   /* fails, saying why */
+    }
+    send_text(c, p, "OK registered\n");
+    expect_output_line(c, cl, "OK registered");
 }
 
 /* The grader as the server: the menu, typed, sends the right commands
@@ -1431,13 +1477,13 @@ static void pair(struct check *c)
 {
     struct program *srv = start_login_server(c);
     struct program *cl = start_client(c, program_port(srv), NULL);
-    type_line(c, cl, "2");
-    type_line(c, cl, "lena");
-    type_line(c, cl, "Lenas-Password-1");
+    type_at_prompt(c, cl, "2");
+    type_at_prompt(c, cl, "lena");
+    type_at_prompt(c, cl, "Lenas-Password-1");
     expect_output_line(c, cl, "OK registered");
-    type_line(c, cl, "1");
-    type_line(c, cl, "lena");
-    type_line(c, cl, "Lenas-Password-1");
+    type_at_prompt(c, cl, "1");
+    type_at_prompt(c, cl, "lena");
+    type_at_prompt(c, cl, "Lenas-Password-1");
     expect_output_line(c, cl, "OK welcome lena");
     note(c, "the end of input at the logged-in menu: the client sends QUIT and ends");
     type_eof(c, cl);
@@ -1496,6 +1542,9 @@ static const struct check_def checks[] = {
       HINT("The client, step by step"), client_menu },
     { "client-hides-password", 1, 10000, "the client neither echoes nor prints a password",
       HINT("The client, step by step"), client_hides_password },
+    { "client-type-ahead", 1, 5000,
+      "the choice, name and password typed ahead of the prompts all count",
+      HINT("The client, step by step"), client_type_ahead },
     { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("The contract"), check_client_refused },
     { "bad-arguments", 1, 5000, "missing arguments or a bad PORT give usage and status 2",
