@@ -1462,6 +1462,24 @@ Test(lab, every_handout_rubric_matches_the_checks)
                          "(-1: no row)", path, lab->checks[i].name, points,
                          lab->checks[i].points);
         }
+        /* The total above the table ("31 points."): two merges that each
+         * added a check left one stale. */
+        int visible = 0, stated = -1;
+        for (size_t i = 0; i < lab->nchecks; i++)
+            if (!is_hidden(lab, &lab->checks[i]))
+                visible += lab->checks[i].points;
+        FILE *f = fopen(path, "r");
+        cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+        bool in_rubric = false;
+        while (stated < 0 && fgets(line, sizeof line, f) != NULL) {
+            if (strncmp(line, "## ", 3) == 0)
+                in_rubric = strcmp(line, "## Rubric\n") == 0;
+            else if (in_rubric && sscanf(line, "%d points.", &stated) != 1)
+                stated = -1;
+        }
+        fclose(f);
+        cr_expect_eq(stated, visible, "%s: the rubric says %d points, its checks add up to %d "
+                     "(-1: no \"N points.\" line under \"## Rubric\")", path, stated, visible);
     }
 }
 
