@@ -616,6 +616,12 @@ static void write_stdin_pipe(struct check *c, struct program *p, const char *dat
     char who[64];
     snprintf(who, sizeof who, "written to %s's stdin pipe", p->name);
     record(c, &p->in_log, who, data, len);
+    /* One write, never waited on: the pipe must have room for all of it,
+     * and a pipe holds 64 KiB unless asked for more (anyone may ask for
+     * up to /proc/sys/fs/pipe-max-size, 1 MiB by default). */
+    int room = p->in_pipe >= 0 ? fcntl(p->in_pipe, F_GETPIPE_SZ) : -1;
+    if (room >= 0 && (size_t)room < len + 65536 && len <= 512 * 1024)
+        fcntl(p->in_pipe, F_SETPIPE_SZ, (int)(len + 65536));
     ssize_t n = p->in_pipe >= 0 ? write(p->in_pipe, data, len) : -1;
     if (n == (ssize_t)len)
         return;
