@@ -210,12 +210,18 @@ static void eof_ends_chat(struct check *c)
  * Stdin from a pipe, as from a script: four lines come in one write, and
  * the pipe stays open, so each must be sent without waiting for more
  * input (fgets next to poll leaves the last three in stdio's buffer, where
- * poll cannot see them).  Then a last line without a newline and the end
- * of input: it is sent with one, and the program closes without a bye.
+ * poll cannot see them).  stdout is a pipe as well: a received line must
+ * show at once all the same.  A typed line of 64 KiB is sent whole.  Then
+ * a last line without a newline and the end of input: it is sent with
+ * one, and the program closes without a bye.
  */
 static void piped_input(struct check *c)
 {
     static const char *const lines[] = { "first piped line", "second", "third", "fourth" };
+    static char long_piped_line[64 * 1024 + 2];
+    for (size_t i = 0; i < sizeof long_piped_line - 2; i++)
+        long_piped_line[i] = (char)('A' + (i * 11 + i / 26) % 26);
+    long_piped_line[sizeof long_piped_line - 2] = '\n';
     run_without_terminal(c);
     for (size_t i = 0; i < 2; i++) {
         struct chat chat = open_chat(c, both[i]);
@@ -229,6 +235,13 @@ static void piped_input(struct check *c)
                            "once; the pipe stays open, so no more input comes to wake "
                            "poll up");
         }
+        /* stdout is a pipe too, fully buffered by stdio until a flush. */
+        send_text(c, chat.peer, "a line for a piped stdout\n");
+        expect_printed(c, chat.prog, "a line for a piped stdout");
+        /* A terminal takes at most 4096 bytes a line; a pipe, any. */
+        type_text(c, chat.prog, long_piped_line);
+        expect_bytes(c, chat.peer, long_piped_line, strlen(long_piped_line),
+                     "a line of 64 KiB written into its stdin pipe");
         type_text(c, chat.prog, "a last line without a newline");
         type_eof(c, chat.prog);
         expect_bytes(c, chat.peer, "a last line without a newline\n", 30 /* bytes */,
@@ -490,7 +503,8 @@ static const struct check_def checks[] = {
       "a second client is refused while the server has its peer",
       HINT("The contract"), second_client_refused },
     { "piped-input", 1, 3000,
-      "lines piped in, many in one read, are each sent at once",
+      "lines piped in, many in one read and 64 KiB long, are each sent at once; piped "
+      "stdout shows received lines at once",
       HINT("Pitfall: stdio buffers and poll"), piped_input },
     { "peer-left", 1, 3000, "a peer that vanishes is reported as peer left, exit 0",
       HINT("Pitfall: the end of a conversation"), peer_left },
