@@ -23,7 +23,8 @@ static void server_replies(struct check *c)
     expect_line(c, p, greeting);
 }
 
-/* The server prints the line it received. */
+/* The server prints the line it received: without its "\r\n", and only
+ * the first line of what arrives. */
 static void server_prints_line(struct check *c)
 {
     struct program *srv = start_server(c, NULL);
@@ -31,6 +32,28 @@ static void server_prints_line(struct check *c)
     send_text(c, p, "a line to print, 4711\n");
     expect_line(c, p, greeting);
     expect_output_line(c, srv, "received: a line to print, 4711");
+
+    /* A line ended by "\r\n", as nc -C and telnet send, then a second
+     * line in the same segment: LINE is printed without its "\r", and the
+     * second is ignored. */
+    static const char telnet_line[] = "a line from telnet";
+    srv = start_server(c, NULL);
+    p = connect_to(c, srv);
+    send_text(c, p, "a line from telnet\r\nand a second line, to be ignored\n");
+    expect_line(c, p, greeting);
+    expect_output_line(c, srv, "received: a line from telnet");
+    /* Whatever it prints, it has printed once it waits or has ended. */
+    wait_until_blocked(c, srv);
+    const struct buf *out = program_stdout(srv);
+    const char *at = memmem(out->data, out->len, telnet_line, strlen(telnet_line));
+    if (at != NULL && (size_t)(at - out->data) + sizeof telnet_line - 1 < out->len &&
+        at[sizeof telnet_line - 1] == '\r')
+        fail(c, "sent \"a line from telnet\\r\\n\" (the end of a line as nc -C and telnet "
+             "send it); the server printed the \"\\r\" with the line: drop a \"\\r\" "
+             "before the \"\\n\".");
+    if (memmem(out->data, out->len, "second line", 11) != NULL)
+        fail(c, "sent two lines in one segment; the server printed the second one too, "
+             "where only the first counts: cut what arrived at its first \"\\n\".");
 }
 
 /* Lines of B that hold more than blanks. */
@@ -255,7 +278,7 @@ static const struct check_def checks[] = {
       "the server answers a line with \"hello from the server\"",
       HINT("The server, step by step"), server_replies },
     { "server-prints-line", 1, 3000,
-      "the server prints \"received: LINE\"",
+      "the server prints \"received: LINE\", without a \"\\r\", for the first line only",
       HINT("The contract"), server_prints_line },
     { "server-exits", 1, 3000,
       "the server closes and exits with status 0 after its one client, quietly",
