@@ -244,6 +244,10 @@ int refused_port(struct check *c);
 
 /* Listens on 127.0.0.1 and ::1 (both) on a reserved port, for a client. */
 struct listener *listen_for_client(struct check *c);
+
+/* Listens on 127.0.0.1 only, ::1 refusing: in a check's root localhost is
+ * ::1 first, so a client given localhost must try its second address. */
+struct listener *listen_for_client_on_ipv4(struct check *c);
 int listener_port(const struct listener *l);
 
 /* Waits for CLIENT to connect to L. */

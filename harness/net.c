@@ -427,6 +427,17 @@ struct listener *listen_for_client(struct check *c)
     return l;
 }
 
+struct listener *listen_for_client_on_ipv4(struct check *c)
+{
+    struct listener *l = open_listener(c, true);
+    if (l->fds[1] >= 0) {
+        close(l->fds[1]);       /* ::1 then refuses: nothing listens there */
+        l->fds[1] = -1;
+    }
+    note(c, "grader listens on 127.0.0.1 port %d only (::1 refuses)", l->port);
+    return l;
+}
+
 int listener_port(const struct listener *l)
 {
     return l->port;
