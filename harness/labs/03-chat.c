@@ -112,13 +112,26 @@ static void expect_closed_silently(struct check *c, struct chat *chat, const cha
     expect_closed(c, chat->peer, what);
 }
 
-/* A line typed on either program reaches its peer. */
+/* A line typed on either program reaches its peer; the client's HOST may
+ * be an IPv4 or IPv6 literal as well as a name. */
 static void typed_line_sent(struct check *c)
 {
     for (size_t i = 0; i < 2; i++) {
         struct chat chat = open_chat(c, both[i]);
         type_line(c, chat.prog, "hello from the keyboard");
         expect_line(c, chat.peer, "hello from the keyboard");
+    }
+    static const char *const literals[] = { "127.0.0.1", "::1" };
+    for (size_t i = 0; i < COUNT_OF(literals); i++) {
+        char port[16], line[64];
+        struct listener *l = listen_for_client(c);
+        snprintf(port, sizeof port, "%d", listener_port(l));
+        const char *args[] = { literals[i], port };
+        struct program *cl = start_program_args(c, "client", args, 2);
+        struct peer *p = accept_client(c, l, cl);
+        snprintf(line, sizeof line, "typed to a client of %s", literals[i]);
+        type_line(c, cl, line);
+        expect_line(c, p, line);
     }
 }
 
