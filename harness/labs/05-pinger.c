@@ -889,6 +889,31 @@ static void client_summary(struct check *c)
     }
 }
 
+/* No socket at all on the port: in the check's own network (no firewall,
+ * and loopback's ICMP is never rate-limited) every ping gets an ICMP "port
+ * unreachable", which Linux reports on a connected socket as ECONNREFUSED.
+ * That is a lost ping like any other: timeouts, the summary, status 0. */
+static void no_server_at_all(struct check *c)
+{
+    if (!check_has_own_network(c)) {
+        note(c, "no network of the check's own: whether ICMP reaches the client depends on "
+             "this machine's firewall, so the client is not run against a closed port");
+        return;
+    }
+    struct pinger s = { .count = 3, .timeout_ms = 200 };
+    char port[16];
+    snprintf(port, sizeof port, "%d", refused_port(c));
+    note(c, "schedule: COUNT 3, TIMEOUT_MS 200, to UDP port %s, where nothing is bound: "
+         "the kernel answers each ping with ICMP port unreachable", port);
+    const char *args[] = { "localhost", port, "3", "200" };
+    s.cl = start_program_args(c, "client", args, 4);
+    for (int seq = 1; seq <= s.count; seq++)
+        snprintf(s.how[seq], sizeof s.how[seq], "no socket on the port: ICMP port "
+                 "unreachable came back, which recv reports as ECONNREFUSED");
+    struct report r;
+    expect_report(c, &s, &r);
+}
+
 /* COUNT 3, TIMEOUT_MS 200; the grader answers nothing.  Expected: the
  * client ends by itself, within the check's 2 s (it needs 600 ms), with
  * three timeouts, 3 sent, 0 received, 100% loss, no rtt line, status 0. */
@@ -903,6 +928,7 @@ static void client_silent_server(struct check *c)
     }
     struct report r;
     expect_report(c, &s, &r);
+    no_server_at_all(c);
 }
 
 /* ---- Both ------------------------------------------------------------------ */
@@ -1005,8 +1031,9 @@ static const struct check_def checks[] = {
       client_late_replies },
     { "client-summary", 1, 3000, "the rtts, min/avg/max and the loss figure are right",
       HINT("Pitfall: the rtt of a lost ping"), client_summary },
-    { "client-silent-server", 1, 2000,
-      "with nothing answering, the client ends in bounded time, 100% loss",
+    { "client-silent-server", 1, 3000,
+      "with nothing answering, or no socket on the port, the client ends in bounded time, "
+      "100% loss",
       HINT("Pitfall: waiting forever"), client_silent_server },
     { "bad-arguments", 1, 5000, "bad or missing arguments give a usage line and exit status 2",
       HINT("The contract"), bad_arguments },
