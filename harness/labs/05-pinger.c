@@ -120,6 +120,85 @@ static void server_logs(struct check *c)
                      "The server, step by step");
 }
 
+#define LOSS_PINGS 200          /* datagrams sent to a server with LOSS 0.5 */
+#define LOSS_UNSURE 10          /* the last ones, whose replies may still be on the way */
+
+/* Lines printed on P's stdout so far. */
+static size_t stdout_lines(const struct program *p)
+{
+    const struct buf *out = program_stdout(p);
+    size_t n = 0;
+    for (size_t i = 0; i < out->len; i++)
+        n += out->data[i] == '\n';
+    return n;
+}
+
+struct log_count {
+    struct program *p;
+    size_t lines;
+};
+
+static bool logged_lines(struct check *c, void *arg)
+{
+    (void)c;
+    struct log_count *w = arg;
+    return stdout_lines(w->p) >= w->lines || !program_running(w->p);
+}
+
+/* Marks in REPLIED the seq of every reply waiting on U ("PING seq 0"). */
+static void collect_replies(struct check *c, struct udp *u, bool replied[LOSS_PINGS + 1])
+{
+    char data[64];
+    ssize_t n;
+    while ((n = udp_receive(c, u, data, sizeof data - 1, now_ms())) >= 0) {
+        data[n] = '\0';
+        int seq;
+        if (sscanf(data, "PING %d 0", &seq) == 1 && seq >= 1 && seq <= LOSS_PINGS)
+            replied[seq] = true;
+    }
+}
+
+/*
+ * With LOSS 0.5 the server drops about half the datagrams, at random.  Each
+ * datagram is sent once the server has logged the one before, so its fate
+ * is settled; of the first 190, a fair coin answers between a quarter and
+ * three quarters (outside that: less than once in 10^11 gradings), where a
+ * server that ignores LOSS answers all and one that drops too much, none.
+ */
+static void server_loss(struct check *c)
+{
+    struct program *srv = start_udp_server(c, "0.5", NULL);
+    struct udp *u = udp_to(c, srv);
+    static bool replied[LOSS_PINGS + 1];
+    memset(replied, 0, sizeof replied);
+    struct log_count w = { srv, stdout_lines(srv) };
+    for (int seq = 1; seq <= LOSS_PINGS; seq++) {
+        char ping[32];
+        int n = snprintf(ping, sizeof ping, "PING %d 0", seq);
+        udp_send(c, u, ping, (size_t)n);
+        w.lines++;
+        bool logged = wait_until(c, logged_lines, &w, 1000);
+        if (!program_running(srv))
+            fail(c, "sent %d datagrams to the server started with LOSS 0.5; it ended.", seq);
+        if (!logged)
+            not_testable(c, "sent %d datagrams to the server started with LOSS 0.5; it logged "
+                         "no line for datagram %d within 1 s.  This check tells a dropped "
+                         "datagram by its log line (server-logs checks the log itself).",
+                         seq, seq);
+        collect_replies(c, u, replied);
+    }
+    int sure = LOSS_PINGS - LOSS_UNSURE, answered = 0;
+    for (int seq = 1; seq <= sure; seq++)
+        answered += replied[seq];
+    note(c, "LOSS 0.5: %d of the first %d datagrams answered", answered, sure);
+    if (answered * 4 < sure || answered * 4 > sure * 3)
+        fail(c, "started the server with LOSS 0.5 and sent %d datagrams, each once the "
+             "server had logged the one before: it answered %d of the first %d, where a "
+             "fair coin answers about half (a quarter to three quarters, but for one "
+             "grading in 10^11).  Drop each datagram when rand() / (RAND_MAX + 1.0) < "
+             "LOSS, and answer the others.", LOSS_PINGS, answered, sure);
+}
+
 /* The server on a UDP port that is taken, and the client told to ping a
  * host that does not resolve: one error line, status 1, each. */
 static void port_taken(struct check *c)
@@ -1014,6 +1093,8 @@ static const struct check_def checks[] = {
       HINT("Pitfall: buffers too small for a datagram"), server_sizes },
     { "server-logs", 1, 3000, "each datagram is logged at once, stdout a pipe",
       HINT("The server, step by step"), server_logs },
+    { "server-loss", 1, 10000, "with LOSS 0.5 the server drops about half the datagrams",
+      HINT("The server, step by step"), server_loss },
     { "port-taken", 1, 3000,
       "a UDP port in use, or a HOST that does not resolve, gives one error line and status 1",
       HINT("The server, step by step"), port_taken },
