@@ -138,6 +138,10 @@ struct program *start_client(struct check *c, int port, ...) __attribute__((sent
 /* The port a program started by start_server listens on. */
 int program_port(const struct program *p);
 
+/* Whether a socket of SERVER's port listens over IPv6 (bound to :: or
+ * ::1; a dual-stack socket counts), or only over IPv4. */
+bool listens_over_ipv6(const struct program *server);
+
 /* Types LINE and a newline on the program's terminal. */
 void type_line(struct check *c, struct program *p, const char *line);
 

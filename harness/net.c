@@ -175,17 +175,23 @@ static bool on_port(const struct inet_diag_msg *m, void *arg)
     return ntohs(m->id.idiag_sport) == *(int *)arg;
 }
 
+/* Whether some TCP socket of FAMILY listens on PORT. */
+static bool port_listens_in(int family, int port)
+{
+    struct inet_diag_req_v2 req = { .sdiag_family = (uint8_t)family,
+                                    .sdiag_protocol = IPPROTO_TCP,
+                                    .idiag_states = 1u << TCP_LISTEN };
+    return ask_kernel(&req, true, on_port, &port) > 0;
+}
+
 bool port_is_listening(int port)
 {
-    static const int families[] = { AF_INET, AF_INET6 };
-    for (size_t i = 0; i < COUNT_OF(families); i++) {
-        struct inet_diag_req_v2 req = { .sdiag_family = (uint8_t)families[i],
-                                        .sdiag_protocol = IPPROTO_TCP,
-                                        .idiag_states = 1u << TCP_LISTEN };
-        if (ask_kernel(&req, true, on_port, &port) > 0)
-            return true;
-    }
-    return false;
+    return port_listens_in(AF_INET, port) || port_listens_in(AF_INET6, port);
+}
+
+bool listens_over_ipv6(const struct program *server)
+{
+    return port_listens_in(AF_INET6, server->port);
 }
 
 /* Whether a UDP socket is bound to PORT (any address, either family). */

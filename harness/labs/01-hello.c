@@ -263,10 +263,42 @@ static void short_counts(struct check *c)
 }
 
 /* The student's client and server talk to each other. */
+/* The programs of the pair check, for its failure hook (which gets only
+ * the check): a check runs in a process of its own, so these are its. */
+static struct program *pair_server, *pair_client;
+
+/*
+ * When pair fails: a client that gave up, refused, while the server
+ * listened over IPv4 alone, never tried 127.0.0.1, where the server
+ * waited; it stopped at ::1, localhost's first address in the check's
+ * root, where nothing listened.  Each shortcut passes its own checks (the
+ * grader listens on both addresses, and reaches servers by 127.0.0.1): the
+ * pair alone shows them, and the grader can say so for certain.
+ */
+static void blame_address_families(struct check *c, const char *message)
+{
+    (void)message;
+    struct program *srv = pair_server, *cl = pair_client;
+    if (srv == NULL || cl == NULL || program_running(cl) || exit_status(cl) != 1 ||
+        !program_running(srv) || listens_over_ipv6(srv))
+        return;
+    const struct buf *err = program_stderr(cl);
+    if (err->len == 0 || memmem(err->data, err->len, "refused", 7) == NULL)
+        return;
+    diagnose(c, "first-address-only", HINT("IPv6 and localhost"));
+    explain(c, "Both programs are at fault together: the server listens over IPv4 alone "
+            "(127.0.0.1), and the client gave up when ::1, the first address of "
+            "localhost, refused, without trying 127.0.0.1.  Try every address getaddrinfo "
+            "gives, and listen on a dual-stack IPv6 socket.");
+}
+
 static void pair(struct check *c)
 {
     struct program *srv = start_server(c, NULL);
     struct program *cl = start_client(c, program_port(srv), "from the pair check", NULL);
+    pair_server = srv;
+    pair_client = cl;
+    on_failure(c, blame_address_families);
     expect_output_line(c, cl, greeting);
     expect_output_line(c, srv, "received: from the pair check");
     expect_exit(c, cl, 0);
