@@ -18,13 +18,16 @@
  *       so netlab-GRADER, which holds none, enables memory and pids for
  *       the cgroups under it.
  *
- * GRADER is the grader's process ID, KIND "check" or "build" and PID the
- * check's or build's process as the grader numbers it: unique, and
- * findable from a process list.  The check or build makes its cgroup; its
+ * GRADER is the grader's process ID and PID namespace ("4711-4026531836":
+ * graders in other PID namespaces share these hierarchies, and their IDs
+ * may be the same numbers), KIND "check" or "build" and PID the check's or
+ * build's process as the grader numbers it: unique, and findable from a
+ * process list.  The check or build makes its cgroup; its
  * programs join it between fork and exec (sandbox_enter); it removes the
  * cgroup when it ends, and the grader removes what a killed one left
  * (cgroup_discard), then netlab-GRADER itself (cgroups_close).  A grader
- * that was killed leaves its netlab-GRADER behind: the next one removes it.
+ * that was killed leaves its netlab-GRADER behind: the next one in the
+ * same PID namespace removes it.
  *
  * Elsewhere the rlimits alone hold, as they always do: the cgroup comes on
  * top of them.
@@ -52,7 +55,7 @@ static struct {
     int version;                    /* 1 or 2; 0: no cgroup the grader may use */
     char *why;                      /* why not, for the transcripts */
     char *base[CGROUP_DIRS];        /* where netlab-GRADER goes (v2: base[0]) */
-    char *parent[CGROUP_DIRS];      /* netlab-GRADER, while open */
+    char *parent[CGROUP_DIRS];      /* netlab-PID-NS, while open */
     int opened;                     /* cgroups_open calls not yet closed */
 } grader;
 
@@ -326,15 +329,30 @@ static void discard_tree(const char *dir)
     discard_dir(dir);
 }
 
-/* Removes the netlab-PID folders in BASE of graders that are gone. */
+/*
+ * This grader's PID namespace, as the number of its inode.  A process ID
+ * names a grader only within its namespace, and graders in other ones (a
+ * container's, CI's fresh root) share the machine's cgroups: the ID alone
+ * would let two graders take one folder, or one remove the other's.
+ */
+static unsigned long pid_namespace(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* Removes the netlab-PID-NS folders in BASE of graders of this PID
+ * namespace that are gone; another namespace's PIDs mean nothing here. */
 static void discard_stale(const char *base)
 {
     DIR *d = opendir(base);
+    unsigned long ours = pid_namespace();
     for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
         int pid;
+        unsigned long ns;
         char end;
-        if (sscanf(e->d_name, "netlab-%d%c", &pid, &end) != 1 || pid <= 0 ||
-            kill(pid, 0) == 0 || errno != ESRCH)
+        if (sscanf(e->d_name, "netlab-%d-%lu%c", &pid, &ns, &end) != 2 || pid <= 0 ||
+            ns != ours || kill(pid, 0) == 0 || errno != ESRCH)
             continue;
         char *dir = path_of(base, e->d_name);
         discard_tree(dir);
@@ -344,7 +362,7 @@ static void discard_stale(const char *base)
         closedir(d);
 }
 
-/* ---- The grader's netlab-GRADER ------------------------------------------------ */
+/* ---- The grader's netlab-PID-NS ------------------------------------------------ */
 
 void cgroups_open(void)
 {
@@ -352,7 +370,7 @@ void cgroups_open(void)
     if (grader.version == 0 || grader.opened++ > 0)
         return;
     struct buf name = {0};
-    buf_printf(&name, "netlab-%ld", (long)getpid());
+    buf_printf(&name, "netlab-%ld-%lu", (long)getpid(), pid_namespace());
     int err = 0;
     for (size_t i = 0; i < CGROUP_DIRS && err == 0; i++) {
         if (grader.base[i] == NULL)

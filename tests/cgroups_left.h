@@ -1,9 +1,9 @@
 /*
  * cgroups_left.h - for the kit's tests that grade or build as the grader
  * would: the cgroups such a grader left anywhere under /sys/fs/cgroup.
- * harness/cgroup.c names a grader's netlab-GRADER (its process ID), and
- * the test's own process is that grader.  Header-only, as each test
- * program is one C file.
+ * harness/cgroup.c names a grader's netlab-PID-NS (its process ID and PID
+ * namespace), and the test's own process is that grader.  Header-only, as
+ * each test program is one C file.
  */
 #ifndef NETLAB_TESTS_CGROUPS_LEFT_H
 #define NETLAB_TESTS_CGROUPS_LEFT_H
@@ -16,7 +16,7 @@
 #include "buf.h"
 
 static struct {
-    char prefix[32];            /* netlab-GRADER */
+    char prefix[32];            /* netlab-PID- */
     struct buf *found;
     size_t n;
 } cgroups_left_search;
@@ -37,7 +37,8 @@ static int cgroups_left_note(const char *path, const struct stat *st, int type,
  * WHICH. */
 static inline size_t count_cgroups_left(struct buf *which)
 {
-    snprintf(cgroups_left_search.prefix, sizeof cgroups_left_search.prefix, "netlab-%ld",
+    /* netlab-PID-NS: the "-" keeps netlab-12 from matching netlab-123-... */
+    snprintf(cgroups_left_search.prefix, sizeof cgroups_left_search.prefix, "netlab-%ld-",
              (long)getpid());
     cgroups_left_search.found = which;
     cgroups_left_search.n = 0;
