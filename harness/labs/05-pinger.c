@@ -123,28 +123,6 @@ static void server_logs(struct check *c)
 #define LOSS_PINGS 200          /* datagrams sent to a server with LOSS 0.5 */
 #define LOSS_UNSURE 10          /* the last ones, whose replies may still be on the way */
 
-/* Lines printed on P's stdout so far. */
-static size_t stdout_lines(const struct program *p)
-{
-    const struct buf *out = program_stdout(p);
-    size_t n = 0;
-    for (size_t i = 0; i < out->len; i++)
-        n += out->data[i] == '\n';
-    return n;
-}
-
-struct log_count {
-    struct program *p;
-    size_t lines;
-};
-
-static bool logged_lines(struct check *c, void *arg)
-{
-    (void)c;
-    struct log_count *w = arg;
-    return stdout_lines(w->p) >= w->lines || !program_running(w->p);
-}
-
 /* Marks in REPLIED the seq of every reply waiting on U ("PING seq 0"). */
 static void collect_replies(struct check *c, struct udp *u, bool replied[LOSS_PINGS + 1])
 {
@@ -169,15 +147,13 @@ static void server_loss(struct check *c)
 {
     struct program *srv = start_udp_server(c, "0.5", NULL);
     struct udp *u = udp_to(c, srv);
-    static bool replied[LOSS_PINGS + 1];
-    memset(replied, 0, sizeof replied);
-    struct log_count w = { srv, stdout_lines(srv) };
+    bool replied[LOSS_PINGS + 1] = {0};
+    size_t lines = stdout_lines(srv);
     for (int seq = 1; seq <= LOSS_PINGS; seq++) {
         char ping[32];
         int n = snprintf(ping, sizeof ping, "PING %d 0", seq);
         udp_send(c, u, ping, (size_t)n);
-        w.lines++;
-        bool logged = wait_until(c, logged_lines, &w, 1000);
+        bool logged = wait_for_log_lines(c, srv, ++lines, 1000);
         if (!program_running(srv))
             fail(c, "sent %d datagrams to the server started with LOSS 0.5; it ended.", seq);
         if (!logged)

@@ -192,11 +192,12 @@ void check_port_taken_named(struct check *c)
     check_port_taken(c, false, NULL, 0);
 }
 
-static size_t output_lines(const struct buf *b)
+size_t stdout_lines(const struct program *p)
 {
+    const struct buf *out = program_stdout(p);
     size_t lines = 0;
-    for (size_t i = 0; i < b->len; i++)
-        lines += b->data[i] == '\n';
+    for (size_t i = 0; i < out->len; i++)
+        lines += out->data[i] == '\n';
     return lines;
 }
 
@@ -209,7 +210,13 @@ static bool logged(struct check *c, void *arg)
 {
     (void)c;
     struct log_wait *w = arg;
-    return output_lines(program_stdout(w->p)) >= w->n || !program_running(w->p);
+    return stdout_lines(w->p) >= w->n || !program_running(w->p);
+}
+
+bool wait_for_log_lines(struct check *c, struct program *p, size_t n, int ms)
+{
+    struct log_wait w = { p, n };
+    return wait_until(c, logged, &w, ms) && stdout_lines(p) >= n;
 }
 
 /* Time kept back from the wait for lines, to stop the server and read what
@@ -219,18 +226,16 @@ static bool logged(struct check *c, void *arg)
 void expect_log_lines(struct check *c, struct program *p, size_t n, const char *what,
                       const char *section)
 {
-    struct log_wait w = { p, n };
     int64_t ms = time_left_ms(c) - EXIT_MARGIN_MS;
-    if (wait_until(c, logged, &w, ms > 0 ? (int)ms : 0) &&
-        output_lines(program_stdout(p)) >= n)
+    if (wait_for_log_lines(c, p, n, ms > 0 ? (int)ms : 0))
         return;
-    size_t before = output_lines(program_stdout(p));
+    size_t before = stdout_lines(p);
     if (!program_running(p))
         fail(c, "expected %s on the server's stdout (a pipe here, not a terminal); it "
              "printed %zu line%s and ended.", what, before, before == 1 ? "" : "s");
     signal_program(c, p, SIGTERM);
     wait_exit(c, p);
-    size_t after = output_lines(program_stdout(p));
+    size_t after = stdout_lines(p);
     if (after >= n && after > before)
         fail(c, "expected %s on the server's stdout, a pipe here, not a terminal; %zu "
              "line%s came while it ran, the others only when SIGTERM stopped it: on a "

@@ -59,6 +59,13 @@ void check_port_taken(struct check *c, bool udp, const char *const *args, size_t
 /* check_port_taken for a TCP server of PORT alone. */
 void check_port_taken_named(struct check *c);
 
+/* Lines P has printed on its stdout so far. */
+size_t stdout_lines(const struct program *p);
+
+/* Waits (MS at most) until P has printed N lines on its stdout, a log
+ * line each: whether it did (false too if it ended short of them). */
+bool wait_for_log_lines(struct check *c, struct program *p, size_t n, int ms);
+
 /*
  * Waits until the server P, started under run_without_terminal (its stdout
  * a pipe), has logged N lines; WHAT says which.  Lines that do not come are
