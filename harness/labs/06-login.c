@@ -754,6 +754,17 @@ static void no_password_output(struct check *c)
                   "log a password, whatever the command and its outcome.");
 }
 
+/* Turns the client's terminal echo on, as a person's is: the grader's
+ * terminals start without it, so that echo_off tells the client's doing. */
+static void echo_as_a_persons_terminal(struct program *cl)
+{
+    struct termios t;
+    if (tcgetattr(cl->pty, &t) == 0) {
+        t.c_lflag |= ECHO;
+        tcsetattr(cl->pty, TCSANOW, &t);
+    }
+}
+
 /* Whether the client's terminal has stopped echoing what is typed. */
 static bool echo_off(struct check *c, void *arg)
 {
@@ -817,11 +828,7 @@ static void client_hides_password(struct check *c)
     struct listener *l = listen_for_client(c);
     struct program *cl = start_client(c, listener_port(l), NULL);
     struct peer *p = accept_client(c, l, cl);
-    struct termios t;
-    if (tcgetattr(cl->pty, &t) == 0) {
-        t.c_lflag |= ECHO;
-        tcsetattr(cl->pty, TCSANOW, &t);
-    }
+    echo_as_a_persons_terminal(cl);
     note(c, "the client's terminal now echoes what is typed, as a person's does");
     type_line(c, cl, "1");
     type_line(c, cl, "hide_user");
@@ -1389,11 +1396,7 @@ static void client_type_ahead(struct check *c)
     struct listener *l = listen_for_client(c);
     struct program *cl = start_client(c, listener_port(l), NULL);
     struct peer *p = accept_client(c, l, cl);
-    struct termios t;
-    if (tcgetattr(cl->pty, &t) == 0) {
-        t.c_lflag |= ECHO;
-        tcsetattr(cl->pty, TCSANOW, &t);
-    }
+    echo_as_a_persons_terminal(cl);
     note(c, "the client's terminal echoes, as a person's does; Registration, its name and "
          "its password are typed at once, ahead of the prompts");
     long long read_before = bytes_read_by(cl);
