@@ -1,7 +1,8 @@
 /*
  * files.h - for the kit's tests that make trees to grade: a program goes
  * into a tree as a copy, never as a symbolic link (the grader runs only a
- * regular file inside the lab folder), and so do a lab's sources.
+ * regular file inside the lab folder), and so do a lab's sources; and
+ * the text of a file, read whole.
  * Header-only, as each test program is one C file.
  */
 #ifndef NETLAB_TESTS_FILES_H
@@ -12,12 +13,29 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+
+/* The whole text of the file PATH, NUL-terminated (free it), or NULL if it
+ * cannot be opened. */
+static inline char *read_text_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    struct buf b = {0};
+    char chunk[4096];
+    for (size_t n; (n = fread(chunk, 1, sizeof chunk, f)) > 0;)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    buf_puts(&b, "");
+    return b.data;
+}
 
 /* Copies the file FROM to the new file TO, executable if FROM is. */
 static inline void copy_file(const char *from, const char *to)

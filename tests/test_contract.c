@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "files.h"
 #include "lab.h"
 
 #define HANDBOOK "handouts/INSTRUCTORS.md"
@@ -41,20 +42,6 @@ struct contract {
     struct rule rules[MAX_RULES];
     size_t n;
 };
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    struct buf b = {0};
-    char chunk[4096];
-    for (size_t n; (n = fread(chunk, 1, sizeof chunk, f)) > 0;)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    buf_puts(&b, "");
-    return b.data;
-}
 
 /* The body of the section "## TITLE" of TEXT (to the next "## "), copied;
  * NULL if there is none. */
@@ -270,14 +257,14 @@ static void judge_handbook(const struct lab_def *lab, const struct contract *c,
 
 Test(contract, every_rule_names_its_check_and_every_check_a_rule)
 {
-    char *handbook = read_file(HANDBOOK);      /* NULL in the students' copy */
+    char *handbook = read_text_file(HANDBOOK);      /* NULL in the students' copy */
     struct buf wrong = {0};
     buf_puts(&wrong, "");
     for (const struct lab_def *const *lab = all_labs; *lab != NULL; lab++) {
         struct buf path = {0}, found = {0};
         buf_printf(&path, "handouts/%s.md", (*lab)->id);
         buf_puts(&found, "");
-        char *text = read_file(path.data);
+        char *text = read_text_file(path.data);
         cr_assert_not_null(text, "%s: %s", path.data, strerror(errno));
         char *body = section(text, "The contract");
         cr_assert_not_null(body, "%s has no section \"The contract\"", path.data);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "files.h"
 #include "lab.h"
 
 #define SHARED_RUN 3            /* statements in a row that make a copy */
@@ -46,20 +47,6 @@ struct code {
     int pending_number;
     bool in_comment;            /* inside a block comment */
 };
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    struct buf b = {0};
-    char chunk[4096];
-    for (size_t n; (n = fread(chunk, 1, sizeof chunk, f)) > 0;)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    buf_puts(&b, "");
-    return b.data;
-}
 
 /* Whether the normalised statement S says nothing of its own. */
 static bool trivial(const char *s)
@@ -174,7 +161,7 @@ struct sources {
 
 static void add_source(struct sources *all, const char *path)
 {
-    char *text = read_file(path);
+    char *text = read_text_file(path);
     cr_assert_not_null(text, "%s: %s", path, strerror(errno));
     all->s = realloc(all->s, (all->n + 1) * sizeof *all->s);
     cr_assert_not_null(all->s);
@@ -312,7 +299,7 @@ Test(handouts, code_blocks_teach_and_do_not_copy_the_solutions)
     for (const struct lab_def *const *lab = all_labs; *lab != NULL; lab++) {
         char path[256];
         snprintf(path, sizeof path, "handouts/%s.md", (*lab)->id);
-        char *text = read_file(path);
+        char *text = read_text_file(path);
         cr_assert_not_null(text, "%s: %s", path, strerror(errno));
         judge_handout(path, text, &all, &wrong);
         free(text);
