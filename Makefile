@@ -27,7 +27,7 @@ PROGRAMS     := $(PROGRAM_SRCS:.c=)
 
 LIB_SRCS     := $(wildcard labs/common/*.c)
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-GRADER_SRCS  := $(filter-out harness/grade.c,$(wildcard harness/*.c harness/labs/*.c))
+GRADER_SRCS  := $(filter-out harness/grade.c,$(wildcard harness/*.c harness/checks/*.c))
 GRADER_OBJS  := $(GRADER_SRCS:%.c=$(BUILD)/%.o)
 GRADER_LIB   := $(BUILD)/libgrader.a
 # Hidden checks (harness/hidden/, not in the students' copy) add themselves

@@ -1,6 +1,6 @@
 /*
- * internal.h - the check process's own state, shared by check.c, proc.c
- * and net.c.  Lab files see only check.h.
+ * internal.h - the check process's own state, shared by check.c,
+ * programs.c and peers.c.  Lab files see only check.h.
  */
 #ifndef NETLAB_INTERNAL_H
 #define NETLAB_INTERNAL_H
@@ -171,7 +171,7 @@ void remove_folder(const char *path);       /* and everything in it */
  * lab's sources, before the check's mounts hide the kit. */
 void keep_helper_library(struct check *c);
 
-/* proc.c */
+/* programs.c */
 void stop_programs(struct check *c);
 void reap_all_descendants(bool in_namespace);
 void program_fds(struct program *p, struct pollfd *fds, size_t *n);
@@ -353,7 +353,7 @@ int watch_children(void);
 int child_events_fd(void);
 void drain_child_events(void);
 
-/* net.c */
+/* peers.c */
 bool port_is_listening(int port);
 bool port_is_bound_udp(int port);
 struct peer *new_peer(struct check *c, int fd, const char *other);

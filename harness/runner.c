@@ -26,7 +26,7 @@
 
 /* A check's own helpers fail it at its deadline; this much more, times the
  * time scale, is its time to stop programs (whose waits for SIGTERM scale
- * too: proc.c's stop_programs) and report before the runner kills it. */
+ * too: programs.c's stop_programs) and report before the runner kills it. */
 #define RUNNER_MARGIN_MS 2000
 
 struct running {

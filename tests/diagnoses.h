@@ -83,7 +83,7 @@ static inline void read_diagnoses(const char *path, struct diagnosis **d, size_t
  * number. */
 static inline size_t find_diagnoses(struct diagnosis **d)
 {
-    static const char *const patterns[] = { "harness/*.c", "harness/labs/*.c",
+    static const char *const patterns[] = { "harness/*.c", "harness/checks/*.c",
                                             "harness/hidden/*.c" };
     size_t n = 0;
     *d = NULL;

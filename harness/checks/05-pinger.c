@@ -8,7 +8,7 @@
  */
 #include "check.h"
 #include "lab.h"
-#include "labs/common.h"
+#include "checks/common.h"
 
 #include <ctype.h>
 #include <signal.h>

@@ -4,7 +4,7 @@
  */
 #include "check.h"
 #include "lab.h"
-#include "labs/common.h"
+#include "checks/common.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /*
- * proc.c - the student's programs as the grader sees them: started in a
+ * programs.c - the student's programs as the grader sees them: started in a
  * session of their own with a pseudo-terminal for stdin and stdout (so that
  * stdio buffers exactly as it would for a person) and a pipe for stderr;
  * typed to, read from, signalled, and finally stopped, SIGTERM then SIGKILL,

@@ -5,7 +5,7 @@
  */
 #include "check.h"
 #include "lab.h"
-#include "labs/common.h"
+#include "checks/common.h"
 #include "internal.h"     /* a program's terminal (client-hides-password) */
 
 #include <crypt.h>

@@ -6,7 +6,7 @@
  */
 #include "check.h"
 #include "lab.h"
-#include "labs/common.h"
+#include "checks/common.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

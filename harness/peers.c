@@ -1,5 +1,5 @@
 /*
- * net.c - the grader as a network peer: ports no one else uses, readiness
+ * peers.c - the grader as a network peer: ports no one else uses, readiness
  * read from the kernel's socket tables instead of guessed, connections whose
  * every byte goes to the transcript, and expectations with deadlines.
  */
