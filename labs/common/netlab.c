@@ -5,7 +5,9 @@
  * calls you made by hand in labs 01 and 02, with the error cases handled.
  *
  * Nothing here keeps state between calls (no static buffers), so the helpers
- * are safe to call from several threads at once, as labs 04 and 06 do.
+ * are safe to call from several threads at once, as labs 04 and 06 do.  The
+ * one exception is the stop flag's address, which a signal handler can reach
+ * no other way; signal dispositions belong to the whole process anyway.
  */
 #include "netlab.h"
 
@@ -13,6 +15,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -578,4 +581,29 @@ peer_name(int fd, char *buf, size_t len)
 out:
     errno = saved;
     return buf;
+}
+
+/* ---- stop signals ---------------------------------------------------- */
+
+static volatile sig_atomic_t *stop_flag;   /* catch_stop_signals' FLAG */
+
+static void
+raise_stop_flag(int sig)
+{
+    (void)sig;
+    *stop_flag = 1;
+}
+
+int
+catch_stop_signals(volatile sig_atomic_t *flag)
+{
+    struct sigaction stop = { .sa_handler = raise_stop_flag };  /* no SA_RESTART */
+    struct sigaction ignore = { .sa_handler = SIG_IGN };
+
+    stop_flag = flag;
+    sigemptyset(&stop.sa_mask);
+    sigemptyset(&ignore.sa_mask);
+    if (sigaction(SIGINT, &stop, NULL) == -1 || sigaction(SIGTERM, &stop, NULL) == -1)
+        return -1;
+    return sigaction(SIGPIPE, &ignore, NULL);
 }

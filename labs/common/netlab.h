@@ -17,6 +17,7 @@
 #ifndef NETLAB_H
 #define NETLAB_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -135,5 +136,16 @@ char *peer_name(int fd, char *buf, size_t len);
 
 /* Room for peer_name's longest answer. */
 #define NET_ADDRLEN 64
+
+/*
+ * Makes SIGINT and SIGTERM set *FLAG to 1, and ignores SIGPIPE: what lab 02
+ * wrote out by hand with sigaction, for the servers and clients after it.
+ * The handler is installed without SA_RESTART, so a blocked accept, recv or
+ * poll fails with EINTR and the loop around it sees the flag; a vanished
+ * peer gives a failed send (EPIPE), not a dead program.  One flag per
+ * process: a later call replaces the earlier one.
+ * Returns 0, or -1 with errno set.
+ */
+int catch_stop_signals(volatile sig_atomic_t *flag);
 
 #endif
