@@ -271,6 +271,70 @@ void buf_escape_window(struct buf *out, const void *data, size_t len,
         buf_printf(out, " (%zu more bytes)", len - to);
 }
 
+/* 1 + 4 * MAX + 1 characters at most between and with the quotes (a
+ * character shown may be a 4-byte UTF-8 one or a \xNN), then
+ * " ... (N bytes in all)" and the NUL: ESCAPED_SIZE's 48 over 4 * MAX. */
+char *escape_into(char *out, size_t size, const void *data, size_t len)
+{
+    struct buf b = {0};
+    buf_escape(&b, data, len, size > 48 ? (size - 48) / 4 : 0);
+    snprintf(out, size, "%s", b.data);
+    buf_free(&b);
+    return out;
+}
+
+size_t first_difference(const void *a, size_t alen, const void *b, size_t blen)
+{
+    const unsigned char *x = a, *y = b;
+    size_t i = 0;
+    while (i < alen && i < blen && x[i] == y[i])
+        i++;
+    return i;
+}
+
+static void show_byte(struct buf *msg, const unsigned char *p, size_t len, size_t i)
+{
+    if (i >= len) {
+        buf_puts(msg, "end of data");
+        return;
+    }
+    buf_escape(msg, p + i, 1, 1);
+    buf_printf(msg, " (0x%02x)", p[i]);
+}
+
+void describe_difference(struct buf *msg, const void *expected, size_t elen,
+                         const void *got, size_t glen)
+{
+    const unsigned char *e = expected, *g = got;
+    size_t i = first_difference(e, elen, g, glen);
+    if (i == elen && i == glen)
+        return;
+    /* Whole where both are short (random bytes, each \xNN, count for
+     * four); else their lengths and the bytes around the first difference. */
+    if (elen <= 120 && glen <= 120 && escaped_width(e, elen) <= 240 &&
+        escaped_width(g, glen) <= 240) {
+        buf_puts(msg, "  expected: ");
+        buf_escape_bytes(msg, e, elen, elen);
+        buf_puts(msg, "\n  got:      ");
+        buf_escape_bytes(msg, g, glen, glen);
+        buf_puts(msg, "\n");
+    } else {
+        buf_puts(msg, "  expected ");
+        buf_count(msg, (long long)elen, "byte", "bytes");
+        buf_printf(msg, ", got %zu\n", glen);
+        buf_puts(msg, "  expected around there: ");
+        buf_escape_window(msg, e, elen, i, 16);
+        buf_puts(msg, "\n  got around there:      ");
+        buf_escape_window(msg, g, glen, i, 16);
+        buf_puts(msg, "\n");
+    }
+    buf_printf(msg, "  first difference at byte %zu: expected ", i);
+    show_byte(msg, e, elen, i);
+    buf_puts(msg, ", got ");
+    show_byte(msg, g, glen, i);
+    buf_puts(msg, "\n");
+}
+
 bool has_text_in_line(const char *data, size_t len, const char *text)
 {
     size_t want = strlen(text);

@@ -65,6 +65,28 @@ void buf_count(struct buf *b, long long n, const char *one, const char *many);
 void buf_escape_window(struct buf *out, const void *data, size_t len,
                        size_t offset, size_t context);
 
+/*
+ * buf_escape's display of DATA into the caller's array OUT of SIZE bytes,
+ * cut so that it always fits: declare it `char out[ESCAPED_SIZE(MAX)]` to
+ * show at most MAX characters, as buf_escape(..., MAX) does.  Returns OUT,
+ * for a message's argument.
+ */
+#define ESCAPED_SIZE(max) (4 * (max) + 48)
+char *escape_into(char *out, size_t size, const void *data, size_t len);
+
+/* How many leading bytes A and B have in common (the first difference's
+ * offset, or the shorter length when one is a prefix of the other). */
+size_t first_difference(const void *a, size_t alen, const void *b, size_t blen);
+
+/*
+ * Appends to MSG where GOT first differs from EXPECTED, for a failure
+ * message: both whole where they are short, else their lengths and the
+ * bytes around the difference; then the offset and the two bytes there
+ * (or "end of data").  Nothing when they are equal.
+ */
+void describe_difference(struct buf *msg, const void *expected, size_t elen,
+                         const void *got, size_t glen);
+
 /* Whether TEXT stands within one line of the LEN bytes at DATA (not across
  * a newline; the last line may lack its "\n"). */
 bool has_text_in_line(const char *data, size_t len, const char *text);

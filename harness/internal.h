@@ -161,8 +161,6 @@ void record(struct check *c, struct stream_log *log, const char *who,
 void pump(struct check *c, int timeout_ms);
 bool pump_until(struct check *c, bool (*done)(struct check *, void *),
                 void *arg, int64_t until_ms, bool poll_slowly);
-void describe_difference(struct buf *msg, const void *expected, size_t elen,
-                         const void *got, size_t glen);
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
 void remove_folder(const char *path);       /* and everything in it */
 
