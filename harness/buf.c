@@ -283,6 +283,11 @@ char *escape_into(char *out, size_t size, const void *data, size_t len)
     return out;
 }
 
+char *escape_text(char *out, size_t size, const char *text)
+{
+    return escape_into(out, size, text, strlen(text));
+}
+
 size_t first_difference(const void *a, size_t alen, const void *b, size_t blen)
 {
     const unsigned char *x = a, *y = b;

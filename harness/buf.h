@@ -73,6 +73,7 @@ void buf_escape_window(struct buf *out, const void *data, size_t len,
  */
 #define ESCAPED_SIZE(max) (4 * (max) + 48)
 char *escape_into(char *out, size_t size, const void *data, size_t len);
+char *escape_text(char *out, size_t size, const char *text);    /* a C string's */
 
 /* How many leading bytes A and B have in common (the first difference's
  * offset, or the shorter length when one is a prefix of the other). */

@@ -800,9 +800,7 @@ static void client_get(struct check *c)
     for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) > 0;)
         buf_append(&got, chunk, (size_t)n);
     close(fd);
-    size_t same = 0;
-    while (same < got.len && same < len && (unsigned char)got.data[same] == data[same])
-        same++;
+    size_t same = first_difference(data, len, got.data, got.len);
     if (same == len && got.len == len) {
         free(data);
         buf_free(&got);
@@ -814,10 +812,7 @@ static void client_get(struct check *c)
                "pieces): data.bin holds %zu %s%s.\n", len, len, got.len,
                plural_of((long long)got.len, "byte", "bytes"),
                exited ? "" : " (and the client had not exited after the grader closed)");
-    buf_printf(&msg, "  first difference at byte %zu\n  expected there: ", same);
-    buf_escape_window(&msg, data, len, same, 16);
-    buf_puts(&msg, "\n  data.bin there: ");
-    buf_escape_window(&msg, got.data, got.len, same, 16);
+    describe_difference(&msg, data, len, got.data, got.len);
     explain_stop_at_nul(c, data, len, same, "data.bin");
     free(data);
     fail(c, "%s", msg.data);

@@ -42,7 +42,9 @@ static void describe_datagram(struct buf *b, const void *data, size_t len)
         buf_puts(b, "an empty datagram");
         return;
     }
-    buf_printf(b, "a datagram of %zu byte%s, ", len, len == 1 ? "" : "s");
+    buf_puts(b, "a datagram of ");
+    buf_count(b, (long long)len, "byte", "bytes");
+    buf_puts(b, ", ");
     buf_escape(b, data, len, 80);
 }
 
@@ -64,21 +66,14 @@ static void expect_answer(struct check *c, struct udp *u, const char *who,
         buf_free(&msg);
         return;
     }
-    size_t same = 0;
-    while (same < (size_t)n && same < len && got[same] == want[same])
-        same++;
     buf_printf(&msg, ": expected it back upper-cased, %zu bytes; got ", len);
     describe_datagram(&msg, got, (size_t)n);
-    if (same < (size_t)n && same < len) {
-        buf_printf(&msg, ".\n  first difference at byte %zu: expected ", same);
-        buf_escape_window(&msg, want, len, same, 12);
-        buf_puts(&msg, ", got ");
-        buf_escape_window(&msg, got, (size_t)n, same, 12);
-    } else if ((size_t)n < len) {
+    if ((size_t)n < len && first_difference(want, len, got, (size_t)n) == (size_t)n)
         buf_puts(&msg, ": the end of the datagram is missing (a receive buffer smaller "
                  "than the datagram cuts it)");
-    }
-    fail(c, "%s.", msg.data);
+    buf_puts(&msg, ".\n");
+    describe_difference(&msg, want, len, got, (size_t)n);
+    fail(c, "%s", msg.data);
 }
 
 /* Sends DATA to the server and expects it back, upper-cased. */
@@ -518,14 +513,14 @@ static double rounding(const struct number *n)
 }
 
 #define MAX_LINES 64
-#define SHOWN 120
+#define SHOWN 120       /* characters of a line of the client's that messages show */
 
 struct ping_line {
     long seq;
     bool timeout;
     bool has_rtt;
     struct number rtt;
-    char text[SHOWN];
+    char shown[ESCAPED_SIZE(SHOWN)];    /* the line, escaped for messages */
 };
 
 /* The client's report, parsed leniently: words around the contract's are
@@ -537,12 +532,13 @@ struct report {
     bool summary_read, rtt_read;        /* ...and its numbers could be read */
     struct number sent, received, loss;
     struct number min, avg, max;
-    char summary_text[SHOWN], rtt_text[SHOWN];
+    char summary_shown[ESCAPED_SIZE(SHOWN)], rtt_shown[ESCAPED_SIZE(SHOWN)];
 };
 
-static void keep_text(char *to, const char *line)
+/* LINE as messages show it: "\"seq=2 rtt=0.051 ms\"". */
+static void keep_text(char to[ESCAPED_SIZE(SHOWN)], const char *line)
 {
-    snprintf(to, SHOWN, "%s", line);
+    escape_into(to, ESCAPED_SIZE(SHOWN), line, strlen(line));
 }
 
 /* One line of the client's stdout: a ping's line, the summary or the rtt
@@ -562,7 +558,7 @@ static void parse_line(struct report *r, const char *line)
             rtt += 4;
             l->has_rtt = parse_number(&rtt, &l->rtt);
         }
-        keep_text(l->text, line);
+        keep_text(l->shown, line);
         return;
     }
     if (strstr(line, "min/avg/max") != NULL) {
@@ -570,7 +566,7 @@ static void parse_line(struct report *r, const char *line)
         r->has_rtt = true;
         r->rtt_read = q != NULL && (q++, parse_number(&q, &r->min)) && *q++ == '/' &&
                       parse_number(&q, &r->avg) && *q++ == '/' && parse_number(&q, &r->max);
-        keep_text(r->rtt_text, line);
+        keep_text(r->rtt_shown, line);
         return;
     }
     if (strstr(line, "sent") && strstr(line, "received") && strstr(line, "loss")) {
@@ -578,7 +574,7 @@ static void parse_line(struct report *r, const char *line)
         r->has_summary = true;
         r->summary_read = next_number(&q, &r->sent) && next_number(&q, &r->received) &&
                           next_number(&q, &r->loss);
-        keep_text(r->summary_text, line);
+        keep_text(r->summary_shown, line);
     }
 }
 
@@ -602,18 +598,6 @@ static void read_report(struct check *c, struct program *cl, struct report *r)
         parse_line(r, line);
     }
     free(text);
-}
-
-/* "\"seq=2 rtt=0.051 ms\"", escaped, for messages; the last two results
- * stay valid, for a message that shows two lines. */
-static const char *shown(const char *line)
-{
-    static struct buf b[2];
-    static int next;
-    struct buf *out = &b[next++ % 2];
-    buf_reset(out);
-    buf_escape(out, line, strlen(line), SHOWN);
-    return out->data;
 }
 
 /* Whether LINE reports a reply: an rtt, and no timeout. */
@@ -654,15 +638,15 @@ static void check_ping_lines(struct check *c, const struct pinger *s, const stru
         if (l->seq < 1 || l->seq > s->count)
             fail(c, "the client printed %s, but it sent only pings 1 to %d: a datagram that "
                  "answers none of its pings (a stray, garbage) must be ignored.",
-                 shown(l->text), s->count);
+                 l->shown, s->count);
         for (size_t j = 0; j < i; j++)
             if (r->pings[j].seq == l->seq)
                 fail(c, "the client printed two lines for seq=%ld, %s and %s: one line per "
                      "ping, however many replies to it come.", l->seq,
-                     shown(r->pings[j].text), shown(l->text));
+                     r->pings[j].shown, l->shown);
         if (l->seq != (long)i + 1)
             fail(c, "the client printed %s where the line of ping %zu was due: one line "
-                 "per ping, in order.", shown(l->text), i + 1);
+                 "per ping, in order.", l->shown, i + 1);
     }
     if (r->npings < (size_t)s->count)
         fail(c, "the client printed lines for %zu of its %d pings (none with seq=%zu): "
@@ -673,17 +657,17 @@ static void check_ping_lines(struct check *c, const struct pinger *s, const stru
         if (s->due[seq] == DUE_RTT && !rtt_printed(l))
             fail(c, "ping %d: %s, within its TIMEOUT_MS of %d ms; the client printed %s, "
                  "where \"seq=%d rtt=X ms\" was due.", seq, s->how[seq], s->timeout_ms,
-                 shown(l->text), seq);
+                 l->shown, seq);
         if (s->due[seq] == DUE_TIMEOUT && !l->timeout)
             fail(c, "ping %d: %s (TIMEOUT_MS is %d ms); the client printed %s, where "
                  "\"seq=%d timeout\" was due.%s", seq, s->how[seq], s->timeout_ms,
-                 shown(l->text), seq, took_another_reply(c, s, seq, l));
+                 l->shown, seq, took_another_reply(c, s, seq, l));
         if (s->due[seq] == DUE_EITHER && !rtt_printed(l) && !l->timeout)
             fail(c, "ping %d: %s (TIMEOUT_MS is %d ms); the client printed %s, where "
                  "\"seq=%d rtt=X ms\" or \"seq=%d timeout\" was due.", seq, s->how[seq],
-                 s->timeout_ms, shown(l->text), seq, seq);
+                 s->timeout_ms, l->shown, seq, seq);
         if (l->has_rtt && l->rtt.value < 0)
-            fail(c, "the client printed %s: a negative round-trip time.%s", shown(l->text),
+            fail(c, "the client printed %s: a negative round-trip time.%s", l->shown,
                  other_time_note(s));
     }
 }
@@ -705,11 +689,11 @@ static void check_summary(struct check *c, const struct pinger *s, const struct 
              s->count, s->count, received, loss);
     if (!r->summary_read)
         fail(c, "the client's summary is %s: expected \"%d sent, %d received, %.3g%% "
-             "loss\", three numbers.", shown(r->summary_text), s->count, received, loss);
+             "loss\", three numbers.", r->summary_shown, s->count, received, loss);
     if (r->sent.value != s->count || r->received.value != received)
         fail(c, "the client's summary is %s; expected %d sent, %d received (%d of its %d "
              "pings were answered in time; a reply counts once, and only for its own "
-             "ping).", shown(r->summary_text), s->count, received, received, s->count);
+             "ping).", r->summary_shown, s->count, received, received, s->count);
     double off = r->loss.value - loss;
     int lost = s->count - received;
     if ((off <= -1 || off >= 1) && r->loss.value == 0 && lost > 0 && lost < s->count) {
@@ -717,22 +701,22 @@ static void check_summary(struct check *c, const struct pinger *s, const struct 
         fail(c, "the client's summary is %s: %d of %d pings lost is %.3g%% loss (an "
              "integer or decimals are fine), not 0.  0 is what integer arithmetic gives: "
              "in C, %d / %d is 0, and 0 * 100 is 0.  Compute it in floating point, "
-             "100.0 * lost / sent.", shown(r->summary_text), lost, s->count, loss, lost,
+             "100.0 * lost / sent.", r->summary_shown, lost, s->count, loss, lost,
              s->count);
     }
     if (off <= -1 || off >= 1)
         fail(c, "the client's summary is %s: %d of %d pings lost is %.3g%% loss (an "
-             "integer or decimals are fine).", shown(r->summary_text), lost, s->count, loss);
+             "integer or decimals are fine).", r->summary_shown, lost, s->count, loss);
     if (received > 0 && !r->has_rtt)
         fail(c, "the client printed no line \"rtt min/avg/max = A/B/C ms\" after its "
              "summary, with %d %s answered.", received, plural_of(received, "ping", "pings"));
     if (received > 0 && !r->rtt_read)
         fail(c, "the client's rtt line is %s: expected \"rtt min/avg/max = A/B/C ms\", "
-             "three numbers of milliseconds.", shown(r->rtt_text));
+             "three numbers of milliseconds.", r->rtt_shown);
     if (received == 0 && r->has_rtt)
         fail(c, "no ping was answered, so there is no round-trip time to summarise; the "
              "client printed %s.  The rtt line comes only when R > 0 (with none, the "
-             "average is 0 / 0).", shown(r->rtt_text));
+             "average is 0 / 0).", r->rtt_shown);
 }
 
 /* Waits for the client to end and checks its whole report. */
@@ -870,13 +854,13 @@ static void client_late_replies(struct check *c)
              "left (%d ms after the ping came); the only reply it had was the late one to "
              "ping 2 (\"PING 2 ...\"): it took that one for ping 3's.  A reply answers "
              "ping 3 only if it carries seq 3: match replies by their sequence number.",
-             shown(l->text), DELAY_MS);
+             l->shown, DELAY_MS);
     }
     if (rtt_printed(l) && l->rtt.value < DELAY_MS - 2)
         fail(c, "the client printed %s, but the grader answered ping 3 only %d ms after it "
              "came, and sent the late reply to ping 2 (\"PING 2 ...\") just before: the "
              "client took that one for ping 3's (a reply is ping 3's only if it carries "
-             "seq 3), or its rtt is not in milliseconds.", shown(l->text), DELAY_MS);
+             "seq 3), or its rtt is not in milliseconds.", l->shown, DELAY_MS);
 }
 
 /*
@@ -920,7 +904,7 @@ static void client_summary(struct check *c)
         if (v < delay[seq] - 2 || v > s.timeout_ms + rounding(&l->rtt))
             fail(c, "the client printed %s, but the grader answered ping %d %d ms after it "
                  "came, within the TIMEOUT_MS of %d ms: the rtt is between %d and %d, in "
-                 "milliseconds (not seconds, nor microseconds).%s", shown(l->text), seq,
+                 "milliseconds (not seconds, nor microseconds).%s", l->shown, seq,
                  delay[seq], s.timeout_ms, delay[seq], s.timeout_ms, other_time_note(&s));
         lo = n == 0 || v < lo ? v : lo;
         hi = n == 0 || v > hi ? v : hi;
@@ -939,7 +923,7 @@ static void client_summary(struct check *c)
             fail(c, "the client's rtt line is %s, but the %s of the rtts it printed for the "
                  "%d %s answered is %.3f ms: min, avg and max are the least, the mean "
                  "and the greatest of the round-trip times of the pings answered (the lost "
-                 "ones count for nothing, not 0).", shown(r.rtt_text), stat[i].name, n,
+                 "ones count for nothing, not 0).", r.rtt_shown, stat[i].name, n,
                  plural_of(n, "ping", "pings"), stat[i].want);
     }
 }

@@ -46,14 +46,8 @@ static bool starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* COMMAND, escaped for a message (static: valid until the next call). */
-static const char *shown(const char *text)
-{
-    static struct buf b;
-    buf_reset(&b);
-    buf_escape(&b, text, strlen(text), 160);
-    return b.data;
-}
+/* Room for a command or a reply, escaped for a message (escape_text). */
+#define SHOWN_SIZE ESCAPED_SIZE(160)
 
 /* Sends COMMAND and a newline; returns the reply line (caller frees). */
 static char *ask(struct check *c, struct peer *p, const char *command)
@@ -63,7 +57,8 @@ static char *ask(struct check *c, struct peer *p, const char *command)
     send_bytes(c, p, line.data, line.len);
     buf_free(&line);
     struct buf what = {0};
-    buf_printf(&what, "the reply to %s", shown(command));
+    char sent[SHOWN_SIZE];
+    buf_printf(&what, "the reply to %s", escape_text(sent, sizeof sent, command));
     char *reply = read_line_from(c, p, what.data);
     buf_free(&what);
     return reply;
@@ -76,10 +71,10 @@ static void expect_reply(struct check *c, struct peer *p, const char *command,
 {
     char *got = ask(c, p, command);
     if (strcmp(got, want) != 0) {
-        struct buf cmd = {0};
-        buf_puts(&cmd, shown(command));
-        fail(c, "sent %s: expected the reply \"%s\", got %s.%s%s", cmd.data, want, shown(got),
-             why ? "  " : "", why ? why : "");
+        char sent[SHOWN_SIZE], reply[SHOWN_SIZE];
+        fail(c, "sent %s: expected the reply \"%s\", got %s.%s%s",
+             escape_text(sent, sizeof sent, command), want,
+             escape_text(reply, sizeof reply, got), why ? "  " : "", why ? why : "");
     }
     free(got);
 }
@@ -90,10 +85,10 @@ static void expect_refusal(struct check *c, struct peer *p, const char *command,
 {
     char *got = ask(c, p, command);
     if (!starts_with(got, "ERR ")) {
-        struct buf cmd = {0};
-        buf_puts(&cmd, shown(command));
+        char sent[SHOWN_SIZE], reply[SHOWN_SIZE];
         fail(c, "sent %s: expected a refusal, a reply starting \"ERR \", got %s.  %s",
-             cmd.data, shown(got), why);
+             escape_text(sent, sizeof sent, command), escape_text(reply, sizeof reply, got),
+             why);
     }
     free(got);
 }
@@ -170,16 +165,15 @@ static void same_answer(struct check *c)
     register_user(c, p, "dave", "Davids-Password-9");
     char *wrong = ask(c, p, "LOGIN dave Not-His-Password");
     char *unknown = ask(c, p, "LOGIN nobody_here Not-His-Password");
+    char reply[SHOWN_SIZE], other[SHOWN_SIZE];
     if (!starts_with(wrong, "ERR "))
         fail(c, "sent \"LOGIN dave Not-His-Password\" (a wrong password): expected "
-             "\"ERR invalid credentials\", got %s.", shown(wrong));
-    if (strcmp(wrong, unknown) != 0) {
-        struct buf a = {0};
-        buf_puts(&a, shown(wrong));
+             "\"ERR invalid credentials\", got %s.", escape_text(reply, sizeof reply, wrong));
+    if (strcmp(wrong, unknown) != 0)
         fail(c, "a wrong password got %s and an unknown user got %s: whoever tries names "
              "learns which ones exist.  Both must get the same reply, \"ERR invalid "
-             "credentials\".", a.data, shown(unknown));
-    }
+             "credentials\".", escape_text(reply, sizeof reply, wrong),
+             escape_text(other, sizeof other, unknown));
     free(wrong);
     free(unknown);
 }
@@ -216,27 +210,25 @@ static void injection(struct check *c)
                 continue;           /* a valid name: it may have registered */
             snprintf(command, sizeof command, "LOGIN %s %s", names[i], tries[k]);
             char *got = ask(c, p, command);
-            if (starts_with(got, "OK")) {
-                struct buf cmd = {0};
-                buf_puts(&cmd, shown(command));
+            char sent[SHOWN_SIZE], reply[SHOWN_SIZE];
+            if (starts_with(got, "OK"))
                 fail(c, "sent %s: got %s.  The name is an SQL injection payload and no "
                      "such user has that password: the name must go into a prepared "
                      "statement as a bound parameter (sqlite3_bind_text), never into the "
                      "SQL text, and be compared with = (LIKE treats %% and _ as "
-                     "wildcards).", cmd.data, shown(got));
-            }
+                     "wildcards).", escape_text(sent, sizeof sent, command),
+                     escape_text(reply, sizeof reply, got));
             free(got);
         }
     }
     for (size_t i = 0; i < COUNT_OF(passwords); i++) {
         snprintf(command, sizeof command, "LOGIN alice %s", passwords[i]);
         char *got = ask(c, p, command);
-        if (starts_with(got, "OK")) {
-            struct buf cmd = {0};
-            buf_puts(&cmd, shown(command));
+        char sent[SHOWN_SIZE], reply[SHOWN_SIZE];
+        if (starts_with(got, "OK"))
             fail(c, "sent %s: got %s.  That is not alice's password, only an SQL injection "
-                 "payload.", cmd.data, shown(got));
-        }
+                 "payload.", escape_text(sent, sizeof sent, command),
+                 escape_text(reply, sizeof reply, got));
         free(got);
     }
     /* A password full of quotes is a password like any other. */
@@ -681,21 +673,23 @@ static void hash_method(struct check *c)
                  "server's %s (or its -wal) holds that name exactly: the users must be "
                  "stored in the database file named on the command line, and committed "
                  "before the reply.", users[i].name, DBFILE);
-        note(c, "%s's row holds %s", users[i].name, shown(users[i].hash));
+        char hash[SHOWN_SIZE];
+        note(c, "%s's row holds %s", users[i].name,
+             escape_text(hash, sizeof hash, users[i].hash));
         struct buf why = {0};
         if (!acceptable_hash(users[i].hash, users[i].password, &why))
             fail(c, "%s registered with the password \"%s\"; the database stores %s.  Not "
                  "a salted slow hash the contract accepts: %s.  Store what crypt_rn "
                  "returns with a fresh \"$y$\" setting from crypt_gensalt_rn(\"$y$\", 0, "
-                 "NULL, 0, ...).", users[i].name, users[i].password, shown(users[i].hash),
-                 why.data);
+                 "NULL, 0, ...).", users[i].name, users[i].password, hash, why.data);
     }
+    char hash[SHOWN_SIZE];
     if (strcmp(users[0].hash, users[1].hash) == 0)
         fail(c, "%s and %s registered with the same password, and the database stores the "
              "same hash for both, %s: the salt is not random, so whoever cracks one has "
              "both, and a table of precomputed hashes works.  Make a fresh salt for every "
              "password (crypt_gensalt_rn with NULL random bytes).", users[0].name,
-             users[1].name, shown(users[0].hash));
+             users[1].name, escape_text(hash, sizeof hash, users[0].hash));
     for (size_t i = 0; i < COUNT_OF(users); i++)
         free(users[i].hash);
 }
@@ -880,9 +874,10 @@ static int64_t timed_refusal(struct check *c, struct peer *p, const char *name,
     int64_t start = now_us();
     char *got = ask(c, p, command);
     int64_t took = now_us() - start;
+    char sent[SHOWN_SIZE], reply[SHOWN_SIZE];
     if (!starts_with(got, "ERR "))
-        fail(c, "sent %s: expected \"ERR invalid credentials\", got %s.", shown(command),
-             shown(got));
+        fail(c, "sent %s: expected \"ERR invalid credentials\", got %s.",
+             escape_text(sent, sizeof sent, command), escape_text(reply, sizeof reply, got));
     free(got);
     return took;
 }
@@ -1097,12 +1092,13 @@ static void concurrent_registrations(struct check *c)
     crowd_registers(c, srv, WRITERS, p, names, passwords);
     for (int i = 0; i < WRITERS; i++) {
         char *got = read_line_from(c, p[i], "the reply to REGISTER");
+        char reply[SHOWN_SIZE];
         if (strcmp(got, "OK registered") != 0)
             fail(c, "%d clients sent REGISTER at once, each a new name; %s got %s instead of "
                  "\"OK registered\".  Every client is served at once, and every write "
                  "waits its turn: with a connection per thread, other threads write too, "
                  "so give every connection a busy timeout (sqlite3_busy_timeout) and use "
-                 "WAL mode.", WRITERS, names[i], shown(got));
+                 "WAL mode.", WRITERS, names[i], escape_text(reply, sizeof reply, got));
         free(got);
     }
     note(c, "all registered; now all log in at once");
@@ -1115,10 +1111,11 @@ static void concurrent_registrations(struct check *c)
         char want[64];
         snprintf(want, sizeof want, "OK welcome %.31s", names[i]);
         char *got = read_line_from(c, p[i], "the reply to LOGIN");
+        char reply[SHOWN_SIZE];
         if (strcmp(got, want) != 0)
             fail(c, "%d clients registered at once and all got \"OK registered\"; then they "
                  "logged in at once, and %s got %s instead of \"%s\".", WRITERS, names[i],
-                 shown(got), want);
+                 escape_text(reply, sizeof reply, got), want);
         free(got);
     }
 }
@@ -1189,12 +1186,13 @@ static void durability(struct check *c)
         snprintf(command, sizeof command, "LOGIN %.31s %.31s", names[i], passwords[i]);
         snprintf(want, sizeof want, "OK welcome %.31s", names[i]);
         char *got = ask(c, q, command);
+        char reply[SHOWN_SIZE];
         if (strcmp(got, want) != 0)
             fail(c, "%s got \"OK registered\", then the server was killed (SIGKILL) with "
                  "%d registrations under way, and started again on the same file: sent "
                  "\"%s\", expected \"%s\", got %s.  The acknowledged registration was lost: "
                  "reply \"OK registered\" only once the INSERT has committed (no transaction "
-                 "left open).", names[i], CROWD - w.nanswered, command, want, shown(got));
+                 "left open).", names[i], CROWD - w.nanswered, command, want, escape_text(reply, sizeof reply, got));
         free(got);
     }
 }
@@ -1276,6 +1274,7 @@ static void malformed_lines(struct check *c)
         char *got = read_line_from(c, p, what);
         if (!err_as_named(got, bad[i].want, bad[i].also)) {
             struct buf sent = {0}, expected = {0};
+            char reply[SHOWN_SIZE];
             buf_escape(&sent, line.data, line.len, 200);
             if (bad[i].want == NULL)
                 buf_puts(&expected, "a reply starting \"ERR \"");
@@ -1286,7 +1285,7 @@ static void malformed_lines(struct check *c)
             fail(c, "sent %s (%s): expected %s, got %s.  A line is the command and its "
                  "arguments separated by single spaces; anything else is refused, with "
                  "the reply the contract's table names for it.", sent.data, bad[i].what,
-                 expected.data, shown(got));
+                 expected.data, escape_text(reply, sizeof reply, got));
         }
         free(got);
         buf_free(&line);
@@ -1298,9 +1297,10 @@ static void malformed_lines(struct check *c)
     buf_puts(&longline, "\n");
     send_bytes(c, p, longline.data, longline.len);
     char *got = read_line_from(c, p, "the reply to a line of 5000 bytes");
+    char reply[SHOWN_SIZE];
     if (strcmp(got, "ERR line too long") != 0)
         fail(c, "sent a REGISTER line of %zu bytes (over the 4096 allowed): expected \"ERR "
-             "line too long\", got %s.", longline.len - 1, shown(got));
+             "line too long\", got %s.", longline.len - 1, escape_text(reply, sizeof reply, got));
     free(got);
     buf_free(&longline);
     register_user(c, p, "gina", "Gina-Password-8");
