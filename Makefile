@@ -27,14 +27,15 @@ PROGRAMS     := $(PROGRAM_SRCS:.c=)
 
 LIB_SRCS     := $(wildcard labs/common/*.c)
 LIB_OBJS     := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-GRADER_SRCS  := $(filter-out harness/grade.c,$(wildcard harness/*.c harness/checks/*.c))
+# Each lab's checks (harness/checks/NN-name.c) and hidden checks
+# (harness/hidden/, not in the students' copy) register themselves from
+# constructors (lab.h), so they are linked as objects: a linker takes
+# nothing from an archive that no one calls.
+CHECKS_SRCS  := $(wildcard harness/checks/[0-9][0-9]-*.c harness/hidden/*.c)
+CHECKS_OBJS  := $(CHECKS_SRCS:%.c=$(BUILD)/%.o)
+GRADER_SRCS  := $(filter-out harness/grade.c $(CHECKS_SRCS),$(wildcard harness/*.c harness/checks/*.c))
 GRADER_OBJS  := $(GRADER_SRCS:%.c=$(BUILD)/%.o)
 GRADER_LIB   := $(BUILD)/libgrader.a
-# Hidden checks (harness/hidden/, not in the students' copy) add themselves
-# to their labs from constructors, so they are linked as objects: a linker
-# takes nothing from an archive that no one calls.
-HIDDEN_SRCS  := $(wildcard harness/hidden/*.c)
-HIDDEN_OBJS  := $(HIDDEN_SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS    := $(wildcard tests/test_*.c)
 TEST_BINS    := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
@@ -94,7 +95,7 @@ $(LIB): $(LIB_OBJS)
 $(GRADER_LIB): $(GRADER_OBJS)
 	$(AR) rcs $@ $^
 
-$(GRADER): $(BUILD)/harness/grade.o $(HIDDEN_OBJS) $(GRADER_LIB)
+$(GRADER): $(BUILD)/harness/grade.o $(CHECKS_OBJS) $(GRADER_LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(GRADER_LDLIBS)
 
 # Preloaded under students' programs by the short-counts checks; the
@@ -112,10 +113,10 @@ $(PROGRAMS): %: %.c $$(call lab_shared,$$@) $(LIB) | deps-check
 	    $(call lab_libs,$@) $(LDLIBS_THREADS)
 
 # (Each test is one C file; the headers of tests/ are shared by some.)
-$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) \
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(GRADER_LIB) $(CHECKS_OBJS) \
         | deps-check
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(HIDDEN_OBJS) $(GRADER_LIB) $(LIB) -lcriterion \
+	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(CHECKS_OBJS) $(GRADER_LIB) $(LIB) -lcriterion \
 	    $(GRADER_LDLIBS)
 
 # The instructor's: the tests and tools that need the solutions (make

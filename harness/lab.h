@@ -28,13 +28,42 @@ struct lab_def {
     size_t nhidden;         /* the last checks are hidden: instructors' runs only */
 };
 
-/* Every lab the grader knows, in order, NULL-terminated. */
-extern const struct lab_def *const all_labs[];
+/* Every lab the grader knows, in the order of their ids, NULL-terminated:
+ * filled in before main runs, as each file of checks registers. */
+extern const struct lab_def *all_labs[];
 
-/* Appends LAB's hidden checks to its table, once, before main runs: each
- * file of harness/hidden/ calls it from a constructor.  The students' copy
- * of the kit has no such file, and its grader no hidden check. */
-void add_hidden_checks(struct lab_def *lab, const struct check_def *checks, size_t n);
+/*
+ * How a file of checks joins the grader, hidden checks included.  The file
+ * names its lab once, at its top:
+ *
+ *     #define LAB_ID "02-echo"
+ *
+ * then ends with its table, registered before main runs:
+ *
+ *     LAB_CHECKS("blocking echo", checks);      harness/checks/02-echo.c
+ *     HIDDEN_CHECKS(hidden);                     harness/hidden/02-echo.c
+ *
+ * A lab's hidden checks come after its visible ones, whichever registers
+ * first.  The students' copy of the kit has no harness/hidden/, and so its
+ * grader no hidden check.  Both macros call register_checks.
+ */
+#define LAB_CHECKS(title, table)  REGISTER_CHECKS_(title, table, false)
+#define HIDDEN_CHECKS(table)      REGISTER_CHECKS_(NULL, table, true)
+#define REGISTER_CHECKS_(title, table, hidden)                                      \
+    __attribute__((constructor)) static void register_this_files_checks(void)      \
+    {                                                                               \
+        register_checks(LAB_ID, title, table, COUNT_OF(table), hidden);             \
+    }                                                                               \
+    _Static_assert(COUNT_OF(table) > 0, "a file registers at least one check")
+
+/* Adds the N CHECKS to the lab ID (made when it is new, in id order);
+ * TITLE, the lab's, comes with its visible checks (NULL with hidden ones). */
+void register_checks(const char *id, const char *title, const struct check_def *checks,
+                     size_t n, bool hidden);
+
+/* HINT("section"): the hint that points at that section of the file's lab's
+ * handout (LAB_ID's), the form every hint and diagnosis takes. */
+#define HINT(section) "handouts/" LAB_ID ".md, section \"" section "\""
 
 /* Whether DEF, one of LAB's checks, is hidden. */
 bool is_hidden(const struct lab_def *lab, const struct check_def *def);

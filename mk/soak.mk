@@ -9,9 +9,9 @@ soak: all $(VARIANTS) $(BUILD)/soak_variants
 	@mk/soak.sh $(BUILD)
 
 # One grading of every variant, judged as test_grading judges it.
-$(BUILD)/soak_variants: tests/soak_variants.c tests/variant.h $(LIB) $(GRADER_LIB) $(HIDDEN_OBJS) \
+$(BUILD)/soak_variants: tests/soak_variants.c tests/variant.h $(LIB) $(GRADER_LIB) $(CHECKS_OBJS) \
         | deps-check
-	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(HIDDEN_OBJS) $(GRADER_LIB) $(LIB) \
+	$(CC) $(CFLAGS) $(GRADER_CPPFLAGS) -o $@ $< $(CHECKS_OBJS) $(GRADER_LIB) $(LIB) \
 	    $(GRADER_LDLIBS)
 
 help::

@@ -1,7 +1,7 @@
 /*
  * diagnoses.h - every diagnose() call of the grader's sources, found by
- * reading them: its cause, the lab of the file it is in (NULL for the
- * grader's core, whose diagnoses keep the check's own hint) and the
+ * reading them: its cause, the lab of the file it is in (its LAB_ID; ""
+ * in the grader's core, whose diagnoses keep the check's own hint) and the
  * section its HINT(...) names (NULL for none).  test_harness checks that
  * each section exists; test_grading, that each cause has a known-buggy
  * variant that shows it.  Header-only; run from the top of the kit.
@@ -49,8 +49,11 @@ static inline void read_diagnoses(const char *path, struct diagnosis **d, size_t
         buf_append(&text, chunk, got);
     fclose(f);
     buf_puts(&text, "");
-    const char *slash = strrchr(path, '/'), *in_labs = strstr(path, "/labs/");
-    const char *in_hidden = strstr(path, "/hidden/");
+    /* A file of a lab's checks names its lab: #define LAB_ID "02-echo". */
+    const char *lab_id = strstr(text.data, "#define LAB_ID ");
+    char lab[64] = "";
+    if (lab_id != NULL)
+        diagnosis_literal(lab_id + strlen("#define LAB_ID "), lab, sizeof lab);
     for (const char *p = text.data; (p = strstr(p, "diagnose(")) != NULL; p++) {
         if (p > text.data && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')))
             continue;                   /* another name that ends so */
@@ -61,8 +64,7 @@ static inline void read_diagnoses(const char *path, struct diagnosis **d, size_t
         struct diagnosis *x = &(*d)[(*n)++];
         memset(x, 0, sizeof *x);
         snprintf(x->file, sizeof x->file, "%s", path);
-        if ((in_labs != NULL || in_hidden != NULL) && slash != NULL)
-            snprintf(x->lab, sizeof x->lab, "%.*s", (int)strcspn(slash + 1, "."), slash + 1);
+        snprintf(x->lab, sizeof x->lab, "%s", lab);
         const char *after = diagnosis_literal(comma + 1, x->cause, sizeof x->cause);
         if (after == NULL || *after != ',') {
             snprintf(x->cause, sizeof x->cause, "?");

@@ -2,6 +2,8 @@
  * 01-hello.c - the checks of lab 01, the one-shot hello.
  * The rubric is the table at the end of this file.
  */
+#define LAB_ID "01-hello"
+
 #include "check.h"
 #include "lab.h"
 #include "checks/common.h"
@@ -9,8 +11,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-
-#define HINT(section) "handouts/01-hello.md, section \"" section "\""
 
 static const char greeting[] = "hello from the server";
 
@@ -135,7 +135,7 @@ static void server_stops(struct check *c)
  * port and the cause, and exits with status 1. */
 static void server_port_taken(struct check *c)
 {
-    check_port_taken_named(c);
+    check_port_taken(c, false, NULL, 0);
 }
 
 /* Expects WHO to give up after the grader reset the connection WHEN: exit
@@ -350,5 +350,4 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-struct lab_def lab_01_hello = { .id = "01-hello", .title = "hello (one shot)", .checks = checks,
-                                .nchecks = COUNT_OF(checks) };
+LAB_CHECKS("hello (one shot)", checks);

@@ -2,6 +2,8 @@
  * 02-echo.c - the checks of lab 02, the blocking echo server and its client.
  * The rubric is the table at the end of this file.
  */
+#define LAB_ID "02-echo"
+
 #include "check.h"
 #include "lab.h"
 #include "checks/common.h"
@@ -10,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define HINT(section) "handouts/02-echo.md, section \"" section "\""
 
 /* The echo of DATA came right up to its first 0x00 byte exactly, and
  * nothing of that byte on (anything else, or nothing, came instead): the
@@ -411,5 +411,4 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-struct lab_def lab_02_echo = { .id = "02-echo", .title = "blocking echo", .checks = checks,
-                               .nchecks = COUNT_OF(checks) };
+LAB_CHECKS("blocking echo", checks);

@@ -4,6 +4,8 @@
  * is the client of the student's server, then the server of the student's
  * client.  The rubric is the table at the end of this file.
  */
+#define LAB_ID "03-chat"
+
 #include "check.h"
 #include "lab.h"
 #include "checks/common.h"
@@ -17,8 +19,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#define HINT(section) "handouts/03-chat.md, section \"" section "\""
 
 /* One of the two programs, connected to the grader. */
 struct chat {
@@ -370,7 +370,7 @@ static void clean_shutdown(struct check *c)
  * port and the cause, and exits with status 1. */
 static void port_taken(struct check *c)
 {
-    check_port_taken_named(c);
+    check_port_taken(c, false, NULL, 0);
 }
 
 /* Tries a TCP connection to 127.0.0.1 on PORT: returns 0 if it was
@@ -536,5 +536,4 @@ static const struct check_def checks[] = {
       HINT("Pitfall: stdio buffers and poll"), pair_through_relay },
 };
 
-struct lab_def lab_03_chat = { .id = "03-chat", .title = "two-way chat", .checks = checks,
-                               .nchecks = COUNT_OF(checks) };
+LAB_CHECKS("two-way chat", checks);

@@ -2,6 +2,8 @@
  * 04-threaded.c - the checks of lab 04, the multi-client threaded server
  * and its client.  The rubric is the table at the end of this file.
  */
+#define LAB_ID "04-threaded"
+
 #include "check.h"
 #include "lab.h"
 #include "checks/common.h"
@@ -15,8 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#define HINT(section) "handouts/04-threaded.md, section \"" section "\""
 
 /* ---- Files and the server ----------------------------------------------- */
 
@@ -948,5 +948,4 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-struct lab_def lab_04_threaded = { .id = "04-threaded", .title = "multi-client threaded server",
-                                   .checks = checks, .nchecks = COUNT_OF(checks) };
+LAB_CHECKS("multi-client threaded server", checks);

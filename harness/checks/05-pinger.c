@@ -6,6 +6,8 @@
  * in its comment and notes in its transcript: nothing is random.  The
  * rubric is the table at the end of this file.
  */
+#define LAB_ID "05-pinger"
+
 #include "check.h"
 #include "lab.h"
 #include "checks/common.h"
@@ -16,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define HINT(section) "handouts/05-pinger.md, section \"" section "\""
 
 #define MAX_DATAGRAM 65536      /* room for the largest, 65507 bytes over IPv4 */
 #define ANSWER_MS 2000          /* how long the server may take to answer */
@@ -1082,5 +1082,4 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-struct lab_def lab_05_pinger = { .id = "05-pinger", .title = "UDP pinger", .checks = checks,
-                                 .nchecks = COUNT_OF(checks) };
+LAB_CHECKS("UDP pinger", checks);

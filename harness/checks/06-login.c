@@ -3,6 +3,8 @@
  * (SQLite, hashed passwords, a thread per client) and its menu client.
  * The rubric is the table at the end of this file.
  */
+#define LAB_ID "06-login"
+
 #include "check.h"
 #include "lab.h"
 #include "checks/common.h"
@@ -22,8 +24,6 @@
 #include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
-
-#define HINT(section) "handouts/06-login.md, section \"" section "\""
 
 #define DBFILE "users.db"   /* the server's DBFILE, in the check's folder */
 
@@ -1192,7 +1192,8 @@ static void durability(struct check *c)
                  "%d registrations under way, and started again on the same file: sent "
                  "\"%s\", expected \"%s\", got %s.  The acknowledged registration was lost: "
                  "reply \"OK registered\" only once the INSERT has committed (no transaction "
-                 "left open).", names[i], CROWD - w.nanswered, command, want, escape_text(reply, sizeof reply, got));
+                 "left open).", names[i], CROWD - w.nanswered, command, want,
+                 escape_text(reply, sizeof reply, got));
         free(got);
     }
 }
@@ -1556,5 +1557,4 @@ static const struct check_def checks[] = {
       HINT("The conversation"), pair },
 };
 
-struct lab_def lab_06_login = { .id = "06-login", .title = "login with a database",
-                                .checks = checks, .nchecks = COUNT_OF(checks) };
+LAB_CHECKS("login with a database", checks);

@@ -156,8 +156,9 @@ void expect_one_error_line(struct check *c, struct program *p, int status, const
     size_t lines = nonblank_lines(program_stderr(p));
     if (lines != 1)
         fail(c, "%s, the program exited with status %d as it should, but printed %zu "
-             "line%s on stderr: exactly one line says what failed, against which "
-             "endpoint, and why.", when, status, lines, lines == 1 ? "" : "s");
+             "%s on stderr: exactly one line says what failed, against which "
+             "endpoint, and why.", when, status, lines,
+             plural_of((long long)lines, "line", "lines"));
 }
 
 /*
@@ -185,11 +186,6 @@ void check_port_taken(struct check *c, bool udp, const char *const *args, size_t
         fail(c, "with port %s taken, the server's error line should name the port "
              "(%s) and the cause (\"Address already in use\", from strerror(errno)).",
              number, number);
-}
-
-void check_port_taken_named(struct check *c)
-{
-    check_port_taken(c, false, NULL, 0);
 }
 
 size_t stdout_lines(const struct program *p)
@@ -232,18 +228,19 @@ void expect_log_lines(struct check *c, struct program *p, size_t n, const char *
     size_t before = stdout_lines(p);
     if (!program_running(p))
         fail(c, "expected %s on the server's stdout (a pipe here, not a terminal); it "
-             "printed %zu line%s and ended.", what, before, before == 1 ? "" : "s");
+             "printed %zu %s and ended.", what, before,
+             plural_of((long long)before, "line", "lines"));
     signal_program(c, p, SIGTERM);
     wait_exit(c, p);
     size_t after = stdout_lines(p);
     if (after >= n && after > before)
         fail(c, "expected %s on the server's stdout, a pipe here, not a terminal; %zu "
-             "line%s came while it ran, the others only when SIGTERM stopped it: on a "
+             "%s came while it ran, the others only when SIGTERM stopped it: on a "
              "pipe stdio flushes stdout only when its buffer is full or at exit.  Make "
              "it line-buffered (see section \"%s\").", what, before,
-             before == 1 ? "" : "s", section);
+             plural_of((long long)before, "line", "lines"), section);
     fail(c, "expected %s on the server's stdout (a pipe here, not a terminal); it "
-         "printed %zu line%s.", what, after, after == 1 ? "" : "s");
+         "printed %zu %s.", what, after, plural_of((long long)after, "line", "lines"));
 }
 
 static bool has_ended(struct check *c, void *arg)

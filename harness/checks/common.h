@@ -56,8 +56,6 @@ void expect_one_error_line(struct check *c, struct program *p, int status, const
  * prints one line on stderr, naming the port and the cause ("Address
  * already in use"), and exits with status 1. */
 void check_port_taken(struct check *c, bool udp, const char *const *args, size_t nargs);
-/* check_port_taken for a TCP server of PORT alone. */
-void check_port_taken_named(struct check *c);
 
 /* Lines P has printed on its stdout so far. */
 size_t stdout_lines(const struct program *p);

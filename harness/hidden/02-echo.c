@@ -4,12 +4,10 @@
  * A hidden check tests the handout's contract like any other; what is
  * hidden is only that it is tested.
  */
+#define LAB_ID "02-echo"
+
 #include "check.h"
 #include "lab.h"
-
-#define HINT(section) "handouts/02-echo.md, section \"" section "\""
-
-extern struct lab_def lab_02_echo;
 
 /* The handout asks for a server on every address of the machine: a client
  * that reaches it over IPv6 (::1) is echoed as well. */
@@ -27,7 +25,4 @@ static const struct check_def hidden[] = {
       HINT("The server, step by step"), ipv6_loopback },
 };
 
-__attribute__((constructor)) static void add_lab_02_hidden_checks(void)
-{
-    add_hidden_checks(&lab_02_echo, hidden, COUNT_OF(hidden));
-}
+HIDDEN_CHECKS(hidden);
