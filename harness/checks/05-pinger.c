@@ -179,67 +179,128 @@ static void port_taken(struct check *c)
 }
 
 /*
- * Three grader sockets, A, B and C, send three datagrams each, interleaved
- * (A1 B1 C1 B2 A2 C2 C3 A3 B3), before reading anything; then each must
- * receive its own three answers (in any order) and nobody else's.
+ * server-interleaved's schedule: three grader sockets, A, B and C, send
+ * these datagrams in this order before reading anything; then each socket
+ * must receive the answers to its own steps (in any order), and nothing
+ * else.  Messages name the steps, numbered from 1.
  */
+static const struct interleaved_step {
+    char from;                  /* the grader's socket that sends, and gets the answer */
+    const char *datagram;
+    const char *answer;         /* what must come back to it */
+} interleaved[] = {
+    { 'A', "socket A, datagram 1 of 3", "SOCKET A, DATAGRAM 1 OF 3" },
+    { 'B', "socket B, datagram 1 of 3", "SOCKET B, DATAGRAM 1 OF 3" },
+    { 'C', "socket C, datagram 1 of 3", "SOCKET C, DATAGRAM 1 OF 3" },
+    { 'B', "socket B, datagram 2 of 3", "SOCKET B, DATAGRAM 2 OF 3" },
+    { 'A', "socket A, datagram 2 of 3", "SOCKET A, DATAGRAM 2 OF 3" },
+    { 'C', "socket C, datagram 2 of 3", "SOCKET C, DATAGRAM 2 OF 3" },
+    { 'C', "socket C, datagram 3 of 3", "SOCKET C, DATAGRAM 3 OF 3" },
+    { 'A', "socket A, datagram 3 of 3", "SOCKET A, DATAGRAM 3 OF 3" },
+    { 'B', "socket B, datagram 3 of 3", "SOCKET B, DATAGRAM 3 OF 3" },
+};
+
+/* The step whose answer (ANSWER true) or whose datagram as sent is GOT (N
+ * bytes), or -1. */
+static int step_of(const char *got, size_t n, bool answer)
+{
+    for (size_t i = 0; i < COUNT_OF(interleaved); i++) {
+        const char *text = answer ? interleaved[i].answer : interleaved[i].datagram;
+        if (n == strlen(text) && memcmp(got, text, n) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* "steps 1, 5 and 8": the steps socket FROM sends. */
+static void describe_steps_of(struct buf *b, char from)
+{
+    size_t total = 0, listed = 0;
+    for (size_t i = 0; i < COUNT_OF(interleaved); i++)
+        total += interleaved[i].from == from;
+    buf_puts(b, plural_of((long long)total, "step", "steps"));
+    for (size_t i = 0; i < COUNT_OF(interleaved); i++) {
+        if (interleaved[i].from != from)
+            continue;
+        listed++;
+        buf_printf(b, "%s%zu", listed == 1 ? " " : listed == total ? " and " : ", ", i + 1);
+    }
+}
+
+/* Why socket FROM should not have received GOT (N bytes), which answers
+ * none of its steps not yet ANSWERED. */
+static void describe_stray(struct buf *msg, char from, const char *got, size_t n,
+                           const bool *answered)
+{
+    int k = step_of(got, n, true);
+    if (k >= 0 && interleaved[k].from != from) {
+        buf_printf(msg, "the answer to step %d, which socket %c sent: it went to the wrong "
+                   "client", k + 1, interleaved[k].from);
+    } else if (k >= 0 && answered[k]) {
+        buf_printf(msg, "the answer to step %d a second time", k + 1);
+    } else if ((k = step_of(got, n, false)) >= 0) {
+        buf_printf(msg, "the datagram of step %d as socket %c sent it: not upper-cased",
+                   k + 1, interleaved[k].from);
+        if (interleaved[k].from != from)
+            buf_puts(msg, ", and to the wrong client");
+    } else {
+        buf_puts(msg, "none of the schedule's answers");
+    }
+}
+
+/* One datagram on socket FROM's U: the answer to one of its steps not yet
+ * ANSWERED, which it marks. */
+static void expect_own_answer(struct check *c, struct udp *u, char from, bool *answered)
+{
+    static char got[MAX_DATAGRAM];
+    int missing = -1, had = 0;
+    for (size_t i = 0; i < COUNT_OF(interleaved); i++) {
+        if (interleaved[i].from == from && answered[i])
+            had++;
+        else if (interleaved[i].from == from && missing < 0)
+            missing = (int)i;
+    }
+    struct buf steps = {0};
+    describe_steps_of(&steps, from);
+    ssize_t n = udp_receive(c, u, got, sizeof got, now_ms() + ANSWER_MS);
+    if (n < 0)
+        fail(c, "step %d: socket %c sent \"%s\", and \"%s\" never came back to it: it "
+             "received the answers to %d of its %s, then nothing within %d ms.  Each "
+             "datagram is answered to the address recvfrom gave with it, whoever sent it.",
+             missing + 1, from, interleaved[missing].datagram, interleaved[missing].answer,
+             had, steps.data, ANSWER_MS);
+    int k = step_of(got, (size_t)n, true);
+    if (k >= 0 && interleaved[k].from == from && !answered[k]) {
+        answered[k] = true;
+        buf_free(&steps);
+        return;
+    }
+    struct buf shown = {0}, why = {0};
+    describe_datagram(&shown, got, (size_t)n);
+    describe_stray(&why, from, got, (size_t)n, answered);
+    fail(c, "socket %c expected the answers to its own datagrams (%s of the schedule, such "
+         "as \"%s\"); it received %s, %s.", from, steps.data, interleaved[missing].answer,
+         shown.data, why.data);
+}
+
+/* The schedule above: every datagram sent first, then each socket's
+ * answers read, A's, B's, then C's. */
 static void server_interleaved(struct check *c)
 {
-    enum { SOCKETS = 3, EACH = 3 };
-    static const char order[][2] = { {0, 1}, {1, 1}, {2, 1}, {1, 2}, {0, 2},
-                                      {2, 2}, {2, 3}, {0, 3}, {1, 3} };
     struct program *srv = start_udp_server(c, NULL);
-    struct udp *u[SOCKETS];
-    char sent[SOCKETS][EACH][64];
-    for (int s = 0; s < SOCKETS; s++) {
+    struct udp *u[3];
+    for (size_t s = 0; s < COUNT_OF(u); s++)
         u[s] = udp_to(c, srv);
-        for (int k = 0; k < EACH; k++)
-            snprintf(sent[s][k], sizeof sent[s][k], "socket %c, datagram %d of %d",
-                     'A' + s, k + 1, EACH);
-    }
-    note(c, "schedule: sockets A, B and C send A1 B1 C1 B2 A2 C2 C3 A3 B3, then read");
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        const char *d = sent[(int)order[i][0]][order[i][1] - 1];
-        udp_send(c, u[(int)order[i][0]], d, strlen(d));
-    }
-    for (int s = 0; s < SOCKETS; s++) {
-        bool seen[EACH] = { false };
-        for (int got_n = 0; got_n < EACH; got_n++) {
-            static char got[MAX_DATAGRAM];
-            ssize_t n = udp_receive(c, u[s], got, sizeof got - 1, now_ms() + ANSWER_MS);
-            if (n < 0)
-                fail(c, "socket %c sent %d datagrams, interleaved with those of sockets "
-                     "%s: %d answer%s came back to it within %d ms.  Each datagram is "
-                     "answered to the address recvfrom gave with it, whoever sent it.",
-                     'A' + s, EACH, s == 0 ? "B and C" : s == 1 ? "A and C" : "A and B",
-                     got_n, got_n == 1 ? "" : "s", ANSWER_MS);
-            got[n] = '\0';
-            int match = -1;
-            for (int k = 0; k < EACH; k++) {
-                char *want = upper_copy(sent[s][k], strlen(sent[s][k]));
-                if ((size_t)n == strlen(want) && memcmp(got, want, (size_t)n) == 0)
-                    match = k;
-                free(want);
-            }
-            if (match < 0 || seen[match]) {
-                struct buf shown = {0};
-                describe_datagram(&shown, got, (size_t)n);
-                const char *whose = "";
-                if (n > 8 && strncasecmp(got, "SOCKET ", 7) == 0 &&
-                    toupper((unsigned char)got[7]) != 'A' + s)
-                    whose = ": the answer to a datagram of another socket, sent to the "
-                            "wrong client";
-                else if (match >= 0)
-                    whose = ": the same answer twice";
-                else if (strncasecmp(got, "SOCKET ", 7) == 0)
-                    whose = ": not upper-cased";
-                fail(c, "socket %c expected the answers to its own datagrams (such as "
-                     "\"SOCKET %c, DATAGRAM 1 OF 3\"); it received %s%s.", 'A' + s, 'A' + s,
-                     shown.data, whose);
-            }
-            seen[match] = true;
-        }
-    }
+    note(c, "schedule: sockets A, B and C send A1 B1 C1 B2 A2 C2 C3 A3 B3 (steps 1 to 9), "
+         "then read");
+    for (size_t i = 0; i < COUNT_OF(interleaved); i++)
+        udp_send(c, u[interleaved[i].from - 'A'], interleaved[i].datagram,
+                 strlen(interleaved[i].datagram));
+    bool answered[COUNT_OF(interleaved)] = { false };
+    for (char from = 'A'; from <= 'C'; from++)
+        for (size_t i = 0; i < COUNT_OF(interleaved); i++)
+            if (interleaved[i].from == from)
+                expect_own_answer(c, u[from - 'A'], from, answered);
 }
 
 /* An empty datagram and one of 65507 bytes (the largest over IPv4) come
