@@ -54,22 +54,6 @@ static void expect_printed(struct check *c, struct program *p, const char *line)
 
 static const char *const role_name[] = { [SERVER] = "server", [CLIENT] = "client" };
 
-/* Lines of B that hold more than blanks. */
-static size_t nonblank_lines(const struct buf *b)
-{
-    size_t lines = 0;
-    bool text = false;
-    for (size_t i = 0; i < b->len; i++) {
-        if (b->data[i] == '\n') {
-            lines += text;
-            text = false;
-        } else if (b->data[i] != ' ' && b->data[i] != '\t' && b->data[i] != '\r') {
-            text = true;
-        }
-    }
-    return lines + text;
-}
-
 /* The grader's end of a chat, and how often a condition looked at it. */
 struct watch {
     struct chat *chat;
@@ -336,9 +320,9 @@ static void expect_stopped(struct check *c, struct program *p, const char *who, 
     if (exit_status(p) != 0)
         fail(c, "%s was sent to the %s while it waited %s; it exited with status %d, "
              "where the contract asks for 0.", name, who, where, exit_status(p));
-    if (nonblank_lines(program_stderr(p)) > 0)
-        fail(c, "%s stopped the %s with status 0, but it printed on stderr; a stop "
-             "is a clean ending, with nothing there.", name, who);
+    char what[160];
+    snprintf(what, sizeof what, "%s stopped the %s with status 0", name, who);
+    expect_nothing_on_stderr(c, p, what);
 }
 
 /*

@@ -67,11 +67,6 @@ static struct program *start_threaded(struct check *c)
 
 /* ---- Lines ---------------------------------------------------------------- */
 
-static bool starts_with(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 /* The next line from the server that is not a broadcast: MSG lines of other
  * clients may come at any time, before a reply.  They are skipped, and kept
  * in MSGS (one per line) when MSGS is not NULL.  The caller frees. */

@@ -41,11 +41,6 @@ static void bad_arguments(struct check *c)
     check_bad_arguments_server_port_only(c, DBFILE);
 }
 
-static bool starts_with(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 /* Room for a command or a reply, escaped for a message (escape_text). */
 #define SHOWN_SIZE ESCAPED_SIZE(160)
 

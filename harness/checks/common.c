@@ -16,7 +16,7 @@ static bool contains_nocase(const struct buf *b, const char *word)
     return false;
 }
 
-static size_t nonblank_lines(const struct buf *b)
+size_t nonblank_lines(const struct buf *b)
 {
     size_t lines = 0;
     bool text = false;
@@ -191,10 +191,12 @@ void check_port_taken(struct check *c, bool udp, const char *const *args, size_t
 size_t stdout_lines(const struct program *p)
 {
     const struct buf *out = program_stdout(p);
-    size_t lines = 0;
-    for (size_t i = 0; i < out->len; i++)
-        lines += out->data[i] == '\n';
-    return lines;
+    return count_lines(out->data, out->len);
+}
+
+bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 struct log_wait {

@@ -57,6 +57,12 @@ void expect_one_error_line(struct check *c, struct program *p, int status, const
  * already in use"), and exits with status 1. */
 void check_port_taken(struct check *c, bool udp, const char *const *args, size_t nargs);
 
+/* Lines of B that hold more than blanks (a stderr's lines, say). */
+size_t nonblank_lines(const struct buf *b);
+
+/* Whether S starts with PREFIX. */
+bool starts_with(const char *s, const char *prefix);
+
 /* Lines P has printed on its stdout so far. */
 size_t stdout_lines(const struct program *p);
 
