@@ -98,10 +98,10 @@ static void reply_is(struct check *c, const char *command, const char *line, con
 {
     if (strcmp(line, want) == 0)
         return;
-    struct buf got = {0};
-    buf_escape(&got, line, strlen(line), 200);
+    char got[ESCAPED_SIZE(200)];
+    escape_text(got, sizeof got, line);
     explain_doubled_space(c, want, line);
-    fail(c, "sent \"%s\": expected the reply \"%s\", got %s.", command, want, got.data);
+    fail(c, "sent \"%s\": expected the reply \"%s\", got %s.", command, want, got);
 }
 
 /* Sends COMMAND and expects exactly the reply WANT. */
@@ -127,10 +127,10 @@ static void time_round_trip(struct check *c, struct peer *p, const char *who)
     snprintf(what, sizeof what, "the reply to TIME (%s)", who);
     char *got = read_reply(c, p, what, NULL);
     if (!starts_with(got, "OK ")) {
-        struct buf shown = {0};
-        buf_escape(&shown, got, strlen(got), 200);
+        char shown[ESCAPED_SIZE(200)];
+        escape_text(shown, sizeof shown, got);
         fail(c, "sent \"TIME\" (%s): expected a reply starting \"OK \", got %s.", who,
-             shown.data);
+             shown);
     }
     free(got);
 }
@@ -178,20 +178,20 @@ static void time_reply(struct check *c)
     send_text(c, p, "TIME\n");
     char *line = read_reply(c, p, "the reply to TIME", NULL);
     time_t now = time(NULL);
-    struct buf shown = {0};
-    buf_escape(&shown, line, strlen(line), 200);
+    char shown[ESCAPED_SIZE(200)];
+    escape_text(shown, sizeof shown, line);
     if (!starts_with(line, "OK "))
         fail(c, "sent \"TIME\": expected \"OK \" and the time, such as "
-             "\"OK 2026-11-20T22:41:07Z\"; got %s.", shown.data);
+             "\"OK 2026-11-20T22:41:07Z\"; got %s.", shown);
     time_t t = parse_utc(line + 3);
     if (t == -1)
         fail(c, "sent \"TIME\": the reply %s does not give the time in ISO 8601 UTC, "
-             "YYYY-MM-DDTHH:MM:SSZ, such as \"OK 2026-11-20T22:41:07Z\".", shown.data);
+             "YYYY-MM-DDTHH:MM:SSZ, such as \"OK 2026-11-20T22:41:07Z\".", shown);
     double off = difftime(t, now);
     note(c, "the server's time is %+.0f s from the grader's", off);
     if (off < -5 || off > 5)
         fail(c, "sent \"TIME\": the reply %s is %.0f s %s the grader's clock (UTC); "
-             "at most 5 s are allowed.%s", shown.data, off < 0 ? -off : off,
+             "at most 5 s are allowed.%s", shown, off < 0 ? -off : off,
              off < 0 ? "behind" : "ahead of",
              off > 5 * 3600 && off < 6 * 3600 ? "  The server ran with " NOT_UTC ", 5 h 45 "
              "min east of UTC: it gave local time (localtime), not UTC (gmtime)." : "");
@@ -226,10 +226,10 @@ static void expect_who(struct check *c, struct peer *p, const char *a, const cha
     snprintf(want1, sizeof want1, "OK %s,%s", a, b);
     snprintf(want2, sizeof want2, "OK %s,%s", b, a);
     if (strcmp(line, want1) != 0 && strcmp(line, want2) != 0) {
-        struct buf shown = {0};
-        buf_escape(&shown, line, strlen(line), 200);
+        char shown[ESCAPED_SIZE(200)];
+        escape_text(shown, sizeof shown, line);
         fail(c, "sent \"WHO\" with two clients connected, %s and %s: expected \"%s\" "
-             "(in any order), got %s.", a, b, want1, shown.data);
+             "(in any order), got %s.", a, b, want1, shown);
     }
     free(line);
 }
@@ -269,12 +269,12 @@ static void guest_nick_refused(struct check *c, struct peer *p, const char *name
     send_text(c, p, line);
     char *got = read_reply(c, p, "the reply to a NICK of another client's default", NULL);
     if (strcmp(got, "ERR nick taken") != 0) {
-        struct buf shown = {0};
-        buf_escape(&shown, got, strlen(got), 200);
+        char shown[ESCAPED_SIZE(200)];
+        escape_text(shown, sizeof shown, got);
         fail(c, "sent \"%s\" from client 1, the only client: expected \"ERR nick "
              "taken\", got %s.  %s is %s, so two clients would share it: a nick of "
              "guest and a number is kept for the client with that number.", command,
-             shown.data, name, whose);
+             shown, name, whose);
     }
     free(got);
 }
@@ -306,11 +306,11 @@ static void expect_msg(struct check *c, struct peer *p, const char *who, const c
     snprintf(what, sizeof what, "the broadcast \"%s\" (at %s)", want, who);
     char *line = read_line_from(c, p, what);
     if (strcmp(line, want) != 0) {
-        struct buf shown = {0};
-        buf_escape(&shown, line, strlen(line), 200);
+        char shown[ESCAPED_SIZE(200)];
+        escape_text(shown, sizeof shown, line);
         explain_doubled_space(c, want, line);
         fail(c, "%s sent nothing since its last reply; another client said something: "
-             "expected %s to receive \"%s\", got %s.", who, who, want, shown.data);
+             "expected %s to receive \"%s\", got %s.", who, who, want, shown);
     }
     free(line);
 }
