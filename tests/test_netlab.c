@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -944,6 +945,90 @@ Test(lines, zero_max_line_accepts_only_empty_lines)
     expect_line(&r, "");
     expect_too_long(&r);
     expect_line(&r, "");
+    line_reader_free(&r);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* Makes FD's reads fail with EAGAIN rather than wait: a read_line that
+ * needs the descriptor then says so, instead of hanging the test. */
+static void
+nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    cr_assert_neq(flags, -1);
+    cr_assert_neq(fcntl(fd, F_SETFL, flags | O_NONBLOCK), -1);
+}
+
+/* read_line on R, whose descriptor is non-blocking and empty, needed to
+ * read it: it failed with EAGAIN (and kept what it had buffered). */
+static void
+expect_would_read(struct line_reader *r)
+{
+    char *line;
+    size_t len;
+
+    errno = 0;
+    cr_assert_eq(read_line(r, &line, &len), -1);
+    cr_assert_eq(errno, EAGAIN, "errno %d", errno);
+}
+
+/*
+ * line_buffered promises what read_line will do: 1 when it returns without
+ * reading, 0 when it must read.  The descriptor is non-blocking, so a read
+ * it did not announce shows as EAGAIN; at the end, the descriptor is closed
+ * before the last read_line, which must not touch it.
+ */
+Test(lines, line_buffered_says_whether_read_line_reads)
+{
+    struct line_reader r;
+    int sv[2];
+
+    socket_pair(SOCK_STREAM, sv);
+    nonblocking(sv[1]);
+    reader_on(&r, sv[1], 16);
+    cr_assert_eq(line_buffered(&r), 0, "nothing read yet");
+    expect_would_read(&r);
+    PUT(sv[0], "one\ntwo\nth");
+    cr_assert_eq(line_buffered(&r), 0, "the bytes wait in the socket, where poll sees them");
+    expect_line(&r, "one");
+    cr_assert_eq(line_buffered(&r), 1, "\"two\\n\" waits in the reader, where poll cannot see it");
+    expect_line(&r, "two");
+    cr_assert_eq(line_buffered(&r), 0, "\"th\" is half a line");
+    expect_would_read(&r);
+    PUT(sv[0], "ree\nlast");
+    expect_line(&r, "three");
+    cr_assert_eq(line_buffered(&r), 0, "\"last\" has no newline yet");
+    close(sv[0]);
+    expect_line(&r, "last");
+    cr_assert_eq(line_buffered(&r), 1, "the end of the stream is known");
+    close(sv[1]);
+    expect_eof(&r);
+    line_reader_free(&r);
+}
+
+/* A line too long to accept leaves nothing that counts as buffered: the
+ * rest of it, and the line after it, are still to be read. */
+Test(lines, line_buffered_after_a_line_too_long)
+{
+    struct line_reader r;
+    int sv[2];
+
+    socket_pair(SOCK_STREAM, sv);
+    nonblocking(sv[1]);
+    reader_on(&r, sv[1], 8);
+    PUT(sv[0], "0123456789");      /* the reader takes 9 bytes: one too many */
+    expect_too_long(&r);
+    cr_assert_eq(line_buffered(&r), 0);
+    expect_would_read(&r);
+    cr_assert_eq(line_buffered(&r), 0, "still inside the long line");
+    PUT(sv[0], "\nok\nab\n");       /* one read brings "9\nok\nab\n" */
+    expect_line(&r, "ok");
+    cr_assert_eq(line_buffered(&r), 1);
+    expect_line(&r, "ab");
+    cr_assert_eq(line_buffered(&r), 0);
+    expect_would_read(&r);
     line_reader_free(&r);
     close(sv[0]);
     close(sv[1]);

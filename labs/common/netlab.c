@@ -510,6 +510,20 @@ read_line(struct line_reader *r, char **line, size_t *len)
     }
 }
 
+/*
+ * buf[start..end) has been read but not returned: read_line returns without
+ * reading when it holds a '\n', or once the stream has ended.  (A line too
+ * long to accept leaves nothing behind: read_line empties the buffer when
+ * it reports one, and again before each read while it skips the rest.)
+ */
+int
+line_buffered(const struct line_reader *r)
+{
+    if (r->eof)
+        return 1;
+    return r->buf != NULL && memchr(r->buf + r->start, '\n', r->end - r->start) != NULL;
+}
+
 ssize_t
 read_full_buffered(struct line_reader *r, void *buf, size_t len)
 {

@@ -89,7 +89,9 @@ ssize_t read_full(int fd, void *buf, size_t len);
 /*
  * A buffered line reader over one descriptor.  TCP delivers a byte stream,
  * not messages: one recv may hold half a line or three lines.  The reader
- * keeps what it has read past the current line for the next call.
+ * keeps what it has read past the current line for the next call.  The
+ * fields are read_line's bookkeeping: to know whether a line is already
+ * buffered, ask line_buffered rather than looking at them.
  */
 struct line_reader {
     int fd;
@@ -118,6 +120,18 @@ void line_reader_free(struct line_reader *r);
  * and the next call returns the line after it.
  */
 int read_line(struct line_reader *r, char **line, size_t *len);
+
+/*
+ * Whether read_line(R) would return without reading R's descriptor: R holds
+ * a whole line, or has reached the end of its stream.
+ * A poll loop needs it.  One read may bring several lines; read_line hands
+ * out the first and keeps the rest in R's buffer, where poll cannot see
+ * them: poll knows only the descriptor, which has nothing more to say, and
+ * would sleep with a line waiting.  So ask before each poll, and poll with
+ * a timeout of 0 (only look) while a reader answers 1.
+ * Returns 1 or 0; reads nothing, changes nothing, cannot fail.
+ */
+int line_buffered(const struct line_reader *r);
 
 /*
  * Reads exactly LEN raw bytes through the reader: first the bytes it already
