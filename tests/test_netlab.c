@@ -321,6 +321,35 @@ Test(tcp, refused_without_err_buffer)
     close(hold);
 }
 
+/* Every function that takes err accepts NULL there, on success and on each
+ * kind of failure (a resolving error, a system call's), and still sets
+ * errno. */
+Test(tcp, err_may_be_null)
+{
+    char port[8];
+    int lfd = listen_tcp("0", NULL), hold, c;
+
+    cr_assert_geq(lfd, 0);
+    port_of(lfd, port);
+    c = connect_tcp("127.0.0.1", port, NULL);
+    cr_assert_geq(c, 0);
+    close(c);
+    errno = 0;
+    cr_assert_eq(listen_tcp(port, NULL), -1);
+    cr_assert_eq(errno, EADDRINUSE, "errno %d", errno);
+    errno = 0;
+    cr_assert_eq(listen_tcp("no-such-service", NULL), -1);
+    cr_assert_eq(errno, EINVAL, "errno %d", errno);
+    errno = 0;
+    cr_assert_eq(connect_tcp("127.0.0.1", "no-such-service", NULL), -1);
+    cr_assert_neq(errno, 0, "a resolving error sets errno");
+    close(lfd);
+    hold = refusing_port(port);
+    cr_assert_eq(connect_tcp("127.0.0.1", port, NULL), -1);
+    cr_assert_eq(errno, ECONNREFUSED, "errno %d", errno);
+    close(hold);
+}
+
 /* A name server that does not answer may take a while: longer timeout. */
 Test(tcp, unknown_host, .timeout = 30)
 {
@@ -418,6 +447,29 @@ Test(udp, bind_port_in_use)
     snprintf(want, sizeof want, "bind to UDP port %s: %s", port,
         strerror(EADDRINUSE));
     cr_assert_str_eq(err, want);
+    close(s);
+}
+
+/* As tcp/err_may_be_null, for the UDP pair. */
+Test(udp, err_may_be_null)
+{
+    char port[8];
+    int s = bind_udp("0", NULL), c;
+
+    cr_assert_geq(s, 0);
+    port_of(s, port);
+    c = connect_udp("127.0.0.1", port, NULL);
+    cr_assert_geq(c, 0);
+    close(c);
+    errno = 0;
+    cr_assert_eq(bind_udp(port, NULL), -1);
+    cr_assert_eq(errno, EADDRINUSE, "errno %d", errno);
+    errno = 0;
+    cr_assert_eq(bind_udp("no-such-service", NULL), -1);
+    cr_assert_eq(errno, EINVAL, "errno %d", errno);
+    errno = 0;
+    cr_assert_eq(connect_udp("127.0.0.1", "no-such-service", NULL), -1);
+    cr_assert_neq(errno, 0, "a resolving error sets errno");
     close(s);
 }
 
@@ -1152,9 +1204,14 @@ Test(lines, read_error_is_reported)
     size_t len;
 
     reader_on(&r, -1, 8);
+    line = (char *)"untouched";
+    len = 9;
     cr_assert_eq(read_line(&r, &line, &len), -1);
     cr_assert_eq(errno, EBADF);
+    cr_assert_str_eq(line, "untouched", "*line is left as it was on failure");
+    cr_assert_eq(len, 9, "*len is left as it was on failure");
     line_reader_free(&r);
+    line_reader_free(&r);       /* twice is harmless too */
 }
 
 Test(lines, init_without_memory)
