@@ -155,13 +155,13 @@ tcp_round_trip(const char *host)
 
     cr_assert_geq(s, 0);
     cr_assert_eq(send_all(c, "ping\n", 5), 0);
-    cr_assert_eq(read_full(s, buf, 5), 5);
+    cr_assert_eq(read_all(s, buf, 5), 5);
     cr_assert_arr_eq(buf, "ping\n", 5);
     cr_assert_eq(send_all(s, "pong\n", 5), 0);
-    cr_assert_eq(read_full(c, buf, 5), 5);
+    cr_assert_eq(read_all(c, buf, 5), 5);
     cr_assert_arr_eq(buf, "pong\n", 5);
     close(c);
-    cr_assert_eq(read_full(s, buf, 1), 0, "the close is seen as end of stream");
+    cr_assert_eq(read_all(s, buf, 1), 0, "the close is seen as end of stream");
     close(s);
     close(lfd);
 }
@@ -482,7 +482,7 @@ Test(udp, unknown_host, .timeout = 30)
         "message: %s", err);
 }
 
-/* ---- io: send_all, write_all, read_some, read_full --------------------- */
+/* ---- io: send_all, write_all, read_some, read_all --------------------- */
 
 static atomic_int signals_seen;
 
@@ -535,7 +535,7 @@ drain_thread(void *arg)
     d->intact = buf != NULL;
     while (buf != NULL && (size_t)d->got < d->len) {
         n = d->len - (size_t)d->got < chunk ? d->len - (size_t)d->got : chunk;
-        r = read_full(d->fd, buf, n);
+        r = read_all(d->fd, buf, n);
         if (r <= 0)
             break;
         for (i = 0; i < (size_t)r; i++)
@@ -655,7 +655,7 @@ Test(io, read_some_returns_what_is_there)
     close(sv[1]);
 }
 
-Test(io, read_full_collects_pieces)
+Test(io, read_all_collects_pieces)
 {
     char buf[8];
     int sv[2];
@@ -666,13 +666,13 @@ Test(io, read_full_collects_pieces)
     PUT(sv[0], "c");
     PUT(sv[0], "def");
     PUT(sv[0], "gh");
-    cr_assert_eq(read_full(sv[1], buf, 8), 8);
+    cr_assert_eq(read_all(sv[1], buf, 8), 8);
     cr_assert_arr_eq(buf, "abcdefgh", 8);
     close(sv[0]);
     close(sv[1]);
 }
 
-Test(io, read_full_short_at_end_of_stream)
+Test(io, read_all_short_at_end_of_stream)
 {
     char buf[8];
     int sv[2];
@@ -680,9 +680,9 @@ Test(io, read_full_short_at_end_of_stream)
     socket_pair(SOCK_STREAM, sv);
     PUT(sv[0], "abc");
     close(sv[0]);
-    cr_assert_eq(read_full(sv[1], buf, 8), 3);
+    cr_assert_eq(read_all(sv[1], buf, 8), 3);
     cr_assert_arr_eq(buf, "abc", 3);
-    cr_assert_eq(read_full(sv[1], buf, 8), 0);
+    cr_assert_eq(read_all(sv[1], buf, 8), 0);
     close(sv[1]);
 }
 
@@ -692,7 +692,7 @@ Test(io, read_errors_are_reported)
 
     cr_assert_eq(read_some(-1, buf, sizeof buf), -1);
     cr_assert_eq(errno, EBADF);
-    cr_assert_eq(read_full(-1, buf, sizeof buf), -1);
+    cr_assert_eq(read_all(-1, buf, sizeof buf), -1);
     cr_assert_eq(errno, EBADF);
 }
 
@@ -1086,7 +1086,7 @@ Test(lines, line_buffered_after_a_line_too_long)
     close(sv[1]);
 }
 
-Test(lines, read_full_buffered_after_a_line)
+Test(lines, read_all_buffered_after_a_line)
 {
     struct line_reader r;
     char buf[16];
@@ -1096,7 +1096,7 @@ Test(lines, read_full_buffered_after_a_line)
     reader_on(&r, sv[1], 64);
     PUT(sv[0], "SIZE 10\n0123456789rest\n");
     expect_line(&r, "SIZE 10");
-    cr_assert_eq(read_full_buffered(&r, buf, 10), 10);
+    cr_assert_eq(read_all_buffered(&r, buf, 10), 10);
     cr_assert_arr_eq(buf, "0123456789", 10);
     expect_line(&r, "rest");
     line_reader_free(&r);
@@ -1104,7 +1104,7 @@ Test(lines, read_full_buffered_after_a_line)
     close(sv[1]);
 }
 
-Test(lines, read_full_buffered_takes_buffer_then_descriptor)
+Test(lines, read_all_buffered_takes_buffer_then_descriptor)
 {
     struct line_reader r;
     char buf[16];
@@ -1115,11 +1115,11 @@ Test(lines, read_full_buffered_takes_buffer_then_descriptor)
     PUT(sv[0], "GET\nab");
     expect_line(&r, "GET");     /* "ab" is now in the reader's buffer */
     PUT(sv[0], "cdefnext\nx");
-    cr_assert_eq(read_full_buffered(&r, buf, 6), 6);
+    cr_assert_eq(read_all_buffered(&r, buf, 6), 6);
     cr_assert_arr_eq(buf, "abcdef", 6);
     expect_line(&r, "next");
     close(sv[0]);
-    cr_assert_eq(read_full_buffered(&r, buf, 5), 1, "short at end");
+    cr_assert_eq(read_all_buffered(&r, buf, 5), 1, "short at end");
     cr_assert_eq(buf[0], 'x');
     expect_eof(&r);
     line_reader_free(&r);
@@ -1342,9 +1342,9 @@ call_read_line(struct blocked *b)
 }
 
 static long
-call_read_full(struct blocked *b)
+call_read_all(struct blocked *b)
 {
-    return read_full(b->fd, b->data, b->len);
+    return read_all(b->fd, b->data, b->len);
 }
 
 static long
@@ -1375,14 +1375,14 @@ Test(eintr, read_line_goes_on_after_a_signal)
     close(sv[1]);
 }
 
-Test(eintr, read_full_goes_on_after_a_signal)
+Test(eintr, read_all_goes_on_after_a_signal)
 {
     static struct blocked b;
     pthread_t t;
     int sv[2];
 
     socket_pair(SOCK_STREAM, sv);
-    b.call = call_read_full;
+    b.call = call_read_all;
     b.fd = sv[1];
     b.len = 10;
     PUT(sv[0], "abcd");
@@ -1412,7 +1412,7 @@ Test(eintr, send_all_goes_on_after_a_signal)
     b.len = len;
     start_blocked(&t, &b);
     interrupt_twice(t, &b);     /* each signal cuts a send short */
-    cr_assert_eq(read_full(sv[1], got, len), (ssize_t)len);
+    cr_assert_eq(read_all(sv[1], got, len), (ssize_t)len);
     pthread_join(t, NULL);
     cr_assert_eq(b.rc, 0, "rc %ld errno %d", b.rc, b.err);
     cr_assert_arr_eq(got, b.out, len);
@@ -1467,7 +1467,7 @@ Test(eintr, connect_tcp_goes_on_after_a_signal)
     s2 = accept(lfd, NULL, NULL);
     cr_assert_geq(s2, 0);
     cr_assert_eq(send_all((int)b.rc, "z", 1), 0);
-    cr_assert_eq(read_full(s2, port, 1), 1);
+    cr_assert_eq(read_all(s2, port, 1), 1);
     cr_assert_eq(port[0], 'z', "the connection is usable");
     close((int)b.rc);
     close(first);

@@ -364,7 +364,7 @@ read_some(int fd, void *buf, size_t len)
 }
 
 ssize_t
-read_full(int fd, void *buf, size_t len)
+read_all(int fd, void *buf, size_t len)
 {
     char *p = buf;
     size_t got = 0;
@@ -525,7 +525,7 @@ line_buffered(const struct line_reader *r)
 }
 
 ssize_t
-read_full_buffered(struct line_reader *r, void *buf, size_t len)
+read_all_buffered(struct line_reader *r, void *buf, size_t len)
 {
     size_t have = r->end - r->start;
     size_t n = have < len ? have : len;
@@ -537,7 +537,7 @@ read_full_buffered(struct line_reader *r, void *buf, size_t len)
     }
     if (n == len || r->eof)
         return (ssize_t)n;
-    more = read_full(r->fd, (char *)buf + n, len - n);
+    more = read_all(r->fd, (char *)buf + n, len - n);
     if (more < 0)
         return -1;
     return (ssize_t)n + more;

@@ -9,7 +9,7 @@
  * Rules every function here follows:
  *   - Addresses go through getaddrinfo, so IPv4, IPv6 and host names all work.
  *   - EINTR is retried inside: a caller never sees it.  The names say what a
- *     call waits for: send_all, write_all, read_full and read_full_buffered
+ *     call waits for: send_all, write_all, read_all and read_all_buffered
  *     loop over short counts until every byte has moved (or the stream has
  *     ended, for the reads); read_some returns what one read gave.
  *   - A function that can fail returns -1 with errno set (each one below
@@ -119,7 +119,7 @@ ssize_t read_some(int fd, void *buf, size_t len);
  * stream), or -1 with errno as for read_some; after -1, BUF holds an unknown
  * part of what was read, which is lost.
  */
-ssize_t read_full(int fd, void *buf, size_t len);
+ssize_t read_all(int fd, void *buf, size_t len);
 
 /*
  * A buffered line reader over one descriptor.  TCP delivers a byte stream,
@@ -178,9 +178,9 @@ int line_buffered(const struct line_reader *r);
  * buffered past the last line, then from the descriptor.  For protocols that
  * announce a size on a line and then send that many bytes.
  * Returns the count (less than LEN only at end of stream), or -1 with errno
- * as for read_some (what was read is then lost, as with read_full).
+ * as for read_some (what was read is then lost, as with read_all).
  */
-ssize_t read_full_buffered(struct line_reader *r, void *buf, size_t len);
+ssize_t read_all_buffered(struct line_reader *r, void *buf, size_t len);
 
 /*
  * Writes the peer's address of connected socket FD into BUF as "ADDR:PORT"
