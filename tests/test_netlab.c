@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -154,13 +155,13 @@ tcp_round_trip(const char *host)
 
     cr_assert_geq(s, 0);
     cr_assert_eq(send_all(c, "ping\n", 5), 0);
-    cr_assert_eq(read_full(s, buf, 5), 5);
+    cr_assert_eq(read_all(s, buf, 5), 5);
     cr_assert_arr_eq(buf, "ping\n", 5);
     cr_assert_eq(send_all(s, "pong\n", 5), 0);
-    cr_assert_eq(read_full(c, buf, 5), 5);
+    cr_assert_eq(read_all(c, buf, 5), 5);
     cr_assert_arr_eq(buf, "pong\n", 5);
     close(c);
-    cr_assert_eq(read_full(s, buf, 1), 0, "the close is seen as end of stream");
+    cr_assert_eq(read_all(s, buf, 1), 0, "the close is seen as end of stream");
     close(s);
     close(lfd);
 }
@@ -320,6 +321,35 @@ Test(tcp, refused_without_err_buffer)
     close(hold);
 }
 
+/* Every function that takes err accepts NULL there, on success and on each
+ * kind of failure (a resolving error, a system call's), and still sets
+ * errno. */
+Test(tcp, err_may_be_null)
+{
+    char port[8];
+    int lfd = listen_tcp("0", NULL), hold, c;
+
+    cr_assert_geq(lfd, 0);
+    port_of(lfd, port);
+    c = connect_tcp("127.0.0.1", port, NULL);
+    cr_assert_geq(c, 0);
+    close(c);
+    errno = 0;
+    cr_assert_eq(listen_tcp(port, NULL), -1);
+    cr_assert_eq(errno, EADDRINUSE, "errno %d", errno);
+    errno = 0;
+    cr_assert_eq(listen_tcp("no-such-service", NULL), -1);
+    cr_assert_eq(errno, EINVAL, "errno %d", errno);
+    errno = 0;
+    cr_assert_eq(connect_tcp("127.0.0.1", "no-such-service", NULL), -1);
+    cr_assert_neq(errno, 0, "a resolving error sets errno");
+    close(lfd);
+    hold = refusing_port(port);
+    cr_assert_eq(connect_tcp("127.0.0.1", port, NULL), -1);
+    cr_assert_eq(errno, ECONNREFUSED, "errno %d", errno);
+    close(hold);
+}
+
 /* A name server that does not answer may take a while: longer timeout. */
 Test(tcp, unknown_host, .timeout = 30)
 {
@@ -420,6 +450,29 @@ Test(udp, bind_port_in_use)
     close(s);
 }
 
+/* As tcp/err_may_be_null, for the UDP pair. */
+Test(udp, err_may_be_null)
+{
+    char port[8];
+    int s = bind_udp("0", NULL), c;
+
+    cr_assert_geq(s, 0);
+    port_of(s, port);
+    c = connect_udp("127.0.0.1", port, NULL);
+    cr_assert_geq(c, 0);
+    close(c);
+    errno = 0;
+    cr_assert_eq(bind_udp(port, NULL), -1);
+    cr_assert_eq(errno, EADDRINUSE, "errno %d", errno);
+    errno = 0;
+    cr_assert_eq(bind_udp("no-such-service", NULL), -1);
+    cr_assert_eq(errno, EINVAL, "errno %d", errno);
+    errno = 0;
+    cr_assert_eq(connect_udp("127.0.0.1", "no-such-service", NULL), -1);
+    cr_assert_neq(errno, 0, "a resolving error sets errno");
+    close(s);
+}
+
 Test(udp, unknown_host, .timeout = 30)
 {
     char err[NET_ERRLEN];
@@ -429,7 +482,7 @@ Test(udp, unknown_host, .timeout = 30)
         "message: %s", err);
 }
 
-/* ---- io: send_all, write_all, read_some, read_full --------------------- */
+/* ---- io: send_all, write_all, read_some, read_all --------------------- */
 
 static atomic_int signals_seen;
 
@@ -482,7 +535,7 @@ drain_thread(void *arg)
     d->intact = buf != NULL;
     while (buf != NULL && (size_t)d->got < d->len) {
         n = d->len - (size_t)d->got < chunk ? d->len - (size_t)d->got : chunk;
-        r = read_full(d->fd, buf, n);
+        r = read_all(d->fd, buf, n);
         if (r <= 0)
             break;
         for (i = 0; i < (size_t)r; i++)
@@ -602,7 +655,7 @@ Test(io, read_some_returns_what_is_there)
     close(sv[1]);
 }
 
-Test(io, read_full_collects_pieces)
+Test(io, read_all_collects_pieces)
 {
     char buf[8];
     int sv[2];
@@ -613,13 +666,13 @@ Test(io, read_full_collects_pieces)
     PUT(sv[0], "c");
     PUT(sv[0], "def");
     PUT(sv[0], "gh");
-    cr_assert_eq(read_full(sv[1], buf, 8), 8);
+    cr_assert_eq(read_all(sv[1], buf, 8), 8);
     cr_assert_arr_eq(buf, "abcdefgh", 8);
     close(sv[0]);
     close(sv[1]);
 }
 
-Test(io, read_full_short_at_end_of_stream)
+Test(io, read_all_short_at_end_of_stream)
 {
     char buf[8];
     int sv[2];
@@ -627,9 +680,9 @@ Test(io, read_full_short_at_end_of_stream)
     socket_pair(SOCK_STREAM, sv);
     PUT(sv[0], "abc");
     close(sv[0]);
-    cr_assert_eq(read_full(sv[1], buf, 8), 3);
+    cr_assert_eq(read_all(sv[1], buf, 8), 3);
     cr_assert_arr_eq(buf, "abc", 3);
-    cr_assert_eq(read_full(sv[1], buf, 8), 0);
+    cr_assert_eq(read_all(sv[1], buf, 8), 0);
     close(sv[1]);
 }
 
@@ -639,7 +692,7 @@ Test(io, read_errors_are_reported)
 
     cr_assert_eq(read_some(-1, buf, sizeof buf), -1);
     cr_assert_eq(errno, EBADF);
-    cr_assert_eq(read_full(-1, buf, sizeof buf), -1);
+    cr_assert_eq(read_all(-1, buf, sizeof buf), -1);
     cr_assert_eq(errno, EBADF);
 }
 
@@ -949,7 +1002,91 @@ Test(lines, zero_max_line_accepts_only_empty_lines)
     close(sv[1]);
 }
 
-Test(lines, read_full_buffered_after_a_line)
+/* Makes FD's reads fail with EAGAIN rather than wait: a read_line that
+ * needs the descriptor then says so, instead of hanging the test. */
+static void
+nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    cr_assert_neq(flags, -1);
+    cr_assert_neq(fcntl(fd, F_SETFL, flags | O_NONBLOCK), -1);
+}
+
+/* read_line on R, whose descriptor is non-blocking and empty, needed to
+ * read it: it failed with EAGAIN (and kept what it had buffered). */
+static void
+expect_would_read(struct line_reader *r)
+{
+    char *line;
+    size_t len;
+
+    errno = 0;
+    cr_assert_eq(read_line(r, &line, &len), -1);
+    cr_assert_eq(errno, EAGAIN, "errno %d", errno);
+}
+
+/*
+ * line_buffered promises what read_line will do: 1 when it returns without
+ * reading, 0 when it must read.  The descriptor is non-blocking, so a read
+ * it did not announce shows as EAGAIN; at the end, the descriptor is closed
+ * before the last read_line, which must not touch it.
+ */
+Test(lines, line_buffered_says_whether_read_line_reads)
+{
+    struct line_reader r;
+    int sv[2];
+
+    socket_pair(SOCK_STREAM, sv);
+    nonblocking(sv[1]);
+    reader_on(&r, sv[1], 16);
+    cr_assert_eq(line_buffered(&r), 0, "nothing read yet");
+    expect_would_read(&r);
+    PUT(sv[0], "one\ntwo\nth");
+    cr_assert_eq(line_buffered(&r), 0, "the bytes wait in the socket, where poll sees them");
+    expect_line(&r, "one");
+    cr_assert_eq(line_buffered(&r), 1, "\"two\\n\" waits in the reader, where poll cannot see it");
+    expect_line(&r, "two");
+    cr_assert_eq(line_buffered(&r), 0, "\"th\" is half a line");
+    expect_would_read(&r);
+    PUT(sv[0], "ree\nlast");
+    expect_line(&r, "three");
+    cr_assert_eq(line_buffered(&r), 0, "\"last\" has no newline yet");
+    close(sv[0]);
+    expect_line(&r, "last");
+    cr_assert_eq(line_buffered(&r), 1, "the end of the stream is known");
+    close(sv[1]);
+    expect_eof(&r);
+    line_reader_free(&r);
+}
+
+/* A line too long to accept leaves nothing that counts as buffered: the
+ * rest of it, and the line after it, are still to be read. */
+Test(lines, line_buffered_after_a_line_too_long)
+{
+    struct line_reader r;
+    int sv[2];
+
+    socket_pair(SOCK_STREAM, sv);
+    nonblocking(sv[1]);
+    reader_on(&r, sv[1], 8);
+    PUT(sv[0], "0123456789");      /* the reader takes 9 bytes: one too many */
+    expect_too_long(&r);
+    cr_assert_eq(line_buffered(&r), 0);
+    expect_would_read(&r);
+    cr_assert_eq(line_buffered(&r), 0, "still inside the long line");
+    PUT(sv[0], "\nok\nab\n");       /* one read brings "9\nok\nab\n" */
+    expect_line(&r, "ok");
+    cr_assert_eq(line_buffered(&r), 1);
+    expect_line(&r, "ab");
+    cr_assert_eq(line_buffered(&r), 0);
+    expect_would_read(&r);
+    line_reader_free(&r);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+Test(lines, read_all_buffered_after_a_line)
 {
     struct line_reader r;
     char buf[16];
@@ -959,7 +1096,7 @@ Test(lines, read_full_buffered_after_a_line)
     reader_on(&r, sv[1], 64);
     PUT(sv[0], "SIZE 10\n0123456789rest\n");
     expect_line(&r, "SIZE 10");
-    cr_assert_eq(read_full_buffered(&r, buf, 10), 10);
+    cr_assert_eq(read_all_buffered(&r, buf, 10), 10);
     cr_assert_arr_eq(buf, "0123456789", 10);
     expect_line(&r, "rest");
     line_reader_free(&r);
@@ -967,7 +1104,7 @@ Test(lines, read_full_buffered_after_a_line)
     close(sv[1]);
 }
 
-Test(lines, read_full_buffered_takes_buffer_then_descriptor)
+Test(lines, read_all_buffered_takes_buffer_then_descriptor)
 {
     struct line_reader r;
     char buf[16];
@@ -978,11 +1115,11 @@ Test(lines, read_full_buffered_takes_buffer_then_descriptor)
     PUT(sv[0], "GET\nab");
     expect_line(&r, "GET");     /* "ab" is now in the reader's buffer */
     PUT(sv[0], "cdefnext\nx");
-    cr_assert_eq(read_full_buffered(&r, buf, 6), 6);
+    cr_assert_eq(read_all_buffered(&r, buf, 6), 6);
     cr_assert_arr_eq(buf, "abcdef", 6);
     expect_line(&r, "next");
     close(sv[0]);
-    cr_assert_eq(read_full_buffered(&r, buf, 5), 1, "short at end");
+    cr_assert_eq(read_all_buffered(&r, buf, 5), 1, "short at end");
     cr_assert_eq(buf[0], 'x');
     expect_eof(&r);
     line_reader_free(&r);
@@ -1067,9 +1204,14 @@ Test(lines, read_error_is_reported)
     size_t len;
 
     reader_on(&r, -1, 8);
+    line = (char *)"untouched";
+    len = 9;
     cr_assert_eq(read_line(&r, &line, &len), -1);
     cr_assert_eq(errno, EBADF);
+    cr_assert_str_eq(line, "untouched", "*line is left as it was on failure");
+    cr_assert_eq(len, 9, "*len is left as it was on failure");
     line_reader_free(&r);
+    line_reader_free(&r);       /* twice is harmless too */
 }
 
 Test(lines, init_without_memory)
@@ -1200,9 +1342,9 @@ call_read_line(struct blocked *b)
 }
 
 static long
-call_read_full(struct blocked *b)
+call_read_all(struct blocked *b)
 {
-    return read_full(b->fd, b->data, b->len);
+    return read_all(b->fd, b->data, b->len);
 }
 
 static long
@@ -1233,14 +1375,14 @@ Test(eintr, read_line_goes_on_after_a_signal)
     close(sv[1]);
 }
 
-Test(eintr, read_full_goes_on_after_a_signal)
+Test(eintr, read_all_goes_on_after_a_signal)
 {
     static struct blocked b;
     pthread_t t;
     int sv[2];
 
     socket_pair(SOCK_STREAM, sv);
-    b.call = call_read_full;
+    b.call = call_read_all;
     b.fd = sv[1];
     b.len = 10;
     PUT(sv[0], "abcd");
@@ -1270,7 +1412,7 @@ Test(eintr, send_all_goes_on_after_a_signal)
     b.len = len;
     start_blocked(&t, &b);
     interrupt_twice(t, &b);     /* each signal cuts a send short */
-    cr_assert_eq(read_full(sv[1], got, len), (ssize_t)len);
+    cr_assert_eq(read_all(sv[1], got, len), (ssize_t)len);
     pthread_join(t, NULL);
     cr_assert_eq(b.rc, 0, "rc %ld errno %d", b.rc, b.err);
     cr_assert_arr_eq(got, b.out, len);
@@ -1325,7 +1467,7 @@ Test(eintr, connect_tcp_goes_on_after_a_signal)
     s2 = accept(lfd, NULL, NULL);
     cr_assert_geq(s2, 0);
     cr_assert_eq(send_all((int)b.rc, "z", 1), 0);
-    cr_assert_eq(read_full(s2, port, 1), 1);
+    cr_assert_eq(read_all(s2, port, 1), 1);
     cr_assert_eq(port[0], 'z', "the connection is usable");
     close((int)b.rc);
     close(first);

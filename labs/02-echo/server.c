@@ -31,6 +31,8 @@ main(int argc, char *argv[])
      *      sa_flags: then a blocked accept() or recv() returns -1 with
      *      errno EINTR when the signal comes, and your loops can check
      *      the flag and end.
+     *    (Write it out here, once: from lab 03 on, catch_stop_signals in
+     *    netlab.h does the same in one call.)
      *
      * TODO 2. setvbuf(stdout, NULL, _IOLBF, 0): stdout is fully buffered
      *    when it is not a terminal, and each log line must leave at once.

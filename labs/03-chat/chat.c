@@ -27,10 +27,8 @@ chat(int sock, const volatile sig_atomic_t *stop, char err[NET_ERRLEN])
      *
      * TODO 3. The loop: poll(fds, 2, timeout) waits on both at once.
      *    A reader may already hold a complete line that poll cannot see:
-     *    write a small helper, has_line(reader), that looks for a '\n' in
-     *    the reader's unread bytes (buf[start..end)) or sees its eof flag.
-     *    Timeout -1 (sleep) when neither reader has a line, else 0 (only
-     *    look).  Loop while the chat goes on and *stop is 0: main's
+     *    ask line_buffered(&reader) (netlab.h) before each poll.  Timeout
+     *    -1 (sleep) when neither reader has a line, else 0 (only look).  Loop while the chat goes on and *stop is 0: main's
      *    handler for SIGINT and SIGTERM sets it, and the signal makes a
      *    blocked poll fail with EINTR; then go round, and the loop ends.
      *

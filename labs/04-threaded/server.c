@@ -70,9 +70,11 @@ main(int argc, char *argv[])
      * TODO 5. Open DIR (open with O_RDONLY | O_DIRECTORY); on failure one
      *    line on stderr ("server: open folder DIR: cause") and return 1.
      *
-     * TODO 6. Signals, with sigaction, as in lab 02: SIGPIPE ignored;
-     *    SIGINT and SIGTERM set a volatile sig_atomic_t flag, without
-     *    SA_RESTART.  setvbuf(stdout, NULL, _IOLBF, 0).
+     * TODO 6. Signals: catch_stop_signals(&flag) (netlab.h), with a
+     *    `static volatile sig_atomic_t` flag at file scope.  It does what
+     *    your sigaction code of lab 02 did: SIGPIPE ignored; SIGINT and
+     *    SIGTERM set the flag, without SA_RESTART.  On -1, one line on
+     *    stderr and return 1.  setvbuf(stdout, NULL, _IOLBF, 0).
      *
      * TODO 7. listen_tcp(port, err); on -1 print "server: " and err on
      *    stderr and return 1.

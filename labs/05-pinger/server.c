@@ -36,10 +36,12 @@ parse_loss(const char *s)
  *    rest is gone.  Make it static (or malloc it): 64 KiB is a lot for
  *    the stack of a function called often.
  *
- * TODO 2. Signals, with sigaction, as in lab 02: SIGINT and SIGTERM set a
- *    `static volatile sig_atomic_t` flag, WITHOUT SA_RESTART, so that a
- *    blocked recvfrom returns -1 with errno EINTR and the loop can see
- *    the flag.  (No SIGPIPE here: UDP has no connection to break.)
+ * TODO 2. Signals: a `static volatile sig_atomic_t` flag at file scope,
+ *    for catch_stop_signals(&flag) (netlab.h), which does what your
+ *    sigaction code of lab 02 did: SIGINT and SIGTERM set the flag,
+ *    WITHOUT SA_RESTART, so that a blocked recvfrom returns -1 with errno
+ *    EINTR and the loop can see the flag.  (It also ignores SIGPIPE,
+ *    which is harmless here: UDP has no connection to break.)
  */
 
 int
@@ -56,7 +58,8 @@ main(int argc, char *argv[])
     const char *port = argv[1];
 
     /*
-     * TODO 3. Install the signal handlers (TODO 2);
+     * TODO 3. Call catch_stop_signals (TODO 2); on -1, one line on
+     *    stderr and return 1;
      *    setvbuf(stdout, NULL, _IOLBF, 0), so that each log line leaves
      *    at once; srand(time(NULL) ^ getpid()) for the drops.
      *

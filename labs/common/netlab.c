@@ -364,7 +364,7 @@ read_some(int fd, void *buf, size_t len)
 }
 
 ssize_t
-read_full(int fd, void *buf, size_t len)
+read_all(int fd, void *buf, size_t len)
 {
     char *p = buf;
     size_t got = 0;
@@ -510,8 +510,22 @@ read_line(struct line_reader *r, char **line, size_t *len)
     }
 }
 
+/*
+ * buf[start..end) has been read but not returned: read_line returns without
+ * reading when it holds a '\n', or once the stream has ended.  (A line too
+ * long to accept leaves nothing behind: read_line empties the buffer when
+ * it reports one, and again before each read while it skips the rest.)
+ */
+int
+line_buffered(const struct line_reader *r)
+{
+    if (r->eof)
+        return 1;
+    return r->buf != NULL && memchr(r->buf + r->start, '\n', r->end - r->start) != NULL;
+}
+
 ssize_t
-read_full_buffered(struct line_reader *r, void *buf, size_t len)
+read_all_buffered(struct line_reader *r, void *buf, size_t len)
 {
     size_t have = r->end - r->start;
     size_t n = have < len ? have : len;
@@ -523,7 +537,7 @@ read_full_buffered(struct line_reader *r, void *buf, size_t len)
     }
     if (n == len || r->eof)
         return (ssize_t)n;
-    more = read_full(r->fd, (char *)buf + n, len - n);
+    more = read_all(r->fd, (char *)buf + n, len - n);
     if (more < 0)
         return -1;
     return (ssize_t)n + more;

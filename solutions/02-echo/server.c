@@ -28,7 +28,9 @@ request_stop(int sig)
  * SIGINT and SIGTERM only set a flag.  Without SA_RESTART they also make
  * a blocked accept or recv fail with EINTR, so the loops see the flag and
  * main closes the sockets and exits 0.  SIGPIPE is ignored: a client that
- * vanishes must give us a send error, not kill the server.
+ * vanishes must give us a send error, not kill the server.  Written out
+ * here, where the idea is taught; the later labs call catch_stop_signals
+ * (netlab.h), which does the same.
  * Returns 0, or -1 with errno set.
  */
 static int

@@ -48,22 +48,6 @@ is_bye(const char *line, size_t len)
     return len == 3 && memcmp(line, "bye", 3) == 0;
 }
 
-/*
- * Whether read_line(R) would return at once, without reading: R holds a
- * whole line, or R has seen the end of its stream.  This is the crux of
- * the loop.  One read() may bring several lines (three typed into a pipe,
- * three sent by the peer in one segment); read_line returns the first and
- * keeps the rest in its buffer, where poll() cannot see them: poll knows
- * only the descriptor, which has nothing more to say.  netlab.h has no
- * such function, so this looks at the reader's fields, as the header
- * documents them: buf[start..end) holds the bytes read but not returned.
- */
-static int
-has_line(const struct line_reader *r)
-{
-    return r->eof || memchr(r->buf + r->start, '\n', r->end - r->start) != NULL;
-}
-
 /* The peer has gone without a bye: a close, a reset, a failed send. */
 static enum state
 peer_left(char err[NET_ERRLEN])
@@ -130,7 +114,7 @@ chat(int sock, const volatile sig_atomic_t *stop, char err[NET_ERRLEN])
     /*
      * The keyboard goes through a line reader too, not through stdio:
      * fgets and getline also read ahead into a buffer of their own, which
-     * poll() cannot see, and has_line() can see into ours.
+     * poll() cannot see, and line_buffered() can see into ours.
      */
     struct line_reader keyboard = { .buf = NULL }, peer = { .buf = NULL };
     struct pollfd fds[2] = {
@@ -154,11 +138,16 @@ chat(int sock, const volatile sig_atomic_t *stop, char err[NET_ERRLEN])
      * event; ppoll closes that window, but it is not in POSIX 2008.) */
     while (state == CHATTING && !*stop) {
         /*
-         * A line already in a reader must not wait for poll, but the other
-         * source must still be looked at: a timeout of 0 only looks.
-         * Otherwise sleep until one of the two has something.
+         * The crux of the loop.  One read() may bring several lines (three
+         * typed into a pipe, three sent by the peer in one segment);
+         * read_line returns the first and keeps the rest in its buffer,
+         * where poll() cannot see them.  A line already in a reader must
+         * not wait for poll, but the other source must still be looked
+         * at: a timeout of 0 only looks.  Otherwise sleep until one of the
+         * two has something.
          */
-        int keyboard_ready = has_line(&keyboard), peer_ready = has_line(&peer);
+        int keyboard_ready = line_buffered(&keyboard);
+        int peer_ready = line_buffered(&peer);
         int timeout = keyboard_ready || peer_ready ? 0 : -1;
 
         if (poll(fds, 2, timeout) == -1) {

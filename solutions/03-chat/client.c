@@ -14,34 +14,10 @@
 #include "chat.h"
 #include "netlab.h"
 
-/* Set by SIGINT and SIGTERM: a stop asked for by the user, or by the
- * system at shutdown.  The program then closes the connection and exits 0. */
+/* Set by SIGINT and SIGTERM through catch_stop_signals (netlab.h): a stop
+ * asked for by the user, or by the system at shutdown.  The program then
+ * closes the connection and exits 0. */
 static volatile sig_atomic_t stop_requested;
-
-static void
-request_stop(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-/*
- * SIGINT and SIGTERM only set the flag: the handler may not do more than
- * that safely.  Without SA_RESTART they also make a blocked call (accept,
- * poll) fail with EINTR, so that the loops look at the flag.  SIGPIPE is
- * ignored: a peer that vanishes must make send fail, not kill us.
- */
-static int
-install_handlers(void)
-{
-    struct sigaction sa = { .sa_handler = request_stop };
-
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
-        return -1;
-    sa.sa_handler = SIG_IGN;
-    return sigaction(SIGPIPE, &sa, NULL);
-}
 
 int
 main(int argc, char *argv[])
@@ -52,7 +28,7 @@ main(int argc, char *argv[])
     }
     char err[NET_ERRLEN];
 
-    if (install_handlers() == -1) {
+    if (catch_stop_signals(&stop_requested) == -1) {
         fprintf(stderr, "client: sigaction: %s\n", strerror(errno));
         return 1;
     }

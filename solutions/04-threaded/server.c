@@ -51,32 +51,11 @@ static int running;             /* client threads not yet finished */
 /* Set once in main before any thread starts, then only read. */
 static int dir_fd = -1;         /* the folder GET serves files from */
 
+/* Set by SIGINT and SIGTERM through catch_stop_signals (netlab.h), which
+ * installs the handler without SA_RESTART: main's blocked accept then fails
+ * with EINTR and main sees the flag.  It also ignores SIGPIPE, so a client
+ * that vanishes gives a failed send, not a dead server. */
 static volatile sig_atomic_t stop_requested;
-
-static void
-request_stop(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-/*
- * SIGINT and SIGTERM set a flag, without SA_RESTART, so that main's
- * blocked accept fails with EINTR and main sees the flag.  SIGPIPE is
- * ignored: a client that vanishes gives a failed send, not a dead server.
- * Returns 0, or -1 with errno set.
- */
-static int
-catch_signals(void)
-{
-    struct sigaction sa = { .sa_handler = request_stop };
-
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
-        return -1;
-    sa.sa_handler = SIG_IGN;
-    return sigaction(SIGPIPE, &sa, NULL);
-}
 
 /* ---- Sending ------------------------------------------------------------ */
 
@@ -523,7 +502,7 @@ main(int argc, char *argv[])
         fprintf(stderr, "server: open folder %s: %s\n", argv[2], strerror(errno));
         return 1;
     }
-    if (catch_signals() == -1) {
+    if (catch_stop_signals(&stop_requested) == -1) {
         fprintf(stderr, "server: sigaction: %s\n", strerror(errno));
         return 1;
     }

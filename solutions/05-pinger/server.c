@@ -30,31 +30,13 @@
  */
 #define MAX_DATAGRAM 65536
 
+/* Set by SIGINT and SIGTERM through catch_stop_signals (netlab.h), which
+ * installs the handler without SA_RESTART: the blocked recvfrom then fails
+ * with EINTR, the loop sees the flag, and main closes the socket and exits
+ * 0.  It also ignores SIGPIPE, which is harmless here: sendto on a UDP
+ * socket has no connection to lose and never raises it, and a log line
+ * written to a closed pipe fails instead of killing the server. */
 static volatile sig_atomic_t stop_requested;
-
-static void
-request_stop(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-/*
- * SIGINT and SIGTERM only set a flag.  Without SA_RESTART they also make
- * the blocked recvfrom fail with EINTR, so the loop sees the flag and main
- * closes the socket and exits 0.  (UDP has no SIGPIPE: nothing to ignore.)
- * Returns 0, or -1 with errno set.
- */
-static int
-catch_signals(void)
-{
-    struct sigaction sa = { .sa_handler = request_stop };
-
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
-        return -1;
-    return 0;
-}
 
 /*
  * The fraction of datagrams to drop that S spells: a number from 0 to 1,
@@ -167,7 +149,7 @@ main(int argc, char *argv[])
     }
     char err[NET_ERRLEN];
 
-    if (catch_signals() == -1) {
+    if (catch_stop_signals(&stop_requested) == -1) {
         fprintf(stderr, "server: sigaction: %s\n", strerror(errno));
         return 1;
     }
