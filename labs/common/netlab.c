@@ -710,7 +710,8 @@ serve_in_threads(int listener, volatile sig_atomic_t *stop,
         }
         struct client_thread *t = malloc(sizeof *t);
         if (t != NULL)
-            *t = (struct client_thread){ fd, ++accepted, serve, arg, NULL };
+            *t = (struct client_thread){ .fd = fd, .number = ++accepted,
+                                         .serve = serve, .arg = arg };
         if (t == NULL || start_client_thread(t) != 0) {
             free(t);
             close(fd);
