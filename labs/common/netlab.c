@@ -6,8 +6,9 @@
  *
  * Nothing here keeps state between calls (no static buffers), so the helpers
  * are safe to call from several threads at once, as labs 04 and 06 do.  The
- * one exception is the stop flag's address, which a signal handler can reach
- * no other way; signal dispositions belong to the whole process anyway.
+ * two exceptions: the stop flag's address, which a signal handler can reach
+ * no other way (signal dispositions belong to the whole process anyway), and
+ * serve_in_threads' list of client threads, under a mutex of its own.
  */
 #include "netlab.h"
 
@@ -612,11 +613,11 @@ catch_stop_signals(volatile sig_atomic_t *flag)
 /* ---- a thread per client --------------------------------------------- */
 
 /*
- * The second exception to "no state": the client threads still running,
- * which the stop must reach.  One list per process, under its own mutex;
- * a thread takes itself off it, and closes its socket, under that mutex,
- * so that the stop never shuts down a descriptor already closed (whose
- * number a new connection may have taken).
+ * The client threads still running, which the stop must reach (the second
+ * exception to "no state", see the top).  One list per process, under its
+ * own mutex; a thread takes itself off it, and closes its socket, under
+ * that mutex, so that the stop never shuts down a descriptor already
+ * closed (whose number a new connection may have taken).
  */
 struct client_thread {
     int fd;
@@ -703,7 +704,9 @@ serve_in_threads(int listener, volatile sig_atomic_t *stop,
         int fd = accept(listener, NULL, NULL);
         if (fd == -1) {
             /* EINTR: a stop signal, seen by the loop's test.  Anything
-             * but a broken listener concerns one connection only. */
+             * else but a broken listener (a connection reset before it
+             * was accepted, descriptors short for a moment) is retried,
+             * as lab 04's loop does. */
             if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK)
                 failure = errno;
             continue;
