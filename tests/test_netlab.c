@@ -1578,3 +1578,72 @@ Test(peer, keeps_errno_and_fits_small_buffers)
     cr_assert_str_eq(buf, "127.0", "len 0: nothing written");
     tcp_pair_close(&p);
 }
+
+/* ---- threads: serve_in_threads ----------------------------------------- */
+
+TestSuite(threads, .init = setup, .timeout = 10);
+
+static volatile sig_atomic_t stop_serving;
+static atomic_int serves_ended;
+
+/* A client's thread: greets with its number and ARG, then waits for the
+ * end of the connection (the client leaving, or the stop's shutdown). */
+static void
+greet_and_wait(int fd, unsigned number, void *arg)
+{
+    char line[32], c;
+    int n = snprintf(line, sizeof line, "%u %s\n", number, (const char *)arg);
+
+    send_all(fd, line, (size_t)n);
+    while (read_some(fd, &c, 1) > 0)
+        ;
+    atomic_fetch_add(&serves_ended, 1);
+}
+
+static long
+call_serve_in_threads(struct blocked *b)
+{
+    return serve_in_threads(b->fd, &stop_serving, greet_and_wait, "hi");
+}
+
+Test(threads, each_client_served_then_all_ended_at_the_stop)
+{
+    struct blocked b = { .call = call_serve_in_threads };
+    pthread_t t;
+    char port[8], got[8];
+    int clients[3];
+
+    cr_assert_eq(catch_stop_signals(&stop_serving), 0);
+    b.fd = listener(port);
+    start_blocked(&t, &b);
+    for (int i = 0; i < 3; i++) {
+        char want[8];
+        snprintf(want, sizeof want, "%d hi\n", i + 1);
+        clients[i] = connect_or_fail("127.0.0.1", port);
+        cr_assert_eq(read_full(clients[i], got, strlen(want)), (ssize_t)strlen(want));
+        cr_assert_arr_eq(got, want, strlen(want), "client %d: numbered in order", i + 1);
+    }
+    /* SIGTERM interrupts the accept; every client is still connected. */
+    wait_until_blocked(&b);
+    cr_assert_eq(pthread_kill(t, SIGTERM), 0);
+    cr_assert_eq(pthread_join(t, NULL), 0);
+    cr_assert_eq(b.rc, 0);
+    cr_assert_eq(atomic_load(&serves_ended), 3, "every thread ended before it returned");
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(read_some(clients[i], got, 1), 0, "client %d: connection closed", i + 1);
+        close(clients[i]);
+    }
+    close(b.fd);
+}
+
+Test(threads, a_broken_listener_is_an_error)
+{
+    static volatile sig_atomic_t never;
+    int pp[2];
+
+    cr_assert_eq(pipe(pp), 0);
+    cr_assert_eq(serve_in_threads(pp[0], &never, greet_and_wait, "hi"), -1);
+    cr_assert_eq(errno, ENOTSOCK);
+    close(pp[0]);
+    close(pp[1]);
+}

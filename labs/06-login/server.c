@@ -19,14 +19,14 @@
 #include "protocol.h"
 
 /*
- * TODO 1. The shared state, at file scope, as in lab 04:
+ * TODO 1. The state:
  *    - struct session { int fd; unsigned id; sqlite3 *db; three
  *      sqlite3_stmt *; struct crypt_data *crypt; char user[MAX_NAME + 1];
- *      struct session *next; } - one per client, in a list;
- *    - a mutex over the list, the client counter and the number of
- *      running threads; a condition variable main waits on at the end;
- *    - the hash slots: an int (how many hashes may start now, the number
- *      of CPUs), a mutex and a condition variable (or a sem_t).
+ *      } - one per client, its thread's alone (no list: the library's
+ *      serve_in_threads keeps lab 04's list of clients, see TODO 9);
+ *    - shared, at file scope: the hash slots, an int (how many hashes may
+ *      start now, the number of CPUs), a mutex and a condition variable
+ *      (or a sem_t).
  *
  * TODO 2. The database, once, in main: sqlite3_open_v2(DBFILE, &db,
  *    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -73,11 +73,13 @@
  *      the UPDATE (with the old hash in its WHERE) -> "OK"; LOGOUT -> "OK";
  *    - QUIT: "OK bye", then end the thread's loop.
  *
- * TODO 7. The thread function, as lab 04's: log "client N connected from
- *    ADDR:PORT"; open the connection (TODO 4); a line_reader of MAX_LINE
- *    bytes; read_line in a loop: -1 with errno EMSGSIZE -> "ERR line too
- *    long" and go on; 0 or another -1 ends the loop.  Then log, take the
- *    session off the list, close, free, count one thread less, signal.
+ * TODO 7. The thread function, as lab 04's, in the form serve_in_threads
+ *    calls: void serve(int fd, unsigned number, void *arg).  Log "client N
+ *    connected from ADDR:PORT" (peer_name); open the connection (TODO 4);
+ *    a line_reader of MAX_LINE bytes; read_line in a loop: -1 with errno
+ *    EMSGSIZE -> "ERR line too long" and go on; 0 or another -1 ends the
+ *    loop.  Then log, finalize, close the database, free.  Not the
+ *    socket: the library closes it once serve returns.
  */
 
 int
@@ -90,18 +92,18 @@ main(int argc, char *argv[])
     const char *port = argv[1], *dbfile = argv[2];
 
     /*
-     * TODO 8. Signals as in lab 04 (SIGPIPE ignored; SIGINT and SIGTERM
-     *    set a flag, no SA_RESTART); setvbuf(stdout, NULL, _IOLBF, 0);
-     *    the database (TODO 2) and the dummy hash (TODO 3).
+     * TODO 8. Signals as in lab 04, with the library's
+     *    catch_stop_signals(&flag) (a static volatile sig_atomic_t flag);
+     *    setvbuf(stdout, NULL, _IOLBF, 0); the database (TODO 2) and the
+     *    dummy hash (TODO 3).
      *
      * TODO 9. listen_tcp(port, err); on -1 print "server: " and err on
-     *    stderr and return 1.  The accept loop, until the flag is set:
-     *    a session for each client, on the list, its thread DETACHED and
-     *    started with SIGINT and SIGTERM blocked.
+     *    stderr and return 1.  Then lab 04's accept loop, its detached
+     *    threads and its stop, from netlab.h:
+     *    serve_in_threads(listener, &flag, serve, NULL).
      *
-     * TODO 10. After the loop: close the listener; shutdown(fd, SHUT_RDWR)
-     *    every session's socket under the mutex, wait until no thread
-     *    runs; return 0.
+     * TODO 10. It returns once the flag is set, every client's connection
+     *    shut down and every thread finished: close the listener; return 0.
      */
     (void)port;
     (void)dbfile;

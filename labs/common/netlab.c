@@ -6,8 +6,9 @@
  *
  * Nothing here keeps state between calls (no static buffers), so the helpers
  * are safe to call from several threads at once, as labs 04 and 06 do.  The
- * one exception is the stop flag's address, which a signal handler can reach
- * no other way; signal dispositions belong to the whole process anyway.
+ * two exceptions: the stop flag's address, which a signal handler can reach
+ * no other way (signal dispositions belong to the whole process anyway), and
+ * serve_in_threads' list of client threads, under a mutex of its own.
  */
 #include "netlab.h"
 
@@ -15,6 +16,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -620,4 +622,121 @@ catch_stop_signals(volatile sig_atomic_t *flag)
     if (sigaction(SIGINT, &stop, NULL) == -1 || sigaction(SIGTERM, &stop, NULL) == -1)
         return -1;
     return sigaction(SIGPIPE, &ignore, NULL);
+}
+
+/* ---- a thread per client --------------------------------------------- */
+
+/*
+ * The client threads still running, which the stop must reach (the second
+ * exception to "no state", see the top).  One list per process, under its
+ * own mutex; a thread takes itself off it, and closes its socket, under
+ * that mutex, so that the stop never shuts down a descriptor already
+ * closed (whose number a new connection may have taken).
+ */
+struct client_thread {
+    int fd;
+    unsigned number;
+    void (*serve)(int fd, unsigned number, void *arg);
+    void *arg;
+    struct client_thread *next;
+};
+
+static pthread_mutex_t client_threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t client_threads_gone = PTHREAD_COND_INITIALIZER;
+static struct client_thread *client_threads;
+
+/* The body of every client thread: the caller's SERVE, then the cleanup
+ * serve_in_threads promises. */
+static void *
+client_thread_main(void *arg)
+{
+    struct client_thread *self = arg;
+
+    self->serve(self->fd, self->number, self->arg);
+    pthread_mutex_lock(&client_threads_lock);
+    struct client_thread **p = &client_threads;
+    while (*p != self)
+        p = &(*p)->next;
+    *p = self->next;
+    close(self->fd);
+    if (client_threads == NULL)
+        pthread_cond_broadcast(&client_threads_gone);
+    pthread_mutex_unlock(&client_threads_lock);
+    free(self);
+    return NULL;
+}
+
+/* Starts T's thread, detached, with the stop signals blocked (it inherits
+ * the mask), and lists it.  Returns 0, or an error number. */
+static int
+start_client_thread(struct client_thread *t)
+{
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_attr_t detached;
+    pthread_attr_init(&detached);
+    pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
+
+    /* Listed before it runs, so that it always finds itself on the list:
+     * the lock is held until pthread_create has answered. */
+    pthread_mutex_lock(&client_threads_lock);
+    t->next = client_threads;
+    client_threads = t;
+    pthread_t tid;
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
+    int err = pthread_create(&tid, &detached, client_thread_main, t);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err != 0)
+        client_threads = t->next;
+    pthread_mutex_unlock(&client_threads_lock);
+    pthread_attr_destroy(&detached);
+    return err;
+}
+
+/* Shuts down every client's connection, then waits for every thread. */
+static void
+end_client_threads(void)
+{
+    pthread_mutex_lock(&client_threads_lock);
+    for (struct client_thread *t = client_threads; t != NULL; t = t->next)
+        shutdown(t->fd, SHUT_RDWR);
+    while (client_threads != NULL)
+        pthread_cond_wait(&client_threads_gone, &client_threads_lock);
+    pthread_mutex_unlock(&client_threads_lock);
+}
+
+int
+serve_in_threads(int listener, volatile sig_atomic_t *stop,
+                 void (*serve)(int fd, unsigned number, void *arg), void *arg)
+{
+    unsigned accepted = 0;
+    int failure = 0;
+
+    while (!*stop && failure == 0) {
+        int fd = accept(listener, NULL, NULL);
+        if (fd == -1) {
+            /* EINTR: a stop signal, seen by the loop's test.  Anything
+             * else but a broken listener (a connection reset before it
+             * was accepted, descriptors short for a moment) is retried,
+             * as lab 04's loop does. */
+            if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK)
+                failure = errno;
+            continue;
+        }
+        struct client_thread *t = malloc(sizeof *t);
+        if (t != NULL)
+            *t = (struct client_thread){ .fd = fd, .number = ++accepted,
+                                         .serve = serve, .arg = arg };
+        if (t == NULL || start_client_thread(t) != 0) {
+            free(t);
+            close(fd);
+        }
+    }
+    end_client_threads();
+    if (failure == 0)
+        return 0;
+    errno = failure;
+    return -1;
 }

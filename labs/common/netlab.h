@@ -208,4 +208,23 @@ char *peer_name(int fd, char *buf, size_t len);
  */
 int catch_stop_signals(volatile sig_atomic_t *flag);
 
+/*
+ * A thread per client: lab 04's server loop, which it wrote out by hand,
+ * for the servers after it.  Accepts clients on LISTENER until *STOP is
+ * set (the flag of catch_stop_signals), and serves each in a detached
+ * thread of its own, which calls SERVE(FD, NUMBER, ARG): FD the client's
+ * socket, NUMBER 1 for the first client accepted, 2 for the next, and so
+ * on (for the log).  SERVE must not close FD: the library closes it once
+ * SERVE has returned.  The threads start with SIGINT and SIGTERM blocked,
+ * so that those signals reach the caller and interrupt its accept.
+ * A client whose thread cannot start is closed, and the loop goes on, as
+ * it does when accept fails for one connection only.
+ * At the stop it shuts down every connection still open (its thread's next
+ * read returns 0, as if the client had left), waits until every SERVE has
+ * returned, and returns 0.  Returns -1 with errno set when LISTENER itself
+ * is unusable (EBADF, EINVAL, ENOTSOCK), after the same wait.
+ */
+int serve_in_threads(int listener, volatile sig_atomic_t *stop,
+                     void (*serve)(int fd, unsigned number, void *arg), void *arg);
+
 #endif

@@ -1,7 +1,13 @@
 /*
  * Lab 06 - login: the server.  Usage: server PORT DBFILE
- * Registers users and logs them in, a thread per client, with the line
- * protocol of protocol.h: REGISTER, LOGIN, WHOAMI, PASSWD, LOGOUT, QUIT.
+ * Lab 04's server, a thread per client, with a new protocol (protocol.h:
+ * REGISTER, LOGIN, WHOAMI, PASSWD, LOGOUT, QUIT) and one new idea: users
+ * kept in a database, their passwords as slow hashes.  The thread
+ * scaffolding that lab 04 wrote out (the accept loop, a detached thread
+ * per client started with the stop signals blocked, at the stop every
+ * connection shut down and every thread waited for) is the helper
+ * library's serve_in_threads now, as lab 02's stop signals are its
+ * catch_stop_signals.
  * The users live in the SQLite database DBFILE (created if missing):
  *   - each client thread opens a connection of its own (SQLite connections
  *     are not shared between threads here), with a busy timeout, since
@@ -31,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "netlab.h"
@@ -41,7 +46,8 @@
 #define HASH_PREFIX "$y$"       /* yescrypt */
 #define MAX_REPLY 128
 
-/* One connected client, and everything its thread alone uses. */
+/* One connected client, and everything its thread alone uses: the login
+ * belongs to the connection, not to the server. */
 struct session {
     int fd;
     unsigned id;
@@ -50,17 +56,10 @@ struct session {
     sqlite3_stmt *insert_user, *find_hash, *change_hash;
     struct crypt_data *crypt;       /* 32 KiB: on the heap, not the stack */
     char user[MAX_NAME + 1];        /* logged in as; "" when not */
-    struct session *next;           /* in the list, under `lock` */
 };
 
-/* ---- Shared state: the list of sessions, under `lock`. */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t all_gone = PTHREAD_COND_INITIALIZER;
-static struct session *sessions;
-static unsigned next_id;
-static int running;                 /* client threads not yet finished */
-
-/* ---- Hash slots: how many hashes may run at once, under `hash_lock`. */
+/* ---- Shared state: the hash slots, how many hashes may run at once,
+ * under `hash_lock`.  (The list of clients is the library's.) */
 static pthread_mutex_t hash_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hash_slot_free = PTHREAD_COND_INITIALIZER;
 static int hash_slots;
@@ -71,26 +70,7 @@ static char dummy_hash[CRYPT_OUTPUT_SIZE];  /* checked for unknown users */
 
 static volatile sig_atomic_t stop_requested;
 
-static void
-request_stop(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-/* SIGINT and SIGTERM set a flag without SA_RESTART, so that main's accept
- * fails with EINTR; SIGPIPE is ignored.  Returns 0, or -1 with errno. */
-static int
-catch_signals(void)
-{
-    struct sigaction sa = { .sa_handler = request_stop };
-
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
-        return -1;
-    sa.sa_handler = SIG_IGN;
-    return sigaction(SIGPIPE, &sa, NULL);
-}
+/* ---- Passwords ---------------------------------------------------------- */
 
 /* Overwrites N bytes at P in a way the compiler may not skip: passwords
  * should not linger in memory longer than needed. */
@@ -101,8 +81,6 @@ wipe(void *p, size_t n)
     while (n-- > 0)
         *v++ = 0;
 }
-
-/* ---- Passwords ---------------------------------------------------------- */
 
 static void
 take_hash_slot(void)
@@ -167,6 +145,26 @@ password_matches(const char *password, const char *stored, struct crypt_data *da
     for (size_t i = 0; i < len; i++)
         diff |= (unsigned char)(h[i] ^ stored[i]);
     return diff == 0;
+}
+
+/* The hash that unknown users' passwords are checked against, so that a
+ * LOGIN for a name that does not exist costs a hash too.  Returns 0, or -1. */
+static int
+make_dummy_hash(void)
+{
+    struct crypt_data *cd = calloc(1, sizeof *cd);
+    int rc = cd != NULL ? hash_password("no-such-user-password", cd, dummy_hash) : -1;
+    free(cd);
+    return rc;
+}
+
+/* One hash per CPU at a time: more would only make each one slower, and
+ * each needs 16 MiB while it runs. */
+static int
+cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
 /* ---- The database ------------------------------------------------------- */
@@ -448,10 +446,8 @@ cmd_passwd(struct session *s, const struct command *cmd)
     return reply;
 }
 
-enum outcome { GO_ON, QUIT, BROKEN };
-
-/* Sends TEXT and "\n".  Only this session's thread writes to its socket.
- * Returns 0, or -1 with errno set. */
+/* Sends TEXT and "\n".  Only this session's thread writes to its socket:
+ * no send lock.  Returns 0, or -1 with errno set. */
 static int
 reply(struct session *s, const char *text)
 {
@@ -459,6 +455,8 @@ reply(struct session *s, const char *text)
     int n = snprintf(line, sizeof line, "%s\n", text);
     return send_all(s->fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
+
+enum outcome { GO_ON, QUIT, BROKEN };
 
 /* Answers one command line.  QUIT after "OK bye"; BROKEN when the
  * connection failed. */
@@ -503,163 +501,63 @@ handle(struct session *s, const char *line, size_t len)
 
 /* ---- A client's thread -------------------------------------------------- */
 
-static void
-unlist(struct session *s)
+/*
+ * Reads command lines and answers them, one by one, until the client
+ * leaves, QUITs, or the server shuts the connection down at the stop
+ * (serve_in_threads).  A line too long is answered and skipped, as lab
+ * 04's server does.  Returns NULL, or why the connection failed.
+ */
+static const char *
+converse(struct session *s)
 {
-    pthread_mutex_lock(&lock);
-    for (struct session **p = &sessions; *p != NULL; p = &(*p)->next) {
-        if (*p == s) {
-            *p = s->next;
-            break;
+    struct line_reader r;
+    if (line_reader_init(&r, s->fd, MAX_LINE) == -1)
+        return strerror(errno);
+
+    enum outcome o = GO_ON;
+    while (o == GO_ON) {
+        char *line;
+        size_t len;
+        int got = read_line(&r, &line, &len);
+        if (got == 1) {
+            o = handle(s, line, len);
+            wipe(line, len);            /* it may hold a password */
+        } else if (got == -1 && errno == EMSGSIZE) {
+            o = reply(s, "ERR line too long") == 0 ? GO_ON : BROKEN;
+        } else {
+            o = got == 0 ? QUIT : BROKEN;
         }
     }
-    pthread_mutex_unlock(&lock);
+    const char *why = o == BROKEN ? strerror(errno) : NULL;
+    line_reader_free(&r);
+    return why;
 }
 
 /*
- * The thread of one client: opens its own database connection, then reads
- * command lines until the client leaves, QUITs, or the server shuts the
- * connection down.  One exit path: close, free, count one thread less.
+ * The thread of one client (serve_in_threads calls it with the client's
+ * socket and number, and closes the socket once it returns): opens its own
+ * database connection, converses, then closes the statements and the
+ * connection.
  */
-static void *
-serve(void *arg)
+static void
+serve(int fd, unsigned id, void *arg)
 {
-    struct session *s = arg;
-    struct line_reader r;
+    (void)arg;
+    struct session session = { .fd = fd, .id = id }, *s = &session;
     char err[NET_ERRLEN];
-    const char *why = NULL;
+    const char *why = err;
 
+    peer_name(fd, s->addr, sizeof s->addr);
     printf("client %u connected from %s\n", s->id, s->addr);
-    if (open_session_db(s, err) == -1) {
-        why = err;
-    } else if (line_reader_init(&r, s->fd, MAX_LINE) == -1) {
-        why = strerror(errno);
-    } else {
-        for (;;) {
-            char *line;
-            size_t len;
-            int got = read_line(&r, &line, &len);
-            if (got == -1 && errno == EMSGSIZE) {
-                if (reply(s, "ERR line too long") == -1) {
-                    why = strerror(errno);
-                    break;
-                }
-                continue;
-            }
-            if (got == -1)
-                why = strerror(errno);
-            if (got <= 0)
-                break;
-            enum outcome o = handle(s, line, len);
-            wipe(line, len);            /* it may hold a password */
-            if (o == BROKEN)
-                why = strerror(errno);
-            if (o != GO_ON)
-                break;
-        }
-        line_reader_free(&r);
-    }
-    if (why != NULL)
-        printf("client %u disconnected: %s\n", s->id, why);
-    else
-        printf("client %u disconnected\n", s->id);
-
-    unlist(s);
-    close(s->fd);
+    s->crypt = calloc(1, sizeof *s->crypt);        /* zeroed, as crypt_rn needs */
+    if (s->crypt == NULL)
+        why = strerror(ENOMEM);
+    else if (open_session_db(s, err) == 0)
+        why = converse(s);
+    printf("client %u disconnected%s%s\n", s->id, why != NULL ? ": " : "",
+           why != NULL ? why : "");
     close_session_db(s);
     free(s->crypt);
-    free(s);
-
-    pthread_mutex_lock(&lock);
-    if (--running == 0)
-        pthread_cond_broadcast(&all_gone);
-    pthread_mutex_unlock(&lock);
-    return NULL;
-}
-
-/* Lists a new client and starts its thread, detached, with SIGINT and
- * SIGTERM blocked (they must reach main).  Returns 0, or -1 with errno
- * set (the client is then closed). */
-static int
-start_session(int fd)
-{
-    struct session *s = calloc(1, sizeof *s);
-    struct crypt_data *cd = calloc(1, sizeof *cd);     /* zeroed, as crypt_rn needs */
-    if (s == NULL || cd == NULL) {
-        free(s);
-        free(cd);
-        close(fd);
-        errno = ENOMEM;
-        return -1;
-    }
-    s->fd = fd;
-    s->crypt = cd;
-    peer_name(fd, s->addr, sizeof s->addr);
-
-    pthread_mutex_lock(&lock);
-    s->id = ++next_id;
-    s->next = sessions;
-    sessions = s;
-    running++;
-    pthread_mutex_unlock(&lock);
-
-    pthread_attr_t attr;
-    pthread_t tid;
-    sigset_t stops, old;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_sigmask(SIG_BLOCK, &stops, &old);
-    int err = pthread_create(&tid, &attr, serve, s);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
-    if (err == 0)
-        return 0;
-
-    unlist(s);
-    pthread_mutex_lock(&lock);
-    running--;
-    pthread_mutex_unlock(&lock);
-    close(fd);
-    free(cd);
-    free(s);
-    errno = err;
-    return -1;
-}
-
-/* Shuts down every client's connection (its thread's read returns 0 and
- * it ends as for a client that left), then waits for every thread. */
-static void
-stop_all_sessions(void)
-{
-    pthread_mutex_lock(&lock);
-    for (struct session *s = sessions; s != NULL; s = s->next)
-        shutdown(s->fd, SHUT_RDWR);
-    while (running > 0)
-        pthread_cond_wait(&all_gone, &lock);
-    pthread_mutex_unlock(&lock);
-}
-
-/* The hash that unknown users' passwords are checked against, so that a
- * LOGIN for a name that does not exist costs a hash too.  Returns 0, or -1. */
-static int
-make_dummy_hash(void)
-{
-    struct crypt_data *cd = calloc(1, sizeof *cd);
-    int rc = cd != NULL ? hash_password("no-such-user-password", cd, dummy_hash) : -1;
-    free(cd);
-    return rc;
-}
-
-/* One hash per CPU at a time: more would only make each one slower, and
- * each needs 16 MiB while it runs. */
-static int
-cpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
 int
@@ -673,7 +571,7 @@ main(int argc, char *argv[])
 
     db_path = argv[2];
     hash_slots = cpus();
-    if (catch_signals() == -1) {
+    if (catch_stop_signals(&stop_requested) == -1) {
         fprintf(stderr, "server: sigaction: %s\n", strerror(errno));
         return 1;
     }
@@ -692,16 +590,11 @@ main(int argc, char *argv[])
         fprintf(stderr, "server: %s\n", err);
         return 1;
     }
-    while (!stop_requested) {
-        int fd = accept(listener, NULL, NULL);
-        if (fd != -1) {
-            if (start_session(fd) == -1)
-                printf("cannot serve a client: %s\n", strerror(errno));
-        } else if (errno != EINTR) {
-            printf("accept: %s\n", strerror(errno));
-        }
+    /* Lab 04's accept loop, its threads and its stop, now the library's. */
+    if (serve_in_threads(listener, &stop_requested, serve, NULL) == -1) {
+        fprintf(stderr, "server: accept: %s\n", strerror(errno));
+        return 1;
     }
     close(listener);
-    stop_all_sessions();
     return 0;
 }
