@@ -1620,7 +1620,7 @@ Test(threads, each_client_served_then_all_ended_at_the_stop)
         char want[8];
         snprintf(want, sizeof want, "%d hi\n", i + 1);
         clients[i] = connect_or_fail("127.0.0.1", port);
-        cr_assert_eq(read_full(clients[i], got, strlen(want)), (ssize_t)strlen(want));
+        cr_assert_eq(read_all(clients[i], got, strlen(want)), (ssize_t)strlen(want));
         cr_assert_arr_eq(got, want, strlen(want), "client %d: numbered in order", i + 1);
     }
     /* SIGTERM interrupts the accept; every client is still connected. */
