@@ -121,7 +121,7 @@ struct check {
                                of copies */
     const char *built_server;   /* use_built_server's, or NULL */
     void (*on_fail)(struct check *c, const char *message);  /* on_failure's */
-    /* Ends the check with its verdict (checkrun.c's end_check): fail and
+    /* Ends the check with its verdict (checkrun.c's finish): fail and
      * not_testable call it, so that check.c calls nothing above it.  It
      * never returns. */
     void (*end)(struct check *c, bool passed, bool untestable, const struct buf *msg);
