@@ -44,7 +44,6 @@
 #include "cgroup.h"
 #include "check.h"
 #include "core.h"
-#include "slot.h"
 #include "namespaces.h"
 #include "quota.h"
 #include "walk.h"
@@ -898,47 +897,4 @@ bool sandbox_find_strays(const struct check *c, struct buf *msg)
                    found.data, stray_search.count > 5 ? ", ..." : "");
     buf_free(&found);
     return stray_search.count > 0;
-}
-
-/* ---- The check's folder (check.h's check_folder) ------------------------ */
-
-const char *check_folder(struct check *c)
-{
-    if (c->folder == NULL) {
-        /* A private /tmp vanishes with the check: nothing to clean up. */
-        const char *tmp = c->sandbox.private_mounts ? NULL : getenv("TMPDIR");
-        if (tmp == NULL || *tmp == '\0')
-            tmp = "/tmp";
-        struct buf path = {0};
-        buf_printf(&path, "%s/netlab-check-XXXXXX", tmp);
-        if (mkdtemp(path.data) == NULL)
-            fail(c, "grader error: cannot create a folder in %s: %s", tmp, strerror(errno));
-        /* Held from before any program runs in it: what they leave is
-         * read from here, not through a path they may have changed. */
-        c->folder_fd = open(path.data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (c->folder_fd < 0)
-            fail(c, "grader error: cannot open %s: %s", path.data, strerror(errno));
-        c->folder = path.data;
-        if (!c->sandbox.private_mounts)
-            snprintf(c->slot->folder, sizeof c->slot->folder, "%s", c->folder);
-        sandbox_claim_folder(c, c->folder);
-        note(c, "the check's folder: %s", c->folder);
-    }
-    return c->folder;
-}
-
-int open_in_check_folder(struct check *c, const char *name, struct buf *why)
-{
-    check_folder(c);
-    return open_regular(c->folder_fd, name, why);
-}
-
-DIR *list_check_folder(struct check *c)
-{
-    check_folder(c);
-    int fd = fcntl(c->folder_fd, F_DUPFD_CLOEXEC, 0);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
-    if (d == NULL && fd >= 0)
-        close(fd);
-    return d;
 }

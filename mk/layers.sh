@@ -41,7 +41,7 @@ tsan:         tsan                  # checks that build a lab's sources
 relay:        relay udp             # between two programs; a lossy UDP peer
 programs:     programs              # the student's programs
 peers:        peers                 # the grader as a peer
-sandbox:      sandbox               # what programs may touch; the check's folder
+sandbox:      sandbox folder        # what programs may touch; the check's folder
 cgroup:       cgroup                # memory and task limits
 check:        check core            # deadline, transcript, fail/note, the pump
 system:       namespaces children quota walk  # namespaces, child exits, a bounded copy, safe paths
