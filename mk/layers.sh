@@ -124,7 +124,7 @@ for o in $objects; do
     nm -P -g --defined-only "$o" | awk -v u="$u" '$2 != "U" { print "D", $1, u }'
     nm -P -u "$o" | awk -v u="$u" '{ print "U", $1, u }'
 done > "$work/symbols"
-awk 'NR == FNR { if ($1 == "D") def[$2] = $3; next }
+awk 'FNR == 1 { pass++ } pass == 1 { if ($1 == "D") def[$2] = $3; next }
      $1 == "U" && ($2 in def) { print $3, def[$2], $2 }' \
     "$work/symbols" "$work/symbols" > "$work/calls"
 awk '{ print $1, $2, "call" }' "$work/calls" >> "$work/edges.raw"
@@ -132,7 +132,7 @@ awk '$1 != $2' "$work/edges.raw" | sort -u > "$work/edges"
 
 status=0
 # Every file in a layer.
-awk 'NR == FNR { placed[$1]; next } !($1 in placed)' "$work/placed" "$work/units" \
+awk 'FILENAME == ARGV[1] { placed[$1]; next } !($1 in placed)' "$work/placed" "$work/units" \
     > "$work/unplaced"
 while read -r u; do
     echo "layers: $src/$u.* is in no layer: add it to the table (mk/layers.sh)" >&2
@@ -140,7 +140,7 @@ while read -r u; do
 done < "$work/unplaced"
 
 # Every edge down or sideways, but for the known ones.
-awk 'NR == FNR { layer[$1] = $2; name[$1] = $3; next }
+awk 'FILENAME == ARGV[1] { layer[$1] = $2; name[$1] = $3; next }
      FILENAME ~ /allow$/ { allowed[$1 " " $2]; next }
      ($1 in layer) && ($2 in layer) && layer[$1] > layer[$2] {
          if (($1 " " $2) in allowed) { known[$1 " -> " $2]; next }
@@ -151,9 +151,12 @@ awk 'NR == FNR { layer[$1] = $2; name[$1] = $3; next }
     "$work/placed" "$work/allow" "$work/edges" > "$work/up"
 if grep -q '^layers:' "$work/up"; then
     # Which symbols, for the calls: what to move.
-    grep '^layers:' "$work/up" | sort -u | while read -r _ from _ _ verb to _; do
-        echo "layers: $from $verb $to$( [ "$verb" = calls ] &&
-            awk -v f="$from" -v t="$to" '$1 == f && $2 == t { printf " %s", $3 }' "$work/calls")" >&2
+    grep '^layers:' "$work/up" | sort -u | while read -r line; do
+        # shellcheck disable=SC2086 # (its words)
+        set -- $line            # layers: FROM (layer L) VERB TO (layer M, above it)
+        echo "$line$( [ "$5" = calls ] &&
+            awk -v f="$2" -v t="$6" '$1 == f && $2 == t { printf " %s", $3 }' "$work/calls" |
+            sed 's/^/:/')" >&2
     done
     status=1
 fi
@@ -166,11 +169,11 @@ done < "$work/allow"
 
 # No circle: tsort orders the units (users before what they use) or
 # names the files of a loop.  The known edges stay out of it.
-awk 'NR == FNR { allowed[$1 " " $2]; next } !(($1 " " $2) in allowed) { print $1, $2 }' \
+awk 'FILENAME == ARGV[1] { allowed[$1 " " $2]; next } !(($1 " " $2) in allowed) { print $1, $2 }' \
     "$work/allow" "$work/edges" > "$work/pairs"
 awk '{ print $1, $1 }' "$work/units" >> "$work/pairs"
 if ! tsort "$work/pairs" > "$work/order" 2> "$work/loop"; then
-    echo "layers: a circle among these files (each uses the next, the last the first):" >&2
+    echo "layers: a circle among these files:" >&2
     # (tsort names every loop it breaks: the first says enough.)
     awk '/contains a loop/ { n++; next } n == 1 { sub(/^tsort: /, "  "); print }' \
         "$work/loop" >&2
@@ -182,7 +185,7 @@ nunits=$(wc -l < "$work/units")
 nedges=$(wc -l < "$work/edges")
 echo "layers: no circle among the $nunits units of $src ($nedges edges: $(grep -c ' call$' "$work/edges" || true) calls, $(grep -c ' include$' "$work/edges" || true) includes); every edge points down the table"
 # The layers, top to bottom, with the units this tree has.
-awk 'NR == FNR { present[$1]; next }
+awk 'FILENAME == ARGV[1] { present[$1]; next }
      { name[$2] = $3; if ($2 > n) n = $2 }
      ($1 in present) { units[$2] = units[$2] " " $1 }
      END { for (i = 1; i <= n; i++) if (i in units) printf "  %-13s%s\n", name[i] ":", units[i] }' \
