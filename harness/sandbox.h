@@ -14,7 +14,6 @@
 
 struct check;
 
-/* sandbox.c */
 void sandbox_prepare(struct check *c);      /* at the start of the check */
 /* The user programs started by the caller run as, as root:
  * SANDBOX_UID_BASE + the caller's process ID. */

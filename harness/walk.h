@@ -1,5 +1,6 @@
 /*
- * walk.h - reaching a student's files safely (walk.c).
+ * walk.h - a student's files, reached from descriptors, never through a
+ * link that leads out (see walk.c).
  */
 #ifndef NETLAB_WALK_H
 #define NETLAB_WALK_H
@@ -8,8 +9,6 @@
 
 #include "buf.h"
 
-/* walk.c: a student's files, reached from descriptors, never through a
- * link that leads out (see walk.c). */
 /* Opens PATH (openat2) from the folder ROOT, following links only while
  * they stay inside ROOT: EXDEV when one leads out.  FLAGS as open's. */
 int open_beneath(int root, const char *path, int flags);
