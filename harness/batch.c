@@ -15,8 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "classreport.h"
-#include "internal.h"
+#include "walk.h"
 #include "report.h"
 
 static bool is_dir(const char *path)
@@ -95,24 +94,6 @@ size_t labs_in_class(const char *dir, const struct lab_def **labs, size_t max)
     free(fds);
     free_names(subs, nsubs);
     return nlabs;
-}
-
-struct points submission_points(const struct submission *s, const struct lab_def *lab)
-{
-    struct points p = {0};
-    for (size_t i = 0; i < s->n; i++) {
-        const struct check_result *r = &s->results[i];
-        if (lab != NULL && r->lab != lab)
-            continue;
-        if (r->grader_error) {
-            p.errors++;
-            p.error_points += r->def->points;
-            continue;
-        }
-        p.max += r->def->points;
-        p.got += r->passed ? r->def->points : 0;
-    }
-    return p;
 }
 
 /* ---- Copy, build, grade --------------------------------------------------- */

@@ -13,25 +13,12 @@
 #include <stddef.h>
 
 #include "build.h"
+#include "classreport.h"
 #include "lab.h"
 #include "runner.h"
 
 /* Where `grade --batch` writes when no --out is given. */
 #define DEFAULT_CLASS_OUT "build/class"
-
-struct submission {
-    char *name;                     /* its folder's name: untrusted text */
-    char *path;                     /* its folder */
-    char *copy;                     /* its copy, built and graded (absolute) */
-    struct lab_build *builds;       /* one per lab of the class, in order */
-    size_t nbuilds;
-    struct check_result *results;   /* its checks, grouped by lab in order */
-    size_t n;
-    /* Progress: its checks the runner runs, how many ended, their points,
-     * and those the grader failed on (grader errors) with their points. */
-    size_t to_run, ended;
-    int got_so_far, errors_so_far, error_points_so_far;
-};
 
 /* What is graded and how: the same for every submission. */
 struct batch_setup {
@@ -52,15 +39,6 @@ struct batch_setup {
 int grade_submissions(const struct batch_setup *s, struct submission *subs, size_t n);
 
 void free_submissions(struct submission *subs, size_t n);
-
-/* Points of S's checks of LAB (of every lab if LAB is NULL): of the checks
- * graded; those the grader could not grade (grader errors) apart, never
- * counted against the submission. */
-struct points {
-    int got, max;
-    int errors, error_points;
-};
-struct points submission_points(const struct submission *s, const struct lab_def *lab);
 
 /* The labs that some submission folder of DIR has a folder for, in order,
  * at most MAX of them into LABS; returns their number. */

@@ -40,7 +40,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "cgroup.h"
+#include "children.h"
+#include "core.h"
+#include "namespaces.h"
+#include "quota.h"
+#include "runner.h"
+#include "sandbox.h"
+#include "walk.h"
 
 /* How much of a build's output is kept, and shown when it failed. */
 #define LOG_KEEP        (16 * 1024)

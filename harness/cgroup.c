@@ -32,7 +32,10 @@
  * Elsewhere the rlimits alone hold, as they always do: the cgroup comes on
  * top of them.
  */
-#include "internal.h"
+#include "cgroup.h"
+#include "check.h"
+#include "core.h"
+#include "slot.h"
 
 #include <dirent.h>
 #include <errno.h>

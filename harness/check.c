@@ -1,15 +1,16 @@
 /*
- * check.c - the life of one check inside its own process: the deadline, the
- * transcript, the I/O pump that every wait goes through, and the end of the
- * check (stop every program, hand the result to the runner, exit).
+ * check.c - the core of one check inside its own process: the deadline, the
+ * transcript, fail and note, and the I/O pump that every wait goes through.
+ * The check's start and end (its sandbox, handing its result to the
+ * runner) are checkrun.c's, above the checks: fail ends the check through
+ * the function checkrun.c left in c->end.
  */
-#include "internal.h"
+#include "children.h"
+#include "check.h"
+#include "core.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,139 +76,6 @@ void flush_stream_log(struct check *c, struct stream_log *log, const char *who)
     log->skipped_chunks = 0;
 }
 
-const char *check_folder(struct check *c)
-{
-    if (c->folder == NULL) {
-        /* A private /tmp vanishes with the check: nothing to clean up. */
-        const char *tmp = c->sandbox.private_mounts ? NULL : getenv("TMPDIR");
-        if (tmp == NULL || *tmp == '\0')
-            tmp = "/tmp";
-        struct buf path = {0};
-        buf_printf(&path, "%s/netlab-check-XXXXXX", tmp);
-        if (mkdtemp(path.data) == NULL)
-            fail(c, "grader error: cannot create a folder in %s: %s", tmp, strerror(errno));
-        /* Held from before any program runs in it: what they leave is
-         * read from here, not through a path they may have changed. */
-        c->folder_fd = open(path.data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (c->folder_fd < 0)
-            fail(c, "grader error: cannot open %s: %s", path.data, strerror(errno));
-        c->folder = path.data;
-        if (!c->sandbox.private_mounts)
-            snprintf(c->slot->folder, sizeof c->slot->folder, "%s", c->folder);
-        sandbox_claim_folder(c, c->folder);
-        note(c, "the check's folder: %s", c->folder);
-    }
-    return c->folder;
-}
-
-int open_in_check_folder(struct check *c, const char *name, struct buf *why)
-{
-    check_folder(c);
-    return open_regular(c->folder_fd, name, why);
-}
-
-DIR *list_check_folder(struct check *c)
-{
-    check_folder(c);
-    int fd = fcntl(c->folder_fd, F_DUPFD_CLOEXEC, 0);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
-    if (d == NULL && fd >= 0)
-        close(fd);
-    return d;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st, (void)type, (void)ftw;
-    remove(path);
-    return 0;
-}
-
-void remove_folder(const char *path)
-{
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/*
- * Tells the runner which layers of isolation hold for the check's programs:
- * as soon as they are set up, so that it knows even of a check it must
- * kill, and again as the check ends, in case it ended while setting them up.
- */
-static void record_isolation(const struct check *c)
-{
-    unsigned long namespaces = c->in_namespace ? isolated_namespaces() : 0;
-    const struct { bool held; unsigned bit; } layers[] = {
-        { namespaces & CLONE_NEWUSER, ISOLATION_USER_NAMESPACE },
-        { namespaces & CLONE_NEWPID, ISOLATION_PID_NAMESPACE },
-        { namespaces & CLONE_NEWNET, ISOLATION_NETWORK_NAMESPACE },
-        { namespaces & CLONE_NEWIPC, ISOLATION_IPC_NAMESPACE },
-        { c->sandbox.private_mounts, ISOLATION_PRIVATE_MOUNTS },
-        { c->sandbox.own_root, ISOLATION_OWN_ROOT },
-        { c->sandbox.uid != 0, ISOLATION_OWN_USER },
-        { c->sandbox.cgroup.version == 1, ISOLATION_CGROUP_V1 },
-        { c->sandbox.cgroup.version == 2, ISOLATION_CGROUP_V2 },
-        { geteuid() == 0, ISOLATION_AS_ROOT },
-        { c->sandbox.memory_mb > 0, ISOLATION_MEMORY_LIMIT },
-    };
-    unsigned bits = ISOLATION_RECORDED;
-    for (size_t i = 0; i < COUNT_OF(layers); i++)
-        if (layers[i].held)
-            bits |= layers[i].bit;
-    c->slot->isolation = bits;
-}
-
-/* Copies what the check found into the shared slot and ends the process. */
-static _Noreturn void finish(struct check *c, bool passed, bool untestable,
-                             const struct buf *msg)
-{
-    for (size_t i = 0; i < c->npeers; i++) {
-        struct peer *p = c->peers[i];
-        flush_stream_log(c, &p->out_log, p->label);
-        flush_stream_log(c, &p->in_log, p->label);
-    }
-    stop_programs(c);
-    record_isolation(c);        /* before its cgroup goes */
-    cgroup_end_check(c);
-    /* The grader's own failure is not the program's (runner.h's
-     * GRADER_ERROR), unless the program also left processes behind. */
-    bool grader_error = !passed && msg != NULL &&
-                        strncmp(msg->data, GRADER_ERROR, strlen(GRADER_ERROR)) == 0;
-    struct buf strays = {0}, both = {0};
-    if (sandbox_find_strays(c, &strays)) {   /* a failure whatever else happened */
-        grader_error = false;
-        note(c, "FAIL: %s", strays.data);
-        if (!passed && msg != NULL)
-            buf_append(&both, msg->data, msg->len);
-        buf_append(&both, strays.data, strays.len);
-        msg = &both;
-        passed = untestable = false;
-    }
-    if (c->folder != NULL) {    /* after the programs: they may write to it */
-        remove_folder(c->folder);
-        c->slot->folder[0] = '\0';
-    }
-
-    struct result_slot *s = c->slot;
-    s->passed = passed;
-    s->untestable = untestable;
-    s->grader_error = grader_error;
-    if (!passed && c->cause != NULL) {
-        snprintf(s->cause, sizeof s->cause, "%s", c->cause);
-        snprintf(s->hint, sizeof s->hint, "%s", c->cause_hint ? c->cause_hint : "");
-    }
-    if (msg != NULL && msg->len > 0) {
-        s->message_len = msg->len < SLOT_MESSAGE ? msg->len : SLOT_MESSAGE - 1;
-        memcpy(s->message, msg->data, s->message_len);
-    }
-    if (c->transcript.len > 0) {
-        s->transcript_len = c->transcript.len < SLOT_TRANSCRIPT
-                                ? c->transcript.len : SLOT_TRANSCRIPT - 1;
-        memcpy(s->transcript, c->transcript.data, s->transcript_len);
-    }
-    __atomic_store_n(&s->finished, 1, __ATOMIC_RELEASE);
-    _exit(0);
-}
-
 /* How long a failing check waits for programs that are exiting. */
 #define SETTLE_MS 100
 
@@ -242,7 +110,8 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     pump_until(c, all_programs_exited, NULL, now_ms() + SETTLE_MS, false);
     for (size_t i = 0; i < c->nprograms; i++)
         describe_program(c, &msg, c->programs[i]);
-    finish(c, false, false, &msg);
+    c->end(c, false, false, &msg);
+    abort();                    /* (it never returns) */
 }
 
 void diagnose(struct check *c, const char *cause, const char *hint)
@@ -277,24 +146,8 @@ _Noreturn void not_testable(struct check *c, const char *fmt, ...)
     va_end(ap);
     buf_puts(&msg, "\n");
     note(c, "%s", msg.data);
-    finish(c, true, true, &msg);
-}
-
-void run_check(struct check *c)
-{
-    c->start_us = now_us();
-    c->deadline_ms = now_ms() + c->time_limit_ms;
-    c->transcript.limit = SLOT_TRANSCRIPT - 1024;
-    note(c, "check %s/%s: %s (time limit %d ms)", c->lab->id, c->def->name,
-         c->def->what, c->time_limit_ms);
-    open_lab_folder(c);         /* before the check's mounts hide where it is */
-    keep_helper_library(c);     /* a few kilobytes, for a check that builds */
-    sandbox_prepare(c);
-    cgroup_start_check(c);
-    record_isolation(c);
-    c->def->run(c);
-    note(c, "PASS");
-    finish(c, true, false, NULL);
+    c->end(c, true, true, &msg);
+    abort();                    /* (it never returns) */
 }
 
 /* ---- The pump: every wait of a check moves all pending I/O. ------------ */

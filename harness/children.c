@@ -3,7 +3,7 @@
  * handler writes a byte to a pipe (the self-pipe trick).  Unlike pidfds it
  * works everywhere: old kernels, valgrind, container seccomp filters.
  */
-#include "internal.h"
+#include "children.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -15,6 +15,24 @@
 #include "buf.h"
 #include "report.h"
 
+struct points submission_points(const struct submission *s, const struct lab_def *lab)
+{
+    struct points p = {0};
+    for (size_t i = 0; i < s->n; i++) {
+        const struct check_result *r = &s->results[i];
+        if (lab != NULL && r->lab != lab)
+            continue;
+        if (r->grader_error) {
+            p.errors++;
+            p.error_points += r->def->points;
+            continue;
+        }
+        p.max += r->def->points;
+        p.got += r->passed ? r->def->points : 0;
+    }
+    return p;
+}
+
 /* How much of one failure's message the page shows; the full text is in
  * the submission's report.txt. */
 #define PAGE_MESSAGE_MAX 4000

@@ -1,12 +1,12 @@
 /*
  * isolation.c - the one sentence every report gives of the isolation that
- * held for a run's checks (report.h).  Which layers hold depends on where
+ * held for a run's checks (isolation.h).  Which layers hold depends on where
  * the grader runs, so a report that left out the missing ones would
  * promise what did not hold: each missing layer is said, with what the
  * programs could then reach, and layers that held for some checks only are
  * said to be so.
  */
-#include "report.h"
+#include "isolation.h"
 
 #include <stdbool.h>
 

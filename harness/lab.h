@@ -11,6 +11,10 @@
 
 struct check;
 
+/* How many programs one check may start (a check's state and its result
+ * slot hold that many). */
+#define MAX_PROGRAMS    32      /* bad-arguments: a dozen runs of bad PORTs and more */
+
 struct check_def {
     const char *name;       /* stable: "binary-safe" -> "02-echo/binary-safe" */
     int points;

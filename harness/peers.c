@@ -3,7 +3,8 @@
  * read from the kernel's socket tables instead of guessed, connections whose
  * every byte goes to the transcript, and expectations with deadlines.
  */
-#include "internal.h"
+#include "check.h"
+#include "core.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -5,7 +5,12 @@
  * typed to, read from, signalled, and finally stopped, SIGTERM then SIGKILL,
  * with every descendant reaped.
  */
-#include "internal.h"
+#include "cgroup.h"
+#include "check.h"
+#include "core.h"
+#include "slot.h"
+#include "sandbox.h"
+#include "walk.h"
 #include "shortio/shortio.h"
 
 #include <ctype.h>
@@ -331,8 +336,8 @@ struct program *start_program_args(struct check *c, const char *name,
     struct buf refused = {0};
     if (built)
         snprintf(run, sizeof run, "%s", c->built_server);
-    else if (check_program(c, name, &refused) < 0)  /* never what a link leads to */
-        fail(c, "%s", refused.data);
+    else if (check_program(c->lab_fd, c->lab_dir, c->lab_refused, name, &refused) < 0)
+        fail(c, "%s", refused.data);    /* never what a link leads to */
     char arg0[32];
     snprintf(arg0, sizeof arg0, "./%s", name);
     return start_at(c, name, arg0, path, run, built, args, nargs);

@@ -12,7 +12,8 @@
  * however the build ended, and its pages count in the build's memory
  * cgroup.
  */
-#include "internal.h"
+#include "quota.h"
+#include "walk.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -13,7 +13,8 @@
  * The relay lives in the check's pump: its two sockets are ordinary peers,
  * and relay_forward moves bytes between them after each round of I/O.
  */
-#include "internal.h"
+#include "check.h"
+#include "core.h"
 
 #include <errno.h>
 #include <netinet/in.h>

@@ -12,7 +12,10 @@
  * compiler runs as a program of the check: in its sandbox, as its user,
  * under its limits, with no network, writing only the check's folder.
  */
-#include "internal.h"
+#include "tsan.h"
+#include "core.h"
+#include "slot.h"
+#include "walk.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,7 +5,8 @@
  * may be delayed, and the pump sends them when they are due, so that a
  * check can answer late, out of order or twice while it goes on.
  */
-#include "internal.h"
+#include "check.h"
+#include "core.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

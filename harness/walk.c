@@ -13,10 +13,11 @@
  * The paths the instructor gives (--impl DIR, --batch DIR) are the
  * instructor's, and followed as given; the names under them are not.
  */
-#include "internal.h"
+#include "walk.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -144,26 +145,26 @@ int open_folder(const char *path, struct buf *why)
 /* The end of every refusal below: what the grader runs instead. */
 #define ONLY_REGULAR "the grader runs only a regular file inside the lab folder."
 
-void open_lab_folder(struct check *c)
+int open_lab_folder(const char *lab_dir, char **refused)
 {
     struct buf what = {0};
-    c->lab_fd = open_folder(c->lab_dir, &what);
-    c->lab_refused = NULL;
-    if (c->lab_fd < 0) {
+    int fd = open_folder(lab_dir, &what);
+    *refused = NULL;
+    if (fd < 0) {
         struct buf why = {0};
         buf_printf(&why, "%s%s", what.data, errno == ELOOP || errno == ENOTDIR ?
                    ": the grader grades only a real lab folder, never a link to one." : ".");
-        c->lab_refused = why.data;
+        *refused = why.data;
     }
     buf_free(&what);
+    return fd;
 }
 
-int check_program(const struct check *c, const char *name, struct buf *why)
+int check_program(int lab, const char *lab_dir, const char *refused, const char *name,
+                  struct buf *why)
 {
-    const char *lab_dir = c->lab_dir;
-    int lab = c->lab_fd;
     if (lab < 0) {
-        buf_printf(why, "cannot run %s/%s: %s", lab_dir, name, c->lab_refused);
+        buf_printf(why, "cannot run %s/%s: %s", lab_dir, name, refused);
         return -1;
     }
     struct stat st;
@@ -239,4 +240,16 @@ int copy_regular_file(const char *from, const char *to, mode_t mode, struct buf 
         failed = 1;
     }
     return failed ? -1 : 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void remove_folder(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

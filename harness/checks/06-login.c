@@ -8,7 +8,7 @@
 #include "check.h"
 #include "lab.h"
 #include "checks/common.h"
-#include "internal.h"     /* a program's terminal (client-hides-password) */
+#include "core.h"     /* a program's terminal (client-hides-password) */
 
 #include <crypt.h>
 #include <dirent.h>
