@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "events.h"
 #include "lab.h"
 #include "runner.h"
 
@@ -125,8 +126,6 @@ struct check {
     struct result_slot *slot;
     struct program *programs[MAX_PROGRAMS];
     size_t nprograms;
-    struct peer **peers;
-    size_t npeers;
     struct listener *listeners[4];
     size_t nlisteners;
     int port_locks[8];
@@ -137,10 +136,7 @@ struct check {
     bool own_network;       /* in a network namespace of its own */
     char *folder;           /* check_folder's, or NULL */
     int folder_fd;          /* it, opened as it was made (if not NULL) */
-    struct relay *relays[4];
-    size_t nrelays;
-    struct udp *udps[8];
-    size_t nudps;
+    struct sources sources;     /* what the pump moves (events.h) */
     const char *client_host;    /* what start_client gives as HOST */
     const char *shortio;    /* where shortio.so is, or NULL */
     bool short_counts;      /* preload it under new programs */
@@ -154,7 +150,7 @@ struct check {
                                        for a check that builds (tsan.c) */
 };
 
-/* check.c */
+/* check.c (and the pump's sources: events.h) */
 _Noreturn void run_check(struct check *c);
 void record(struct check *c, struct stream_log *log, const char *who,
             const void *data, size_t len);
@@ -164,6 +160,8 @@ bool pump_until(struct check *c, bool (*done)(struct check *, void *),
 void describe_difference(struct buf *msg, const void *expected, size_t elen,
                          const void *got, size_t glen);
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
+/* At the end of the check: each source's finish (events.h). */
+void finish_sources(struct check *c);
 void remove_folder(const char *path);       /* and everything in it */
 
 
@@ -172,24 +170,7 @@ void remove_folder(const char *path);       /* and everything in it */
 void keep_helper_library(struct check *c);
 
 /* programs.c */
-void stop_programs(struct check *c);
 void reap_all_descendants(bool in_namespace);
-void program_fds(struct program *p, struct pollfd *fds, size_t *n);
-void program_events(struct check *c, struct program *p, const struct pollfd *fds);
-void notice_exit(struct check *c, struct program *p);
-void describe_program(const struct check *c, struct buf *msg, struct program *p);
-
-/* relay.c: driven by the pump like the programs. */
-void relay_fds(struct relay *r, struct pollfd *fds, size_t *n);
-void relay_events(struct check *c, struct relay *r, const struct pollfd *fds);
-void relay_forward(struct check *c, struct relay *r);
-int relay_wait_ms(const struct relay *r);
-
-/* udp.c: driven by the pump like the programs. */
-void udp_fds(struct udp *u, struct pollfd *fds, size_t *n);
-void udp_events(struct check *c, struct udp *u, const struct pollfd *fds);
-void udp_send_due(struct check *c, struct udp *u);
-int udp_wait_ms(const struct udp *u);
 
 /* sandbox.c */
 void sandbox_prepare(struct check *c);      /* at the start of the check */
@@ -350,8 +331,9 @@ bool grader_interrupted(void);
 /* children.c: child exits as a pollable descriptor (a SIGCHLD self-pipe).
  * watch_children sets it up for the calling process and returns it. */
 int watch_children(void);
-int child_events_fd(void);
 void drain_child_events(void);
+/* The pipe as one of check C's event sources: once, by its first program. */
+void watch_child_exits(struct check *c);
 
 /* peers.c */
 bool port_is_listening(int port);
