@@ -1,7 +1,8 @@
 /*
  * check.c - the life of one check inside its own process: the deadline, the
- * transcript, the I/O pump that every wait goes through, and the end of the
- * check (stop every program, hand the result to the runner, exit).
+ * transcript, the I/O pump that every wait goes through (it moves the event
+ * sources that register with it: events.h), and the end of the check (finish
+ * every source, hand the result to the runner, exit).
  */
 #include "internal.h"
 
