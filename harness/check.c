@@ -1,20 +1,20 @@
 /*
  * check.c - the core of one check inside its own process: the deadline, the
- * transcript, fail and note, and the I/O pump that every wait goes through.
- * The check's start and end (its sandbox, handing its result to the
- * runner) are checkrun.c's, above the checks: fail ends the check through
- * the function checkrun.c left in c->end.
+ * transcript, fail and note, and the I/O pump that every wait goes through
+ * (it moves the event sources that register with it: events.h).  The
+ * check's start and end (its sandbox, handing its result to the runner) are
+ * checkrun.c's, above the checks: fail ends the check through the function
+ * checkrun.c left in c->end.
  */
-#include "children.h"
 #include "check.h"
 #include "core.h"
+#include "slot.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 int64_t time_left_ms(const struct check *c)
@@ -79,14 +79,8 @@ void flush_stream_log(struct check *c, struct stream_log *log, const char *who)
 /* How long a failing check waits for programs that are exiting. */
 #define SETTLE_MS 100
 
-static bool all_programs_exited(struct check *c, void *arg)
-{
-    (void)arg;
-    for (size_t i = 0; i < c->nprograms; i++)
-        if (!c->programs[i]->exited)
-            return false;
-    return true;
-}
+static void settle_sources(struct check *c, int ms);
+static void describe_sources(struct check *c, struct buf *msg);
 
 _Noreturn void fail(struct check *c, const char *fmt, ...)
 {
@@ -95,6 +89,9 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     va_start(ap, fmt);
     buf_vprintf(&msg, fmt, ap);
     va_end(ap);
+    /* Never returns: the callback that failed (if one did) is abandoned,
+     * and the waits below may pump again. */
+    c->sources.pumping = false;
     if (msg.len > 0 && msg.data[msg.len - 1] != '\n')
         buf_puts(&msg, "\n");
     void (*hook)(struct check *, const char *) = c->on_fail;
@@ -107,9 +104,8 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     /* Say what became of each program: a crash often explains the failure,
      * and one may be dying right now (a refused connection is often the
      * first sign), so let exits under way be noticed first. */
-    pump_until(c, all_programs_exited, NULL, now_ms() + SETTLE_MS, false);
-    for (size_t i = 0; i < c->nprograms; i++)
-        describe_program(c, &msg, c->programs[i]);
+    settle_sources(c, SETTLE_MS);
+    describe_sources(c, &msg);
     c->end(c, false, false, &msg);
     abort();                    /* (it never returns) */
 }
@@ -152,107 +148,122 @@ _Noreturn void not_testable(struct check *c, const char *fmt, ...)
 
 /* ---- The pump: every wait of a check moves all pending I/O. ------------ */
 
-static void peer_read(struct check *c, struct peer *p)
+void add_source(struct check *c, const struct source_ops *ops, void *self)
 {
-    char chunk[64 * 1024];
-    ssize_t n = recv(p->fd, chunk, sizeof chunk, MSG_DONTWAIT);
-    if (n > 0) {
-        buf_append(&p->in, chunk, (size_t)n);
-        char who[80];
-        snprintf(who, sizeof who, "%s -> %s", p->other, p->self);
-        record(c, &p->in_log, who, chunk, (size_t)n);
-    } else if (n == 0) {
-        p->eof = true;
-        note(c, "%s: closed its side of the connection (%s)", p->other, p->label);
-    } else if (errno != EAGAIN && errno != EINTR) {
-        p->error = errno;
-        p->eof = true;
-        note(c, "%s: recv failed: %s", p->label, strerror(errno));
-    }
+    struct sources *s = &c->sources;
+    s->list = xrealloc(s->list, (s->n + 1) * sizeof *s->list);
+    s->list[s->n++] = (struct source){ ops, self };
 }
 
-static void peer_write(struct check *c, struct peer *p)
+size_t count_sources(const struct check *c, const struct source_ops *ops)
 {
-    ssize_t n = send(p->fd, p->out.data, p->out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n > 0) {
-        record(c, &p->out_log, p->label, p->out.data, (size_t)n);
-        buf_consume(&p->out, (size_t)n);
-    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-        p->error = errno;
-        note(c, "%s: send failed: %s", p->label, strerror(errno));
-        buf_reset(&p->out);
+    size_t n = 0;
+    for (size_t i = 0; i < c->sources.n; i++)
+        if (c->sources.list[i].ops == ops)
+            n++;
+    return n;
+}
+
+/*
+ * The indices of the first N sources in the order their phases are served
+ * (REVERSE: the other way), each phase's in the order they registered.
+ */
+static size_t *phase_order(const struct check *c, size_t n, bool reverse)
+{
+    size_t *order = xcalloc(n + 1, sizeof *order), k = 0;
+    for (int step = 0; step < SOURCE_PHASES; step++) {
+        int phase = reverse ? SOURCE_PHASES - 1 - step : step;
+        for (size_t i = 0; i < n; i++)
+            if ((int)c->sources.list[i].ops->phase == phase)
+                order[k++] = i;
     }
+    return order;
+}
+
+void sources_child_exited(struct check *c)
+{
+    size_t n = c->sources.n, *order = phase_order(c, n, false);
+    for (size_t k = 0; k < n; k++) {
+        struct source *s = &c->sources.list[order[k]];
+        if (s->ops->child_exited)
+            s->ops->child_exited(c, s->self);
+    }
+    free(order);
+}
+
+/* A callback that waited would run rounds inside a round: sources would
+ * see their events twice, or out of order.  Only fail, which never
+ * returns into the callback, may pump from there. */
+static void enter_pump(struct check *c)
+{
+    if (c->sources.pumping)
+        fail(c, GRADER_ERROR " the pump was entered again from one of its own callbacks");
+    c->sources.pumping = true;
+}
+
+/* Serves the events of the first N sources, FIRST[i] the first of FDS
+ * that source i filled. */
+static void serve_events(struct check *c, size_t n, const struct pollfd *fds,
+                         const size_t *first)
+{
+    size_t *order = phase_order(c, n, false);
+    for (size_t k = 0; k < n; k++) {
+        struct source *s = &c->sources.list[order[k]];
+        if (s->ops->events)
+            s->ops->events(c, s->self, fds + first[order[k]]);
+    }
+    free(order);
+}
+
+static void after_round(struct check *c)
+{
+    size_t n = c->sources.n, *order = phase_order(c, n, true);
+    for (size_t k = 0; k < n; k++) {
+        struct source *s = &c->sources.list[order[k]];
+        if (s->ops->after_round)
+            s->ops->after_round(c, s->self);
+    }
+    free(order);
 }
 
 void pump(struct check *c, int timeout_ms)
 {
-    size_t max = c->nprograms * 2 + c->nrelays * 2 + c->nudps * 2 + c->npeers + 1;
-    struct pollfd *fds = xcalloc(max, sizeof *fds);
-    size_t *first = xcalloc(c->nprograms + 1, sizeof *first);
-    size_t n = 0;
-
-    for (size_t i = 0; i < c->nprograms; i++) {
-        first[i] = n;
-        program_fds(c->programs[i], fds, &n);
+    enter_pump(c);
+    /* A source added during the round (a relay's connection) has no
+     * descriptors in this one: it waits for the next. */
+    size_t n = c->sources.n;
+    size_t *first = xcalloc(n + 1, sizeof *first);
+    for (size_t i = 0; i < n; i++) {
+        struct source *s = &c->sources.list[i];
+        first[i + 1] = first[i] + (s->ops->nfds ? s->ops->nfds(c, s->self) : 0);
     }
-    size_t relays_at = n;
-    for (size_t i = 0; i < c->nrelays; i++) {
-        relay_fds(c->relays[i], fds, &n);
-        int wait = relay_wait_ms(c->relays[i]);
+    struct pollfd *fds = xcalloc(first[n] + 1, sizeof *fds);
+    for (size_t i = 0; i < n; i++) {
+        struct source *s = &c->sources.list[i];
+        if (s->ops->fds)
+            s->ops->fds(c, s->self, fds + first[i]);
+        int wait = s->ops->wait_ms ? s->ops->wait_ms(c, s->self) : -1;
         if (wait >= 0 && wait < timeout_ms)
             timeout_ms = wait;
     }
-    size_t udps_at = n;
-    for (size_t i = 0; i < c->nudps; i++) {
-        udp_fds(c->udps[i], fds, &n);
-        int wait = udp_wait_ms(c->udps[i]);
-        if (wait >= 0 && wait < timeout_ms)
-            timeout_ms = wait;
-    }
-    size_t events_at = n;
-    fds[n++] = (struct pollfd){ .fd = child_events_fd(), .events = POLLIN };
-    size_t peers_at = n;
-    size_t npeers = c->npeers;      /* a relay may add some below */
-    for (size_t i = 0; i < npeers; i++) {
-        struct peer *p = c->peers[i];
-        short ev = 0;
-        if (p->fd >= 0 && p->reading && !p->eof)
-            ev |= POLLIN;
-        if (p->fd >= 0 && p->out.len > 0 && p->error == 0)
-            ev |= POLLOUT;
-        fds[n].fd = ev ? p->fd : -1;
-        fds[n].events = ev;
-        n++;
-    }
-
-    if (poll(fds, n, timeout_ms) > 0) {
-        if (fds[events_at].revents & POLLIN) {
-            drain_child_events();
-            for (size_t i = 0; i < c->nprograms; i++)
-                notice_exit(c, c->programs[i]);
-        }
-        for (size_t i = 0; i < c->nprograms; i++)
-            program_events(c, c->programs[i], fds + first[i]);
-        for (size_t i = 0; i < npeers; i++) {
-            struct pollfd *f = &fds[peers_at + i];
-            if (f->fd < 0)
-                continue;
-            if (f->revents & (POLLIN | POLLHUP | POLLERR))
-                peer_read(c, c->peers[i]);
-            if ((f->revents & (POLLOUT | POLLERR)) && c->peers[i]->fd >= 0)
-                peer_write(c, c->peers[i]);
-        }
-        for (size_t i = 0; i < c->nrelays; i++)
-            relay_events(c, c->relays[i], fds + relays_at + 2 * i);
-        for (size_t i = 0; i < c->nudps; i++)
-            udp_events(c, c->udps[i], fds + udps_at + 2 * i);
-    }
-    for (size_t i = 0; i < c->nudps; i++)
-        udp_send_due(c, c->udps[i]);
-    for (size_t i = 0; i < c->nrelays; i++)
-        relay_forward(c, c->relays[i]);
+    if (poll(fds, first[n], timeout_ms) > 0)
+        serve_events(c, n, fds, first);
+    after_round(c);
     free(first);
     free(fds);
+    c->sources.pumping = false;
+}
+
+/* Whether DONE holds.  A wait's condition is a callback too: it may take
+ * what has arrived (even through a wait that holds at once), but may not
+ * pump. */
+static bool holds(struct check *c, bool (*done)(struct check *, void *), void *arg)
+{
+    bool was = c->sources.pumping;
+    c->sources.pumping = true;
+    bool yes = done(c, arg);
+    c->sources.pumping = was;
+    return yes;
 }
 
 bool pump_until(struct check *c, bool (*done)(struct check *, void *),
@@ -262,11 +273,11 @@ bool pump_until(struct check *c, bool (*done)(struct check *, void *),
     if (until_ms > c->deadline_ms)
         until_ms = c->deadline_ms;
     for (;;) {
-        if (done(c, arg))
+        if (holds(c, done, arg))
             return true;
         int64_t left = until_ms - now_ms();
         if (left <= 0)
-            return done(c, arg);
+            return holds(c, done, arg);
         /* Some conditions (a socket starts listening, a peer reads) raise
          * no event here: look again after a short, growing interval. */
         if (poll_slowly && left > interval) {
@@ -275,5 +286,43 @@ bool pump_until(struct check *c, bool (*done)(struct check *, void *),
         }
         pump(c, (int)left);
     }
+}
+
+static bool sources_settled(struct check *c, void *arg)
+{
+    (void)arg;
+    for (size_t i = 0; i < c->sources.n; i++) {
+        struct source *s = &c->sources.list[i];
+        if (s->ops->settled && !s->ops->settled(c, s->self))
+            return false;
+    }
+    return true;
+}
+
+/* Lets what is already ending (a program dying) be noticed, for at most MS. */
+static void settle_sources(struct check *c, int ms)
+{
+    pump_until(c, sources_settled, NULL, now_ms() + ms, false);
+}
+
+static void describe_sources(struct check *c, struct buf *msg)
+{
+    for (size_t i = 0; i < c->sources.n; i++) {
+        struct source *s = &c->sources.list[i];
+        if (s->ops->describe)
+            s->ops->describe(c, s->self, msg);
+    }
+}
+
+void finish_sources(struct check *c)
+{
+    c->sources.pumping = false;     /* the check is ending: see events.h */
+    size_t n = c->sources.n, *order = phase_order(c, n, true);
+    for (size_t k = 0; k < n; k++) {
+        struct source *s = &c->sources.list[order[k]];
+        if (s->ops->finish)
+            s->ops->finish(c, s->self);
+    }
+    free(order);
 }
 

@@ -54,12 +54,7 @@ static void record_isolation(const struct check *c)
 static _Noreturn void finish(struct check *c, bool passed, bool untestable,
                              const struct buf *msg)
 {
-    for (size_t i = 0; i < c->npeers; i++) {
-        struct peer *p = c->peers[i];
-        flush_stream_log(c, &p->out_log, p->label);
-        flush_stream_log(c, &p->in_log, p->label);
-    }
-    stop_programs(c);
+    finish_sources(c);          /* the connections' logs, then the programs */
     record_isolation(c);        /* before its cgroup goes */
     cgroup_end_check(c);
     /* The grader's own failure is not the program's (runner.h's

@@ -7,7 +7,10 @@
 
 /* watch_children sets it up for the calling process and returns it. */
 int watch_children(void);
-int child_events_fd(void);
 void drain_child_events(void);
+
+struct check;
+/* The pipe as one of check C's event sources: once, by its first program. */
+void watch_child_exits(struct check *c);
 
 #endif

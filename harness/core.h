@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "confinement.h"
+#include "events.h"
 #include "lab.h"
 
 struct readiness;           /* check.h's */
@@ -96,8 +97,6 @@ struct check {
     struct result_slot *slot;
     struct program *programs[MAX_PROGRAMS];
     size_t nprograms;
-    struct peer **peers;
-    size_t npeers;
     struct listener *listeners[4];
     size_t nlisteners;
     int port_locks[8];
@@ -108,10 +107,7 @@ struct check {
     bool own_network;       /* in a network namespace of its own */
     char *folder;           /* check_folder's, or NULL */
     int folder_fd;          /* it, opened as it was made (if not NULL) */
-    struct relay *relays[4];
-    size_t nrelays;
-    struct udp *udps[8];
-    size_t nudps;
+    struct sources sources;     /* what the pump moves (events.h) */
     const char *client_host;    /* what start_client gives as HOST */
     const char *shortio;    /* where shortio.so is, or NULL */
     bool short_counts;      /* preload it under new programs */
@@ -136,26 +132,11 @@ void pump(struct check *c, int timeout_ms);
 bool pump_until(struct check *c, bool (*done)(struct check *, void *),
                 void *arg, int64_t until_ms, bool poll_slowly);
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
+/* At the end of the check: each source's finish (events.h). */
+void finish_sources(struct check *c);
 
 /* programs.c */
-void stop_programs(struct check *c);
 void reap_all_descendants(bool in_namespace);
-void program_fds(struct program *p, struct pollfd *fds, size_t *n);
-void program_events(struct check *c, struct program *p, const struct pollfd *fds);
-void notice_exit(struct check *c, struct program *p);
-void describe_program(const struct check *c, struct buf *msg, struct program *p);
-
-/* relay.c: driven by the pump like the programs. */
-void relay_fds(struct relay *r, struct pollfd *fds, size_t *n);
-void relay_events(struct check *c, struct relay *r, const struct pollfd *fds);
-void relay_forward(struct check *c, struct relay *r);
-int relay_wait_ms(const struct relay *r);
-
-/* udp.c: driven by the pump like the programs. */
-void udp_fds(struct udp *u, struct pollfd *fds, size_t *n);
-void udp_events(struct check *c, struct udp *u, const struct pollfd *fds);
-void udp_send_due(struct check *c, struct udp *u);
-int udp_wait_ms(const struct udp *u);
 
 /* peers.c */
 bool port_is_listening(int port);

@@ -275,6 +275,84 @@ static int unread_at_other_end(int fd)
 
 /* ---- Connections ------------------------------------------------------- */
 
+/* ---- Each connection as a source of the check's pump ------------------- */
+
+static void peer_read(struct check *c, struct peer *p)
+{
+    char chunk[64 * 1024];
+    ssize_t n = recv(p->fd, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n > 0) {
+        buf_append(&p->in, chunk, (size_t)n);
+        char who[80];
+        snprintf(who, sizeof who, "%s -> %s", p->other, p->self);
+        record(c, &p->in_log, who, chunk, (size_t)n);
+    } else if (n == 0) {
+        p->eof = true;
+        note(c, "%s: closed its side of the connection (%s)", p->other, p->label);
+    } else if (errno != EAGAIN && errno != EINTR) {
+        p->error = errno;
+        p->eof = true;
+        note(c, "%s: recv failed: %s", p->label, strerror(errno));
+    }
+}
+
+static void peer_write(struct check *c, struct peer *p)
+{
+    ssize_t n = send(p->fd, p->out.data, p->out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+        record(c, &p->out_log, p->label, p->out.data, (size_t)n);
+        buf_consume(&p->out, (size_t)n);
+    } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        p->error = errno;
+        note(c, "%s: send failed: %s", p->label, strerror(errno));
+        buf_reset(&p->out);
+    }
+}
+
+static size_t peer_nfds(struct check *c, void *self)
+{
+    (void)c, (void)self;
+    return 1;
+}
+
+static void peer_fds(struct check *c, void *self, struct pollfd *fds)
+{
+    (void)c;
+    struct peer *p = self;
+    short ev = 0;
+    if (p->fd >= 0 && p->reading && !p->eof)
+        ev |= POLLIN;
+    if (p->fd >= 0 && p->out.len > 0 && p->error == 0)
+        ev |= POLLOUT;
+    fds[0] = (struct pollfd){ .fd = ev ? p->fd : -1, .events = ev };
+}
+
+static void peer_events(struct check *c, void *self, const struct pollfd *fds)
+{
+    struct peer *p = self;
+    if (fds[0].fd < 0)
+        return;
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR))
+        peer_read(c, p);
+    if ((fds[0].revents & (POLLOUT | POLLERR)) && p->fd >= 0)
+        peer_write(c, p);
+}
+
+static void peer_finish(struct check *c, void *self)
+{
+    struct peer *p = self;
+    flush_stream_log(c, &p->out_log, p->label);
+    flush_stream_log(c, &p->in_log, p->label);
+}
+
+static const struct source_ops peer_source = {
+    .phase = PHASE_PEERS,
+    .nfds = peer_nfds,
+    .fds = peer_fds,
+    .events = peer_events,
+    .finish = peer_finish,
+};
+
 struct peer *new_peer(struct check *c, int fd, const char *other)
 {
     struct peer *p = xcalloc(1, sizeof *p);
@@ -283,9 +361,9 @@ struct peer *new_peer(struct check *c, int fd, const char *other)
     p->self = "grader";
     p->reading = true;
     p->in.limit = 64 * 1024 * 1024;
-    snprintf(p->label, sizeof p->label, "grader -> %s #%zu", other, c->npeers + 1);
-    c->peers = xrealloc(c->peers, (c->npeers + 1) * sizeof *c->peers);
-    c->peers[c->npeers++] = p;
+    snprintf(p->label, sizeof p->label, "grader -> %s #%zu", other,
+             count_sources(c, &peer_source) + 1);
+    add_source(c, &peer_source, p);
     return p;
 }
 

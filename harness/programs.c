@@ -6,6 +6,7 @@
  * with every descendant reaped.
  */
 #include "cgroup.h"
+#include "children.h"
 #include "check.h"
 #include "core.h"
 #include "slot.h"
@@ -213,6 +214,8 @@ static _Noreturn void exec_program(const struct check *c, const char *path,
     exec_failed(report, errno);
 }
 
+static void watch_programs(struct check *c);
+
 static void register_group(struct check *c, pid_t pgid)
 {
     for (size_t i = 0; i < MAX_PROGRAMS; i++) {
@@ -232,6 +235,8 @@ static struct program *start_at(struct check *c, const char *name, const char *a
 {
     if (c->nprograms == MAX_PROGRAMS)
         fail(c, "grader error: too many programs in one check");
+    if (c->nprograms == 0)
+        watch_programs(c);
 
     char *argv[64];             /* a build's command line too (tsan.c) */
     argv[0] = (char *)arg0;
@@ -502,7 +507,7 @@ int program_port(const struct program *p)
 
 /* ---- I/O, driven by the pump ------------------------------------------- */
 
-void program_fds(struct program *p, struct pollfd *fds, size_t *n)
+static void program_fds(struct program *p, struct pollfd *fds, size_t *n)
 {
     fds[*n] = (struct pollfd){ .fd = p->pty, .events = POLLIN };
     if (p->pty >= 0 && p->in.len > 0)
@@ -577,7 +582,7 @@ static void describe_end(const struct check *c, struct buf *b, struct program *p
  * its process ID, so its process group cannot be reused by another process
  * before the check kills the group at its end.
  */
-void notice_exit(struct check *c, struct program *p)
+static void notice_exit(struct check *c, struct program *p)
 {
     siginfo_t info = {0};
     if (p->exited || waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 ||
@@ -594,7 +599,7 @@ void notice_exit(struct check *c, struct program *p)
     buf_free(&b);
 }
 
-void program_events(struct check *c, struct program *p, const struct pollfd *fds)
+static void program_events(struct check *c, struct program *p, const struct pollfd *fds)
 {
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR))
         read_output(c, p, &p->pty, &p->out, &p->out_log, "stdout");
@@ -1116,7 +1121,7 @@ static void describe_tail(struct buf *msg, const char *stream, const struct buf 
     buf_free(&tail);
 }
 
-void describe_program(const struct check *c, struct buf *msg, struct program *p)
+static void describe_program(const struct check *c, struct buf *msg, struct program *p)
 {
     buf_printf(msg, "  the %s ", p->name);
     if (p->exited) {
@@ -1190,7 +1195,7 @@ static bool all_asleep_or_gone(struct check *c)
     return true;
 }
 
-void stop_programs(struct check *c)
+static void stop_programs(struct check *c)
 {
     int grace_ms = STOP_GRACE_MS * c->time_scale;
     /* A program that answers SIGTERM by setting a flag misses it when it
@@ -1231,6 +1236,74 @@ void stop_programs(struct check *c)
         flush_stream_log(c, &p->out_log, p->name);
         flush_stream_log(c, &p->err_log, p->name);
     }
+}
+
+/* ---- The check's programs as one source of its pump -------------------- */
+
+static size_t programs_nfds(struct check *c, void *self)
+{
+    (void)self;
+    return 2 * c->nprograms;
+}
+
+static void programs_fds(struct check *c, void *self, struct pollfd *fds)
+{
+    (void)self;
+    size_t n = 0;
+    for (size_t i = 0; i < c->nprograms; i++)
+        program_fds(c->programs[i], fds, &n);
+}
+
+static void programs_events(struct check *c, void *self, const struct pollfd *fds)
+{
+    (void)self;
+    for (size_t i = 0; i < c->nprograms; i++)
+        program_events(c, c->programs[i], fds + 2 * i);
+}
+
+static void programs_child_exited(struct check *c, void *self)
+{
+    (void)self;
+    for (size_t i = 0; i < c->nprograms; i++)
+        notice_exit(c, c->programs[i]);
+}
+
+static void programs_describe(struct check *c, void *self, struct buf *msg)
+{
+    (void)self;
+    for (size_t i = 0; i < c->nprograms; i++)
+        describe_program(c, msg, c->programs[i]);
+}
+
+static bool programs_settled(struct check *c, void *self)
+{
+    (void)self;
+    return all_exited(c);
+}
+
+static void programs_finish(struct check *c, void *self)
+{
+    (void)self;
+    stop_programs(c);
+}
+
+static const struct source_ops programs_source = {
+    .phase = PHASE_PROGRAMS,
+    .nfds = programs_nfds,
+    .fds = programs_fds,
+    .events = programs_events,
+    .child_exited = programs_child_exited,
+    .describe = programs_describe,
+    .settled = programs_settled,
+    .finish = programs_finish,
+};
+
+/* Before the first program starts: its exit and its output come through
+ * the pump from then on. */
+static void watch_programs(struct check *c)
+{
+    watch_child_exits(c);
+    add_source(c, &programs_source, NULL);
 }
 
 bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg,

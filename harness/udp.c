@@ -21,6 +21,7 @@
 
 #define MAX_DATAGRAM 65536
 #define MAX_QUEUED 4096
+#define MAX_UDPS 8                      /* UDP sockets in one check */
 
 struct datagram {
     struct datagram *next;
@@ -56,15 +57,17 @@ static void stamp_arrivals(int fd)
     setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
 }
 
+static const struct source_ops udp_source;
+
 static struct udp *new_udp(struct check *c, const char *other)
 {
-    if (c->nudps == COUNT_OF(c->udps))
+    if (count_sources(c, &udp_source) == MAX_UDPS)
         fail(c, "grader error: too many UDP sockets in one check");
     struct udp *u = xcalloc(1, sizeof *u);
     u->fds[0] = u->fds[1] = u->reply_fd = -1;
     u->other = other;
     u->received_tail = &u->received;
-    c->udps[c->nudps++] = u;
+    add_source(c, &udp_source, u);
     return u;
 }
 
@@ -178,10 +181,18 @@ void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len
 
 /* ---- Driven by the pump ------------------------------------------------ */
 
-void udp_fds(struct udp *u, struct pollfd *fds, size_t *n)
+static size_t udp_nfds(struct check *c, void *self)
 {
+    (void)c, (void)self;
+    return 2;
+}
+
+static void udp_fds(struct check *c, void *self, struct pollfd *fds)
+{
+    (void)c;
+    struct udp *u = self;
     for (int i = 0; i < 2; i++)
-        fds[(*n)++] = (struct pollfd){ .fd = u->fds[i], .events = POLLIN };
+        fds[i] = (struct pollfd){ .fd = u->fds[i], .events = POLLIN };
 }
 
 /* The kernel's arrival stamp in MSG (wall-clock time), as a now_ms()
@@ -234,15 +245,18 @@ static void receive_all(struct check *c, struct udp *u, int fd)
     }
 }
 
-void udp_events(struct check *c, struct udp *u, const struct pollfd *fds)
+static void udp_events(struct check *c, void *self, const struct pollfd *fds)
 {
+    struct udp *u = self;
     for (int i = 0; i < 2; i++)
         if (fds[i].revents & (POLLIN | POLLERR))
             receive_all(c, u, u->fds[i]);
 }
 
-void udp_send_due(struct check *c, struct udp *u)
+/* After each round: the delayed sends that are due. */
+static void udp_send_due(struct check *c, void *self)
 {
+    struct udp *u = self;
     int64_t now = now_ms();
     for (struct datagram **d = &u->pending; *d != NULL;) {
         if ((*d)->due_ms <= now) {
@@ -256,8 +270,10 @@ void udp_send_due(struct check *c, struct udp *u)
     }
 }
 
-int udp_wait_ms(const struct udp *u)
+static int udp_wait_ms(struct check *c, void *self)
 {
+    (void)c;
+    const struct udp *u = self;
     int wait = -1;
     int64_t now = now_ms();
     for (const struct datagram *d = u->pending; d != NULL; d = d->next) {
@@ -267,6 +283,15 @@ int udp_wait_ms(const struct udp *u)
     }
     return wait;
 }
+
+static const struct source_ops udp_source = {
+    .phase = PHASE_UDP,
+    .nfds = udp_nfds,
+    .fds = udp_fds,
+    .wait_ms = udp_wait_ms,
+    .events = udp_events,
+    .after_round = udp_send_due,
+};
 
 /* ---- Receiving --------------------------------------------------------- */
 
