@@ -49,7 +49,7 @@ static inline void read_diagnoses(const char *path, struct diagnosis **d, size_t
         buf_append(&text, chunk, got);
     fclose(f);
     buf_puts(&text, "");
-    const char *slash = strrchr(path, '/'), *in_labs = strstr(path, "/labs/");
+    const char *slash = strrchr(path, '/'), *in_labs = strstr(path, "/checks/");
     const char *in_hidden = strstr(path, "/hidden/");
     for (const char *p = text.data; (p = strstr(p, "diagnose(")) != NULL; p++) {
         if (p > text.data && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')))
