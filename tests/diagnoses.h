@@ -49,7 +49,7 @@ static inline void read_diagnoses(const char *path, struct diagnosis **d, size_t
         buf_append(&text, chunk, got);
     fclose(f);
     buf_puts(&text, "");
-    const char *slash = strrchr(path, '/'), *in_labs = strstr(path, "/labs/");
+    const char *slash = strrchr(path, '/'), *in_checks = strstr(path, "/checks/");
     const char *in_hidden = strstr(path, "/hidden/");
     for (const char *p = text.data; (p = strstr(p, "diagnose(")) != NULL; p++) {
         if (p > text.data && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')))
@@ -61,7 +61,7 @@ static inline void read_diagnoses(const char *path, struct diagnosis **d, size_t
         struct diagnosis *x = &(*d)[(*n)++];
         memset(x, 0, sizeof *x);
         snprintf(x->file, sizeof x->file, "%s", path);
-        if ((in_labs != NULL || in_hidden != NULL) && slash != NULL)
+        if ((in_checks != NULL || in_hidden != NULL) && slash != NULL)
             snprintf(x->lab, sizeof x->lab, "%.*s", (int)strcspn(slash + 1, "."), slash + 1);
         const char *after = diagnosis_literal(comma + 1, x->cause, sizeof x->cause);
         if (after == NULL || *after != ',') {
