@@ -2,7 +2,7 @@
  * diagnoses.h - every diagnose() call of the grader's sources, found by
  * reading them: its cause, the lab of the file it is in (NULL for the
  * grader's core, whose diagnoses keep the check's own hint) and the
- * section its HINT(...) names (NULL for none).  test_harness checks that
+ * section its HINT(...) names (NULL for none).  test_lab checks that
  * each section exists; test_grading, that each cause has a known-buggy
  * variant that shows it.  Header-only; run from the top of the kit.
  */
