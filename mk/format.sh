@@ -7,6 +7,8 @@
 # Only the kit's files: those git lists (tracked, or new and not ignored).
 # It never judges a student's code: the students' copy has no mk/format.sh
 # (mk/dist.sh leaves it out), so their make test does not run it.
+# --fix also writes each known-buggy variant's patch anew, so that it
+# still applies to its rewritten solution.
 # Usage: mk/format.sh --check | --fix   (from the top of the kit)
 set -eu
 
@@ -30,7 +32,37 @@ git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h' |
     while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done >"$list"
 
 if [ "$mode" = fix ]; then
+    # A known-buggy variant is a patch of its lab's solution, which the
+    # fix may rewrite: each variant is first made whole (its patch applied
+    # to the solution as it is) and laid out as the solution will be, then
+    # its patch is written anew against the rewritten solution.  A patch
+    # that does not apply stops the fix before any file is rewritten.
+    work=$(mktemp -d)
+    trap 'rm -f "$list" "$out"; rm -rf "$work"' EXIT
+    for patch in tests/variants/*/*/*.patch; do
+        [ -e "$patch" ] || continue
+        lab=$(echo "$patch" | cut -d/ -f3)
+        solution=solutions/$lab/$(basename "$patch" .patch).c
+        whole=$work/$(echo "$patch" | tr / _).c
+        if ! patch --quiet --force --reject-file=- -o "$whole" "$solution" "$patch" \
+                >/dev/null 2>&1; then
+            echo "format: $patch does not apply to $solution; nothing was rewritten" >&2
+            exit 1
+        fi
+        # (From stdin: the style is the one of the solution's folder.)
+        clang-format --assume-filename="$solution" <"$whole" >"$whole.laid"
+        mv "$whole.laid" "$whole"
+    done
     xargs -d '\n' clang-format -i <"$list"
+    for patch in tests/variants/*/*/*.patch; do
+        [ -e "$patch" ] || continue
+        lab=$(echo "$patch" | cut -d/ -f3)
+        file=$(basename "$patch" .patch).c
+        whole=$work/$(echo "$patch" | tr / _).c
+        diff -u --label "a/$file" --label "b/$file" "solutions/$lab/$file" "$whole" \
+            >"$work/new.patch" || true
+        cmp -s "$work/new.patch" "$patch" || cp "$work/new.patch" "$patch"
+    done
     exit 0
 fi
 
