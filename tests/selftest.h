@@ -5,7 +5,8 @@
  * folder; memory the test shares with the checks it runs (its forks); the
  * grading of a lab_def there; and the search for processes a check left.
  * The fixture (selftest_init, selftest_fini) makes the tree and the shared
- * memory before each test and removes the tree after it.
+ * memory before each test, and frees the results and removes the tree
+ * after it.
  * Header-only, as each test program is one C file.
  */
 #ifndef NETLAB_TESTS_SELFTEST_H
@@ -171,11 +172,24 @@ static inline void share(void)
              (long long)now_us());
 }
 
+/* The results of the test's grading, which the fixture frees. */
+static struct check_result *graded;
+static size_t ngraded;
+
+static inline void free_graded(void)
+{
+    if (graded != NULL)
+        free_results(graded, ngraded);
+    free(graded);
+    graded = NULL;
+}
+
 /* Grades LAB in TREE: every check, JOBS at once, time limits times SCALE.
- * Returns the results (free with free_results and free) and the wall time
- * in *SECONDS. */
-static inline struct check_result *grade_scaled(const struct tree *t, const struct lab_def *lab,
-                                         int jobs, int scale, double *seconds)
+ * Returns the results (the fixture frees them) and the wall time in
+ * *SECONDS. */
+static inline struct check_result *grade_scaled(const struct tree *t,
+                                                const struct lab_def *lab, int jobs, int scale,
+                                                double *seconds)
 {
     struct check_result *r = xcalloc(lab->nchecks, sizeof *r);
     for (size_t i = 0; i < lab->nchecks; i++)
@@ -184,18 +198,21 @@ static inline struct check_result *grade_scaled(const struct tree *t, const stru
     int64_t start = now_us();
     int rc = run_checks(&opts, r, lab->nchecks);
     *seconds = (double)(now_us() - start) / 1e6;
+    free_graded();
+    graded = r;
+    ngraded = lab->nchecks;
     cr_assert_eq(rc, 0, "run_checks returned %d", rc);
     return r;
 }
 
-static inline struct check_result *grade(const struct tree *t, const struct lab_def *lab, int jobs,
-                                  double *seconds)
+static inline struct check_result *grade(const struct tree *t, const struct lab_def *lab,
+                                         int jobs, double *seconds)
 {
     return grade_scaled(t, lab, jobs, 1, seconds);
 }
 
-static inline const struct check_result *result_of(const struct check_result *r, size_t n,
-                                            const char *name)
+static inline const struct check_result *result_of(const struct check_result *r,
+                                                   size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(r[i].def->name, name) == 0)
@@ -290,6 +307,7 @@ static inline void selftest_init(void)
 
 static inline void selftest_fini(void)
 {
+    free_graded();
     remove_tree(&tree);
 }
 

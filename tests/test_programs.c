@@ -55,8 +55,6 @@ Test(programs, terminal_input_output_and_eof)
     struct check_result *r = grade(&tree, &tty_lab, 1, &seconds);
     cr_expect(r[0].passed, "%s\n--- transcript:\n%s", r[0].message, r[0].transcript);
     expect_nothing_left();
-    free_results(r, 1);
-    free(r);
 }
 
 /* Passes once the program is ready; the end of the check stops it while
@@ -85,8 +83,6 @@ Test(programs, stop_waits_until_the_program_blocks)
     cr_expect_not_null(strstr(r[0].transcript, "late exited with status 0"),
                        "the program should have stopped on SIGTERM:\n%s", r[0].transcript);
     cr_expect_null(strstr(r[0].transcript, "SIGKILL"), "%s", r[0].transcript);
-    free_results(r, 1);
-    free(r);
 }
 
 static void wrong_status(struct check *c)
@@ -205,8 +201,6 @@ Test(programs, failures_say_what_the_grader_did)
     cr_expect_eq(occurrences(m, "a long line of output"), 1, "stdout shown twice: %s", m);
     cr_expect_not_null(strstr(m, "its stdout so far"), "%s", m);
     expect_nothing_left();
-    free_results(r, n);
-    free(r);
 }
 
 Test(programs, failures_say_what_the_program_did)
@@ -242,8 +236,6 @@ Test(programs, failures_say_what_the_program_did)
     cr_expect_not_null(strstr(m, "nosuch"), "%s", m);
     cr_expect_lt(seconds, 2.5, "failing programs are noticed at once: %.1f s", seconds);
     expect_nothing_left();
-    free_results(r, n);
-    free(r);
 }
 
 /* ---- Only a regular file inside the lab folder runs ---------------------- */
@@ -332,8 +324,6 @@ Test(programs, only_a_regular_file_inside_the_lab_folder_runs)
     }
     cr_expect_lt(seconds, 2.5, "refusals are at once: %.1f s", seconds);
     expect_nothing_left();
-    free_results(r, named_lab.nchecks);
-    free(r);
 }
 
 /* A lab folder that is a link (to a classmate's, to /etc) is not graded. */
@@ -351,7 +341,5 @@ Test(programs, a_lab_folder_that_is_a_link_is_refused)
               strstr(m, "the grader grades only a real lab folder, never a link to one") !=
                   NULL, "%s", m ? m : "(passed)");
     expect_nothing_left();
-    free_results(r, named_lab.nchecks);
-    free(r);
     remove_tree(&linked);
 }

@@ -129,8 +129,6 @@ Test(runner, pass_fail_crash_and_hang)
               hang->seconds);
     cr_expect_lt(seconds, 5.0, "the whole run took %.1f s", seconds);
     expect_nothing_left();
-    free_results(r, n);
-    free(r);
 }
 
 static const struct check_def raise_checks[] = {
@@ -154,8 +152,6 @@ Test(runner, check_that_aborts_fails)
     cr_expect(r[0].grader_error, "the check's own crash is the grader's fault");
     cr_log_info("abort() in a check gives: %s", r[0].message);
     expect_nothing_left();
-    free_results(r, 1);
-    free(r);
 }
 
 /*
@@ -174,8 +170,6 @@ Test(runner, check_that_raises_a_fatal_signal_fails)
     cr_expect(r[0].message != NULL && strstr(r[0].message, "Segmentation fault") != NULL,
               "the message should name the crash: %s", r[0].message);
     expect_nothing_left();
-    free_results(r, 1);
-    free(r);
 }
 
 /* Makes pidfd_open fail with ENOSYS in this process and its children, as on
@@ -217,8 +211,6 @@ Test(runner, runs_without_pidfd_open, .timeout = 15)
     struct check_result *r = grade(&tree, &one_pass_lab, 1, &seconds);
     cr_expect(r[0].passed, "%s", r[0].message);
     cr_expect_lt(seconds, 5.0);
-    free_results(r, 1);
-    free(r);
 }
 
 /* ---- Whatever a check started ends with it ------------------------------ */
@@ -294,8 +286,6 @@ Test(runner, no_process_outlives_its_check)
                        hang->message);
     cr_expect_lt(seconds, 6.0, "the whole run took %.1f s", seconds);
     expect_nothing_left();
-    free_results(r, n);
-    free(r);
 }
 
 /* A check whose limit is scaled fails at its deadline with a program that
@@ -323,8 +313,6 @@ Test(runner, a_scaled_check_is_not_cut_while_it_stops_its_programs)
     cr_expect_not_null(strstr(r[0].transcript, "ignored SIGTERM for 2500 ms"), "%s",
                        r[0].transcript);
     expect_nothing_left();
-    free_results(r, 1);
-    free(r);
 }
 
 static void no_port(struct check *c)
@@ -353,6 +341,4 @@ Test(runner, grader_error_is_not_a_failure)
     cr_expect_eq(strncmp(e->message, GRADER_ERROR, strlen(GRADER_ERROR)), 0, "%s", e->message);
     const struct check_result *p = result_of(r, 2, "passes");
     cr_expect(p->passed && !p->grader_error, "%s", p->message);
-    free_results(r, 2);
-    free(r);
 }

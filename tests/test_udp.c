@@ -92,6 +92,4 @@ Test(udp, datagrams_both_ways)
     for (size_t i = 0; i < COUNT_OF(udp_checks); i++)
         cr_expect(r[i].passed, "%s: %s\n%s", udp_checks[i].name, r[i].message,
                   r[i].transcript);
-    free_results(r, COUNT_OF(udp_checks));
-    free(r);
 }
