@@ -15,6 +15,9 @@ test_needs="libcriterion-dev:hdr:criterion/criterion.h python3:cmd:python3 socat
 # Only for what the students' copy of the kit has not (mk/answers.mk): the
 # fuzz targets, and the seccomp filter that stands for a default container.
 answers_needs="clang:cmd:clang libclang-rt-14-dev:fuzz: libseccomp-dev:hdr:seccomp.h"
+# The layout check of the kit's own C (mk/format.sh, run by make test; not
+# in the students' copy, whose make test does without it).
+format_needs="clang-format:cmd:clang-format"
 valgrind_needs="valgrind:cmd:valgrind"
 
 log=/dev/null
@@ -35,6 +38,7 @@ present() {
 
 sets="$*"
 case " $sets " in *" test "*) [ -f mk/answers.mk ] && sets="$sets answers" ;; esac
+case " $sets " in *" test "*) [ -f mk/format.sh ] && sets="$sets format" ;; esac
 
 missing() {
     list=""

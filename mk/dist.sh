@@ -28,8 +28,10 @@ case $mode in student|autograder) ;; *) usage ;; esac
 for_students() {
     case $1 in
     solutions/*|harness/hidden/*) return 1 ;;           # the answers
-    tests/test_harness.c|tests/test_netlab.c|tests/test_contract.c|tests/diagnoses.h|\
-    tests/files.h) return 0 ;;
+    tests/test_buf.c|tests/test_report.c|tests/test_lab.c|tests/test_runner.c|\
+    tests/test_ports.c|tests/test_programs.c|tests/test_udp.c|tests/test_cgroups.c|\
+    tests/selftest.h|tests/unit.h|tests/test_netlab.c|tests/test_contract.c|\
+    tests/diagnoses.h|tests/files.h) return 0 ;;
     tests/*) return 1 ;;    # variants, hostile programs, the Python
                             # submission, fuzz targets, benchmarks, and the
                             # tests that grade them or the solutions

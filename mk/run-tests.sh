@@ -1,10 +1,22 @@
 #!/bin/sh
 # Runs each Criterion test binary given, shows its output, and ends with one
-# line that totals them all.  Exits non-zero if any binary failed.
+# line that totals them all.  Exits non-zero if any binary failed, or if
+# the kit's C files are not laid out as its .clang-format files say
+# (mk/format.sh, which the students' copy has not: there only the tests run).
 set -u
 passed=0 failed=0 status=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+format=""
+if [ -x mk/format.sh ]; then
+    echo "== mk/format.sh --check"
+    if mk/format.sh --check; then
+        format="; the kit's C laid out as .clang-format says"
+    else
+        format="; the kit's C NOT laid out as .clang-format says (mk/format.sh --fix)"
+        status=1
+    fi
+fi
 for t in "$@"; do
     echo "== $t"
     # Each test of test_grading (and test_batch's class) grades dozens of
@@ -26,5 +38,5 @@ for t in "$@"; do
     passed=$((passed + p)) failed=$((failed + f + c))
     [ "$f" -eq 0 ] && [ "$c" -eq 0 ] || status=1
 done
-echo "Total: $passed passed, $failed failed"
+echo "Total: $passed passed, $failed failed$format"
 exit $status

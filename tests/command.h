@@ -1,17 +1,20 @@
 /*
- * command.h - for the kit's tests that drive whole commands (make, the
- * Gradescope scripts): runs a shell command in a folder under a time
- * limit and collects all it prints.  Header-only, as each test program is
- * one C file.
+ * command.h - for the kit's tests that drive whole programs and commands
+ * (the grader, make, Python, the Gradescope scripts): runs a program, or a
+ * shell command in a folder under a time limit, and collects all it
+ * prints.  Header-only, as each test program is one C file.
  */
 #ifndef NETLAB_TESTS_COMMAND_H
 #define NETLAB_TESTS_COMMAND_H
 
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,45 +26,75 @@ struct cmd {
     struct buf out;         /* stdout and stderr */
 };
 
-/*
- * Runs CMD with sh in DIR and collects its output, without the environment
- * of an outer make (a jobserver it does not share) or of Criterion.  It
- * runs under timeout(1) for SECONDS ("300"), which dies with this test
- * (SIGTERM on its parent's death) and takes the command's whole process
- * group with it.
- */
-static inline struct cmd run_command(const char *dir, const char *cmd, const char *seconds)
+/* A new temporary file, already unlinked: its descriptor. */
+static inline int temp_fd(void)
 {
     char path[] = "/tmp/netlab-command-XXXXXX";
-    int out = mkstemp(path);
-    cr_assert_geq(out, 0);
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0, "mkstemp: %s", strerror(errno));
     unlink(path);
+    return fd;
+}
+
+/* The whole of the open file FD, from its start, appended to B
+ * (NUL-terminated); FD is closed. */
+static inline void take_file(int fd, struct buf *b)
+{
+    lseek(fd, 0, SEEK_SET);
+    char chunk[4096];
+    ssize_t n;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0)
+        buf_append(b, chunk, (size_t)n);
+    close(fd);
+    buf_puts(b, "");
+}
+
+/*
+ * Runs ARGV (its first word found on PATH) in the folder DIR (NULL: this
+ * one), its stdout into the file OUT and its stderr into ERR (the same
+ * descriptor for both into one), and waits for it; returns its exit
+ * status, -1 if it did not exit.  It runs without the environment of an
+ * outer make (a jobserver it does not share) or of Criterion, with TMPDIR
+ * set to TMPDIR unless NULL, and gets SIGTERM if this test dies.
+ */
+static inline int run_program(const char *const *argv, const char *dir, const char *tmpdir,
+                              int out, int err)
+{
+    fflush(NULL);
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (chdir(dir) != 0)
+        if (dir != NULL && chdir(dir) != 0)
             _exit(126);
         unsetenv("BXFI_MAP");
         unsetenv("MAKEFLAGS");
         unsetenv("MFLAGS");
         unsetenv("MAKELEVEL");
-        dup2(out, STDOUT_FILENO);
-        dup2(out, STDERR_FILENO);
-        execlp("timeout", "timeout", "-k", "5", seconds, "sh", "-c", cmd, (char *)NULL);
+        if (tmpdir != NULL)
+            setenv("TMPDIR", tmpdir, 1);
+        if (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
+            _exit(126);
+        execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
-    struct cmd r = {0};
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    lseek(out, 0, SEEK_SET);
-    char chunk[4096];
-    ssize_t n;
-    while ((n = read(out, chunk, sizeof chunk)) > 0)
-        buf_append(&r.out, chunk, (size_t)n);
-    close(out);
-    buf_puts(&r.out, "");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Runs CMD with sh in DIR and collects its output (stdout and stderr,
+ * together), as run_program does.  It runs under timeout(1) for SECONDS
+ * ("300"), which takes the command's whole process group with it.
+ */
+static inline struct cmd run_command(const char *dir, const char *cmd, const char *seconds)
+{
+    const char *argv[] = { "timeout", "-k", "5", seconds, "sh", "-c", cmd, NULL };
+    int out = temp_fd();
+    struct cmd r = {0};
+    r.status = run_program(argv, dir, NULL, out, out);
+    take_file(out, &r.out);
     return r;
 }
 

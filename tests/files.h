@@ -2,7 +2,7 @@
  * files.h - for the kit's tests that make trees to grade: a program goes
  * into a tree as a copy, never as a symbolic link (the grader runs only a
  * regular file inside the lab folder), and so do a lab's sources; and
- * the text of a file, read whole.
+ * the text of a file, read whole; the entries of a folder, counted.
  * Header-only, as each test program is one C file.
  */
 #ifndef NETLAB_TESTS_FILES_H
@@ -76,6 +76,18 @@ static inline void copy_sources(const char *from, const char *to)
         buf_free(&b);
     }
     closedir(d);
+}
+
+/* How many entries the folder DIR holds (not "." and ".."). */
+static inline size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
 }
 
 #endif

@@ -42,6 +42,7 @@
 #include "buf.h"
 #include "build.h"
 #include "cgroups_left.h"
+#include "command.h"
 #include "files.h"
 #include "internal.h"
 #include "lab.h"
@@ -346,27 +347,17 @@ static const struct member *member_named(const struct class *c, const char *name
 
 /* ---- Running the grader and Python ---------------------------------------- */
 
-/* Runs ARGV with TMPDIR set, its output into OUT and ERR; returns its exit
- * status (-1 if it did not exit). */
+/* Runs ARGV with TMPDIR set, its output into the files OUT and ERR (made
+ * afresh); returns its exit status (-1 if it did not exit). */
 static int run(const char *const *argv, const char *tmpdir, const char *out, const char *err)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        unsetenv("BXFI_MAP");           /* Criterion's, not the grader's */
-        if (tmpdir != NULL)
-            setenv("TMPDIR", tmpdir, 1);
-        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-            _exit(126);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    cr_assert(o >= 0 && e >= 0, "%s, %s: %s", out, err, strerror(errno));
+    int status = run_program(argv, NULL, tmpdir, o, e);
+    close(o);
+    close(e);
+    return status;
 }
 
 /* Runs the Python program SCRIPT with ARG1, ARG2 and ARG3 (each may be
@@ -597,17 +588,6 @@ static size_t count_survivors(const char *root, struct buf *which)
         }
     }
     closedir(proc);
-    return n;
-}
-
-static size_t count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
     return n;
 }
 

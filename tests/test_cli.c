@@ -34,30 +34,9 @@ struct run {
     struct buf err;         /* ...and on stderr */
 };
 
-/* A temporary file's whole content, appended to B; the file is closed. */
-static void take_file(int fd, struct buf *b)
-{
-    lseek(fd, 0, SEEK_SET);
-    char chunk[4096];
-    ssize_t n;
-    while ((n = read(fd, chunk, sizeof chunk)) > 0)
-        buf_append(b, chunk, (size_t)n);
-    close(fd);
-    buf_puts(b, "");
-}
-
-static int temp_file(void)
-{
-    char path[] = "/tmp/netlab-cli-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    unlink(path);
-    return fd;
-}
-
 /* Runs the words of BEFORE (NULL-terminated: a command found on PATH and
  * its first arguments, the grader last), then ARGS (NULL-terminated), and
- * collects what it writes. */
+ * collects what it writes (command.h). */
 static struct run grade_with(const char *const *before, const char *const *args)
 {
     const char *argv[48];
@@ -67,20 +46,9 @@ static struct run grade_with(const char *const *before, const char *const *args)
     for (size_t i = 0; args[i] != NULL && argc < COUNT_OF(argv) - 1; i++)
         argv[argc++] = args[i];
     argv[argc] = NULL;
-    int out = temp_file(), err = temp_file();
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        unsetenv("BXFI_MAP");   /* Criterion's, not the grader's */
-        dup2(out, STDOUT_FILENO);
-        dup2(err, STDERR_FILENO);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
+    int out = temp_fd(), err = temp_fd();
     struct run r = {0};
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.status = run_program(argv, NULL, NULL, out, err);
     take_file(out, &r.out);
     take_file(err, &r.err);
     return r;

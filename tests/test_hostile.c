@@ -149,17 +149,6 @@ static size_t count_survivors(struct buf *which)
     return n;
 }
 
-static size_t count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
-    return n;
-}
-
 /* System V IPC objects that a sandbox's user owns: the hostiles' leftovers
  * (a program runs as SANDBOX_UID_BASE plus its check's process ID). */
 static size_t count_sandbox_ipc(struct buf *which)
