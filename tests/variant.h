@@ -5,7 +5,10 @@
  * fail, and with "cause: NAME" lines the causes the grader must diagnose
  * (check.h's diagnose).  Its verdict: it fails exactly those checks and
  * passes every other check of its lab, hidden ones included, and the
- * grader diagnoses exactly those causes.  One definition of that verdict
+ * grader diagnoses exactly those causes.  A "maybe: CHECK" line names a
+ * check the variant's mistake can fail by the luck of its threads (a race
+ * that is the mistake itself, as a missing busy timeout): that check may
+ * pass or fail, and neither is a disagreement.  One definition of that verdict
  * for test_grading, which fails on any disagreement, and for make soak
  * (soak_variants.c), which counts disagreements over many gradings.
  * Header-only, as each test program is one C file; run from the top of the
@@ -40,11 +43,13 @@ struct variant {
     size_t nexpect;
     char causes[VARIANT_MAX_EXPECT][256];       /* the causes it must show */
     size_t ncauses;
+    char maybe[VARIANT_MAX_EXPECT][256];        /* checks it may fail by luck */
+    size_t nmaybe;
     char tree[PATH_MAX];    /* where it is graded (variant_make_tree), or "" */
 };
 
-/* Reads V's expect file: a check's name a line, or "cause: NAME"; '#'
- * starts a comment.  Returns 0, or -1 with why in ERR. */
+/* Reads V's expect file: a check's name a line, "cause: NAME" or
+ * "maybe: CHECK"; '#' starts a comment.  Returns 0, or -1 with why in ERR. */
 static inline int variant_read_expect(struct variant *v, struct buf *err)
 {
     char path[700], line[256];
@@ -58,13 +63,16 @@ static inline int variant_read_expect(struct variant *v, struct buf *err)
     int rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
         bool cause = strncmp(line, "cause:", 6) == 0;
-        char *word = cause ? line + 6 + strspn(line + 6, " \t") : line;
+        bool maybe = strncmp(line, "maybe:", 6) == 0;
+        char *word = cause || maybe ? line + 6 + strspn(line + 6, " \t") : line;
         word[strcspn(word, " \t\r\n#")] = '\0';
         if (word[0] == '\0')
             continue;
         if (cause && v->ncauses < VARIANT_MAX_EXPECT) {
             snprintf(v->causes[v->ncauses++], sizeof v->causes[0], "%s", word);
-        } else if (cause || v->nexpect == VARIANT_MAX_EXPECT) {
+        } else if (maybe && v->nmaybe < VARIANT_MAX_EXPECT) {
+            snprintf(v->maybe[v->nmaybe++], sizeof v->maybe[0], "%s", word);
+        } else if (cause || maybe || v->nexpect == VARIANT_MAX_EXPECT) {
             buf_printf(err, "%s: more than %d checks", path, VARIANT_MAX_EXPECT);
             rc = -1;
         } else {
@@ -140,6 +148,15 @@ static inline bool variant_expects(const struct variant *v, const char *check)
 {
     for (size_t i = 0; i < v->nexpect; i++)
         if (strcmp(v->expect[i], check) == 0)
+            return true;
+    return false;
+}
+
+/* Whether V may fail CHECK by the luck of its threads ("maybe:"). */
+static inline bool variant_may_fail(const struct variant *v, const char *check)
+{
+    for (size_t i = 0; i < v->nmaybe; i++)
+        if (strcmp(v->maybe[i], check) == 0)
             return true;
     return false;
 }
@@ -323,18 +340,21 @@ static inline size_t judge_variant(const struct variant *v, const struct check_r
     for (size_t k = 0; k < n; k++) {
         const struct check_result *r = &results[k];
         bool must_fail = variant_expects(v, r->def->name);
+        if (!must_fail && variant_may_fail(v, r->def->name))
+            continue;               /* either verdict: see "maybe:" */
         if (must_fail == r->passed) {
             report(v, r->def->name, must_fail ? "passed, which it must fail"
                                               : "failed, which it must pass", r, arg);
             wrong++;
         }
     }
-    for (size_t e = 0; e < v->nexpect; e++) {
+    for (size_t e = 0; e < v->nexpect + v->nmaybe; e++) {
+        const char *name = e < v->nexpect ? v->expect[e] : v->maybe[e - v->nexpect];
         bool known = false;
         for (size_t k = 0; k < n; k++)
-            known |= strcmp(results[k].def->name, v->expect[e]) == 0;
+            known |= strcmp(results[k].def->name, name) == 0;
         if (!known) {
-            report(v, v->expect[e], "named in expect, is no check of the lab", NULL, arg);
+            report(v, name, "named in expect, is no check of the lab", NULL, arg);
             wrong++;
         }
     }
