@@ -28,9 +28,10 @@ chat(int sock, const volatile sig_atomic_t *stop, char err[NET_ERRLEN])
      * TODO 3. The loop: poll(fds, 2, timeout) waits on both at once.
      *    A reader may already hold a complete line that poll cannot see:
      *    ask line_buffered(&reader) (netlab.h) before each poll.  Timeout
-     *    -1 (sleep) when neither reader has a line, else 0 (only look).  Loop while the chat goes on and *stop is 0: main's
-     *    handler for SIGINT and SIGTERM sets it, and the signal makes a
-     *    blocked poll fail with EINTR; then go round, and the loop ends.
+     *    -1 (sleep) when neither reader has a line, else 0 (only look).
+     *    Loop while the chat goes on and *stop is 0: main's handler for
+     *    SIGINT and SIGTERM sets it, and the signal makes a blocked poll
+     *    fail with EINTR; then go round, and the loop ends.
      *
      * TODO 4. When the socket is ready (revents != 0, which also counts
      *    POLLHUP and POLLERR) or its reader has a line: read_line once.
