@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "walk.h"
 #include "report.h"
+#include "walk.h"
 
 static bool is_dir(const char *path)
 {
@@ -76,9 +76,9 @@ size_t labs_in_class(const char *dir, const struct lab_def **labs, size_t max)
         return 0;
     int *fds = xcalloc(nsubs + 1, sizeof *fds);
     for (size_t i = 0; i < nsubs; i++) {
-        struct buf path = {0};
+        struct buf path = { 0 };
         buf_printf(&path, "%s/%s", dir, subs[i]);
-        fds[i] = open_folder(path.data, NULL);   /* a link to one: -1 */
+        fds[i] = open_folder(path.data, NULL); /* a link to one: -1 */
         buf_free(&path);
     }
     for (size_t l = 0; all_labs[l] != NULL && nlabs < max; l++) {
@@ -123,7 +123,7 @@ static void copy_all(const struct batch_setup *s, struct submission *subs, size_
         struct submission *sub = &subs[i];
         sub->builds = xcalloc(s->nlabs, sizeof *sub->builds);
         sub->nbuilds = s->nlabs;
-        struct buf err = {0};
+        struct buf err = { 0 };
         if (copy_submission(sub->path, sub->copy, s->build.kit_dir, s->labs, s->nlabs,
                             sub->builds, &err) == 0)
             continue;
@@ -193,7 +193,8 @@ static void plan_all(const struct batch_setup *s, struct submission *subs, size_
         sub->results = xcalloc(s->nplan, sizeof *sub->results);
         for (size_t k = 0; k < s->nplan; k++) {
             struct check_result *r = &sub->results[k];
-            *r = (struct check_result){ .lab = s->plan[k].lab, .def = s->plan[k].def,
+            *r = (struct check_result){ .lab = s->plan[k].lab,
+                                        .def = s->plan[k].def,
                                         .impl_dir = sub->copy };
             if (can_run(sub, s, r->lab)) {
                 sub->to_run++;
@@ -211,7 +212,7 @@ static void plan_all(const struct batch_setup *s, struct submission *subs, size_
 struct progress {
     struct submission *subs;
     size_t n, finished;
-    bool terminal;              /* a counter on one line, not a line each */
+    bool terminal; /* a counter on one line, not a line each */
 };
 
 static void show_finished(struct progress *p, const struct submission *sub)
@@ -290,7 +291,7 @@ static int run_all(const struct batch_setup *s, struct submission *subs, size_t 
     if (s->progress && p.terminal)
         fputc('\n', stderr);
     for (size_t j = 0; j < total; j++)
-        *back[j] = run[j];              /* its message and transcript move too */
+        *back[j] = run[j]; /* its message and transcript move too */
     free(run);
     free(back);
     if (rc == RUN_INTERRUPTED)
@@ -340,7 +341,7 @@ int grade_built_copy(struct batch_setup *s, const char *impl, struct check_resul
     int rc = grade_submissions(s, &sub, 1);
     rc = rc < 0 ? run_exit_status(rc) : 0;
     for (size_t i = 0; i < s->nplan && sub.results != NULL; i++)
-        results[i] = sub.results[i];    /* its message and transcript move too */
+        results[i] = sub.results[i]; /* its message and transcript move too */
     free(sub.results);
     sub.results = NULL;
     sub.n = 0;
@@ -382,11 +383,11 @@ static struct submission *find_submissions(const char *dir, const char *out, siz
     struct submission *subs = xcalloc(nnames + 1, sizeof *subs);
     *n = 0;
     for (size_t i = 0; i < nnames; i++) {
-        struct buf path = {0};
+        struct buf path = { 0 };
         buf_printf(&path, "%s/%s", dir, names[i]);
         if (have_out && realpath(path.data, real) != NULL && strcmp(real, out_real) == 0) {
             buf_free(&path);
-            continue;                   /* the grader's own output */
+            continue; /* the grader's own output */
         }
         subs[*n].name = xstrdup(names[i]);
         subs[(*n)++].path = path.data;
@@ -415,9 +416,8 @@ static bool close_file(FILE *f, const char *path)
 static void write_build_log(FILE *f, const struct submission *sub)
 {
     static const char *const states[] = {
-        [BUILD_MISSING] = "no folder", [BUILD_PENDING] = "not built",
-        [BUILD_OK] = "built", [BUILD_FAILED] = "did not build",
-        [BUILD_REFUSED] = "not graded",
+        [BUILD_MISSING] = "no folder",    [BUILD_PENDING] = "not built",  [BUILD_OK] = "built",
+        [BUILD_FAILED] = "did not build", [BUILD_REFUSED] = "not graded",
     };
     for (size_t l = 0; l < sub->nbuilds; l++) {
         const struct lab_build *b = &sub->builds[l];
@@ -430,7 +430,7 @@ static void write_build_log(FILE *f, const struct submission *sub)
 static bool write_one(const char *dir, const char *name, const struct report *r,
                       void (*write)(FILE *, const struct report *))
 {
-    struct buf path = {0};
+    struct buf path = { 0 };
     buf_printf(&path, "%s/%s", dir, name);
     FILE *f = create_file(path.data);
     bool ok = f != NULL;
@@ -446,15 +446,16 @@ static bool write_one(const char *dir, const char *name, const struct report *r,
  * transcripts/LAB/CHECK.txt, made afresh. */
 static bool write_submission(const char *out, const struct submission *sub, double seconds)
 {
-    struct buf dir = {0}, transcripts = {0}, log = {0};
+    struct buf dir = { 0 }, transcripts = { 0 }, log = { 0 };
     buf_printf(&dir, "%s/submissions/%s", out, sub->name);
     buf_printf(&transcripts, "%s/transcripts", dir.data);
     buf_printf(&log, "%s/build.log", dir.data);
     if (is_dir(dir.data))
         remove_folder(dir.data);
     bool ok = make_folders(dir.data) == 0;
-    struct report r = { .impl = sub->name, .results = sub->results, .n = sub->n,
-                        .seconds = seconds };
+    struct report r = {
+        .impl = sub->name, .results = sub->results, .n = sub->n, .seconds = seconds
+    };
     if (ok && save_transcripts(transcripts.data, sub->results, sub->n) == 0)
         r.transcripts = transcripts.data;
     ok = ok && write_one(dir.data, "report.txt", &r, write_text) &&
@@ -479,7 +480,7 @@ static bool write_class(const char *out, const struct class_results *c)
     } files[] = { { "gradebook.csv", write_gradebook }, { "class.html", write_class_html } };
     bool ok = true;
     for (size_t i = 0; i < COUNT_OF(files) && ok; i++) {
-        struct buf path = {0};
+        struct buf path = { 0 };
         buf_printf(&path, "%s/%s", out, files[i].name);
         FILE *f = create_file(path.data);
         if ((ok = f != NULL)) {
@@ -495,7 +496,7 @@ static bool write_class(const char *out, const struct class_results *c)
  * builds.  Returns it (to free), or NULL with a message. */
 static char *prepare_copies(const char *out)
 {
-    struct buf copies = {0}, submissions = {0};
+    struct buf copies = { 0 }, submissions = { 0 };
     buf_printf(&copies, "%s/builds", out);
     buf_printf(&submissions, "%s/submissions", out);
     char *real = NULL;
@@ -533,8 +534,9 @@ int grade_batch(struct batch_setup *s, const char *dir, const char *out)
     double seconds = (double)(now_us() - start) / 1e6;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = write_submission(out, &subs[i], seconds) ? 0 : 1;
-    struct class_results c = { .labs = s->labs, .nlabs = s->nlabs, .subs = subs, .nsubs = n,
-                               .seconds = seconds };
+    struct class_results c = {
+        .labs = s->labs, .nlabs = s->nlabs, .subs = subs, .nsubs = n, .seconds = seconds
+    };
     if (rc == 0)
         rc = write_class(out, &c) ? 0 : 1;
     if (rc == 0)

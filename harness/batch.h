@@ -22,14 +22,14 @@
 
 /* What is graded and how: the same for every submission. */
 struct batch_setup {
-    const struct lab_def *const *labs;  /* the class's labs, in order */
+    const struct lab_def *const *labs; /* the class's labs, in order */
     size_t nlabs;
-    const struct check_result *plan;    /* the checks of each submission */
+    const struct check_result *plan; /* the checks of each submission */
     size_t nplan;
-    struct run_options run;             /* impl_dir unused */
-    struct build_options build;         /* .hidden: the copies' folder */
-    const char *copies;                 /* where each copy is made (absolute) */
-    bool progress;                      /* report progress on stderr */
+    struct run_options run;     /* impl_dir unused */
+    struct build_options build; /* .hidden: the copies' folder */
+    const char *copies;         /* where each copy is made (absolute) */
+    bool progress;              /* report progress on stderr */
 };
 
 /* Copies, builds and grades SUBS (name and path filled in), filling in

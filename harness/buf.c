@@ -128,9 +128,10 @@ size_t utf8_length(const unsigned char *s, size_t avail)
         return 0;
     if (s[0] < 0x80)
         return 1;
-    size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-             : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-             : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    size_t n = s[0] >= 0xc2 && s[0] <= 0xdf   ? 2
+               : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+                                              : 0;
     if (n == 0 || n > avail)
         return 0;
     for (size_t i = 1; i < n; i++)
@@ -151,12 +152,24 @@ size_t utf8_length(const unsigned char *s, size_t avail)
 static void escape_byte(struct buf *out, unsigned char ch)
 {
     switch (ch) {
-    case '\n': buf_puts(out, "\\n"); return;
-    case '\r': buf_puts(out, "\\r"); return;
-    case '\t': buf_puts(out, "\\t"); return;
-    case '\\': buf_puts(out, "\\\\"); return;
-    case '"':  buf_puts(out, "\\\""); return;
-    case '\0': buf_puts(out, "\\0"); return;
+    case '\n':
+        buf_puts(out, "\\n");
+        return;
+    case '\r':
+        buf_puts(out, "\\r");
+        return;
+    case '\t':
+        buf_puts(out, "\\t");
+        return;
+    case '\\':
+        buf_puts(out, "\\\\");
+        return;
+    case '"':
+        buf_puts(out, "\\\"");
+        return;
+    case '\0':
+        buf_puts(out, "\\0");
+        return;
     }
     if (ch >= 0x20 && ch < 0x7f) {
         char c = (char)ch;
@@ -179,7 +192,12 @@ static size_t char_width(const unsigned char *p, size_t i, size_t n)
     if (n > 1)
         return 1;
     switch (p[i]) {
-    case '\n': case '\r': case '\t': case '\\': case '"': case '\0':
+    case '\n':
+    case '\r':
+    case '\t':
+    case '\\':
+    case '"':
+    case '\0':
         return 2;
     }
     return p[i] >= 0x20 && p[i] < 0x7f ? 1 : 4;
@@ -225,7 +243,7 @@ void buf_escape_bytes(struct buf *out, const void *data, size_t len, size_t max)
 void buf_escape(struct buf *out, const void *data, size_t len, size_t max)
 {
     const unsigned char *p = data;
-    if (len <= max) {               /* room for all of it, however wide */
+    if (len <= max) { /* room for all of it, however wide */
         buf_escape_bytes(out, data, len, max);
         return;
     }
@@ -243,7 +261,8 @@ void buf_escape(struct buf *out, const void *data, size_t len, size_t max)
     escape_range(out, p, 0, shown);
     buf_puts(out, "\"");
     if (shown < len)
-        buf_printf(out, " ... (%zu %s in all)", len, plural_of((long long)len, "byte", "bytes"));
+        buf_printf(out, " ... (%zu %s in all)", len,
+                   plural_of((long long)len, "byte", "bytes"));
 }
 
 const char *plural_of(long long n, const char *one, const char *many)
@@ -256,8 +275,8 @@ void buf_count(struct buf *b, long long n, const char *one, const char *many)
     buf_printf(b, "%lld %s", n, plural_of(n, one, many));
 }
 
-void buf_escape_window(struct buf *out, const void *data, size_t len,
-                       size_t offset, size_t context)
+void buf_escape_window(struct buf *out, const void *data, size_t len, size_t offset,
+                       size_t context)
 {
     const unsigned char *p = data;
     size_t from = offset > context ? offset - context : 0;
@@ -276,7 +295,7 @@ void buf_escape_window(struct buf *out, const void *data, size_t len,
  * " ... (N bytes in all)" and the NUL: ESCAPED_SIZE's 48 over 4 * MAX. */
 char *escape_into(char *out, size_t size, const void *data, size_t len)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_escape(&b, data, len, size > 48 ? (size - 48) / 4 : 0);
     snprintf(out, size, "%s", b.data);
     buf_free(&b);
@@ -307,8 +326,8 @@ static void show_byte(struct buf *msg, const unsigned char *p, size_t len, size_
     buf_printf(msg, " (0x%02x)", p[i]);
 }
 
-void describe_difference(struct buf *msg, const void *expected, size_t elen,
-                         const void *got, size_t glen)
+void describe_difference(struct buf *msg, const void *expected, size_t elen, const void *got,
+                         size_t glen)
 {
     const unsigned char *e = expected, *g = got;
     size_t i = first_difference(e, elen, g, glen);

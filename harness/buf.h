@@ -12,19 +12,18 @@
 #include <stdint.h>
 
 struct buf {
-    char *data;         /* always NUL-terminated when non-NULL */
+    char *data; /* always NUL-terminated when non-NULL */
     size_t len;
     size_t cap;
-    size_t limit;       /* 0: no limit; else bytes past it are dropped... */
-    size_t dropped;     /* ...and counted here */
+    size_t limit;   /* 0: no limit; else bytes past it are dropped... */
+    size_t dropped; /* ...and counted here */
 };
 
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_puts(struct buf *b, const char *s);
-void buf_printf(struct buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
-void buf_consume(struct buf *b, size_t n);   /* drop n bytes from the front */
+void buf_consume(struct buf *b, size_t n); /* drop n bytes from the front */
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
 
@@ -62,8 +61,8 @@ const char *plural_of(long long n, const char *one, const char *many);
 void buf_count(struct buf *b, long long n, const char *one, const char *many);
 
 /* The same for a window of DATA around OFFSET (context bytes each side). */
-void buf_escape_window(struct buf *out, const void *data, size_t len,
-                       size_t offset, size_t context);
+void buf_escape_window(struct buf *out, const void *data, size_t len, size_t offset,
+                       size_t context);
 
 /*
  * buf_escape's display of DATA into the caller's array OUT of SIZE bytes,
@@ -73,7 +72,7 @@ void buf_escape_window(struct buf *out, const void *data, size_t len,
  */
 #define ESCAPED_SIZE(max) (4 * (max) + 48)
 char *escape_into(char *out, size_t size, const void *data, size_t len);
-char *escape_text(char *out, size_t size, const char *text);    /* a C string's */
+char *escape_text(char *out, size_t size, const char *text); /* a C string's */
 
 /* How many leading bytes A and B have in common (the first difference's
  * offset, or the shorter length when one is a prefix of the other). */
@@ -85,8 +84,8 @@ size_t first_difference(const void *a, size_t alen, const void *b, size_t blen);
  * bytes around the difference; then the offset and the two bytes there
  * (or "end of data").  Nothing when they are equal.
  */
-void describe_difference(struct buf *msg, const void *expected, size_t elen,
-                         const void *got, size_t glen);
+void describe_difference(struct buf *msg, const void *expected, size_t elen, const void *got,
+                         size_t glen);
 
 /* Whether TEXT stands within one line of the LEN bytes at DATA (not across
  * a newline; the last line may lack its "\n"). */

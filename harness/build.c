@@ -50,10 +50,10 @@
 #include "walk.h"
 
 /* How much of a build's output is kept, and shown when it failed. */
-#define LOG_KEEP        (16 * 1024)
-#define FAILURE_LINES   25
+#define LOG_KEEP (16 * 1024)
+#define FAILURE_LINES 25
 /* How deep a lab folder's subfolders may go. */
-#define MAX_DEPTH       8
+#define MAX_DEPTH 8
 
 /* ---- Copying ------------------------------------------------------------ */
 
@@ -96,11 +96,11 @@ static bool has_sources(int dir)
 
 /* One lab folder's copy under way. */
 struct lab_copy {
-    struct lab_build *build;    /* its log says what was left out, and why */
-    bool has_sources;           /* its server and client are built, not copied */
-    struct buf links;           /* the links made, as paths from the copy's
+    struct lab_build *build; /* its log says what was left out, and why */
+    bool has_sources;        /* its server and client are built, not copied */
+    struct buf links;        /* the links made, as paths from the copy's
                                    root, each ended by a '\0' */
-    bool refused;               /* a program the grader would run was left out */
+    bool refused;            /* a program the grader would run was left out */
 };
 
 /* Notes in LC's build log that SHOWN, WHAT it is, was left out of the
@@ -109,8 +109,10 @@ static void leave_out(struct lab_copy *lc, const char *shown, const char *what, 
 {
     buf_printf(&lc->build->log, "left out %s: %s\n", shown, what);
     if (program && !lc->has_sources) {
-        buf_printf(&lc->build->log, "%s is what the grader would run: it runs only a regular "
-                   "file inside the lab folder.\n", shown);
+        buf_printf(&lc->build->log,
+                   "%s is what the grader would run: it runs only a regular "
+                   "file inside the lab folder.\n",
+                   shown);
         lc->refused = true;
     }
 }
@@ -141,8 +143,9 @@ static int copy_folder(int from, int to, const char *name, const char *shown, in
         leave_out(lc, shown, "it changed while it was copied", false);
         return 0;
     }
-    int dst = mkdirat(to, name, 0755) < 0 ? -1 :
-              openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int dst = mkdirat(to, name, 0755) < 0
+                  ? -1
+                  : openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     int rc = dst < 0 ? -1 : copy_tree(src, dst, shown, depth, lc, err);
     if (dst < 0)
         buf_printf(err, "cannot create the copy of %s: %s", shown, strerror(errno));
@@ -171,13 +174,13 @@ static int copy_entry(int from, int to, const char *name, const char *shown, int
             buf_printf(err, "cannot copy the link %s: %s", shown, strerror(errno));
             return -1;
         }
-        buf_append(&lc->links, shown, strlen(shown) + 1);  /* judged once all is copied */
+        buf_append(&lc->links, shown, strlen(shown) + 1); /* judged once all is copied */
         return 0;
     }
-    struct buf what = {0};
+    struct buf what = { 0 };
     int in = S_ISREG(st.st_mode) ? open_regular(from, name, &what) : -1;
     int rc = 0;
-    if (in >= 0) {                  /* readable by the programs' own users */
+    if (in >= 0) { /* readable by the programs' own users */
         rc = write_copy(in, to, name, (st.st_mode & S_IXUSR) ? 0755 : 0644, shown, err);
         close(in);
     } else {
@@ -213,7 +216,7 @@ static int copy_tree(int from, int to, const char *shown, int depth, struct lab_
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
             (depth == 0 && lc->has_sources && is_program(e->d_name)))
             continue;
-        struct buf entry = {0};
+        struct buf entry = { 0 };
         buf_printf(&entry, "%s/%s", shown, e->d_name);
         rc = copy_entry(from, to, e->d_name, entry.data, depth, lc, err);
         buf_free(&entry);
@@ -238,10 +241,10 @@ static int copy_lab(int from, int to, struct lab_copy *lc, struct buf *err)
     struct stat st;
     if (fstatat(from, id, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
         !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
-        return 0;                               /* BUILD_MISSING */
+        return 0; /* BUILD_MISSING */
     int src = openat(from, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (src < 0) {
-        struct buf what = {0};
+        struct buf what = { 0 };
         buf_printf(&what, "%s is ", id);
         describe_entry(&what, from, id, S_IFLNK);
         refuse(lc, what.data, "a lab folder inside the submission");
@@ -250,8 +253,9 @@ static int copy_lab(int from, int to, struct lab_copy *lc, struct buf *err)
     }
     lc->has_sources = has_sources(src);
     lc->build->state = BUILD_PENDING;
-    int dst = mkdirat(to, id, 0755) < 0 ? -1 :
-              openat(to, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int dst = mkdirat(to, id, 0755) < 0
+                  ? -1
+                  : openat(to, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     int rc = dst < 0 ? -1 : copy_tree(src, dst, id, 0, lc, err);
     if (dst < 0)
         buf_printf(err, "cannot create %s: %s", lc->build->folder, strerror(errno));
@@ -275,12 +279,12 @@ static void judge_links(int root, struct lab_copy *lc)
             continue;
         }
         int err = errno;
-        struct buf what = {0};
+        struct buf what = { 0 };
         describe_entry(&what, root, link, S_IFLNK);
         describe_beneath_failure(&what, err, "the submission");
         unlinkat(root, link, 0);
-        leave_out(lc, link, what.data, strchr(link + id_len + 1, '/') == NULL &&
-                                       is_program(link + id_len + 1));
+        leave_out(lc, link, what.data,
+                  strchr(link + id_len + 1, '/') == NULL && is_program(link + id_len + 1));
         buf_free(&what);
     }
 }
@@ -297,7 +301,7 @@ static int copy_helper_library(int copy, const char *kit, struct buf *err)
         return -1;
     }
     for (size_t i = 0; rc == 0 && i < COUNT_OF(files); i++) {
-        struct buf from = {0};
+        struct buf from = { 0 };
         buf_printf(&from, "%s/labs/common/%s", kit, files[i]);
         int in = open(from.data, O_RDONLY | O_CLOEXEC);
         if (in < 0)
@@ -316,7 +320,7 @@ static int copy_helper_library(int copy, const char *kit, struct buf *err)
 static int copy_labs(const char *submission, int to, struct lab_copy *lcs, size_t n,
                      struct buf *err)
 {
-    struct buf what = {0};
+    struct buf what = { 0 };
     int from = open_folder(submission, &what);
     if (from < 0 && (errno == ELOOP || errno == ENOTDIR)) {
         for (size_t i = 0; i < n; i++)
@@ -341,8 +345,8 @@ static int copy_labs(const char *submission, int to, struct lab_copy *lcs, size_
 }
 
 int copy_submission(const char *submission, const char *copy, const char *kit_dir,
-                    const struct lab_def *const *labs, size_t nlabs,
-                    struct lab_build *builds, struct buf *err)
+                    const struct lab_def *const *labs, size_t nlabs, struct lab_build *builds,
+                    struct buf *err)
 {
     struct lab_copy *lcs = xcalloc(nlabs + 1, sizeof *lcs);
     for (size_t i = 0; i < nlabs; i++) {
@@ -437,7 +441,7 @@ static int compare_names(const void *a, const void *b)
  * (code both programs share), in name order. */
 static void push_shared_sources(struct args *a)
 {
-    struct args found = {0};
+    struct args found = { 0 };
     DIR *d = opendir(".");
     for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
@@ -472,22 +476,24 @@ static void push_libs(struct args *a)
 static bool build_with_kit_rules(void)
 {
     static const char *const programs[] = { "server", "client" };
-    static const char *const flags[] = { "cc", "-std=c17", "-Wall", "-Wextra", "-O2", "-g",
-                                         "-D_POSIX_C_SOURCE=200809L", "-I.", "-I../common" };
+    static const char *const flags[] = {
+        "cc",  "-std=c17",   "-Wall", "-Wextra", "-O2", "-g", "-D_POSIX_C_SOURCE=200809L",
+        "-I.", "-I../common"
+    };
     bool ok = true;
     for (size_t p = 0; p < COUNT_OF(programs); p++) {
         char source[32];
         snprintf(source, sizeof source, "%s.c", programs[p]);
         if (access(source, F_OK) != 0)
             continue;
-        struct args a = {0};
+        struct args a = { 0 };
         for (size_t i = 0; i < COUNT_OF(flags); i++)
             push(&a, flags[i]);
         push(&a, "-o");
         push(&a, programs[p]);
         push(&a, source);
         push_shared_sources(&a);
-        push(&a, "../common/netlab.c");    /* built with these flags, not the kit's */
+        push(&a, "../common/netlab.c"); /* built with these flags, not the kit's */
         push_libs(&a);
         push(&a, "-pthread");
         ok &= run_command(&a);
@@ -514,9 +520,9 @@ static bool has_makefile(const char *dir)
 static bool build_here(void)
 {
     if (has_makefile(".")) {
-        struct args a = {0};
+        struct args a = { 0 };
         push(&a, "make");
-        return run_command(&a);             /* exits at once: no need to free */
+        return run_command(&a); /* exits at once: no need to free */
     }
     if (has_file(".", "server.c") || has_file(".", "client.c"))
         return build_with_kit_rules();
@@ -553,7 +559,7 @@ static bool enclose_build(const struct build_options *o, const struct lab_build 
                           const struct sandbox *s, struct build_place *where)
 {
     char *copy = copy_of(b->folder);
-    struct buf err = {0};
+    struct buf err = { 0 };
     bool ok = quota_mount(copy, &where->quota, &err) == 0;
     if (!ok) {
         printf("%s\n", err.data);
@@ -561,7 +567,7 @@ static bool enclose_build(const struct build_options *o, const struct lab_build 
         printf("cannot give %s to the build's user: %s\n", b->folder, strerror(errno));
         ok = false;
     }
-    struct buf notes = {0};
+    struct buf notes = { 0 };
     if (ok && sandbox_build_root(where->quota.top, &notes)) {
         free(where->folder);
         where->folder = xmalloc(strlen(BUILD_SUBMISSION) + strlen(b->lab->id) + 2);
@@ -585,7 +591,7 @@ static bool prepare_sandbox(const struct build_options *o, const struct lab_buil
     where->folder = xstrdup(b->folder);
     where->quota = (struct quota){ -1, -1 };
     if (!privileged_in_namespaces())
-        return true;                    /* an ordinary user, and no user namespace */
+        return true; /* an ordinary user, and no user namespace */
     if (geteuid() == 0)
         s->uid = sandbox_uid_of_self();
     int refused = in_namespace ? sandbox_own_mounts() : EPERM;
@@ -621,7 +627,7 @@ static _Noreturn void drive_build(const struct sandbox *s, const char *folder,
     setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
     setenv("HOME", folder, 1);
     setenv("TMPDIR", tmpdir, 1);
-    setenv("LC_ALL", "C", 1);       /* messages in plain ASCII */
+    setenv("LC_ALL", "C", 1); /* messages in plain ASCII */
     bool ok = build_here();
     fflush(stdout);
     _exit(ok ? 0 : 1);
@@ -638,14 +644,16 @@ static bool end_build(struct sandbox *s, const struct lab_build *b, bool in_name
 {
     if (cgroup_oom_kills(&s->cgroup) > 0)
         printf("a command of the build was killed: the build used more than the %ld MiB "
-               "memory limit\n", s->memory_mb);
+               "memory limit\n",
+               s->memory_mb);
     bool bounded = where->quota.top >= 0;
     if (bounded && !ok && quota_full(&where->quota))
         printf("the build filled its folder: a build may write at most %d MiB in %d files "
-               "and folders\n", QUOTA_MB, QUOTA_INODES);
+               "and folders\n",
+               QUOTA_MB, QUOTA_INODES);
     if (bounded) {
-        reap_all_descendants(in_namespace);     /* nothing writes while we copy */
-        struct buf err = {0};
+        reap_all_descendants(in_namespace); /* nothing writes while we copy */
+        struct buf err = { 0 };
         if (ok && quota_copy_back(&where->quota, b->lab->id, &err) < 0) {
             printf("cannot copy what the build made: %s\n", err.data);
             ok = false;
@@ -660,7 +668,7 @@ static bool end_build(struct sandbox *s, const struct lab_build *b, bool in_name
 static _Noreturn void be_build(const struct build_options *o, const struct lab_build *b,
                                int out, pid_t grader, bool in_namespace)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);       /* dies with the grader */
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with the grader */
     if (!in_namespace && getppid() != grader)
         _exit(1);
     guard_against_programs();
@@ -675,7 +683,7 @@ static _Noreturn void be_build(const struct build_options *o, const struct lab_b
 
     long memory = o->memory_limit_mb ? o->memory_limit_mb : DEFAULT_MEMORY_LIMIT_MB;
     struct sandbox s = { .memory_mb = memory };
-    pid_t self = outside_pid_of_self();     /* before the build's own /proc */
+    pid_t self = outside_pid_of_self(); /* before the build's own /proc */
     struct build_place where;
     if (!prepare_sandbox(o, b, in_namespace, &s, &where))
         _exit(1);
@@ -683,8 +691,8 @@ static _Noreturn void be_build(const struct build_options *o, const struct lab_b
         printf("cannot enter %s: %s\n", where.folder, strerror(errno));
         _exit(1);
     }
-    umask(022);                     /* the programs' users read what it makes */
-    struct buf why = {0};
+    umask(022); /* the programs' users read what it makes */
+    struct buf why = { 0 };
     if (!cgroup_create(&s.cgroup, "build", self, memory, SANDBOX_MAX_TASKS, &why) &&
         strncmp(cgroup_limits_in_force(), "cgroup", 6) == 0)
         printf("limits: rlimits only: %s\n", why.data);
@@ -711,7 +719,7 @@ static _Noreturn void be_build(const struct build_options *o, const struct lab_b
 struct running {
     size_t index;
     pid_t pid;
-    int out;                    /* read end of its output; -1 at end of file */
+    int out; /* read end of its output; -1 at end of file */
     bool in_namespace;
     bool exited, killed;
     int status;
@@ -745,7 +753,9 @@ static bool start(const struct build_options *o, struct lab_build *b, size_t ind
     close(fds[1]);
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
     int timeout = o->timeout_ms > 0 ? o->timeout_ms : BUILD_TIMEOUT_MS;
-    *run = (struct running){ .index = index, .pid = pid, .out = fds[0],
+    *run = (struct running){ .index = index,
+                             .pid = pid,
+                             .out = fds[0],
                              .in_namespace = in_namespace,
                              .kill_at_ms = now_ms() + timeout };
     return true;
@@ -761,8 +771,8 @@ static void read_output(struct running *run, struct buf *log)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
-            return;                 /* nothing more for now */
-        if (n <= 0) {               /* the end, or an error: the same to us */
+            return;   /* nothing more for now */
+        if (n <= 0) { /* the end, or an error: the same to us */
             close(run->out);
             run->out = -1;
             return;
@@ -804,7 +814,7 @@ static void finish(struct lab_build *b, struct running *run)
         close(run->out);
         run->out = -1;
     }
-    cgroup_discard("build", run->pid);      /* what a killed build left */
+    cgroup_discard("build", run->pid); /* what a killed build left */
     bool ok = !run->killed && WIFEXITED(run->status) && WEXITSTATUS(run->status) == 0;
     b->state = ok ? BUILD_OK : BUILD_FAILED;
     if (geteuid() == 0 && give_folder(b->folder, geteuid()) < 0)
@@ -918,20 +928,21 @@ static const char *last_lines(const char *text, size_t len, int lines)
 
 char *build_failure_message(const struct lab_build *b)
 {
-    struct buf msg = {0};
+    struct buf msg = { 0 };
     if (b->state == BUILD_MISSING) {
         buf_printf(&msg, "The submission has no folder %s, so this check could not run.\n",
                    b->lab->id);
         return msg.data;
     }
     const char *log = b->log.data ? b->log.data : "";
-    if (b->state == BUILD_REFUSED) {        /* the log is the copy's: a few lines */
+    if (b->state == BUILD_REFUSED) { /* the log is the copy's: a few lines */
         buf_printf(&msg, "%s was not graded, so this check could not run:\n%s", b->lab->id,
                    log);
         return msg.data;
     }
     const char *tail = last_lines(log, b->log.len, FAILURE_LINES);
-    buf_printf(&msg, "%s did not build, so this check could not run (a program left from "
+    buf_printf(&msg,
+               "%s did not build, so this check could not run (a program left from "
                "an earlier build is never graded).  The %sbuild's output:\n%s%s",
                b->lab->id, tail == log ? "" : "end of the ", tail,
                b->log.len && log[b->log.len - 1] == '\n' ? "" : "\n");

@@ -18,29 +18,29 @@
 #define BUILD_TIMEOUT_MS 60000
 
 struct build_options {
-    const char *kit_dir;        /* absolute; its labs/common is copied in */
-    const char *hidden;         /* the folder holding every copy, hidden from
+    const char *kit_dir;   /* absolute; its labs/common is copied in */
+    const char *hidden;    /* the folder holding every copy, hidden from
                                    builds with the kit (as root); or NULL */
-    const char *originals;      /* where the copies came from, hidden too */
-    int jobs;                   /* builds at once */
-    int timeout_ms;             /* each lab's; 0: BUILD_TIMEOUT_MS */
-    long memory_limit_mb;       /* as run_options': 0 default, negative none */
+    const char *originals; /* where the copies came from, hidden too */
+    int jobs;              /* builds at once */
+    int timeout_ms;        /* each lab's; 0: BUILD_TIMEOUT_MS */
+    long memory_limit_mb;  /* as run_options': 0 default, negative none */
 };
 
 enum build_state {
-    BUILD_MISSING,              /* the submission has no folder for the lab */
-    BUILD_PENDING,              /* copied, not built yet */
-    BUILD_OK,                   /* built, or nothing to build */
-    BUILD_FAILED,               /* a command failed or the time ran out */
-    BUILD_REFUSED,              /* not graded: the folder, or the program the
+    BUILD_MISSING, /* the submission has no folder for the lab */
+    BUILD_PENDING, /* copied, not built yet */
+    BUILD_OK,      /* built, or nothing to build */
+    BUILD_FAILED,  /* a command failed or the time ran out */
+    BUILD_REFUSED, /* not graded: the folder, or the program the
                                    grader would run, is a link (the log says) */
 };
 
 struct lab_build {
     const struct lab_def *lab;
-    char *folder;               /* the copy's lab folder (absolute) */
+    char *folder; /* the copy's lab folder (absolute) */
     enum build_state state;
-    struct buf log;             /* the commands and their output (the tail) */
+    struct buf log; /* the commands and their output (the tail) */
 };
 
 /*
@@ -58,8 +58,8 @@ struct lab_build {
  * Returns 0, or -1 with why in ERR.
  */
 int copy_submission(const char *submission, const char *copy, const char *kit_dir,
-                    const struct lab_def *const *labs, size_t nlabs,
-                    struct lab_build *builds, struct buf *err);
+                    const struct lab_def *const *labs, size_t nlabs, struct lab_build *builds,
+                    struct buf *err);
 
 /* Builds every BUILD_PENDING lab of the N BUILDS, up to O->jobs at once,
  * and sets each state.  Returns 0, or -1 if interrupted (SIGINT, SIGTERM). */

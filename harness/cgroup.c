@@ -55,18 +55,18 @@ static const char *const controllers[CGROUP_DIRS] = { "memory", "pids" };
  * checks and builds inherit it. */
 static struct {
     bool detected;
-    int version;                    /* 1 or 2; 0: no cgroup the grader may use */
-    char *why;                      /* why not, for the transcripts */
-    char *base[CGROUP_DIRS];        /* where netlab-GRADER goes (v2: base[0]) */
-    char *parent[CGROUP_DIRS];      /* netlab-PID-NS, while open */
-    int opened;                     /* cgroups_open calls not yet closed */
+    int version;               /* 1 or 2; 0: no cgroup the grader may use */
+    char *why;                 /* why not, for the transcripts */
+    char *base[CGROUP_DIRS];   /* where netlab-GRADER goes (v2: base[0]) */
+    char *parent[CGROUP_DIRS]; /* netlab-PID-NS, while open */
+    int opened;                /* cgroups_open calls not yet closed */
 } grader;
 
 /* ---- Small files ----------------------------------------------------------- */
 
 static char *path_of(const char *dir, const char *name)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_printf(&b, "%s/%s", dir, name);
     return b.data;
 }
@@ -122,8 +122,8 @@ static bool has_word(const char *list, const char *word, const char *seps)
 static long value_of(const char *text, const char *key)
 {
     size_t len = strlen(key);
-    for (const char *line = text; *line != '\0'; line += strcspn(line, "\n"),
-                                                 line += *line == '\n') {
+    for (const char *line = text; *line != '\0';
+         line += strcspn(line, "\n"), line += *line == '\n') {
         if (strncmp(line, key, len) == 0 && line[len] == ' ')
             return strtol(line + len + 1, NULL, 10);
     }
@@ -175,24 +175,25 @@ static char *own_cgroup_dir(const char *controller, bool *top)
         /* ID PARENT DEV ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER */
         char *word[32];
         size_t n = 0, dash = 0;
-        for (char *w = strtok(line, " \n"); w != NULL && n < COUNT_OF(word); w = strtok(NULL, " \n")) {
+        for (char *w = strtok(line, " \n"); w != NULL && n < COUNT_OF(word);
+             w = strtok(NULL, " \n")) {
             if (strcmp(w, "-") == 0 && dash == 0)
                 dash = n;
             word[n++] = w;
         }
         if (dash < 5 || dash + 3 >= n || strchr(word[4], '\\') != NULL)
-            continue;                   /* malformed, or a mount point with escapes */
+            continue; /* malformed, or a mount point with escapes */
         const char *type = word[dash + 1], *super = word[dash + 3];
-        bool match = controller == NULL ? strcmp(type, "cgroup2") == 0
-                                        : strcmp(type, "cgroup") == 0 &&
-                                          has_word(super, controller, ",");
+        bool match = controller == NULL
+                         ? strcmp(type, "cgroup2") == 0
+                         : strcmp(type, "cgroup") == 0 && has_word(super, controller, ",");
         const char *root = word[3];
         size_t len = strcmp(root, "/") == 0 ? 0 : strlen(root);
         if (!match || strncmp(own, root, len) != 0 || (own[len] != '/' && own[len] != '\0'))
             continue;
         const char *below = own + len;
         *top = below[0] == '\0' || strcmp(below, "/") == 0;
-        struct buf b = {0};
+        struct buf b = { 0 };
         buf_printf(&b, "%s%s", word[4], *top ? "" : below);
         dir = b.data;
     }
@@ -226,7 +227,7 @@ static bool find_v2(struct buf *why)
         !has_word(list, "memory", " \n") || !has_word(list, "pids", " \n")) {
         if (own != NULL)
             buf_printf(why, "cgroup v2 gives the grader's cgroup no memory and pids "
-                       "controllers; ");
+                            "controllers; ");
         free(own);
         return false;
     }
@@ -236,7 +237,7 @@ static bool find_v2(struct buf *why)
         (!read_control(own, "cgroup.subtree_control", list, sizeof list) ||
          !has_word(list, "memory", " \n") || !has_word(list, "pids", " \n"))) {
         buf_printf(why, "cgroup v2: the grader's cgroup holds processes and cannot enable "
-                   "memory and pids under it; ");
+                        "memory and pids under it; ");
         free(own);
         return false;
     }
@@ -282,7 +283,7 @@ static void detect(void)
     if (grader.detected)
         return;
     grader.detected = true;
-    struct buf why = {0};
+    struct buf why = { 0 };
     buf_puts(&why, "");
     grader.version = find_v2(&why) ? 2 : find_v1(&why) ? 1 : 0;
     grader.why = grader.version ? NULL : why.data;
@@ -293,8 +294,9 @@ static void detect(void)
 const char *cgroup_limits_in_force(void)
 {
     detect();
-    return grader.version == 2 ? "cgroup v2" : grader.version == 1 ? "cgroup v1" :
-           RLIMITS_ONLY;
+    return grader.version == 2   ? "cgroup v2"
+           : grader.version == 1 ? "cgroup v1"
+                                 : RLIMITS_ONLY;
 }
 
 /* ---- Removing cgroups -------------------------------------------------------- */
@@ -303,7 +305,7 @@ const char *cgroup_limits_in_force(void)
  * still there (a killed process not yet reaped keeps it busy). */
 static bool discard_dir(const char *dir)
 {
-    if (write_control(dir, "cgroup.kill", "1") != 0) {     /* v2 since Linux 5.14 */
+    if (write_control(dir, "cgroup.kill", "1") != 0) { /* v2 since Linux 5.14 */
         char *path = path_of(dir, "cgroup.procs");
         FILE *f = fopen(path, "r");
         free(path);
@@ -372,7 +374,7 @@ void cgroups_open(void)
     detect();
     if (grader.version == 0 || grader.opened++ > 0)
         return;
-    struct buf name = {0};
+    struct buf name = { 0 };
     buf_printf(&name, "netlab-%ld-%lu", (long)getpid(), pid_namespace());
     int err = 0;
     for (size_t i = 0; i < CGROUP_DIRS && err == 0; i++) {
@@ -386,7 +388,7 @@ void cgroups_open(void)
     if (err == 0 && grader.version == 2)
         err = write_control(grader.parent[0], "cgroup.subtree_control", "+memory +pids");
     if (err != 0) {
-        struct buf why = {0};
+        struct buf why = { 0 };
         buf_printf(&why, "cannot make the grader's cgroup %s: %s", name.data, strerror(err));
         grader.opened = 1;
         cgroups_close();
@@ -413,7 +415,7 @@ void cgroup_discard(const char *kind, pid_t pid)
     for (size_t i = 0; i < CGROUP_DIRS; i++) {
         if (grader.parent[i] == NULL)
             continue;
-        struct buf dir = {0};
+        struct buf dir = { 0 };
         buf_printf(&dir, "%s/%s-%ld", grader.parent[i], kind, (long)pid);
         discard_dir(dir.data);
         buf_free(&dir);
@@ -431,7 +433,7 @@ void cgroups_keep_reach(void)
         if (fd < 0)
             continue;
         free(grader.parent[i]);
-        struct buf by_fd = {0};
+        struct buf by_fd = { 0 };
         buf_printf(&by_fd, "/proc/self/fd/%d", fd);
         grader.parent[i] = by_fd.data;
     }
@@ -464,8 +466,8 @@ static int set_limits(const struct cgroup *cg, long memory_mb, long tasks)
     return err;
 }
 
-bool cgroup_create(struct cgroup *cg, const char *kind, pid_t pid, long memory_mb,
-                   long tasks, struct buf *why)
+bool cgroup_create(struct cgroup *cg, const char *kind, pid_t pid, long memory_mb, long tasks,
+                   struct buf *why)
 {
     *cg = (struct cgroup){ .procs = { -1, -1 } };
     if (grader.parent[0] == NULL) {
@@ -475,7 +477,7 @@ bool cgroup_create(struct cgroup *cg, const char *kind, pid_t pid, long memory_m
     cg->version = grader.version;
     int err = 0;
     for (size_t i = 0; i < CGROUP_DIRS && err == 0 && grader.parent[i] != NULL; i++) {
-        struct buf dir = {0};
+        struct buf dir = { 0 };
         buf_printf(&dir, "%s/%s-%ld", grader.parent[i], kind, (long)pid);
         cg->dirs[i] = dir.data;
         if (mkdir(cg->dirs[i], 0755) < 0 && errno != EEXIST)
@@ -513,7 +515,8 @@ long cgroup_oom_kills(const struct cgroup *cg)
         return -1;
     if (cg->version == 2)
         return read_control(cg->dirs[MEMORY], "memory.events", text, sizeof text)
-               ? value_of(text, "oom_kill") : -1;
+                   ? value_of(text, "oom_kill")
+                   : -1;
     /* v1 counts the kills since Linux 4.13; before, a limit that was hit
      * is the best there is. */
     if (!read_control(cg->dirs[MEMORY], "memory.oom_control", text, sizeof text))
@@ -543,15 +546,17 @@ void cgroup_remove(struct cgroup *cg)
 void cgroup_start_check(struct check *c)
 {
     struct sandbox *s = &c->sandbox;
-    struct buf why = {0};
+    struct buf why = { 0 };
     if (cgroup_create(&s->cgroup, "check", c->outside_pid, s->memory_mb, SANDBOX_MAX_TASKS,
                       &why)) {
-        struct buf memory = {0};
+        struct buf memory = { 0 };
         if (s->memory_mb > 0)
             buf_printf(&memory, "%ld MiB", s->memory_mb);
-        note(c, "sandbox: memory limit: %s: %s for the check's programs together, shared "
-             "memory and tmpfs files included; at most %d tasks", cgroup_limits_in_force(),
-             s->memory_mb > 0 ? memory.data : "none", SANDBOX_MAX_TASKS);
+        note(c,
+             "sandbox: memory limit: %s: %s for the check's programs together, shared "
+             "memory and tmpfs files included; at most %d tasks",
+             cgroup_limits_in_force(), s->memory_mb > 0 ? memory.data : "none",
+             SANDBOX_MAX_TASKS);
         buf_free(&memory);
     } else {
         note(c, "sandbox: memory limit: %s, per program: %s", RLIMITS_ONLY, why.data);
@@ -563,8 +568,10 @@ void cgroup_end_check(struct check *c)
 {
     long kills = cgroup_oom_kills(&c->sandbox.cgroup);
     if (kills > 0)
-        note(c, "the programs reached the %ld MiB memory limit: the kernel killed %ld "
-             "process%s", c->sandbox.memory_mb, kills, kills > 1 ? "es" : "");
+        note(c,
+             "the programs reached the %ld MiB memory limit: the kernel killed %ld "
+             "process%s",
+             c->sandbox.memory_mb, kills, kills > 1 ? "es" : "");
     cgroup_remove(&c->sandbox.cgroup);
 }
 

@@ -28,8 +28,8 @@ const char *cgroup_limits_in_force(void);
 void cgroups_open(void);
 void cgroups_close(void);
 void cgroup_discard(const char *kind, pid_t pid);
-bool cgroup_create(struct cgroup *cg, const char *kind, pid_t pid, long memory_mb,
-                   long tasks, struct buf *why);
+bool cgroup_create(struct cgroup *cg, const char *kind, pid_t pid, long memory_mb, long tasks,
+                   struct buf *why);
 int cgroup_join(const struct cgroup *cg);
 long cgroup_oom_kills(const struct cgroup *cg);
 void cgroup_remove(struct cgroup *cg);

@@ -44,8 +44,8 @@ void note(struct check *c, const char *fmt, ...)
     buf_puts(&c->transcript, "\n");
 }
 
-void record(struct check *c, struct stream_log *log, const char *who,
-            const void *data, size_t len)
+void record(struct check *c, struct stream_log *log, const char *who, const void *data,
+            size_t len)
 {
     if (log->logged >= TRANSCRIPT_DETAIL) {
         log->skipped += len;
@@ -84,7 +84,7 @@ static void describe_sources(struct check *c, struct buf *msg);
 
 _Noreturn void fail(struct check *c, const char *fmt, ...)
 {
-    struct buf msg = {0};
+    struct buf msg = { 0 };
     va_list ap;
     va_start(ap, fmt);
     buf_vprintf(&msg, fmt, ap);
@@ -95,9 +95,9 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     if (msg.len > 0 && msg.data[msg.len - 1] != '\n')
         buf_puts(&msg, "\n");
     void (*hook)(struct check *, const char *) = c->on_fail;
-    c->on_fail = NULL;          /* once: it may fail the check itself */
+    c->on_fail = NULL; /* once: it may fail the check itself */
     if (hook != NULL)
-        hook(c, msg.data);      /* first: it may explain() */
+        hook(c, msg.data); /* first: it may explain() */
     if (c->because.len > 0)
         buf_printf(&msg, "  %s\n", c->because.data);
     note(c, "FAIL: %s", msg.data);
@@ -107,7 +107,7 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     settle_sources(c, SETTLE_MS);
     describe_sources(c, &msg);
     c->end(c, false, false, &msg);
-    abort();                    /* (it never returns) */
+    abort(); /* (it never returns) */
 }
 
 void diagnose(struct check *c, const char *cause, const char *hint)
@@ -134,7 +134,7 @@ void on_failure(struct check *c, void (*hook)(struct check *c, const char *messa
 
 _Noreturn void not_testable(struct check *c, const char *fmt, ...)
 {
-    struct buf msg = {0};
+    struct buf msg = { 0 };
     buf_puts(&msg, "not testable: ");
     va_list ap;
     va_start(ap, fmt);
@@ -143,7 +143,7 @@ _Noreturn void not_testable(struct check *c, const char *fmt, ...)
     buf_puts(&msg, "\n");
     note(c, "%s", msg.data);
     c->end(c, true, true, &msg);
-    abort();                    /* (it never returns) */
+    abort(); /* (it never returns) */
 }
 
 /* ---- The pump: every wait of a check moves all pending I/O. ------------ */
@@ -266,8 +266,8 @@ static bool holds(struct check *c, bool (*done)(struct check *, void *), void *a
     return yes;
 }
 
-bool pump_until(struct check *c, bool (*done)(struct check *, void *),
-                void *arg, int64_t until_ms, bool poll_slowly)
+bool pump_until(struct check *c, bool (*done)(struct check *, void *), void *arg,
+                int64_t until_ms, bool poll_slowly)
 {
     int64_t interval = 1;
     if (until_ms > c->deadline_ms)
@@ -316,7 +316,7 @@ static void describe_sources(struct check *c, struct buf *msg)
 
 void finish_sources(struct check *c)
 {
-    c->sources.pumping = false;     /* the check is ending: see events.h */
+    c->sources.pumping = false; /* the check is ending: see events.h */
     size_t n = c->sources.n, *order = phase_order(c, n, true);
     for (size_t k = 0; k < n; k++) {
         struct source *s = &c->sources.list[order[k]];
@@ -325,4 +325,3 @@ void finish_sources(struct check *c)
     }
     free(order);
 }
-

@@ -22,10 +22,10 @@
 
 #include "buf.h"
 
-struct check;       /* the running check: deadline, transcript, what it owns */
-struct program;     /* a student program the check started */
-struct peer;        /* one TCP connection of the grader's */
-struct listener;    /* the grader listening for a student client */
+struct check;    /* the running check: deadline, transcript, what it owns */
+struct program;  /* a student program the check started */
+struct peer;     /* one TCP connection of the grader's */
+struct listener; /* the grader listening for a student client */
 
 /* ---- Failing and noting ------------------------------------------------ */
 
@@ -35,8 +35,7 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Adds a line to the transcript (printf-style). */
-void note(struct check *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void note(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Says why the check is failing, where the grader can tell the cause and
  * not only the symptom: CAUSE is its short name ("sa-restart"), which the
@@ -109,8 +108,8 @@ void run_without_terminal(struct check *c);
 void add_program_env(struct check *c, const char *var);
 
 /* The same with the arguments in an array. */
-struct program *start_program_args(struct check *c, const char *name,
-                                   const char *const *args, size_t nargs);
+struct program *start_program_args(struct check *c, const char *name, const char *const *args,
+                                   size_t nargs);
 
 /* Starts the system's program at PATH ("/usr/bin/cc") as the lab's programs
  * run: in the check's folder, in their sandbox, under their limits. */
@@ -172,8 +171,7 @@ long long bytes_read_by(const struct program *p);
 void expect_output_line(struct check *c, struct program *p, const char *text);
 
 /* Waits until the program's stdout has at least N complete lines. */
-void expect_output_lines(struct check *c, struct program *p, size_t n,
-                         const char *what);
+void expect_output_lines(struct check *c, struct program *p, size_t n, const char *what);
 
 /* Waits until the program exits with STATUS; fails if it is still running
  * at the deadline, is killed by a signal, or exits with another status. */
@@ -197,8 +195,7 @@ void wait_until_blocked(struct check *c, struct program *p);
  * and never past the deadline, looking again every few milliseconds: for
  * what no event announces, such as a count under /proc settling.
  * Returns whether COND held. */
-bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg,
-                int ms);
+bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg, int ms);
 
 /*
  * Programs started from now on get shortio.so preloaded: on stream
@@ -255,8 +252,7 @@ struct listener *listen_for_client_on_ipv4(struct check *c);
 int listener_port(const struct listener *l);
 
 /* Waits for CLIENT to connect to L. */
-struct peer *accept_client(struct check *c, struct listener *l,
-                           struct program *client);
+struct peer *accept_client(struct check *c, struct listener *l, struct program *client);
 
 /* Queues bytes and waits until the kernel has taken all of them, reading
  * whatever arrives meanwhile (so an echo never deadlocks). */
@@ -268,8 +264,8 @@ void send_text(struct check *c, struct peer *p, const char *text);
  * program at the other end has read it (its socket's receive queue is
  * empty), so that every piece reaches it as a separate read.
  */
-void send_in_pieces(struct check *c, struct peer *p, const void *data,
-                    size_t len, size_t piece);
+void send_in_pieces(struct check *c, struct peer *p, const void *data, size_t len,
+                    size_t piece);
 
 /* Connects like connect_to, with a receive buffer so small and a reader so
  * slow (none) that the server soon blocks in send. */
@@ -280,8 +276,8 @@ void pause_reading(struct peer *p);
 
 /* Waits for exactly these bytes next; on a mismatch shows the first
  * difference. */
-void expect_bytes(struct check *c, struct peer *p, const void *data,
-                  size_t len, const char *what);
+void expect_bytes(struct check *c, struct peer *p, const void *data, size_t len,
+                  const char *what);
 
 /* Waits as expect_bytes does, but neither fails nor consumes on a
  * mismatch: returns how many leading bytes came as DATA's (LEN: all of
@@ -320,7 +316,7 @@ void wait_unread_bytes(struct check *c, struct peer *p);
 
 /* ---- UDP ---------------------------------------------------------------- */
 
-struct udp;     /* a UDP socket of the grader's */
+struct udp; /* a UDP socket of the grader's */
 
 /* Reserves a port, starts the lab's "server" with it first and then ARGS
  * (NULL-terminated), and waits until the server has a UDP socket bound to
@@ -349,8 +345,7 @@ void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len
  * for the next datagram; copies it into BUF (at most SIZE bytes) and
  * returns its length, or -1 if none came.  A datagram's sender becomes the
  * destination of udp_send for udp_listen's sockets. */
-ssize_t udp_receive(struct check *c, struct udp *u, void *buf, size_t size,
-                    int64_t until_ms);
+ssize_t udp_receive(struct check *c, struct udp *u, void *buf, size_t size, int64_t until_ms);
 
 /* When the datagram udp_receive returned last reached the grader's socket,
  * as the kernel stamped it (a now_ms() time): on a busy machine, possibly
@@ -360,8 +355,8 @@ int64_t udp_arrival_ms(const struct udp *u);
 /* Like udp_receive, but gives up as soon as program P has ended with no
  * datagram left to read: a client that exits (or crashes) before it sends
  * what the check waits for fails the check at once, not at its deadline. */
-ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program *p,
-                                  void *buf, size_t size, int64_t until_ms);
+ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program *p, void *buf,
+                                  size_t size, int64_t until_ms);
 
 /* ---- ThreadSanitizer ---------------------------------------------------- */
 
@@ -397,8 +392,8 @@ struct relay_mode {
 
 /* A relay to SERVER: give the client relay_port(r) instead of the server's
  * port.  UP is the client-to-server direction, DOWN the other. */
-struct relay *start_relay(struct check *c, struct program *server,
-                          struct relay_mode up, struct relay_mode down);
+struct relay *start_relay(struct check *c, struct program *server, struct relay_mode up,
+                          struct relay_mode down);
 int relay_port(const struct relay *r);
 
 /* Cuts both of the relay's connections with a reset. */

@@ -11,9 +11,9 @@
 #include "cgroup.h"
 #include "check.h"
 #include "core.h"
-#include "slot.h"
 #include "namespaces.h"
 #include "sandbox.h"
+#include "slot.h"
 #include "tsan.h"
 #include "walk.h"
 
@@ -30,7 +30,10 @@
 static void record_isolation(const struct check *c)
 {
     unsigned long namespaces = c->in_namespace ? isolated_namespaces() : 0;
-    const struct { bool held; unsigned bit; } layers[] = {
+    const struct {
+        bool held;
+        unsigned bit;
+    } layers[] = {
         { namespaces & CLONE_NEWUSER, ISOLATION_USER_NAMESPACE },
         { namespaces & CLONE_NEWPID, ISOLATION_PID_NAMESPACE },
         { namespaces & CLONE_NEWNET, ISOLATION_NETWORK_NAMESPACE },
@@ -54,15 +57,15 @@ static void record_isolation(const struct check *c)
 static _Noreturn void finish(struct check *c, bool passed, bool untestable,
                              const struct buf *msg)
 {
-    finish_sources(c);          /* the connections' logs, then the programs */
-    record_isolation(c);        /* before its cgroup goes */
+    finish_sources(c);   /* the connections' logs, then the programs */
+    record_isolation(c); /* before its cgroup goes */
     cgroup_end_check(c);
     /* The grader's own failure is not the program's (runner.h's
      * GRADER_ERROR), unless the program also left processes behind. */
     bool grader_error = !passed && msg != NULL &&
                         strncmp(msg->data, GRADER_ERROR, strlen(GRADER_ERROR)) == 0;
-    struct buf strays = {0}, both = {0};
-    if (sandbox_find_strays(c, &strays)) {   /* a failure whatever else happened */
+    struct buf strays = { 0 }, both = { 0 };
+    if (sandbox_find_strays(c, &strays)) { /* a failure whatever else happened */
         grader_error = false;
         note(c, "FAIL: %s", strays.data);
         if (!passed && msg != NULL)
@@ -71,7 +74,7 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
         msg = &both;
         passed = untestable = false;
     }
-    if (c->folder != NULL) {    /* after the programs: they may write to it */
+    if (c->folder != NULL) { /* after the programs: they may write to it */
         remove_folder(c->folder);
         c->slot->folder[0] = '\0';
     }
@@ -89,8 +92,8 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
         memcpy(s->message, msg->data, s->message_len);
     }
     if (c->transcript.len > 0) {
-        s->transcript_len = c->transcript.len < SLOT_TRANSCRIPT
-                                ? c->transcript.len : SLOT_TRANSCRIPT - 1;
+        s->transcript_len = c->transcript.len < SLOT_TRANSCRIPT ? c->transcript.len
+                                                                : SLOT_TRANSCRIPT - 1;
         memcpy(s->transcript, c->transcript.data, s->transcript_len);
     }
     __atomic_store_n(&s->finished, 1, __ATOMIC_RELEASE);
@@ -103,11 +106,11 @@ void run_check(struct check *c)
     c->start_us = now_us();
     c->deadline_ms = now_ms() + c->time_limit_ms;
     c->transcript.limit = SLOT_TRANSCRIPT - 1024;
-    note(c, "check %s/%s: %s (time limit %d ms)", c->lab->id, c->def->name,
-         c->def->what, c->time_limit_ms);
+    note(c, "check %s/%s: %s (time limit %d ms)", c->lab->id, c->def->name, c->def->what,
+         c->time_limit_ms);
     /* Before the check's mounts hide where it is. */
     c->lab_fd = open_lab_folder(c->lab_dir, &c->lab_refused);
-    keep_helper_library(c);     /* a few kilobytes, for a check that builds */
+    keep_helper_library(c); /* a few kilobytes, for a check that builds */
     sandbox_prepare(c);
     cgroup_start_check(c);
     record_isolation(c);

@@ -20,7 +20,7 @@ static void on_child(int sig)
 {
     (void)sig;
     int saved = errno;
-    ssize_t ignored = write(events[1], "", 1);  /* a full pipe is wake-up enough */
+    ssize_t ignored = write(events[1], "", 1); /* a full pipe is wake-up enough */
     (void)ignored;
     errno = saved;
 }

@@ -17,7 +17,7 @@
 
 struct points submission_points(const struct submission *s, const struct lab_def *lab)
 {
-    struct points p = {0};
+    struct points p = { 0 };
     for (size_t i = 0; i < s->n; i++) {
         const struct check_result *r = &s->results[i];
         if (lab != NULL && r->lab != lab)
@@ -58,7 +58,7 @@ void write_gradebook(FILE *f, const struct class_results *c)
         for (size_t l = 0; l < c->nlabs; l++)
             fprintf(f, ",%d", submission_points(s, c->labs[l]).got);
         fprintf(f, ",%d,", submission_points(s, NULL).got);
-        struct buf names = {0};
+        struct buf names = { 0 };
         for (size_t k = 0; k < s->n; k++)
             if (s->results[k].grader_error)
                 buf_printf(&names, "%s%s/%s", names.len ? " " : "", s->results[k].lab->id,
@@ -108,16 +108,18 @@ static void put_head(FILE *f, const struct class_results *c)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<title>netlab class report</title>\n<style>\n", f);
+          "<title>netlab class report</title>\n<style>\n",
+          f);
     fputs(page_style, f);
     fputs("</style>\n</head>\n<body>\n<h1>netlab class report</h1>\n", f);
     int max = c->nsubs > 0 ? all_points(submission_points(&c->subs[0], NULL)) : 0;
-    fprintf(f, "<p>%zu submission%s, %zu lab%s (%d points), graded in %.1f s.  The "
+    fprintf(f,
+            "<p>%zu submission%s, %zu lab%s (%d points), graded in %.1f s.  The "
             "gradebook is <code>gradebook.csv</code> next to this page; each submission's "
             "full report and transcripts are in <code>submissions/NAME/</code>.</p>\n",
             c->nsubs, c->nsubs == 1 ? "" : "s", c->nlabs, c->nlabs == 1 ? "" : "s", max,
             c->seconds);
-    struct isolation_tally t = {0};
+    struct isolation_tally t = { 0 };
     for (size_t i = 0; i < c->nsubs; i++)
         isolation_count(&t, c->subs[i].results, c->subs[i].n);
     char *isolation = isolation_sentence(&t);
@@ -144,15 +146,18 @@ static void put_score_cell(FILE *f, const struct submission *s, size_t lab)
     else if (s->builds[lab].state == BUILD_REFUSED)
         fputs(" <small>not graded</small>", f);
     if (p.errors > 0)
-        fprintf(f, " <small class=\"error\">%d of %d graded; %d not graded: grader "
-                "error</small>", p.got, p.max, p.error_points);
+        fprintf(f,
+                " <small class=\"error\">%d of %d graded; %d not graded: grader "
+                "error</small>",
+                p.got, p.max, p.error_points);
     fputs("</td>", f);
 }
 
 static void put_scores(FILE *f, const struct class_results *c)
 {
     fputs("<h2 id=\"scores\">Scores</h2>\n<table class=\"scores\">\n<thead><tr>"
-          "<th>Submission</th>", f);
+          "<th>Submission</th>",
+          f);
     for (size_t l = 0; l < c->nlabs; l++) {
         int max = c->nsubs > 0 ? all_points(submission_points(&c->subs[0], c->labs[l])) : 0;
         fputs("<th>", f);
@@ -179,8 +184,8 @@ static void put_scores(FILE *f, const struct class_results *c)
 struct rate {
     const struct lab_def *lab;
     const struct check_def *def;
-    size_t order;               /* the rubric's order, for ties */
-    int passed, attempted;      /* among the submissions with the lab's folder */
+    size_t order;          /* the rubric's order, for ties */
+    int passed, attempted; /* among the submissions with the lab's folder */
 };
 
 /* Lowest pass rate first; checks no one attempted last; then in order. */
@@ -210,7 +215,8 @@ static struct rate *pass_rates(const struct class_results *c, size_t *n)
     struct rate *rates = xcalloc(*n + 1, sizeof *rates);
     for (size_t k = 0; k < *n; k++) {
         rates[k] = (struct rate){ .lab = c->subs[0].results[k].lab,
-                                  .def = c->subs[0].results[k].def, .order = k };
+                                  .def = c->subs[0].results[k].def,
+                                  .order = k };
         for (size_t i = 0; i < c->nsubs; i++) {
             /* A check the grader failed on says nothing of the class. */
             if (!has_lab(&c->subs[i], rates[k].lab) || c->subs[i].results[k].grader_error)
@@ -230,7 +236,8 @@ static void put_rates(FILE *f, const struct class_results *c)
     fputs("<h2 id=\"rates\">Checks students miss most</h2>\n<p>Each check's pass rate among "
           "the submissions that have its lab's folder, lowest first.</p>\n"
           "<table class=\"rates\">\n<thead><tr><th>Check</th><th>Points</th><th>Passed</th>"
-          "<th>Pass rate</th></tr></thead>\n<tbody>\n", f);
+          "<th>Pass rate</th></tr></thead>\n<tbody>\n",
+          f);
     for (size_t k = 0; k < n; k++) {
         const struct rate *r = &rates[k];
         fputs("<tr><td>", f);
@@ -248,8 +255,10 @@ static void put_rates(FILE *f, const struct class_results *c)
             continue;
         }
         int percent = (int)((100L * r->passed + r->attempted / 2) / r->attempted);
-        fprintf(f, "<td><span class=\"bar\"><span style=\"width: %d%%\"></span></span>"
-                "<span class=\"percent\">%d%%</span></td></tr>\n", percent, percent);
+        fprintf(f,
+                "<td><span class=\"bar\"><span style=\"width: %d%%\"></span></span>"
+                "<span class=\"percent\">%d%%</span></td></tr>\n",
+                percent, percent);
     }
     fputs("</tbody>\n</table>\n", f);
     free(rates);
@@ -315,7 +324,8 @@ static void put_grader_error(FILE *f, const struct check_result *r)
             r->def->points == 1 ? "" : "s");
     put_message(f, r->message ? r->message : "(no message)");
     fputs("<p class=\"hint\">The grader failed here, not the submission: the check is "
-          "left out of its score.  Grade it again.</p>\n", f);
+          "left out of its score.  Grade it again.</p>\n",
+          f);
 }
 
 static void put_submission(FILE *f, const struct submission *s, size_t index)

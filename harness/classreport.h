@@ -13,12 +13,12 @@
 #include "runner.h"
 
 struct submission {
-    char *name;                     /* its folder's name: untrusted text */
-    char *path;                     /* its folder */
-    char *copy;                     /* its copy, built and graded (absolute) */
-    struct lab_build *builds;       /* one per lab of the class, in order */
+    char *name;               /* its folder's name: untrusted text */
+    char *path;               /* its folder */
+    char *copy;               /* its copy, built and graded (absolute) */
+    struct lab_build *builds; /* one per lab of the class, in order */
     size_t nbuilds;
-    struct check_result *results;   /* its checks, grouped by lab in order */
+    struct check_result *results; /* its checks, grouped by lab in order */
     size_t n;
     /* Progress: its checks the runner runs, how many ended, their points,
      * and those the grader failed on (grader errors) with their points. */
@@ -36,11 +36,11 @@ struct points {
 struct points submission_points(const struct submission *s, const struct lab_def *lab);
 
 struct class_results {
-    const struct lab_def *const *labs;  /* the labs graded, in order */
+    const struct lab_def *const *labs; /* the labs graded, in order */
     size_t nlabs;
-    const struct submission *subs;      /* in the gradebook's order */
+    const struct submission *subs; /* in the gradebook's order */
     size_t nsubs;
-    double seconds;                     /* wall time of the whole run */
+    double seconds; /* wall time of the whole run */
 };
 
 /* A header (submission, each lab's id, total) and a row of points per

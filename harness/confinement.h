@@ -22,22 +22,22 @@
  * programs' memory, shared memory and tmpfs files included. */
 #define CGROUP_DIRS 2
 struct cgroup {
-    int version;            /* 1 or 2; 0: none, the rlimits alone hold */
-    char *dirs[CGROUP_DIRS];    /* v1: its memory and pids cgroups; v2: dirs[0] */
-    int procs[CGROUP_DIRS];     /* their cgroup.procs, open for cgroup_join */
+    int version;             /* 1 or 2; 0: none, the rlimits alone hold */
+    char *dirs[CGROUP_DIRS]; /* v1: its memory and pids cgroups; v2: dirs[0] */
+    int procs[CGROUP_DIRS];  /* their cgroup.procs, open for cgroup_join */
 };
 
 struct sandbox {
-    uid_t uid;              /* the user programs run as; 0: the grader's */
-    bool private_mounts;    /* the check has its own /tmp; the kit is hidden */
-    bool own_root;          /* its programs have a root of their own (sandbox.c) */
-    long memory_mb;         /* each program's data limit, and in a cgroup all
+    uid_t uid;            /* the user programs run as; 0: the grader's */
+    bool private_mounts;  /* the check has its own /tmp; the kit is hidden */
+    bool own_root;        /* its programs have a root of their own (sandbox.c) */
+    long memory_mb;       /* each program's data limit, and in a cgroup all
                                programs' memory together; 0 or less: none */
-    struct cgroup cgroup;   /* joined by sandbox_enter where version != 0 */
+    struct cgroup cgroup; /* joined by sandbox_enter where version != 0 */
 };
 
 #define SANDBOX_LIMITS 6
-struct sandbox_limits {     /* worked out before fork, applied after */
+struct sandbox_limits { /* worked out before fork, applied after */
     int resource[SANDBOX_LIMITS];
     rlim_t value[SANDBOX_LIMITS];
 };

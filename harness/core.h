@@ -8,8 +8,8 @@
 #define NETLAB_CORE_H
 
 #include <limits.h>
-#include <stdbool.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -18,8 +18,8 @@
 #include "events.h"
 #include "lab.h"
 
-struct readiness;           /* check.h's */
-struct result_slot;         /* slot.h's: where the check's result goes */
+struct readiness;   /* check.h's */
+struct result_slot; /* slot.h's: where the check's result goes */
 
 /* How many bytes of each stream the transcript shows before summarising. */
 #define TRANSCRIPT_DETAIL (2 * 1024)
@@ -27,69 +27,69 @@ struct result_slot;         /* slot.h's: where the check's result goes */
 #define TRANSCRIPT_ENTRY 256
 
 struct stream_log {
-    size_t logged;          /* bytes shown in detail so far */
-    size_t skipped;         /* bytes moved but not shown */
+    size_t logged;  /* bytes shown in detail so far */
+    size_t skipped; /* bytes moved but not shown */
     size_t skipped_chunks;
 };
 
 struct program {
-    char name[16];          /* "server", "client" */
-    char *command;          /* its command line, for messages */
-    pid_t pid;              /* also its process group and session */
-    pid_t outside_pid;      /* the same as /proc and the runner number it */
-    int pty;                /* master side: its stdin and stdout (or the
+    char name[16];                     /* "server", "client" */
+    char *command;                     /* its command line, for messages */
+    pid_t pid;                         /* also its process group and session */
+    pid_t outside_pid;                 /* the same as /proc and the runner number it */
+    int pty;                           /* master side: its stdin and stdout (or the
                                read end of its stdout pipe, without one) */
-    int in_pipe;            /* write end of its stdin pipe; -1 with a
+    int in_pipe;                       /* write end of its stdin pipe; -1 with a
                                terminal, -2 once the pipe is closed */
-    int err;                /* read end of its stderr */
-    int port;               /* for a server: where it listens */
-    const struct readiness *readiness;  /* for a server: how it shows it */
-    bool main_ran;          /* it listened or connected: its main has run */
-    int announce;           /* where shortio.so says it loaded, or -1 */
-    bool shortio_loaded;    /* what that pipe said */
+    int err;                           /* read end of its stderr */
+    int port;                          /* for a server: where it listens */
+    const struct readiness *readiness; /* for a server: how it shows it */
+    bool main_ran;                     /* it listened or connected: its main has run */
+    int announce;                      /* where shortio.so says it loaded, or -1 */
+    bool shortio_loaded;               /* what that pipe said */
     bool exited;
-    int status;             /* waitpid status once exited */
-    int64_t exited_ms;      /* when the check noticed it had exited */
-    int sent_signal;        /* the last signal a check sent it (not SIGSTOP or
+    int status;                  /* waitpid status once exited */
+    int64_t exited_ms;           /* when the check noticed it had exited */
+    int sent_signal;             /* the last signal a check sent it (not SIGSTOP or
                                SIGCONT), or 0: messages say when */
-    int64_t sent_ms;        /* ...and when */
-    struct buf in;          /* typed, not yet taken by the terminal */
+    int64_t sent_ms;             /* ...and when */
+    struct buf in;               /* typed, not yet taken by the terminal */
     long long read_before_typed; /* type_at_prompt: bytes_read_by before it */
-    size_t typed_at_prompt;     /* typed then, which it must read: or 0 */
+    size_t typed_at_prompt;      /* typed then, which it must read: or 0 */
     struct buf out, errout;
     struct stream_log out_log, err_log, in_log;
 };
 
 struct peer {
-    int fd;                 /* -1 once closed */
-    char label[48];         /* "grader -> server #2" for the transcript */
-    const char *self;       /* "grader", or "relay" for a relay's sockets */
-    const char *other;      /* name of the program at the other end */
+    int fd;            /* -1 once closed */
+    char label[48];    /* "grader -> server #2" for the transcript */
+    const char *self;  /* "grader", or "relay" for a relay's sockets */
+    const char *other; /* name of the program at the other end */
     struct buf in, out;
-    struct buf sent;        /* escaped summary of what was sent, for messages */
+    struct buf sent; /* escaped summary of what was sent, for messages */
     bool reading;
-    bool eof;               /* the other end closed */
-    int error;              /* errno of a failed send or recv, or 0 */
+    bool eof;  /* the other end closed */
+    int error; /* errno of a failed send or recv, or 0 */
     struct stream_log in_log, out_log;
 };
 
 struct listener {
-    int fds[2];             /* 127.0.0.1 and ::1 (-1 where unavailable) */
+    int fds[2]; /* 127.0.0.1 and ::1 (-1 where unavailable) */
     int port;
 };
 
 struct check {
     const struct lab_def *lab;
     const struct check_def *def;
-    const char *cause;      /* diagnose()'s, or NULL */
-    const char *cause_hint; /* its hint, or NULL: the check's own */
-    struct buf because;     /* explain()'s sentences, for the failure message */
-    const char *lab_dir;    /* IMPL/NN-name, as messages name it */
-    const char *programs_dir;   /* where programs are run from: lab_dir, or its
+    const char *cause;        /* diagnose()'s, or NULL */
+    const char *cause_hint;   /* its hint, or NULL: the check's own */
+    struct buf because;       /* explain()'s sentences, for the failure message */
+    const char *lab_dir;      /* IMPL/NN-name, as messages name it */
+    const char *programs_dir; /* where programs are run from: lab_dir, or its
                                    copy in a root of their own (sandbox.c) */
-    int lab_fd;             /* it, opened without following a link; or -1 */
-    char *lab_refused;      /* why it is -1 */
-    int time_limit_ms;      /* the check's, times run_options' time_scale */
+    int lab_fd;               /* it, opened without following a link; or -1 */
+    char *lab_refused;        /* why it is -1 */
+    int time_limit_ms;        /* the check's, times run_options' time_scale */
     int time_scale;
     int64_t start_us;
     int64_t deadline_ms;
@@ -101,36 +101,36 @@ struct check {
     size_t nlisteners;
     int port_locks[8];
     size_t nport_locks;
-    bool in_namespace;      /* init of its PID namespace is its parent */
-    pid_t outside_pid;      /* the check's process (its namespace's init) as
+    bool in_namespace;       /* init of its PID namespace is its parent */
+    pid_t outside_pid;       /* the check's process (its namespace's init) as
                                the runner numbers it: names its cgroup */
-    bool own_network;       /* in a network namespace of its own */
-    char *folder;           /* check_folder's, or NULL */
-    int folder_fd;          /* it, opened as it was made (if not NULL) */
-    struct sources sources;     /* what the pump moves (events.h) */
-    const char *client_host;    /* what start_client gives as HOST */
-    const char *shortio;    /* where shortio.so is, or NULL */
-    bool short_counts;      /* preload it under new programs */
+    bool own_network;        /* in a network namespace of its own */
+    char *folder;            /* check_folder's, or NULL */
+    int folder_fd;           /* it, opened as it was made (if not NULL) */
+    struct sources sources;  /* what the pump moves (events.h) */
+    const char *client_host; /* what start_client gives as HOST */
+    const char *shortio;     /* where shortio.so is, or NULL */
+    bool short_counts;       /* preload it under new programs */
     struct sandbox sandbox;
-    const char *hidden[3];  /* folders programs must not see: the kit, the
+    const char *hidden[3];    /* folders programs must not see: the kit, the
                                folder holding every submission, the originals
                                of copies */
-    const char *built_server;   /* use_built_server's, or NULL */
-    void (*on_fail)(struct check *c, const char *message);  /* on_failure's */
+    const char *built_server; /* use_built_server's, or NULL */
+    void (*on_fail)(struct check *c, const char *message); /* on_failure's */
     /* Ends the check with its verdict (checkrun.c's finish): fail and
      * not_testable call it, so that check.c calls nothing above it.  It
      * never returns. */
     void (*end)(struct check *c, bool passed, bool untestable, const struct buf *msg);
-    struct buf helper_library[2];   /* the kit's netlab.c and netlab.h, read
+    struct buf helper_library[2]; /* the kit's netlab.c and netlab.h, read
                                        for a check that builds (tsan.c) */
 };
 
 /* check.c */
-void record(struct check *c, struct stream_log *log, const char *who,
-            const void *data, size_t len);
+void record(struct check *c, struct stream_log *log, const char *who, const void *data,
+            size_t len);
 void pump(struct check *c, int timeout_ms);
-bool pump_until(struct check *c, bool (*done)(struct check *, void *),
-                void *arg, int64_t until_ms, bool poll_slowly);
+bool pump_until(struct check *c, bool (*done)(struct check *, void *), void *arg,
+                int64_t until_ms, bool poll_slowly);
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
 /* At the end of the check: each source's finish (events.h). */
 void finish_sources(struct check *c);

@@ -75,7 +75,7 @@ struct source {
 struct sources {
     struct source *list;
     size_t n;
-    bool pumping;           /* inside a round or a wait's condition: the
+    bool pumping; /* inside a round or a wait's condition: the
                                pump must not be entered again */
 };
 

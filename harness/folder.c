@@ -25,7 +25,7 @@ const char *check_folder(struct check *c)
         const char *tmp = c->sandbox.private_mounts ? NULL : getenv("TMPDIR");
         if (tmp == NULL || *tmp == '\0')
             tmp = "/tmp";
-        struct buf path = {0};
+        struct buf path = { 0 };
         buf_printf(&path, "%s/netlab-check-XXXXXX", tmp);
         if (mkdtemp(path.data) == NULL)
             fail(c, "grader error: cannot create a folder in %s: %s", tmp, strerror(errno));

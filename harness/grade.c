@@ -56,7 +56,8 @@ static void usage(FILE *f)
           "                     tools such as valgrind (default 1)\n"
           "  --instructor       run the hidden checks too (gradescope format always does)\n"
           "  --list             list the labs and their checks (the rubric), then exit\n"
-          "  --bench[=RUNS]     time RUNS gradings (default 5): per lab, whole kit, per check\n"
+          "  --bench[=RUNS]     time RUNS gradings (default 5): per lab, whole kit, per "
+          "check\n"
           "Without --transcripts, --check saves its checks' transcripts in the kit's\n"
           "build/transcripts, as make grade does.\n"
           "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage,\n"
@@ -81,14 +82,14 @@ struct options {
     const char *out;
     const char *transcripts;
     int jobs;
-    bool jobs_given;        /* --jobs was given */
-    long memory_limit_mb;   /* 0: the runner's default; negative: none */
+    bool jobs_given;      /* --jobs was given */
+    long memory_limit_mb; /* 0: the runner's default; negative: none */
     int time_scale;
     bool list;
-    bool instructor;        /* hidden checks too */
-    bool build;             /* --build: build a copy of --impl first */
-    const char *batch;      /* --batch DIR, or NULL */
-    int held_back;          /* points of the hidden checks not run */
+    bool instructor;   /* hidden checks too */
+    bool build;        /* --build: build a copy of --impl first */
+    const char *batch; /* --batch DIR, or NULL */
+    int held_back;     /* points of the hidden checks not run */
     int bench_runs;
 };
 
@@ -119,15 +120,33 @@ static bool parse_options(int argc, char **argv, struct options *o)
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         char *end;
         switch (opt) {
-        case 'i': o->impl = optarg; break;
-        case 'f': o->format = optarg; break;
-        case 'o': o->out = optarg; break;
-        case 't': o->transcripts = optarg; break;
-        case 'L': o->list = true; break;
-        case 'I': o->instructor = true; break;
-        case 'B': o->build = true; break;
-        case 'C': o->batch = optarg; break;
-        case 'h': usage(stdout); exit(0);
+        case 'i':
+            o->impl = optarg;
+            break;
+        case 'f':
+            o->format = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 't':
+            o->transcripts = optarg;
+            break;
+        case 'L':
+            o->list = true;
+            break;
+        case 'I':
+            o->instructor = true;
+            break;
+        case 'B':
+            o->build = true;
+            break;
+        case 'C':
+            o->batch = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
         case 'l':
             if (o->nlabs == COUNT_OF(o->labs))
                 return false;
@@ -190,14 +209,14 @@ static bool parse_options(int argc, char **argv, struct options *o)
         o->instructor = true;
     if (o->batch && (o->build || o->bench_runs || o->transcripts)) {
         fprintf(stderr, "grade: --batch builds each submission and writes its own reports "
-                "and transcripts: no --build, --bench or --transcripts\n");
+                        "and transcripts: no --build, --bench or --transcripts\n");
         return false;
     }
     if (o->build && o->bench_runs) {
         fprintf(stderr, "grade: --bench times the grading of built programs: no --build\n");
         return false;
     }
-    o->instructor |= o->batch != NULL;      /* a class is graded by its instructor */
+    o->instructor |= o->batch != NULL; /* a class is graded by its instructor */
     /* A class's checks mostly wait, on programs and on deadlines, while
      * others fail: twice as many at once as for one submission. */
     if (o->batch != NULL && !o->jobs_given)
@@ -222,7 +241,7 @@ static bool check_selected(const struct options *o, const struct lab_def *lab,
         const char *slash = strchr(o->checks[i], '/');
         if (slash == NULL)
             continue;
-        struct buf want = {0};
+        struct buf want = { 0 };
         buf_append(&want, o->checks[i], (size_t)(slash - o->checks[i]));
         bool match = find_lab(want.data) == lab && strcmp(slash + 1, def->name) == 0;
         buf_free(&want);
@@ -240,7 +259,8 @@ static struct check_result *plan(struct options *o, size_t *n)
             if (folder_exists(o->impl, all_labs[i]->id) && o->nlabs < COUNT_OF(o->labs))
                 o->labs[o->nlabs++] = all_labs[i];
         if (o->nlabs == 0) {
-            fprintf(stderr, "grade: %s holds no lab folder (01-hello, 02-echo, ...)\n", o->impl);
+            fprintf(stderr, "grade: %s holds no lab folder (01-hello, 02-echo, ...)\n",
+                    o->impl);
             return NULL;
         }
     }
@@ -286,7 +306,8 @@ static void list_checks(bool instructor)
         for (size_t i = 0; i < lab->nchecks; i++)
             if (!is_hidden(lab, &lab->checks[i]) || instructor)
                 printf("  %-28s %d  %s%s\n", lab->checks[i].name, lab->checks[i].points,
-                       lab->checks[i].what, is_hidden(lab, &lab->checks[i]) ? " (hidden)" : "");
+                       lab->checks[i].what,
+                       is_hidden(lab, &lab->checks[i]) ? " (hidden)" : "");
     }
 }
 
@@ -326,8 +347,8 @@ static size_t lab_group_size(const struct check_result *plan, size_t n, size_t f
 
 /* Grades N checks once; *SECONDS gets the wall time.  Adds the checks
  * that failed to *FAILURES.  Returns run_checks' result. */
-static int timed_grading(const struct run_options *ro, struct check_result *checks,
-                         size_t n, int *failures, double *seconds)
+static int timed_grading(const struct run_options *ro, struct check_result *checks, size_t n,
+                         int *failures, double *seconds)
 {
     int64_t start = now_us();
     int rc = run_checks(ro, checks, n);
@@ -419,8 +440,10 @@ static int grade_class(struct options *o)
     if (o->nlabs == 0)
         o->nlabs = labs_in_class(o->batch, o->labs, COUNT_OF(o->labs));
     if (o->nlabs == 0) {
-        fprintf(stderr, "grade: no submission folder of %s holds a lab folder (01-hello, "
-                "02-echo, ...)\n", o->batch);
+        fprintf(stderr,
+                "grade: no submission folder of %s holds a lab folder (01-hello, "
+                "02-echo, ...)\n",
+                o->batch);
         return EXIT_USAGE;
     }
     size_t n;
@@ -434,9 +457,16 @@ static int grade_class(struct options *o)
         return EXIT_FAILED;
     }
     struct batch_setup s = {
-        .labs = o->labs, .nlabs = o->nlabs, .plan = checks, .nplan = n, .progress = true,
-        .run = { .jobs = o->jobs, .shortio = shortio, .kit_dir = kit,
-                 .memory_limit_mb = o->memory_limit_mb, .time_scale = o->time_scale },
+        .labs = o->labs,
+        .nlabs = o->nlabs,
+        .plan = checks,
+        .nplan = n,
+        .progress = true,
+        .run = { .jobs = o->jobs,
+                 .shortio = shortio,
+                 .kit_dir = kit,
+                 .memory_limit_mb = o->memory_limit_mb,
+                 .time_scale = o->time_scale },
         .build = { .kit_dir = kit, .jobs = o->jobs, .memory_limit_mb = o->memory_limit_mb },
     };
     int rc = grade_batch(&s, o->batch, o->out ? o->out : DEFAULT_CLASS_OUT);
@@ -454,8 +484,13 @@ static int build_and_grade(const struct options *o, const struct run_options *ro
         return EXIT_FAILED;
     }
     struct batch_setup s = {
-        .labs = o->labs, .nlabs = o->nlabs, .plan = results, .nplan = n, .run = *ro,
-        .build = { .kit_dir = ro->kit_dir, .jobs = ro->jobs,
+        .labs = o->labs,
+        .nlabs = o->nlabs,
+        .plan = results,
+        .nplan = n,
+        .run = *ro,
+        .build = { .kit_dir = ro->kit_dir,
+                   .jobs = ro->jobs,
                    .memory_limit_mb = ro->memory_limit_mb },
     };
     return grade_built_copy(&s, ro->impl_dir, results);
@@ -479,8 +514,8 @@ static bool newest_source(const char *dir, const char *skip, struct timespec *ne
     bool found = false;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
-        if (len < 3 || e->d_name[0] == '.' || (strcmp(e->d_name + len - 2, ".c") != 0 &&
-                                                strcmp(e->d_name + len - 2, ".h") != 0))
+        if (len < 3 || e->d_name[0] == '.' ||
+            (strcmp(e->d_name + len - 2, ".c") != 0 && strcmp(e->d_name + len - 2, ".h") != 0))
             continue;
         if (skip != NULL && strcmp(e->d_name, skip) == 0)
             continue;
@@ -508,7 +543,7 @@ static bool older(const struct timespec *a, const struct timespec *b)
 static bool program_is_stale(const char *impl, const struct lab_def *lab, const char *program,
                              const char *other_source)
 {
-    struct buf dir = {0}, common = {0}, path = {0};
+    struct buf dir = { 0 }, common = { 0 }, path = { 0 };
     buf_printf(&dir, "%s/%s", impl, lab->id);
     buf_printf(&common, "%s/common", impl);
     buf_printf(&path, "%s/%s", dir.data, program);
@@ -522,16 +557,19 @@ static bool program_is_stale(const char *impl, const struct lab_def *lab, const 
         stat(path.data, &st) == 0) {
         const char *folder = lab->id;
         if (newest_source(common.data, NULL, &common_newest, common_name,
-                          sizeof common_name) && older(&newest, &common_newest)) {
+                          sizeof common_name) &&
+            older(&newest, &common_newest)) {
             newest = common_newest;
             memcpy(name, common_name, sizeof name);
             folder = "common";
         }
         stale = older(&st.st_mtim, &newest);
         if (stale)
-            fprintf(stderr, "grade: %s/%s is older than %s/%s: run make first (its last "
+            fprintf(stderr,
+                    "grade: %s/%s is older than %s/%s: run make first (its last "
                     "build failed, or it was not rebuilt since that file changed).  Nothing "
-                    "was graded.\n", lab->id, program, folder, name);
+                    "was graded.\n",
+                    lab->id, program, folder, name);
     }
     buf_free(&dir);
     buf_free(&common);
@@ -579,8 +617,10 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     char kit[PATH_MAX], shortio[PATH_MAX];
     bool found = find_kit(kit, shortio, sizeof kit);
-    struct run_options ro = { .impl_dir = impl, .jobs = o.jobs,
-                              .shortio = found ? shortio : NULL, .kit_dir = found ? kit : NULL,
+    struct run_options ro = { .impl_dir = impl,
+                              .jobs = o.jobs,
+                              .shortio = found ? shortio : NULL,
+                              .kit_dir = found ? kit : NULL,
                               .memory_limit_mb = o.memory_limit_mb,
                               .time_scale = o.time_scale };
     if (!o.build && any_stale(impl, results, n)) {
@@ -599,7 +639,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "grade: interrupted; every program it started was stopped\n");
     if (rc < 0)
         return run_exit_status(rc);
-    struct report r = { .impl = o.impl, .results = results, .n = n,
+    struct report r = { .impl = o.impl,
+                        .results = results,
+                        .n = n,
                         .seconds = (double)(now_us() - start) / 1e6,
                         .held_back = o.held_back };
     /* One check run again keeps its transcript where make grade does. */

@@ -27,7 +27,7 @@ void isolation_count(struct isolation_tally *t, const struct check_result *resul
     for (size_t i = 0; i < n; i++) {
         unsigned bits = results[i].isolation;
         if (!(bits & ISOLATION_RECORDED))
-            continue;                   /* never ran: nothing held for it */
+            continue; /* never ran: nothing held for it */
         t->checks++;
         for (size_t b = 0; b < ISOLATION_LAYERS; b++)
             t->held[b] += (bits >> b) & 1u;
@@ -77,8 +77,13 @@ static void put_memory(struct buf *b, const struct isolation_tally *t)
         return;
     }
     size_t v1 = held(t, ISOLATION_CGROUP_V1), v2 = held(t, ISOLATION_CGROUP_V2);
-    const struct { size_t checks; const char *kind; } kinds[] = {
-        { v1, "cgroup v1" }, { v2, "cgroup v2" }, { t->checks - v1 - v2, RLIMITS_ONLY },
+    const struct {
+        size_t checks;
+        const char *kind;
+    } kinds[] = {
+        { v1, "cgroup v1" },
+        { v2, "cgroup v2" },
+        { t->checks - v1 - v2, RLIMITS_ONLY },
     };
     buf_puts(b, "memory by ");
     const char *sep = "";
@@ -130,9 +135,11 @@ static void put_missing(struct buf *b, const struct isolation_tally *t)
     if (nnames > 0) {
         buf_puts(b, "no ");
         put_list(b, names, nnames, " or ");
-        buf_printf(b, " namespace (%s)", !as_root && in_none(t, ISOLATION_USER_NAMESPACE)
-                   ? "not root, and no user namespace"
-                   : nnames > 1 ? "the system refused them" : "the system refused it");
+        buf_printf(b, " namespace (%s)",
+                   !as_root && in_none(t, ISOLATION_USER_NAMESPACE)
+                       ? "not root, and no user namespace"
+                   : nnames > 1 ? "the system refused them"
+                                : "the system refused it");
         sep = ", ";
     }
     if (no_root) {
@@ -144,7 +151,7 @@ static void put_missing(struct buf *b, const struct isolation_tally *t)
     /* What programs can then do, as "a, b and c". */
     const char *can[3];
     size_t ncan = 0;
-    struct buf share = {0};
+    struct buf share = { 0 };
     if (no_user)
         can[ncan++] = as_root ? "run as root" : "run as your user";
     if (no_user && no_root && !as_root)
@@ -165,7 +172,10 @@ static void put_missing(struct buf *b, const struct isolation_tally *t)
  * for some checks and not others. */
 static void put_partial(struct buf *b, const struct isolation_tally *t)
 {
-    const struct { unsigned bit; const char *name; } layers[] = {
+    const struct {
+        unsigned bit;
+        const char *name;
+    } layers[] = {
         { ISOLATION_USER_NAMESPACE, "a user namespace" },
         { ISOLATION_PID_NAMESPACE, "a PID namespace" },
         { ISOLATION_NETWORK_NAMESPACE, "a network namespace" },
@@ -186,7 +196,7 @@ static void put_partial(struct buf *b, const struct isolation_tally *t)
 
 char *isolation_sentence(const struct isolation_tally *t)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_puts(&b, "Isolation: ");
     if (t->checks == 0) {
         buf_puts(&b, "none to say: no check ran.");
@@ -196,8 +206,8 @@ char *isolation_sentence(const struct isolation_tally *t)
         buf_puts(&b, "limits only, ");
         put_memory(&b, t);
         buf_puts(&b, ": not root, and no user namespace allowed, so programs run as your "
-                 "user, see your files and share "
-                 "the machine's processes and network.");
+                     "user, see your files and share "
+                     "the machine's processes and network.");
         return b.data;
     }
     const char *names[COUNT_OF(namespaces) + 1];
@@ -226,7 +236,7 @@ char *isolation_sentence(const struct isolation_tally *t)
 
 char *isolation_of_results(const struct check_result *results, size_t n)
 {
-    struct isolation_tally t = {0};
+    struct isolation_tally t = { 0 };
     isolation_count(&t, results, n);
     return isolation_sentence(&t);
 }

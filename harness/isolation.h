@@ -15,8 +15,8 @@
 #include "runner.h"
 
 struct isolation_tally {
-    size_t checks;                      /* checks that said which held */
-    size_t held[ISOLATION_LAYERS];      /* how many had each layer, by bit */
+    size_t checks;                 /* checks that said which held */
+    size_t held[ISOLATION_LAYERS]; /* how many had each layer, by bit */
 };
 void isolation_count(struct isolation_tally *t, const struct check_result *results, size_t n);
 char *isolation_sentence(const struct isolation_tally *t);

@@ -13,23 +13,23 @@ struct check;
 
 /* How many programs one check may start (a check's state and its result
  * slot hold that many). */
-#define MAX_PROGRAMS    32      /* bad-arguments: a dozen runs of bad PORTs and more */
+#define MAX_PROGRAMS 32 /* bad-arguments: a dozen runs of bad PORTs and more */
 
 struct check_def {
-    const char *name;       /* stable: "binary-safe" -> "02-echo/binary-safe" */
+    const char *name; /* stable: "binary-safe" -> "02-echo/binary-safe" */
     int points;
     int timeout_ms;
-    const char *what;       /* the rubric line: what a pass means */
-    const char *hint;       /* what to read again when it fails */
+    const char *what; /* the rubric line: what a pass means */
+    const char *hint; /* what to read again when it fails */
     void (*run)(struct check *c);
 };
 
 struct lab_def {
-    const char *id;         /* the folder name: "02-echo" */
+    const char *id; /* the folder name: "02-echo" */
     const char *title;
     const struct check_def *checks;
     size_t nchecks;
-    size_t nhidden;         /* the last checks are hidden: instructors' runs only */
+    size_t nhidden; /* the last checks are hidden: instructors' runs only */
 };
 
 /* Every lab the grader knows, in the order of their ids, NULL-terminated:
@@ -51,13 +51,13 @@ extern const struct lab_def *all_labs[];
  * first.  The students' copy of the kit has no harness/hidden/, and so its
  * grader no hidden check.  Both macros call register_checks.
  */
-#define LAB_CHECKS(title, table)  REGISTER_CHECKS_(title, table, false)
-#define HIDDEN_CHECKS(table)      REGISTER_CHECKS_(NULL, table, true)
-#define REGISTER_CHECKS_(title, table, hidden)                                      \
-    __attribute__((constructor)) static void register_this_files_checks(void)      \
-    {                                                                               \
-        register_checks(LAB_ID, title, table, COUNT_OF(table), hidden);             \
-    }                                                                               \
+#define LAB_CHECKS(title, table) REGISTER_CHECKS_(title, table, false)
+#define HIDDEN_CHECKS(table) REGISTER_CHECKS_(NULL, table, true)
+#define REGISTER_CHECKS_(title, table, hidden)                                                \
+    __attribute__((constructor)) static void register_this_files_checks(void)                 \
+    {                                                                                         \
+        register_checks(LAB_ID, title, table, COUNT_OF(table), hidden);                       \
+    }                                                                                         \
     _Static_assert(COUNT_OF(table) > 0, "a file registers at least one check")
 
 /* Adds the N CHECKS to the lab ID (made when it is new, in id order);

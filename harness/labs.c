@@ -14,8 +14,8 @@ struct lab_slot {
     struct lab_def lab;
     const struct check_def *visible;
     size_t nvisible;
-    struct check_def *hidden;       /* every hidden file's checks, in turn */
-    struct check_def *joined;       /* the lab's table, when it has hidden checks */
+    struct check_def *hidden; /* every hidden file's checks, in turn */
+    struct check_def *joined; /* the lab's table, when it has hidden checks */
 };
 
 static struct lab_slot slots[MAX_LABS];

@@ -50,7 +50,7 @@ static int write_proc(const char *path, const char *text)
 static int map_own_user(void)
 {
     char map[64];
-    int err = write_proc("/proc/self/setgroups", "deny");  /* or gid_map is refused */
+    int err = write_proc("/proc/self/setgroups", "deny"); /* or gid_map is refused */
     if (err == 0) {
         snprintf(map, sizeof map, "%lu %lu 1\n", (unsigned long)outer_uid,
                  (unsigned long)outer_uid);
@@ -112,7 +112,8 @@ pid_t fork_isolated(bool *in_namespace)
         if (geteuid() != 0)
             flags = user_namespace_works(CLONE_NEWUSER | wanted) ? CLONE_NEWUSER | wanted
                     : user_namespace_works(CLONE_NEWUSER | CLONE_NEWPID)
-                        ? CLONE_NEWUSER | CLONE_NEWPID : 0;
+                        ? CLONE_NEWUSER | CLONE_NEWPID
+                        : 0;
     }
     while (flags != 0) {
         pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -124,7 +125,7 @@ pid_t fork_isolated(bool *in_namespace)
             *in_namespace = true;
             own_namespaces = flags;
             if ((flags & CLONE_NEWUSER) && map_own_user() != 0)
-                _exit(1);                   /* tried before: cannot happen */
+                _exit(1); /* tried before: cannot happen */
             return 0;
         }
         /* EINVAL: a kernel built without network or IPC namespaces; EPERM:
@@ -174,7 +175,7 @@ static void blank_command_line(void)
 void guard_against_programs(void)
 {
     if (!(own_namespaces & CLONE_NEWUSER))
-        return;                 /* programs run as another user, or see all */
+        return; /* programs run as another user, or see all */
     blank_command_line();
     /* Its /proc files then belong to no user that programs are, and no
      * program may trace it, whatever ptrace's settings. */

@@ -30,8 +30,8 @@
  * one of these out as the local port of an outgoing connection. */
 #define PORT_FIRST 20000
 #define PORT_COUNT 12000
-#define PIECE_WAIT_MS 500       /* longest wait for a peer to read one piece */
-#define SENT_SUMMARY 600        /* bytes of escaped "sent" kept for messages */
+#define PIECE_WAIT_MS 500 /* longest wait for a peer to read one piece */
+#define SENT_SUMMARY 600  /* bytes of escaped "sent" kept for messages */
 
 /* ---- Ports ------------------------------------------------------------- */
 
@@ -65,9 +65,11 @@ static bool port_is_free(int port)
 {
     static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
     for (size_t t = 0; t < COUNT_OF(types); t++) {
-        struct sockaddr_in v4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+        struct sockaddr_in v4 = { .sin_family = AF_INET,
+                                  .sin_port = htons((uint16_t)port),
                                   .sin_addr.s_addr = htonl(INADDR_ANY) };
-        struct sockaddr_in6 v6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+        struct sockaddr_in6 v6 = { .sin6_family = AF_INET6,
+                                   .sin6_port = htons((uint16_t)port),
                                    .sin6_addr = IN6ADDR_ANY_INIT };
         int fd4 = socket(AF_INET, types[t] | SOCK_CLOEXEC, 0);
         int fd6 = socket(AF_INET6, types[t] | SOCK_CLOEXEC, 0);
@@ -92,7 +94,7 @@ int reserve_port(struct check *c)
     if (c->nport_locks == COUNT_OF(c->port_locks))
         fail(c, "grader error: too many ports in one check");
     unsigned start = 0;
-    if (getrandom(&start, sizeof start, 0) != sizeof start)  /* where checks start apart */
+    if (getrandom(&start, sizeof start, 0) != sizeof start) /* where checks start apart */
         start = (unsigned)now_us();
     start %= PORT_COUNT;
     /* The kit's tests provoke a real grader error with this: no port can
@@ -138,7 +140,8 @@ static int ask_kernel(const struct inet_diag_req_v2 *req, bool dump,
         struct nlmsghdr nlh;
         struct inet_diag_req_v2 req;
     } msg = {
-        .nlh = { .nlmsg_len = sizeof msg, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+        .nlh = { .nlmsg_len = sizeof msg,
+                 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
                  .nlmsg_flags = NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0) },
         .req = *req,
     };
@@ -165,7 +168,7 @@ static int ask_kernel(const struct inet_diag_req_v2 *req, bool dump,
                 done = true;
             }
         }
-        done |= !dump;      /* an exact lookup answers with one message */
+        done |= !dump; /* an exact lookup answers with one message */
     }
     close(fd);
     return result;
@@ -261,11 +264,13 @@ static int unread_at_other_end(int fd)
     /* The other end's socket: its source is our destination.  The kernel
      * finds it even when it belongs to a dual-stack IPv6 listener. */
     struct inet_diag_req_v2 req = {
-        .sdiag_protocol = IPPROTO_TCP, .idiag_states = ~0u,
+        .sdiag_protocol = IPPROTO_TCP,
+        .idiag_states = ~0u,
         .id.idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
     };
     int family = diag_address(&them, req.id.idiag_src, &req.id.idiag_sport);
-    if (family == AF_UNSPEC || diag_address(&us, req.id.idiag_dst, &req.id.idiag_dport) != family)
+    if (family == AF_UNSPEC ||
+        diag_address(&us, req.id.idiag_dst, &req.id.idiag_dport) != family)
         return -EAFNOSUPPORT;
     req.sdiag_family = (uint8_t)family;
     int unread = 0;
@@ -394,12 +399,14 @@ static socklen_t loopback_address(int family, int port, struct sockaddr_storage 
 {
     if (family == AF_INET) {
         struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-        *v4 = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+        *v4 = (struct sockaddr_in){ .sin_family = AF_INET,
+                                    .sin_port = htons((uint16_t)port),
                                     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         return sizeof *v4;
     }
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-    *v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+    *v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
+                                 .sin6_port = htons((uint16_t)port),
                                  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
     return sizeof *v6;
 }
@@ -416,7 +423,7 @@ static struct peer *connect_with(struct check *c, struct program *server, int fa
     /* Before connect, so that the window offered to the server is small. */
     if (rcvbuf > 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_storage ss = {0};
+    struct sockaddr_storage ss = { 0 };
     socklen_t len = loopback_address(family, server->port, &ss);
     const char *where = family == AF_INET ? "127.0.0.1" : "::1";
     int err = connect(fd, (struct sockaddr *)&ss, len) == 0 ? 0 : errno;
@@ -473,7 +480,7 @@ static int bind_loopback(int family, int port, bool listening)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    struct sockaddr_storage ss = {0};
+    struct sockaddr_storage ss = { 0 };
     socklen_t len = loopback_address(family, port, &ss);
     if (bind(fd, (struct sockaddr *)&ss, len) < 0 || (listening && listen(fd, 64) < 0)) {
         close(fd);
@@ -489,7 +496,7 @@ static struct listener *open_listener(struct check *c, bool listening)
     struct listener *l = xcalloc(1, sizeof *l);
     l->port = reserve_port(c);
     l->fds[0] = bind_loopback(AF_INET, l->port, listening);
-    l->fds[1] = bind_loopback(AF_INET6, l->port, listening);   /* -1 without IPv6 */
+    l->fds[1] = bind_loopback(AF_INET6, l->port, listening); /* -1 without IPv6 */
     if (l->fds[0] < 0)
         fail(c, "grader error: cannot bind 127.0.0.1 port %d: %s", l->port, strerror(errno));
     c->listeners[c->nlisteners++] = l;
@@ -516,7 +523,7 @@ struct listener *listen_for_client_on_ipv4(struct check *c)
 {
     struct listener *l = open_listener(c, true);
     if (l->fds[1] >= 0) {
-        close(l->fds[1]);       /* ::1 then refuses: nothing listens there */
+        close(l->fds[1]); /* ::1 then refuses: nothing listens there */
         l->fds[1] = -1;
     }
     note(c, "grader listens on 127.0.0.1 port %d only (::1 refuses)", l->port);
@@ -553,11 +560,15 @@ struct peer *accept_client(struct check *c, struct listener *l, struct program *
      * a literal, and which family it missed is the point. */
     const char *where = l->fds[1] >= 0 ? "127.0.0.1 and ::1" : "127.0.0.1";
     if (w.fd < 0 && client->exited)
-        fail(c, "the %s ended without connecting to the grader, which listened on %s "
-             "port %d.", client->name, where, l->port);
+        fail(c,
+             "the %s ended without connecting to the grader, which listened on %s "
+             "port %d.",
+             client->name, where, l->port);
     if (w.fd < 0)
-        fail(c, "the %s did not connect to the grader (listening on %s port %d) within "
-             "%d ms.", client->name, where, l->port, c->time_limit_ms);
+        fail(c,
+             "the %s did not connect to the grader (listening on %s port %d) within "
+             "%d ms.",
+             client->name, where, l->port, c->time_limit_ms);
     client->main_ran = true;
     struct peer *p = new_peer(c, w.fd, client->name);
     note(c, "%s: accepted a connection from port %d", p->label, local_port_of(w.fd, true));
@@ -591,11 +602,13 @@ void send_bytes(struct check *c, struct peer *p, const void *data, size_t len)
     buf_append(&p->out, data, len);
     pump_until(c, out_drained, p, c->deadline_ms, false);
     if (p->error == EPIPE || p->error == ECONNRESET)
-        fail(c, "the %s closed the connection before the grader had sent everything "
-             "(send: %s).\n  sent so far: %s", p->other, strerror(p->error), p->sent.data);
-    if (p->error != 0)
-        fail(c, "the grader could not send to the %s: %s.\n  sent so far: %s",
+        fail(c,
+             "the %s closed the connection before the grader had sent everything "
+             "(send: %s).\n  sent so far: %s",
              p->other, strerror(p->error), p->sent.data);
+    if (p->error != 0)
+        fail(c, "the grader could not send to the %s: %s.\n  sent so far: %s", p->other,
+             strerror(p->error), p->sent.data);
     if (p->out.len > 0)
         fail(c, "the %s stopped reading: %zu of %zu %s could not be sent within %d ms.",
              p->other, p->out.len, len, plural_of((long long)len, "byte", "bytes"),
@@ -620,10 +633,12 @@ bool peer_consumed(struct check *c, struct peer *p)
         return false;
     int unread = unread_at_other_end(p->fd);
     if (unread == OTHER_END_GONE)
-        return true;            /* no one is left to read: nothing to wait for */
+        return true; /* no one is left to read: nothing to wait for */
     if (unread < 0)
-        fail(c, "grader error: cannot ask the kernel (sock_diag) whether the %s has read "
-             "what the grader sent: %s", p->other, strerror(-unread));
+        fail(c,
+             "grader error: cannot ask the kernel (sock_diag) whether the %s has read "
+             "what the grader sent: %s",
+             p->other, strerror(-unread));
     return unread == 0;
 }
 
@@ -632,8 +647,8 @@ static bool piece_consumed(struct check *c, void *arg)
     return peer_consumed(c, arg);
 }
 
-void send_in_pieces(struct check *c, struct peer *p, const void *data,
-                    size_t len, size_t piece)
+void send_in_pieces(struct check *c, struct peer *p, const void *data, size_t len,
+                    size_t piece)
 {
     const char *bytes = data;
     int nodelay = 1;
@@ -659,8 +674,8 @@ struct bytes_wait {
     struct peer *p;
     size_t len;
     bool line;
-    const unsigned char *expected;  /* stop early at a wrong byte */
-    size_t checked;                 /* bytes already found right */
+    const unsigned char *expected; /* stop early at a wrong byte */
+    size_t checked;                /* bytes already found right */
 };
 
 static bool enough_input(struct check *c, void *arg)
@@ -695,8 +710,8 @@ static void describe_arrival(struct buf *msg, struct check *c, struct peer *p)
         buf_printf(msg, "  nothing more arrived within %d ms\n", c->time_limit_ms);
 }
 
-void expect_bytes(struct check *c, struct peer *p, const void *data,
-                  size_t len, const char *what)
+void expect_bytes(struct check *c, struct peer *p, const void *data, size_t len,
+                  const char *what)
 {
     struct bytes_wait w = { .p = p, .len = len, .expected = data };
     pump_until(c, enough_input, &w, c->deadline_ms, false);
@@ -706,7 +721,7 @@ void expect_bytes(struct check *c, struct peer *p, const void *data,
     }
     size_t have = p->in.len < len ? p->in.len : len;
     bool differs = have > 0 && memcmp(p->in.data, data, have) != 0;
-    struct buf msg = {0};
+    struct buf msg = { 0 };
     buf_printf(&msg, "expected %s (%zu %s) from the %s, but %s.\n", what, len,
                plural_of((long long)len, "byte", "bytes"), p->other,
                differs ? "different bytes arrived" : "fewer arrived");
@@ -742,9 +757,9 @@ char *read_line_from(struct check *c, struct peer *p, const char *what)
     pump_until(c, enough_input, &w, c->deadline_ms, false);
     const char *nl = memchr(p->in.data ? p->in.data : "", '\n', p->in.len);
     if (nl == NULL) {
-        struct buf msg = {0};
-        buf_printf(&msg, "expected %s from the %s: a line ending in \"\\n\".\n  got: ",
-                   what, p->other);
+        struct buf msg = { 0 };
+        buf_printf(&msg, "expected %s from the %s: a line ending in \"\\n\".\n  got: ", what,
+                   p->other);
         buf_escape(&msg, p->in.data, p->in.len, 200);
         buf_puts(&msg, "\n");
         describe_arrival(&msg, c, p);
@@ -762,7 +777,7 @@ char *read_line_from(struct check *c, struct peer *p, const char *what)
 
 void expect_line(struct check *c, struct peer *p, const char *line)
 {
-    struct buf what = {0};
+    struct buf what = { 0 };
     buf_puts(&what, "the line ");
     buf_escape(&what, line, strlen(line), 120);
     struct bytes_wait w = { .p = p, .line = true };
@@ -775,11 +790,10 @@ void expect_line(struct check *c, struct peer *p, const char *line)
         buf_free(&what);
         return;
     }
-    struct buf expected = {0}, msg = {0};
+    struct buf expected = { 0 }, msg = { 0 };
     buf_printf(&expected, "%s\n", line);
     buf_printf(&msg, "expected %s from the %s.\n", what.data, p->other);
-    describe_difference(&msg, expected.data, expected.len, p->in.data,
-                        nl ? n + 1 : p->in.len);
+    describe_difference(&msg, expected.data, expected.len, p->in.data, nl ? n + 1 : p->in.len);
     if (nl == NULL)
         describe_arrival(&msg, c, p);
     else if (p->sent.len > 0)
@@ -791,7 +805,7 @@ static bool closed_by_other(struct check *c, void *arg)
 {
     (void)c;
     struct peer *p = arg;
-    if (p->in.len > 0)                  /* bytes before the close are fine */
+    if (p->in.len > 0) /* bytes before the close are fine */
         buf_reset(&p->in);
     return p->eof || p->fd < 0;
 }
@@ -800,8 +814,10 @@ void expect_closed(struct check *c, struct peer *p, const char *what)
 {
     pump_until(c, closed_by_other, p, c->deadline_ms, false);
     if (!p->eof)
-        fail(c, "expected the %s to close the connection %s; it was still open "
-             "after %d ms.", p->other, what, c->time_limit_ms);
+        fail(c,
+             "expected the %s to close the connection %s; it was still open "
+             "after %d ms.",
+             p->other, what, c->time_limit_ms);
 }
 
 /* ---- Ending a connection ----------------------------------------------- */

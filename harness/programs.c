@@ -6,13 +6,13 @@
  * with every descendant reaped.
  */
 #include "cgroup.h"
-#include "children.h"
 #include "check.h"
+#include "children.h"
 #include "core.h"
-#include "slot.h"
 #include "sandbox.h"
-#include "walk.h"
 #include "shortio/shortio.h"
+#include "slot.h"
+#include "walk.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -32,9 +32,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define OUTPUT_LIMIT (4 * 1024 * 1024)  /* a program that floods stdout is cut */
-#define STOP_GRACE_MS 250               /* between SIGTERM and SIGKILL */
-#define EOF_CHAR 0x04                   /* Ctrl-D */
+#define OUTPUT_LIMIT (4 * 1024 * 1024) /* a program that floods stdout is cut */
+#define STOP_GRACE_MS 250              /* between SIGTERM and SIGKILL */
+#define EOF_CHAR 0x04                  /* Ctrl-D */
 
 /*
  * The terminal a student's program gets: canonical input (read returns one
@@ -47,14 +47,13 @@ static int configure_terminal(int slave)
     struct termios t;
     if (tcgetattr(slave, &t) < 0)
         return -1;
-    t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
-                             ICRNL | IXON | IXOFF);
+    t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON |
+                             IXOFF);
     t.c_oflag &= ~(tcflag_t)OPOST;
     t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ECHOE | ECHOK | ISIG | IEXTEN);
     t.c_lflag |= ICANON;
-    static const int disabled[] = { VINTR, VQUIT, VERASE, VKILL, VEOL, VEOL2,
-                                    VSTART, VSTOP, VSUSP, VREPRINT, VWERASE,
-                                    VLNEXT, VDISCARD };
+    static const int disabled[] = { VINTR, VQUIT, VERASE,   VKILL,   VEOL,   VEOL2,   VSTART,
+                                    VSTOP, VSUSP, VREPRINT, VWERASE, VLNEXT, VDISCARD };
     for (size_t i = 0; i < COUNT_OF(disabled); i++)
         t.c_cc[disabled[i]] = _POSIX_VDISABLE;
     t.c_cc[VEOF] = EOF_CHAR;
@@ -129,8 +128,8 @@ struct environment {
  * and ANNOUNCE the pipe where its constructor says it was loaded
  * (shortio.h).
  */
-static void program_environment(struct environment *e, const char *folder,
-                                const char *preload, int announce)
+static void program_environment(struct environment *e, const char *folder, const char *preload,
+                                int announce)
 {
     const char *p = getenv("PATH");
     snprintf(e->path, sizeof e->path, "PATH=%s", p ? p : "/usr/local/bin:/usr/bin:/bin");
@@ -165,15 +164,14 @@ static _Noreturn void exec_failed(int report, int err)
 
 /* In the child: become the program, as the sandbox says.  Only
  * async-signal-safe calls. */
-static _Noreturn void exec_program(const struct check *c, const char *path,
-                                   char *const argv[], char *const envp[],
-                                   const struct sandbox_limits *limits,
+static _Noreturn void exec_program(const struct check *c, const char *path, char *const argv[],
+                                   char *const envp[], const struct sandbox_limits *limits,
                                    int in, int out, int errw, int report, int announce,
                                    pid_t parent)
 {
-    setsid();                           /* own session and process group */
+    setsid(); /* own session and process group */
     if (in == out)
-        ioctl(in, TIOCSCTTY, 0);        /* the terminal is its terminal */
+        ioctl(in, TIOCSCTTY, 0); /* the terminal is its terminal */
     dup2(in, STDIN_FILENO);
     dup2(out, STDOUT_FILENO);
     dup2(errw, STDERR_FILENO);
@@ -188,7 +186,7 @@ static _Noreturn void exec_program(const struct check *c, const char *path,
 
     syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
     if (announce >= 0)
-        fcntl(announce, F_SETFD, 0);    /* for shortio.so, after exec */
+        fcntl(announce, F_SETFD, 0); /* for shortio.so, after exec */
 
     /* Tell the check our process ID as /proc numbers it: in a PID
      * namespace whose /proc is still the machine's (no mount namespace),
@@ -205,7 +203,7 @@ static _Noreturn void exec_program(const struct check *c, const char *path,
         exec_failed(report, errno);
     int err = sandbox_enter(&c->sandbox, limits);
     if (err != 0)
-        exec_failed(report, -err);      /* negative: the sandbox failed */
+        exec_failed(report, -err); /* negative: the sandbox failed */
     /* After the change of user, which clears it: dies with its check. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
@@ -230,15 +228,15 @@ static void register_group(struct check *c, pid_t pgid)
  * in messages.  WIDE: without the data limit (sanitizer runtimes reserve
  * terabytes of address space; the cgroup's memory limit still holds). */
 static struct program *start_at(struct check *c, const char *name, const char *arg0,
-                                const char *path, const char *run, bool wide, const char *const *args,
-                                size_t nargs)
+                                const char *path, const char *run, bool wide,
+                                const char *const *args, size_t nargs)
 {
     if (c->nprograms == MAX_PROGRAMS)
         fail(c, "grader error: too many programs in one check");
     if (c->nprograms == 0)
         watch_programs(c);
 
-    char *argv[64];             /* a build's command line too (tsan.c) */
+    char *argv[64]; /* a build's command line too (tsan.c) */
     argv[0] = (char *)arg0;
     size_t argc = 1;
     for (size_t i = 0; i < nargs && argc < COUNT_OF(argv) - 1; i++)
@@ -279,8 +277,8 @@ static struct program *start_at(struct check *c, const char *name, const char *a
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
     if (pid == 0)
-        exec_program(c, run, argv, env.vars, &limits, in, out, errp[1], report[1],
-                     announce[1], parent);
+        exec_program(c, run, argv, env.vars, &limits, in, out, errp[1], report[1], announce[1],
+                     parent);
 
     close(in);
     if (out != in)
@@ -302,7 +300,7 @@ static struct program *start_at(struct check *c, const char *name, const char *a
     fcntl(p->err, F_SETFL, fcntl(p->err, F_GETFL) | O_NONBLOCK);
     c->programs[c->nprograms++] = p;
 
-    struct buf cmd = {0};
+    struct buf cmd = { 0 };
     for (size_t i = 0; i < argc; i++)
         buf_printf(&cmd, "%s%s", i ? " " : "", argv[i]);
     note(c, "start %s (pid %d)", cmd.data, (int)pid);
@@ -320,16 +318,17 @@ static struct program *start_at(struct check *c, const char *name, const char *a
     if (got > 0)
         fail(c, "cannot run %s: %s%s", path, strerror(err),
              err == ENOENT || err == ENOEXEC ? " (does a script start with a valid \"#!\" "
-                                              "line?)" :
-             err == EACCES && c->sandbox.uid != 0 ? " (the grader runs programs as a user "
-                                                    "of their own: every folder on the way "
-                                                    "and the program must be readable by "
-                                                    "all)" : "");
+                                               "line?)"
+             : err == EACCES && c->sandbox.uid != 0 ? " (the grader runs programs as a user "
+                                                      "of their own: every folder on the way "
+                                                      "and the program must be readable by "
+                                                      "all)"
+                                                    : "");
     return p;
 }
 
-struct program *start_program_args(struct check *c, const char *name,
-                                   const char *const *args, size_t nargs)
+struct program *start_program_args(struct check *c, const char *name, const char *const *args,
+                                   size_t nargs)
 {
     /* PATH names the program in messages; RUN is where it is run from
      * (the same, but in a root of the programs' own), or the server the
@@ -338,11 +337,11 @@ struct program *start_program_args(struct check *c, const char *name,
     bool built = strcmp(name, "server") == 0 && c->built_server != NULL;
     snprintf(path, sizeof path, "%s/%s", c->lab_dir, name);
     snprintf(run, sizeof run, "%s/%s", c->programs_dir ? c->programs_dir : c->lab_dir, name);
-    struct buf refused = {0};
+    struct buf refused = { 0 };
     if (built)
         snprintf(run, sizeof run, "%s", c->built_server);
     else if (check_program(c->lab_fd, c->lab_dir, c->lab_refused, name, &refused) < 0)
-        fail(c, "%s", refused.data);    /* never what a link leads to */
+        fail(c, "%s", refused.data); /* never what a link leads to */
     char arg0[32];
     snprintf(arg0, sizeof arg0, "./%s", name);
     return start_at(c, name, arg0, path, run, built, args, nargs);
@@ -383,8 +382,8 @@ struct program *start_program(struct check *c, const char *name, ...)
 /* How a server shows it is ready: a TCP listener or a bound UDP socket. */
 struct readiness {
     bool (*ready)(int port);
-    const char *done;           /* "listened on TCP", "bound UDP" */
-    int type;                   /* SOCK_STREAM, SOCK_DGRAM */
+    const char *done; /* "listened on TCP", "bound UDP" */
+    int type;         /* SOCK_STREAM, SOCK_DGRAM */
 };
 
 /*
@@ -403,8 +402,9 @@ static void describe_sockets(struct buf *msg, struct program *p, const struct re
     DIR *d = opendir(dir);
     bool any = false;
     for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
-        int copy = e->d_name[0] == '.' ? -1 :
-                   (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
+        int copy = e->d_name[0] == '.'
+                       ? -1
+                       : (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
         int type = 0, listening = 0;
         socklen_t len = sizeof type;
         if (copy < 0)
@@ -415,12 +415,16 @@ static void describe_sockets(struct buf *msg, struct program *p, const struct re
             len = sizeof listening;
             getsockopt(copy, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
             if (port != p->port)
-                buf_printf(msg, "  it has a %s socket on port %d instead%s: the port to "
-                           "use is its first argument\n", type == SOCK_STREAM ? "TCP" : "UDP",
-                           port, listening ? ", listening" : "");
+                buf_printf(msg,
+                           "  it has a %s socket on port %d instead%s: the port to "
+                           "use is its first argument\n",
+                           type == SOCK_STREAM ? "TCP" : "UDP", port,
+                           listening ? ", listening" : "");
             else if (type == SOCK_STREAM && !listening)
-                buf_printf(msg, "  its TCP socket is bound to port %d but not listening: "
-                           "call listen() after bind()\n", port);
+                buf_printf(msg,
+                           "  its TCP socket is bound to port %d but not listening: "
+                           "call listen() after bind()\n",
+                           port);
             any = true;
         }
         close(copy);
@@ -428,7 +432,8 @@ static void describe_sockets(struct buf *msg, struct program *p, const struct re
     if (d != NULL)
         closedir(d);
     if (!any && d != NULL)
-        buf_printf(msg, "  it has no bound %s socket\n", r->type == SOCK_STREAM ? "TCP" : "UDP");
+        buf_printf(msg, "  it has no bound %s socket\n",
+                   r->type == SOCK_STREAM ? "TCP" : "UDP");
     close(pidfd);
 }
 
@@ -457,7 +462,7 @@ static struct program *start_ready_server(struct check *c, const struct readines
     if (!r->ready(port) && p->exited)
         fail(c, "the server stopped before it %s port %d.", r->done, port);
     if (!r->ready(port)) {
-        struct buf why = {0};
+        struct buf why = { 0 };
         describe_sockets(&why, p, r);
         fail(c, "the server had not %s port %d within %d ms.\n%s", r->done, port,
              c->time_limit_ms, why.data ? why.data : "");
@@ -469,8 +474,7 @@ static struct program *start_ready_server(struct check *c, const struct readines
 
 struct program *start_server(struct check *c, ...)
 {
-    static const struct readiness tcp = { port_is_listening, "listened on TCP",
-                                         SOCK_STREAM };
+    static const struct readiness tcp = { port_is_listening, "listened on TCP", SOCK_STREAM };
     va_list ap;
     va_start(ap, c);
     struct program *p = start_ready_server(c, &tcp, ap);
@@ -516,8 +520,8 @@ static void program_fds(struct program *p, struct pollfd *fds, size_t *n)
     fds[(*n)++] = (struct pollfd){ .fd = p->err, .events = POLLIN };
 }
 
-static void read_output(struct check *c, struct program *p, int *fd,
-                        struct buf *into, struct stream_log *log, const char *stream)
+static void read_output(struct check *c, struct program *p, int *fd, struct buf *into,
+                        struct stream_log *log, const char *stream)
 {
     char chunk[16 * 1024];
     ssize_t n = read(*fd, chunk, sizeof chunk);
@@ -584,7 +588,7 @@ static void describe_end(const struct check *c, struct buf *b, struct program *p
  */
 static void notice_exit(struct check *c, struct program *p)
 {
-    siginfo_t info = {0};
+    siginfo_t info = { 0 };
     if (p->exited || waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 ||
         info.si_pid != p->pid)
         return;
@@ -593,7 +597,7 @@ static void notice_exit(struct check *c, struct program *p)
     /* Encoded as waitpid would, so that the W* macros read it. */
     p->status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8
                                            : (info.si_status & 0x7f);
-    struct buf b = {0};
+    struct buf b = { 0 };
     describe_status(&b, p->status);
     note(c, "%s %s", p->name, b.data);
     buf_free(&b);
@@ -637,10 +641,10 @@ static void write_stdin_pipe(struct check *c, struct program *p, const char *dat
         return;
     if (p->in_pipe >= 0 && (n >= 0 || errno == EAGAIN))
         fail(c, "grader error: more typed than the %s's stdin pipe holds", p->name);
-    struct buf typed = {0};
+    struct buf typed = { 0 };
     buf_escape(&typed, data, len, 200);
-    fail(c, "the %s did not read its standard input (written: %s): %s.", p->name,
-         typed.data, p->in_pipe >= 0 ? strerror(errno) : "its input had already ended");
+    fail(c, "the %s did not read its standard input (written: %s): %s.", p->name, typed.data,
+         p->in_pipe >= 0 ? strerror(errno) : "its input had already ended");
 }
 
 static bool asleep_or_gone(struct check *c, void *arg);
@@ -656,7 +660,7 @@ static void type_bytes(struct check *c, struct program *p, const char *data, siz
     record(c, &p->in_log, who, data, len);
     buf_append(&p->in, data, len);
     if (!pump_until(c, input_taken, p, c->deadline_ms, false)) {
-        struct buf typed = {0};
+        struct buf typed = { 0 };
         buf_escape(&typed, data, len, 200);
         fail(c, "the %s did not read its standard input (typed: %s).", p->name, typed.data);
     }
@@ -664,7 +668,7 @@ static void type_bytes(struct check *c, struct program *p, const char *data, siz
 
 void type_line(struct check *c, struct program *p, const char *line)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_printf(&b, "%s\n", line);
     type_bytes(c, p, b.data, b.len);
     buf_free(&b);
@@ -726,8 +730,10 @@ static bool waiting_for_typing(struct check *c, void *arg)
 void type_at_prompt(struct check *c, struct program *p, const char *line)
 {
     if (!pump_until(c, waiting_for_typing, p, now_ms() + 1000, true))
-        note(c, "the %s had not read what was typed, or was not waiting for more, after "
-             "1 s: the next line is typed anyway", p->name);
+        note(c,
+             "the %s had not read what was typed, or was not waiting for more, after "
+             "1 s: the next line is typed anyway",
+             p->name);
     p->read_before_typed = bytes_read_by(p);
     p->typed_at_prompt = strlen(line) + 1;
     type_line(c, p, line);
@@ -738,7 +744,7 @@ void type_eof(struct check *c, struct program *p)
     if (p->in_pipe >= 0) {
         note(c, "%s's stdin pipe closed: end of input", p->name);
         close(p->in_pipe);
-        p->in_pipe = -2;                /* closed */
+        p->in_pipe = -2; /* closed */
         return;
     }
     char eof = EOF_CHAR;
@@ -772,7 +778,7 @@ void expect_output_line(struct check *c, struct program *p, const char *line)
     pump_until(c, has_output_line, &w, c->deadline_ms, false);
     if (has_text_in_line(p->out.data ? p->out.data : "", p->out.len, line))
         return;
-    struct buf msg = {0};
+    struct buf msg = { 0 };
     buf_printf(&msg, "expected the %s to print ", p->name);
     buf_escape(&msg, line, strlen(line), 200);
     buf_puts(&msg, " (within one line) on its standard output");
@@ -799,10 +805,12 @@ void expect_output_lines(struct check *c, struct program *p, size_t n, const cha
     size_t have = count_lines(p->out.data, p->out.len);
     if (have >= n)
         return;
-    struct buf got = {0};
+    struct buf got = { 0 };
     buf_escape(&got, p->out.data, p->out.len, 600);
-    fail(c, "expected %s: at least %zu line%s on the %s's stdout, found %zu.\n"
-         "  its stdout: %s", what, n, n == 1 ? "" : "s", p->name, have, got.data);
+    fail(c,
+         "expected %s: at least %zu line%s on the %s's stdout, found %zu.\n"
+         "  its stdout: %s",
+         what, n, n == 1 ? "" : "s", p->name, have, got.data);
 }
 
 static bool output_finished(struct check *c, void *arg)
@@ -852,11 +860,14 @@ static bool signal_in_mask(pid_t pid, const char *field, int sig)
  * datagram ("accept"); NULL otherwise, or if /proc does not say. */
 static const char *restartable_wait(pid_t pid)
 {
-    static const struct { long number; const char *name; } calls[] = {
+    static const struct {
+        long number;
+        const char *name;
+    } calls[] = {
 #ifdef SYS_accept
         { SYS_accept, "accept" },
 #endif
-        { SYS_accept4, "accept" }, { SYS_read, "read" }, { SYS_recvfrom, "recv (recvfrom)" },
+        { SYS_accept4, "accept" },  { SYS_read, "read" }, { SYS_recvfrom, "recv (recvfrom)" },
         { SYS_recvmsg, "recvmsg" },
     };
     char path[64], text[64] = "";
@@ -866,7 +877,7 @@ static const char *restartable_wait(pid_t pid)
     if (fd >= 0)
         close(fd);
     if (n <= 0 || !isdigit((unsigned char)text[0]))
-        return NULL;                    /* "running", or unreadable */
+        return NULL; /* "running", or unreadable */
     long number = strtol(text, NULL, 10);
     for (size_t i = 0; i < COUNT_OF(calls); i++)
         if (calls[i].number == number)
@@ -886,20 +897,26 @@ static void diagnose_still_running(struct check *c, struct program *p, struct bu
         return;
     if (signal_in_mask(p->pid, "SigIgn:", sig)) {
         diagnose(c, "stop-signal-ignored", NULL);
-        buf_printf(why, "  It ignores SIG%s (SIG_IGN): a server that must stop on it "
-                   "catches it instead.\n", abbrev);
+        buf_printf(why,
+                   "  It ignores SIG%s (SIG_IGN): a server that must stop on it "
+                   "catches it instead.\n",
+                   abbrev);
     } else if (signal_in_mask(p->pid, "SigBlk:", sig)) {
         diagnose(c, "stop-signal-blocked", NULL);
-        buf_printf(why, "  Its main thread blocks SIG%s (sigprocmask), so the signal "
-                   "waits, never handled.\n", abbrev);
+        buf_printf(why,
+                   "  Its main thread blocks SIG%s (sigprocmask), so the signal "
+                   "waits, never handled.\n",
+                   abbrev);
     } else if (signal_in_mask(p->pid, "SigCgt:", sig) &&
                (call = restartable_wait(p->pid)) != NULL) {
         diagnose(c, "sa-restart", NULL);
-        buf_printf(why, "  It has a handler for SIG%s, yet it is still blocked in %s: the "
+        buf_printf(why,
+                   "  It has a handler for SIG%s, yet it is still blocked in %s: the "
                    "handler was installed with SA_RESTART (as signal() does on Linux), so "
                    "the call resumed after it instead of failing with EINTR, and the loop "
                    "never looked at its stop flag.  Install it with sigaction and sa_flags "
-                   "0.\n", abbrev, call);
+                   "0.\n",
+                   abbrev, call);
     }
 }
 
@@ -912,7 +929,8 @@ static void diagnose_killed_by_stop(struct check *c, struct program *p, struct b
         WTERMSIG(p->status) != sig)
         return;
     diagnose(c, "no-stop-handler", NULL);
-    buf_printf(why, "  It has no handler for SIG%s, whose default action ends a program at "
+    buf_printf(why,
+               "  It has no handler for SIG%s, whose default action ends a program at "
                "once: nothing is closed or flushed, and the status is not 0.\n",
                sigabbrev_np(sig));
 }
@@ -920,22 +938,25 @@ static void diagnose_killed_by_stop(struct check *c, struct program *p, struct b
 void expect_exit(struct check *c, struct program *p, int status)
 {
     if (!wait_exit(c, p) && p->sent_signal != 0) {
-        struct buf sent = {0}, why = {0};
+        struct buf sent = { 0 }, why = { 0 };
         describe_signal_sent(&sent, p);
         diagnose_still_running(c, p, &why);
-        fail(c, "%s; the %s (`%s`) is still running; it should have exited with status %d.\n%s",
+        fail(c,
+             "%s; the %s (`%s`) is still running; it should have exited with status %d.\n%s",
              sent.data, p->name, p->command, status, why.data ? why.data : "");
     }
     if (!p->exited)
-        fail(c, "the %s (`%s`) was still running %d ms into the check; it should "
-             "have exited with status %d.", p->name, p->command, c->time_limit_ms, status);
+        fail(c,
+             "the %s (`%s`) was still running %d ms into the check; it should "
+             "have exited with status %d.",
+             p->name, p->command, c->time_limit_ms, status);
     if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == status)
         return;
-    struct buf b = {0}, why = {0};
+    struct buf b = { 0 }, why = { 0 };
     describe_end(c, &b, p);
     diagnose_killed_by_stop(c, p, &why);
-    fail(c, "the %s (`%s`) %s; it should have exited with status %d.\n%s", p->name,
-         p->command, b.data, status, why.data ? why.data : "");
+    fail(c, "the %s (`%s`) %s; it should have exited with status %d.\n%s", p->name, p->command,
+         b.data, status, why.data ? why.data : "");
 }
 
 void inject_short_counts(struct check *c)
@@ -956,8 +977,10 @@ void inject_short_counts(struct check *c)
 void require_short_counts(struct check *c, struct program *p)
 {
     if (!p->main_ran)
-        fail(c, "grader error: short counts required of the %s before it listened or "
-             "connected", p->name);
+        fail(c,
+             "grader error: short counts required of the %s before it listened or "
+             "connected",
+             p->name);
     if (p->announce >= 0) {
         char byte;
         p->shortio_loaded = read(p->announce, &byte, 1) == 1;
@@ -965,9 +988,11 @@ void require_short_counts(struct check *c, struct program *p)
         p->announce = -1;
     }
     if (!p->shortio_loaded)
-        not_testable(c, "the %s does not load preloaded libraries (it is statically "
+        not_testable(c,
+                     "the %s does not load preloaded libraries (it is statically "
                      "linked, or does not use the C library), so short reads and "
-                     "writes cannot be forced on it.", p->name);
+                     "writes cannot be forced on it.",
+                     p->name);
     note(c, "the %s runs with shortio.so loaded", p->name);
 }
 
@@ -975,7 +1000,7 @@ void signal_program(struct check *c, struct program *p, int sig)
 {
     note(c, "send SIG%s to the %s", sigabbrev_np(sig), p->name);
     if (sig != SIGSTOP && sig != SIGCONT && !p->exited) {
-        p->sent_signal = sig;       /* for messages: which, and when */
+        p->sent_signal = sig; /* for messages: which, and when */
         p->sent_ms = now_ms();
     }
     if (!p->exited)
@@ -1020,7 +1045,7 @@ static bool read_stat(const char *pid, char *state, pid_t *pgrp)
         return false;
     char *ok = fgets(line, sizeof line, f);
     fclose(f);
-    char *paren = ok ? strrchr(line, ')') : NULL;   /* the name may hold spaces */
+    char *paren = ok ? strrchr(line, ')') : NULL; /* the name may hold spaces */
     int group;
     if (paren == NULL || sscanf(paren + 1, " %c %*d %d", state, &group) != 2)
         return false;
@@ -1109,7 +1134,7 @@ static void describe_tail(struct buf *msg, const char *stream, const struct buf 
     if (b->len == 0)
         return;
     size_t from = b->len > 300 ? b->len - 300 : 0;
-    struct buf tail = {0};
+    struct buf tail = { 0 };
     buf_escape(&tail, b->data + from, b->len - from, 300);
     /* Its end with the closing quote, for text that ends where it ends;
      * a short tail is too likely to stand in the message by chance. */
@@ -1178,12 +1203,12 @@ void reap_all_descendants(bool in_namespace)
         int killed = kill_children();
         if (killed == 0)
             return;
-        if (killed < 0) {           /* no list to read: wait for them all */
+        if (killed < 0) { /* no list to read: wait for them all */
             while (waitpid(-1, NULL, 0) > 0)
                 ;
             return;
         }
-        waitpid(-1, NULL, 0);       /* at least one of them is dying */
+        waitpid(-1, NULL, 0); /* at least one of them is dying */
     }
 }
 
@@ -1214,7 +1239,7 @@ static void stop_programs(struct check *c)
         if (!p->exited) {
             note(c, "stop the %s: SIGTERM to its process group", p->name);
             killpg(p->pid, SIGTERM);
-            killpg(p->pid, SIGCONT);    /* in case a check left it paused */
+            killpg(p->pid, SIGCONT); /* in case a check left it paused */
             signalled = true;
         }
     }
@@ -1306,8 +1331,7 @@ static void watch_programs(struct check *c)
     add_source(c, &programs_source, NULL);
 }
 
-bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg,
-                int ms)
+bool wait_until(struct check *c, bool (*cond)(struct check *c, void *arg), void *arg, int ms)
 {
     return pump_until(c, cond, arg, now_ms() + ms, true);
 }

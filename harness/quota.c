@@ -48,8 +48,7 @@ static int clear_name(int to, const char *name, const char *path, struct buf *er
 
 /* Copies the regular file NAME of the folder FROM into the folder TO,
  * executable by all if its owner could execute it, readable by all. */
-static int copy_file_at(int from, int to, const char *name, const char *path,
-                        struct buf *err)
+static int copy_file_at(int from, int to, const char *name, const char *path, struct buf *err)
 {
     int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
@@ -60,8 +59,10 @@ static int copy_file_at(int from, int to, const char *name, const char *path,
         return -1;
     }
     mode_t mode = (st.st_mode & S_IXUSR) ? 0755 : 0644;
-    int out = clear_name(to, name, path, err) < 0 ? -2 :
-              openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    int out = clear_name(to, name, path, err) < 0
+                  ? -2
+                  : openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                           mode);
     int failed = out < 0 || copy_file_contents(in, out) < 0 || fchmod(out, mode) < 0;
     if (failed && out != -2)
         buf_printf(err, "cannot copy %s: %s", path, strerror(errno));
@@ -152,7 +153,7 @@ static int copy_folder(int from, int to, bool links, int depth, const char *path
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         struct stat st;
-        struct buf sub = {0};
+        struct buf sub = { 0 };
         buf_printf(&sub, "%s/%s", path, e->d_name);
         if (fstatat(from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
             buf_printf(err, "cannot read %s: %s", sub.data, strerror(errno));
@@ -186,7 +187,8 @@ int quota_mount(const char *folder, struct quota *q, struct buf *err)
         return -1;
     }
     char options[64];
-    snprintf(options, sizeof options, "size=%dm,nr_inodes=%d,mode=0755", QUOTA_MB, QUOTA_INODES);
+    snprintf(options, sizeof options, "size=%dm,nr_inodes=%d,mode=0755", QUOTA_MB,
+             QUOTA_INODES);
     if (mount("netlab-build", folder, "tmpfs", MS_NOSUID | MS_NODEV, options) < 0) {
         buf_printf(err, "cannot bound the build's folder (a tmpfs on %s): %s", folder,
                    strerror(errno));
@@ -198,8 +200,10 @@ int quota_mount(const char *folder, struct quota *q, struct buf *err)
         buf_printf(err, "cannot open the build's tmpfs: %s", strerror(errno));
     if (q->top < 0 || copy_folder(q->under, q->top, true, 0, folder, err) < 0) {
         if (quota_full(q))
-            buf_printf(err, " (the submission holds more than a build may write: %d MiB in "
-                       "%d files and folders)", QUOTA_MB, QUOTA_INODES);
+            buf_printf(err,
+                       " (the submission holds more than a build may write: %d MiB in "
+                       "%d files and folders)",
+                       QUOTA_MB, QUOTA_INODES);
         quota_close(q);
         return -1;
     }
@@ -220,9 +224,9 @@ int quota_copy_back(const struct quota *q, const char *name, struct buf *err)
     int from = openat(q->top, name, flags), to = openat(q->under, name, flags);
     int rc = -1;
     if (from < 0 || to < 0)
-        buf_printf(err, "cannot open %s %s: %s", from < 0 ? "what the build made in" : "the copy's",
-                   name, strerror(errno));
-    else    /* links and fifos come back as themselves, never followed or
+        buf_printf(err, "cannot open %s %s: %s",
+                   from < 0 ? "what the build made in" : "the copy's", name, strerror(errno));
+    else /* links and fifos come back as themselves, never followed or
              * opened: the checks then refuse a program that is one, saying
              * what it is, rather than missing it */
         rc = copy_folder(from, to, true, 0, name, err);

@@ -20,8 +20,8 @@
 #define QUOTA_MB 256
 #define QUOTA_INODES 20000
 struct quota {
-    int under;              /* the copy, under the tmpfs */
-    int top;                /* the tmpfs */
+    int under; /* the copy, under the tmpfs */
+    int top;   /* the tmpfs */
 };
 int quota_mount(const char *folder, struct quota *q, struct buf *err);
 bool quota_full(const struct quota *q);

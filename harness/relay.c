@@ -29,30 +29,30 @@
 #include <unistd.h>
 
 struct direction {
-    const char *name;           /* "client -> server" */
+    const char *name; /* "client -> server" */
     struct relay_mode mode;
     struct peer *from, *to;
-    size_t held;                /* bytes of from->in seen so far */
-    int64_t arrived_ms;         /* when the oldest held byte arrived */
-    int64_t grew_ms;            /* when the last byte arrived */
-    bool ended;                 /* the end of stream was passed on */
+    size_t held;        /* bytes of from->in seen so far */
+    int64_t arrived_ms; /* when the oldest held byte arrived */
+    int64_t grew_ms;    /* when the last byte arrived */
+    bool ended;         /* the end of stream was passed on */
 };
 
-#define MAX_RELAYS 4            /* relays in one check */
+#define MAX_RELAYS 4 /* relays in one check */
 
 struct relay {
     struct listener *listener;
     struct program *server;
-    struct direction up, down;  /* client -> server, server -> client */
-    int client_fd;              /* while connecting to the server: the */
-    int server_fd;              /* client accepted, the connection under way */
+    struct direction up, down; /* client -> server, server -> client */
+    int client_fd;             /* while connecting to the server: the */
+    int server_fd;             /* client accepted, the connection under way */
     bool connected;
 };
 
 static const struct source_ops relay_source;
 
-struct relay *start_relay(struct check *c, struct program *server,
-                          struct relay_mode up, struct relay_mode down)
+struct relay *start_relay(struct check *c, struct program *server, struct relay_mode up,
+                          struct relay_mode down)
 {
     if (count_sources(c, &relay_source) == MAX_RELAYS)
         fail(c, "grader error: too many relays in one check");
@@ -63,7 +63,8 @@ struct relay *start_relay(struct check *c, struct program *server,
     r->down = (struct direction){ .name = "server -> client", .mode = down };
     r->listener = listen_for_client(c);
     add_source(c, &relay_source, r);
-    note(c, "relay on port %d to the server's port %d: up %zu-byte pieces, "
+    note(c,
+         "relay on port %d to the server's port %d: up %zu-byte pieces, "
          "%d ms coalescing, %d ms delay; down %zu, %d ms, %d ms",
          listener_port(r->listener), server->port, up.piece, up.coalesce_ms, up.delay_ms,
          down.piece, down.coalesce_ms, down.delay_ms);
@@ -91,7 +92,8 @@ static void relay_fds(struct check *c, void *self, struct pollfd *fds)
     struct relay *r = self;
     bool listening = !r->connected && r->server_fd < 0;
     for (int i = 0; i < 2; i++)
-        fds[i] = (struct pollfd){ .fd = listening ? r->listener->fds[i] : -1, .events = POLLIN };
+        fds[i] = (struct pollfd){ .fd = listening ? r->listener->fds[i] : -1,
+                                  .events = POLLIN };
     fds[2] = (struct pollfd){ .fd = r->server_fd, .events = POLLOUT };
 }
 
@@ -105,7 +107,7 @@ static void connect_sides(struct check *c, struct relay *r)
     snprintf(client_side->label, sizeof client_side->label, "relay -> client");
     note(c, "%s: connected from port %d to 127.0.0.1 port %d", server_side->label,
          local_port_of(server_side->fd, false), r->server->port);
-    int one = 1;            /* pieces must leave as they are written */
+    int one = 1; /* pieces must leave as they are written */
     setsockopt(server_side->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     setsockopt(client_side->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     r->up.from = r->down.to = client_side;
@@ -151,7 +153,7 @@ static void start_connecting(struct check *c, struct relay *r, int client_fd)
     int err = connect(r->server_fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : errno;
     struct pollfd now = { .fd = r->server_fd, .events = POLLOUT };
     if (err == EINPROGRESS && poll(&now, 1, 0) <= 0)
-        return;             /* relay_events completes it */
+        return; /* relay_events completes it */
     connected_or_not(c, r, err == EINPROGRESS ? connect_result(r->server_fd) : err);
 }
 
@@ -201,7 +203,7 @@ static void pass_on_end(struct check *c, struct direction *d)
 static void forward(struct check *c, struct direction *d)
 {
     int64_t now = now_ms();
-    if (d->from->in.len > d->held) {        /* new bytes came */
+    if (d->from->in.len > d->held) { /* new bytes came */
         if (d->held == 0)
             d->arrived_ms = now;
         d->grew_ms = now;

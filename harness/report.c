@@ -69,9 +69,18 @@ static void put_safe(FILE *f, const char *str, enum format fmt)
     }
 }
 
-void put_text(FILE *f, const char *s)        { put_safe(f, s, TEXT); }
-void put_xml_text(FILE *f, const char *s)    { put_safe(f, s, XML); }
-void put_html_text(FILE *f, const char *s)   { put_safe(f, s, HTML); }
+void put_text(FILE *f, const char *s)
+{
+    put_safe(f, s, TEXT);
+}
+void put_xml_text(FILE *f, const char *s)
+{
+    put_safe(f, s, XML);
+}
+void put_html_text(FILE *f, const char *s)
+{
+    put_safe(f, s, HTML);
+}
 
 void put_csv_field(FILE *f, const char *s)
 {
@@ -99,14 +108,14 @@ void put_json_string(FILE *f, const char *s)
  * the student nothing, and every report says which checks they were.
  */
 struct score {
-    int got, max;           /* of the checks graded */
-    int failed;             /* graded checks that failed */
-    int errors, error_points;   /* checks not graded: grader errors */
+    int got, max;             /* of the checks graded */
+    int failed;               /* graded checks that failed */
+    int errors, error_points; /* checks not graded: grader errors */
 };
 
 static struct score score_of(const struct report *r, const struct lab_def *lab)
 {
-    struct score s = {0};
+    struct score s = { 0 };
     for (size_t i = 0; i < r->n; i++) {
         const struct check_result *c = &r->results[i];
         if (lab != NULL && c->lab != lab)
@@ -130,13 +139,14 @@ static const char *checks(int n)
 }
 
 /* What a grader error says below its message, in every format. */
-#define NOT_GRADED_NOTE "not graded: the grader failed here, not your program, and this " \
-                        "check does not count against you; grade it again, and tell your " \
-                        "instructor if it happens again."
+#define NOT_GRADED_NOTE                                                                       \
+    "not graded: the grader failed here, not your program, and this "                         \
+    "check does not count against you; grade it again, and tell your "                        \
+    "instructor if it happens again."
 
 static void put_indented(FILE *f, const char *text, const char *indent)
 {
-    struct buf line = {0};
+    struct buf line = { 0 };
     for (const char *p = text; *p;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
@@ -164,7 +174,7 @@ static void put_transcript_path(FILE *f, const struct report *r, const struct ch
 void write_text(FILE *f, const struct report *r)
 {
     const struct lab_def *lab = NULL;
-    int width = 22;                     /* the name column fits every name */
+    int width = 22; /* the name column fits every name */
     for (size_t i = 0; i < r->n; i++)
         if ((int)strlen(r->results[i].def->name) > width)
             width = (int)strlen(r->results[i].def->name);
@@ -174,15 +184,15 @@ void write_text(FILE *f, const struct report *r)
             lab = c->lab;
             struct score s = score_of(r, lab);
             fprintf(f, "\n%s  %s", lab->id, lab->title);
-            fprintf(f, "%*s%d/%d", (int)(58 - strlen(lab->id) - strlen(lab->title)), "",
-                    s.got, s.max);
+            fprintf(f, "%*s%d/%d", (int)(58 - strlen(lab->id) - strlen(lab->title)), "", s.got,
+                    s.max);
             if (s.errors)
                 fprintf(f, " (%d %s not graded)", s.errors, checks(s.errors));
             fputc('\n', f);
         }
         if (c->grader_error) {
-            fprintf(f, "  %-5s %-*s -/%d  %s\n", "ERROR", width, c->def->name,
-                    c->def->points, c->def->what);
+            fprintf(f, "  %-5s %-*s -/%d  %s\n", "ERROR", width, c->def->name, c->def->points,
+                    c->def->what);
             put_indented(f, c->message ? c->message : "(no message)", "        ");
             fputs("        " NOT_GRADED_NOTE "\n", f);
             put_transcript_path(f, r, c);
@@ -191,7 +201,7 @@ void write_text(FILE *f, const struct report *r)
         fprintf(f, "  %-4s  %-*s %d/%d  %s\n", c->passed ? "ok" : "FAIL", width, c->def->name,
                 c->passed ? c->def->points : 0, c->def->points, c->def->what);
         if (c->passed) {
-            if (c->message)     /* why it could not be examined */
+            if (c->message) /* why it could not be examined */
                 put_indented(f, c->message, "        ");
             continue;
         }
@@ -215,8 +225,10 @@ void write_text(FILE *f, const struct report *r)
     fputc('\n', f);
     free(isolation);
     if (r->held_back > 0)
-        fprintf(f, "%d more point%s in hidden checks, held back: your instructor's "
-                "grading runs them.\n", r->held_back, r->held_back == 1 ? " is" : "s are");
+        fprintf(f,
+                "%d more point%s in hidden checks, held back: your instructor's "
+                "grading runs them.\n",
+                r->held_back, r->held_back == 1 ? " is" : "s are");
 }
 
 /* ---- Gradescope -------------------------------------------------------- */
@@ -241,7 +253,7 @@ static double gradescope_score(const struct score *s)
 
 static void gradescope_test(FILE *f, const struct check_result *c, bool first)
 {
-    struct buf name = {0}, out = {0};
+    struct buf name = { 0 }, out = { 0 };
     buf_printf(&name, "%s/%s", c->lab->id, c->def->name);
     if (c->grader_error)
         buf_puts(&out, "GRADER ERROR: " NOT_GRADED_NOTE "\n\n");
@@ -284,19 +296,21 @@ void write_gradescope(FILE *f, const struct report *r)
     fputs("  \"visibility\": \"visible\",\n  \"stdout_visibility\": \"visible\",\n", f);
     /* The output Gradescope shows above the tests: the score, and what
      * isolated the student's programs. */
-    struct buf output = {0};
+    struct buf output = { 0 };
     char *isolation = isolation_of_results(r->results, r->n);
     buf_printf(&output, "netlab: %d/%d points, %d %s failed\n", s.got, s.max, s.failed,
                checks(s.failed));
     if (s.errors)
-        buf_printf(&output, "GRADER ERROR: %d %s (%d %s) not graded: the grader failed, not "
-                   "your programs, and they do not count against you.  ", s.errors,
-                   checks(s.errors), s.error_points,
+        buf_printf(&output,
+                   "GRADER ERROR: %d %s (%d %s) not graded: the grader failed, not "
+                   "your programs, and they do not count against you.  ",
+                   s.errors, checks(s.errors), s.error_points,
                    plural_of(s.error_points, "point", "points"));
     if (s.errors && s.max > 0)
-        buf_printf(&output, "Your score is your share of the %d %s graded, scaled to all %d: "
-                   "%.2f.  ", s.max, plural_of(s.max, "point", "points"), all,
-                   gradescope_score(&s));
+        buf_printf(&output,
+                   "Your score is your share of the %d %s graded, scaled to all %d: "
+                   "%.2f.  ",
+                   s.max, plural_of(s.max, "point", "points"), all, gradescope_score(&s));
     else if (s.errors)
         buf_puts(&output, "Nothing else was graded: the score of 0 is no grade.  ");
     if (s.errors)
@@ -320,7 +334,7 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
     struct score s = score_of(r, lab);
     double seconds = 0;
     size_t tests = 0, skipped = 0;
-    struct isolation_tally isolation = {0};
+    struct isolation_tally isolation = { 0 };
     for (size_t i = 0; i < r->n; i++)
         if (r->results[i].lab == lab) {
             seconds += r->results[i].seconds;
@@ -330,7 +344,8 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
         }
     fputs("  <testsuite name=\"", f);
     put_xml_text(f, lab->id);
-    fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%zu\" time=\"%.3f\">\n",
+    fprintf(f,
+            "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%zu\" time=\"%.3f\">\n",
             tests, s.failed, s.errors, skipped, seconds);
     char *sentence = isolation_sentence(&isolation);
     fputs("    <properties><property name=\"isolation\" value=\"", f);
@@ -346,7 +361,8 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
         fputs("\" name=\"", f);
         put_xml_text(f, c->def->name);
         fprintf(f, "\" time=\"%.3f\">\n", c->seconds);
-        fprintf(f, "      <properties><property name=\"points\" value=\"%d\"/>"
+        fprintf(f,
+                "      <properties><property name=\"points\" value=\"%d\"/>"
                 "<property name=\"max_points\" value=\"%d\"/></properties>\n",
                 c->passed ? c->def->points : 0, c->def->points);
         if (c->untestable) {
@@ -359,10 +375,11 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
              * error the test's (here the grader's). */
             const char *msg = c->message ? c->message : "";
             const char *nl = strchr(msg, '\n');
-            struct buf first = {0};
+            struct buf first = { 0 };
             buf_append(&first, msg, nl ? (size_t)(nl - msg) : strlen(msg));
             fputs(c->grader_error ? "      <error type=\"grader\" message=\""
-                                  : "      <failure type=\"check\" message=\"", f);
+                                  : "      <failure type=\"check\" message=\"",
+                  f);
             put_xml_text(f, first.data);
             fputs("\">", f);
             put_xml_text(f, msg);
@@ -386,8 +403,10 @@ void write_junit(FILE *f, const struct report *r)
 {
     struct score s = score_of(r, NULL);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-    fprintf(f, "<testsuites name=\"netlab\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" "
-            "time=\"%.3f\">\n", r->n, s.failed, s.errors, r->seconds);
+    fprintf(f,
+            "<testsuites name=\"netlab\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" "
+            "time=\"%.3f\">\n",
+            r->n, s.failed, s.errors, r->seconds);
     for (size_t i = 0; i < r->n; i++)
         if (i == 0 || r->results[i].lab != r->results[i - 1].lab)
             junit_suite(f, r, r->results[i].lab);
@@ -418,7 +437,7 @@ int save_transcripts(const char *dir, const struct check_result *results, size_t
 {
     for (size_t i = 0; i < n; i++) {
         const struct check_result *c = &results[i];
-        struct buf path = {0};
+        struct buf path = { 0 };
         buf_printf(&path, "%s/%s", dir, c->lab->id);
         if (make_dirs(path.data) < 0) {
             fprintf(stderr, "grade: cannot create %s: %s\n", path.data, strerror(errno));

@@ -11,12 +11,12 @@
 #include "runner.h"
 
 struct report {
-    const char *impl;               /* the tree graded, as the user named it */
+    const char *impl; /* the tree graded, as the user named it */
     const struct check_result *results;
     size_t n;
-    const char *transcripts;        /* folder holding the transcripts, or NULL */
-    double seconds;                 /* wall time of the whole run */
-    int held_back;                  /* points of hidden checks not run */
+    const char *transcripts; /* folder holding the transcripts, or NULL */
+    double seconds;          /* wall time of the whole run */
+    int held_back;           /* points of hidden checks not run */
 };
 
 void write_text(FILE *f, const struct report *r);

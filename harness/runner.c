@@ -19,8 +19,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +42,7 @@ struct running {
     bool in_namespace;
     int64_t started_us;
     int64_t kill_at_ms;
-    int limit_ms;               /* the check's own, before the runner's margin */
+    int limit_ms; /* the check's own, before the runner's margin */
     int margin_ms;
     bool killed;
     struct result_slot *slot;
@@ -61,7 +61,6 @@ static int time_limit_ms(const struct run_options *opts, const struct check_def 
 
 static volatile sig_atomic_t interrupted;
 
-
 static void on_interrupt(int sig)
 {
     interrupted = sig;
@@ -69,11 +68,11 @@ static void on_interrupt(int sig)
 
 void catch_interrupts(void)
 {
-    struct sigaction sa = { .sa_handler = on_interrupt };   /* no SA_RESTART */
+    struct sigaction sa = { .sa_handler = on_interrupt }; /* no SA_RESTART */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);       /* the terminal went away */
+    sigaction(SIGHUP, &sa, NULL); /* the terminal went away */
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -111,23 +110,27 @@ bool programs_can_reach(const char *const *paths, size_t n)
 {
     static bool warned;
     if (geteuid() != 0)
-        return true;                    /* programs run as the grader's own user */
+        return true; /* programs run as the grader's own user */
     int refused = private_mounts_refused();
     if (refused == 0)
-        return true;                    /* each check's sandbox opens the way */
-    struct buf blocked = {0};
+        return true; /* each check's sandbox opens the way */
+    struct buf blocked = { 0 };
     bool open = sandbox_way_is_open(paths, n, &blocked);
     if (!open)
-        fprintf(stderr, "grade: cannot grade here: %s, and this system allows the grader no "
+        fprintf(stderr,
+                "grade: cannot grade here: %s, and this system allows the grader no "
                 "mount namespace that would open the way (%s).\n  Move the kit and the "
                 "submissions (and TMPDIR, if it is there) to a folder every user can get "
                 "through, such as /opt or /srv, "
                 "or grade where mount namespaces are allowed (as root with CAP_SYS_ADMIN).  "
-                "Nothing was graded.\n", blocked.data, strerror(refused));
+                "Nothing was graded.\n",
+                blocked.data, strerror(refused));
     else if (!warned)
-        fprintf(stderr, "grade: warning: no mount namespace for checks (%s): programs still "
+        fprintf(stderr,
+                "grade: warning: no mount namespace for checks (%s): programs still "
                 "run as a user of their own under limits, but see the kit and the shared "
-                "/tmp\n", strerror(refused));
+                "/tmp\n",
+                strerror(refused));
     warned |= open;
     buf_free(&blocked);
     return open;
@@ -156,16 +159,15 @@ static void become_init_of_namespace(void)
     }
 }
 
-static _Noreturn void be_check(const struct run_options *opts,
-                               const struct check_result *r,
+static _Noreturn void be_check(const struct run_options *opts, const struct check_result *r,
                                struct result_slot *slot, pid_t grader, bool in_namespace)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);       /* dies with the grader */
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with the grader */
     /* Init of a namespace sees no parent; elsewhere, a parent that is not
      * the grader means the grader died before PDEATHSIG was set. */
     if (!in_namespace && getppid() != grader)
         _exit(1);
-    pid_t outside_pid = outside_pid_of_self();      /* before init forks the check */
+    pid_t outside_pid = outside_pid_of_self(); /* before init forks the check */
     guard_against_programs();
     if (in_namespace)
         become_init_of_namespace();
@@ -184,19 +186,24 @@ static _Noreturn void be_check(const struct run_options *opts,
     if (slash != NULL && slash != beside)
         *slash = '\0';
     long memory = opts->memory_limit_mb ? opts->memory_limit_mb : DEFAULT_MEMORY_LIMIT_MB;
-    struct check c = { .lab = r->lab, .def = r->def, .lab_dir = lab_dir, .slot = slot,
+    struct check c = { .lab = r->lab,
+                       .def = r->def,
+                       .lab_dir = lab_dir,
+                       .slot = slot,
                        .time_limit_ms = time_limit_ms(opts, r->def),
                        .time_scale = time_scale(opts),
-                       .in_namespace = in_namespace, .outside_pid = outside_pid,
+                       .in_namespace = in_namespace,
+                       .outside_pid = outside_pid,
                        .shortio = opts->shortio,
                        .own_network = (isolated_namespaces() & CLONE_NEWNET) != 0,
                        .client_host = opts->client_host ? opts->client_host : "localhost",
-                       .sandbox.memory_mb = memory, .hidden = { opts->kit_dir, beside, opts->originals_dir } };
+                       .sandbox.memory_mb = memory,
+                       .hidden = { opts->kit_dir, beside, opts->originals_dir } };
     run_check(&c);
 }
 
-static bool start(const struct run_options *opts, struct check_result *results,
-                  size_t index, struct running *run)
+static bool start(const struct run_options *opts, struct check_result *results, size_t index,
+                  struct running *run)
 {
     struct result_slot *slot = mmap(NULL, sizeof *slot, PROT_READ | PROT_WRITE,
                                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -221,8 +228,13 @@ static bool start(const struct run_options *opts, struct check_result *results,
     int limit = time_limit_ms(opts, results[index].def);
     int margin = RUNNER_MARGIN_MS * time_scale(opts);
     *run = (struct running){
-        .index = index, .pid = pid, .slot = slot, .in_namespace = in_namespace,
-        .started_us = now_us(), .limit_ms = limit, .margin_ms = margin,
+        .index = index,
+        .pid = pid,
+        .slot = slot,
+        .in_namespace = in_namespace,
+        .started_us = now_us(),
+        .limit_ms = limit,
+        .margin_ms = margin,
         .kill_at_ms = now_ms() + limit + margin,
     };
     return true;
@@ -308,28 +320,32 @@ static void collect(struct check_result *r, struct running *run, int status)
     r->passed = finished && s->passed;
     r->untestable = finished && s->untestable;
     r->grader_error = finished && s->grader_error;
-    r->isolation = s->isolation;    /* set up before the check could be killed */
+    r->isolation = s->isolation; /* set up before the check could be killed */
     r->transcript = copy_text(s->transcript, s->transcript_len);
     if (finished) {
         r->message = s->message_len ? copy_text(s->message, s->message_len) : NULL;
         r->cause = s->cause[0] != '\0' ? xstrdup(s->cause) : NULL;
         r->hint = s->hint[0] != '\0' ? xstrdup(s->hint) : NULL;
     } else if (run->killed) {
-        struct buf b = {0};
+        struct buf b = { 0 };
         buf_printf(&b, "the check did not finish within %d ms and was stopped.\n",
                    run->limit_ms + run->margin_ms);
         r->message = b.data;
     } else if (signalled_by_programs(r->isolation, fatal_signal(status))) {
-        struct buf b = {0};
-        buf_printf(&b, "the check's process was ended by a signal (%s), which one of its "
+        struct buf b = { 0 };
+        buf_printf(&b,
+                   "the check's process was ended by a signal (%s), which one of its "
                    "programs must have sent: they run as the grader's own user, who may "
-                   "signal it.\n", strsignal(fatal_signal(status)));
+                   "signal it.\n",
+                   strsignal(fatal_signal(status)));
         r->message = b.data;
     } else {
-        struct buf b = {0};
+        struct buf b = { 0 };
         int sig = fatal_signal(status);
-        buf_printf(&b, GRADER_ERROR " the check's process ended abnormally (%s); "
-                   "please report this.\n", sig ? strsignal(sig) : "no result");
+        buf_printf(&b,
+                   GRADER_ERROR " the check's process ended abnormally (%s); "
+                                "please report this.\n",
+                   sig ? strsignal(sig) : "no result");
         r->message = b.data;
         r->grader_error = true;
     }
@@ -352,16 +368,16 @@ static bool checks_can_reach(const struct run_options *opts,
     size_t npaths = 0;
     char kept[SANDBOX_KEPT][PATH_MAX];
     for (size_t i = 0; i < n; i++) {
-        struct buf lab_dir = {0};
-        buf_printf(&lab_dir, "%s/%s", results[i].impl_dir ? results[i].impl_dir
-                                                           : opts->impl_dir,
+        struct buf lab_dir = { 0 };
+        buf_printf(&lab_dir, "%s/%s",
+                   results[i].impl_dir ? results[i].impl_dir : opts->impl_dir,
                    results[i].lab->id);
         bool seen = false;
         for (size_t j = 0; j < npaths && !seen; j++)
             seen = strcmp(paths[j], lab_dir.data) == 0;
         if (!seen) {
             sandbox_kept(lab_dir.data, opts->shortio, kept);
-            paths[npaths++] = xstrdup(lab_dir.data);    /* the way to it as given */
+            paths[npaths++] = xstrdup(lab_dir.data); /* the way to it as given */
             for (size_t k = 0; k < SANDBOX_KEPT; k++)
                 if (kept[k][0] != '\0')
                     paths[npaths++] = xstrdup(kept[k]);
@@ -383,7 +399,7 @@ int run_checks(const struct run_options *opts, struct check_result *results, siz
      * library that is not there is left for its checks to report. */
     struct run_options staged = *opts;
     if (opts->shortio != NULL && access(opts->shortio, R_OK) == 0) {
-        struct buf err = {0};
+        struct buf err = { 0 };
         staged.shortio = sandbox_stage_preload(opts->shortio, &err);
         if (staged.shortio == NULL)
             fprintf(stderr, "grade: cannot grade here: %s.  Nothing was graded.\n", err.data);
@@ -419,7 +435,8 @@ static int run_all(const struct run_options *opts, struct check_result *results,
             if (start(opts, results, next, &run[active])) {
                 active++;
             } else {
-                results[next].message = xstrdup(GRADER_ERROR " could not start the "
+                results[next].message = xstrdup(GRADER_ERROR
+                                                " could not start the "
                                                 "check's process (see stderr).\n");
                 results[next].transcript = xstrdup("");
                 results[next].grader_error = true;
@@ -445,7 +462,7 @@ static int run_all(const struct run_options *opts, struct check_result *results,
                 report_progress(opts, &results[run[i].index], ++done, n);
                 run[i] = run[--active];
                 reap_orphans(run, active);
-                cgroup_discard("check", pid);   /* what a killed check left */
+                cgroup_discard("check", pid); /* what a killed check left */
             } else {
                 i++;
             }

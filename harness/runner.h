@@ -16,19 +16,19 @@
 struct check_result {
     const struct lab_def *lab;
     const struct check_def *def;
-    const char *impl_dir;   /* the tree to grade, if not run_options' */
+    const char *impl_dir; /* the tree to grade, if not run_options' */
     bool passed;
-    bool untestable;        /* passed because it could not be examined */
-    bool grader_error;      /* not graded: the grader failed, not the program
+    bool untestable;    /* passed because it could not be examined */
+    bool grader_error;  /* not graded: the grader failed, not the program
                                (a message starting GRADER_ERROR); not passed,
                                and never counted against the student */
-    unsigned isolation;     /* enum isolation_layer bits; 0 if it never ran */
-    char *message;          /* why it failed, or why it was not testable */
-    char *cause;            /* the diagnosed cause of a failure, or NULL */
-    char *hint;             /* the hint to show: the diagnosis's, or the
+    unsigned isolation; /* enum isolation_layer bits; 0 if it never ran */
+    char *message;      /* why it failed, or why it was not testable */
+    char *cause;        /* the diagnosed cause of a failure, or NULL */
+    char *hint;         /* the hint to show: the diagnosis's, or the
                                check's own (check_hint gives it) */
-    char *transcript;       /* every byte exchanged, escaped */
-    double seconds;         /* wall time of the check */
+    char *transcript;   /* every byte exchanged, escaped */
+    double seconds;     /* wall time of the check */
 };
 
 /* Each student program's data limit (RLIMIT_DATA) unless run_options say
@@ -42,16 +42,16 @@ struct check_result {
 #endif
 
 struct run_options {
-    const char *impl_dir;   /* absolute path of the tree being graded */
-    int jobs;               /* checks run at once */
-    const char *shortio;    /* absolute path of shortio.so, for short-counts */
-    const char *kit_dir;    /* the kit, hidden from programs run as root; or NULL */
-    const char *originals_dir;  /* where graded copies came from (a class's
+    const char *impl_dir;      /* absolute path of the tree being graded */
+    int jobs;                  /* checks run at once */
+    const char *shortio;       /* absolute path of shortio.so, for short-counts */
+    const char *kit_dir;       /* the kit, hidden from programs run as root; or NULL */
+    const char *originals_dir; /* where graded copies came from (a class's
                                    submissions), hidden the same way; or NULL */
-    long memory_limit_mb;   /* 0: DEFAULT_MEMORY_LIMIT_MB; negative: none */
-    int time_scale;         /* time limits times this, for slow tools such as
+    long memory_limit_mb;      /* 0: DEFAULT_MEMORY_LIMIT_MB; negative: none */
+    int time_scale;            /* time limits times this, for slow tools such as
                                valgrind; 0 or 1: as the labs set them */
-    const char *client_host;    /* the host clients are told to connect to; NULL:
+    const char *client_host;   /* the host clients are told to connect to; NULL:
                                    "localhost".  Tests give "::1" to make them
                                    connect over IPv6, as where localhost names
                                    ::1 first. */
@@ -67,10 +67,9 @@ struct run_options {
  * run, where the programs could not reach what they need (as root in a
  * folder closed to other users, where the system allows no mount
  * namespace to open the way). */
-#define RUN_INTERRUPTED  (-1)
+#define RUN_INTERRUPTED (-1)
 #define RUN_CANNOT_GRADE (-2)
-int run_checks(const struct run_options *opts, struct check_result *results,
-               size_t n);
+int run_checks(const struct run_options *opts, struct check_result *results, size_t n);
 
 /* The grader's exit status for those: 130 once interrupted, and
  * EXIT_CANNOT_GRADE where it cannot grade (the setup's fault, not the

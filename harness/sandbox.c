@@ -72,18 +72,18 @@
 
 /* The limits of each program.  Generous for any honest lab program (lab 04
  * runs a thread per client); each stops one kind of runaway early. */
-#define CPU_SECONDS     20
-#define MAX_FILE_BYTES  (64L << 20)
-#define MAX_OPEN_FILES  1024
+#define CPU_SECONDS 20
+#define MAX_FILE_BYTES (64L << 20)
+#define MAX_OPEN_FILES 1024
 #define PRIVATE_TMP_SIZE "size=64m,nr_inodes=8192"
 
 /* World-writable places, each replaced by a private empty tmpfs. */
 static const char *const private_tmp[] = { "/tmp", "/var/tmp", "/dev/shm", "/run/lock" };
 
 /* Never covered, even when a submission sits right under one of them. */
-static const char *const system_dirs[] = { "/", "/bin", "/boot", "/dev", "/etc", "/lib",
-                                           "/lib32", "/lib64", "/proc", "/run", "/sbin",
-                                           "/sys", "/usr", "/var" };
+static const char *const system_dirs[] = { "/",     "/bin",   "/boot",  "/dev",  "/etc",
+                                           "/lib",  "/lib32", "/lib64", "/proc", "/run",
+                                           "/sbin", "/sys",   "/usr",   "/var" };
 
 static bool is_one_of(const char *path, const char *const *list, size_t n)
 {
@@ -97,8 +97,8 @@ static bool is_one_of(const char *path, const char *const *list, size_t n)
 static bool is_under(const char *path, const char *dir)
 {
     size_t n = strlen(dir);
-    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' ||
-                                          strcmp(dir, "/") == 0);
+    return strncmp(path, dir, n) == 0 &&
+           (path[n] == '\0' || path[n] == '/' || strcmp(dir, "/") == 0);
 }
 
 /* Cuts PATH's last component off, in place ("/a/b" -> "/a", "/a" -> "/"). */
@@ -132,7 +132,7 @@ static void cover(struct check *c, const char *dir)
 {
     char real[PATH_MAX];
     if (realpath(dir, real) == NULL)
-        return;                         /* already covered, or gone */
+        return; /* already covered, or gone */
     if (is_one_of(real, system_dirs, COUNT_OF(system_dirs)) ||
         is_one_of(real, private_tmp, COUNT_OF(private_tmp)))
         return;
@@ -155,7 +155,8 @@ static void open_the_way(struct check *c, const char *path)
         struct stat st;
         if (stat(folder, &st) < 0)
             return;
-        if (!(st.st_mode & S_IXOTH) && !is_one_of(folder, system_dirs, COUNT_OF(system_dirs))) {
+        if (!(st.st_mode & S_IXOTH) &&
+            !is_one_of(folder, system_dirs, COUNT_OF(system_dirs))) {
             cover(c, folder);
             return;
         }
@@ -237,8 +238,8 @@ void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KE
 /* The system's files, read-only, as the machine has them. */
 static const char *const system_binds[] = { "/usr", "/etc" };
 /* Links into /usr on a merged system (Debian 12), folders elsewhere. */
-static const char *const system_tops[] = { "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-                                           "/libx32" };
+static const char *const system_tops[] = { "/bin",   "/sbin",  "/lib",
+                                           "/lib32", "/lib64", "/libx32" };
 static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
 
 /* Records in WHY the first step that failed: RC < 0, with errno. */
@@ -269,7 +270,9 @@ static void bind_read_only(struct buf *why, const char *from, const char *to)
  * handouts say it does, even where the machine's /etc/hosts names
  * 127.0.0.1 alone.
  */
-static const struct { const char *path, *text; } grader_files[] = {
+static const struct {
+    const char *path, *text;
+} grader_files[] = {
     { "/etc/hosts", "::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\tlocalhost\n" },
     { "/etc/gai.conf", "" },
 };
@@ -313,7 +316,7 @@ static void stage_system(struct buf *why)
     for (size_t i = 0; i < COUNT_OF(system_tops); i++) {
         struct stat st;
         if (lstat(system_tops[i], &st) < 0)
-            continue;                   /* not on this system */
+            continue; /* not on this system */
         staged(to, system_tops[i]);
         ssize_t n = S_ISLNK(st.st_mode) ? readlink(system_tops[i], target, sizeof target - 1)
                                         : -1;
@@ -346,8 +349,10 @@ static void stage_devices(struct buf *why)
     }
     snprintf(path, sizeof path, "%s/pts", dev);
     step(why, mkdir(path, 0755), "cannot create", path);
-    step(why, mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
-                    "newinstance,ptmxmode=0666,mode=0620"), "cannot mount devpts on", path);
+    step(why,
+         mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
+               "newinstance,ptmxmode=0666,mode=0620"),
+         "cannot mount devpts on", path);
     snprintf(path, sizeof path, "%s/ptmx", dev);
     step(why, symlink("pts/ptmx", path), "cannot create", path);
     static const char *const links[][2] = { { "fd", "/proc/self/fd" },
@@ -366,8 +371,10 @@ static void stage_private_tmp(struct buf *why)
     for (size_t i = 0; i < COUNT_OF(private_tmp); i++) {
         staged(path, private_tmp[i]);
         make_path(path);
-        step(why, mount("netlab", path, "tmpfs", MS_NOSUID | MS_NODEV,
-                        PRIVATE_TMP_SIZE ",mode=1777"), "cannot mount a tmpfs on", path);
+        step(why,
+             mount("netlab", path, "tmpfs", MS_NOSUID | MS_NODEV,
+                   PRIVATE_TMP_SIZE ",mode=1777"),
+             "cannot mount a tmpfs on", path);
     }
 }
 
@@ -396,8 +403,9 @@ static void stage_programs_files(struct buf *why, const struct check *c, int pre
         if (out >= 0)
             close(out);
     }
-    step(why, mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-                    PROGRAMS_FILES_SIZE),
+    step(why,
+         mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+               PROGRAMS_FILES_SIZE),
          "cannot make read-only", dir);
 }
 
@@ -409,7 +417,7 @@ static void stage_proc(struct buf *why)
     staged(proc, "/proc");
     step(why, mkdir(proc, 0555), "cannot create", proc);
     unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    if (mount("proc", proc, "proc", flags, "hidepid=invisible") < 0)    /* Linux 5.8 */
+    if (mount("proc", proc, "proc", flags, "hidepid=invisible") < 0) /* Linux 5.8 */
         step(why, mount("proc", proc, "proc", flags, "hidepid=2"), "cannot mount", proc);
 }
 
@@ -421,7 +429,7 @@ static int pivot(void)
         return errno;
     if (syscall(SYS_pivot_root, ".", ".") < 0) {
         int err = errno;
-        return chdir("/") < 0 ? errno : err;    /* out of what is undone */
+        return chdir("/") < 0 ? errno : err; /* out of what is undone */
     }
     /* The old root is stacked on the new one: detached, it is gone from
      * view, kept alive only by the descriptors that the check holds. */
@@ -452,7 +460,7 @@ static void stage_root(struct buf *why)
 static bool enter_staged_root(struct buf *why)
 {
     if (why->len == 0) {
-        cgroups_keep_reach();           /* paths that lead there from the new root */
+        cgroups_keep_reach(); /* paths that lead there from the new root */
         int err = pivot();
         if (err != 0)
             buf_printf(why, "pivot_root: %s", strerror(err));
@@ -473,7 +481,7 @@ static bool enter_staged_root(struct buf *why)
  */
 static bool enter_own_root(struct check *c)
 {
-    struct buf why = {0};
+    struct buf why = { 0 };
     int preload = c->shortio == NULL ? -1 : open(c->shortio, O_RDONLY | O_CLOEXEC);
     stage_root(&why);
     if (why.len == 0)
@@ -482,21 +490,24 @@ static bool enter_own_root(struct check *c)
         close(preload);
     bool entered = enter_staged_root(&why);
     if (why.len > 0)
-        note(c, entered ? "sandbox: %s" : "sandbox: no root of the programs' own (%s): the "
-             "kit is hidden instead", why.data);
+        note(c,
+             entered ? "sandbox: %s"
+                     : "sandbox: no root of the programs' own (%s): the "
+                       "kit is hidden instead",
+             why.data);
     buf_free(&why);
     if (!entered)
         return false;
     c->programs_dir = PROGRAMS_LAB;
     if (c->shortio != NULL)
         c->shortio = PROGRAMS_PRELOAD;
-    setenv("PATH", PROGRAMS_PATH, 1);   /* what program_environment passes on */
+    setenv("PATH", PROGRAMS_PATH, 1); /* what program_environment passes on */
     return true;
 }
 
 bool sandbox_build_root(int submission, struct buf *notes)
 {
-    struct buf why = {0};
+    struct buf why = { 0 };
     stage_root(&why);
     if (why.len == 0) {
         char to[PATH_MAX];
@@ -508,8 +519,11 @@ bool sandbox_build_root(int submission, struct buf *notes)
     }
     bool entered = enter_staged_root(&why);
     if (why.len > 0)
-        buf_printf(notes, entered ? "sandbox: %s\n" : "sandbox: no root of the build's own "
-                   "(%s): the kit is hidden instead\n", why.data);
+        buf_printf(notes,
+                   entered ? "sandbox: %s\n"
+                           : "sandbox: no root of the build's own "
+                             "(%s): the kit is hidden instead\n",
+                   why.data);
     buf_free(&why);
     return entered;
 }
@@ -535,7 +549,8 @@ static void hide_the_kit(struct check *c, bool writable_lab)
         kept_fd[SANDBOX_KEPT_LAB] = open_folder(c->lab_dir, NULL);
         char by_fd[64];
         snprintf(by_fd, sizeof by_fd, "/proc/self/fd/%d", kept_fd[SANDBOX_KEPT_LAB]);
-        if (kept_fd[SANDBOX_KEPT_LAB] >= 0 && realpath(by_fd, kept[SANDBOX_KEPT_LAB]) == NULL) {
+        if (kept_fd[SANDBOX_KEPT_LAB] >= 0 &&
+            realpath(by_fd, kept[SANDBOX_KEPT_LAB]) == NULL) {
             close(kept_fd[SANDBOX_KEPT_LAB]);
             kept_fd[SANDBOX_KEPT_LAB] = -1;
         }
@@ -583,7 +598,6 @@ static bool make_private_mounts(struct check *c)
     return true;
 }
 
-
 uid_t sandbox_uid_of_self(void)
 {
     /* Our number outside any PID namespace we are in: unique among running
@@ -595,7 +609,7 @@ uid_t sandbox_uid_of_self(void)
  * then gives it 127.0.0.1 and ::1 by itself.  Returns 0 or an errno. */
 static int bring_up_loopback(void)
 {
-    struct ifreq ifr = {0};
+    struct ifreq ifr = { 0 };
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     int err = 0;
@@ -618,28 +632,31 @@ void sandbox_prepare(struct check *c)
         note(c, "sandbox: a network of the check's own, with only the loopback");
     }
     if (!privileged_in_namespaces())
-        return;                         /* an ordinary user, and no user namespace */
+        return; /* an ordinary user, and no user namespace */
     if (geteuid() == 0)
         c->sandbox.uid = sandbox_uid_of_self();
     if (c->in_namespace)
         c->sandbox.private_mounts = make_private_mounts(c);
-    struct buf who = {0};
+    struct buf who = { 0 };
     if (c->sandbox.uid != 0)
         buf_printf(&who, "as user %lu", (unsigned long)c->sandbox.uid);
     else
         buf_puts(&who, "as the grader's own user, in a user namespace");
     note(c, "sandbox: programs run %s%s", who.data,
-         c->sandbox.own_root ? ", in a root of their own: the system's files, the lab "
-                               "folder (as " PROGRAMS_LAB "), a private /tmp" :
-         c->sandbox.private_mounts ? ", with a private /tmp, the kit hidden" : "");
+         c->sandbox.own_root         ? ", in a root of their own: the system's files, the lab "
+                                       "folder (as " PROGRAMS_LAB "), a private /tmp"
+         : c->sandbox.private_mounts ? ", with a private /tmp, the kit hidden"
+                                     : "");
     buf_free(&who);
 }
 
-void sandbox_hide_from_build(const char *folder, const char *const hidden[3], struct buf *notes)
+void sandbox_hide_from_build(const char *folder, const char *const hidden[3],
+                             struct buf *notes)
 {
     /* The covers of a check around FOLDER, FOLDER writable; the notes a
      * check would put in its transcript go to NOTES. */
-    struct check c = { .lab_dir = folder, .start_us = now_us(),
+    struct check c = { .lab_dir = folder,
+                       .start_us = now_us(),
                        .hidden = { hidden[0], hidden[1], hidden[2] } };
     hide_the_kit(&c, true);
     if (c.transcript.len > 0)
@@ -677,7 +694,8 @@ static bool counts_tasks_per_namespace(void)
  */
 static rlim_t task_limit(const struct sandbox *s)
 {
-    if (s->uid != 0 || (counts_tasks_per_namespace() && (isolated_namespaces() & CLONE_NEWUSER)))
+    if (s->uid != 0 ||
+        (counts_tasks_per_namespace() && (isolated_namespaces() & CLONE_NEWUSER)))
         return SANDBOX_MAX_TASKS;
     unsigned long running, total = 0;
     FILE *f = fopen("/proc/loadavg", "r");
@@ -692,13 +710,13 @@ static rlim_t task_limit(const struct sandbox *s)
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l)
 {
     rlim_t memory = s->memory_mb > 0 ? (rlim_t)s->memory_mb << 20 : RLIM_INFINITY;
-    const struct { int resource; rlim_t value; } table[SANDBOX_LIMITS] = {
-        { RLIMIT_CPU, CPU_SECONDS },
-        { RLIMIT_DATA, memory },
-        { RLIMIT_NPROC, task_limit(s) },
-        { RLIMIT_FSIZE, MAX_FILE_BYTES },
-        { RLIMIT_NOFILE, MAX_OPEN_FILES },
-        { RLIMIT_CORE, 0 },
+    const struct {
+        int resource;
+        rlim_t value;
+    } table[SANDBOX_LIMITS] = {
+        { RLIMIT_CPU, CPU_SECONDS },       { RLIMIT_DATA, memory },
+        { RLIMIT_NPROC, task_limit(s) },   { RLIMIT_FSIZE, MAX_FILE_BYTES },
+        { RLIMIT_NOFILE, MAX_OPEN_FILES }, { RLIMIT_CORE, 0 },
     };
     for (size_t i = 0; i < SANDBOX_LIMITS; i++) {
         struct rlimit now;
@@ -714,7 +732,7 @@ void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l)
  * Returns 0, or the errno of what failed: the program must not run then. */
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l)
 {
-    int err = cgroup_join(&s->cgroup);      /* while still allowed to */
+    int err = cgroup_join(&s->cgroup); /* while still allowed to */
     if (err != 0)
         return err;
     for (size_t i = 0; i < SANDBOX_LIMITS; i++) {
@@ -722,8 +740,7 @@ int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l)
         if (setrlimit(l->resource[i], &r) < 0)
             return errno;
     }
-    if (s->uid != 0 &&
-        (setgroups(0, NULL) < 0 || setgid(s->uid) < 0 || setuid(s->uid) < 0))
+    if (s->uid != 0 && (setgroups(0, NULL) < 0 || setgid(s->uid) < 0 || setuid(s->uid) < 0))
         return errno;
     /* No program gains a privilege by running a setuid or file-capability
      * one; in a user namespace, executing drops every capability anyway. */
@@ -737,16 +754,16 @@ int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l)
 /* What find_blocked reports: errno 0 if every way is open. */
 struct blocked_at {
     int err;
-    bool no_user;               /* it could not become the programs' user */
-    char folder[PATH_MAX];      /* the folder it cannot get through */
-    char path[PATH_MAX];        /* on the way to this */
+    bool no_user;          /* it could not become the programs' user */
+    char folder[PATH_MAX]; /* the folder it cannot get through */
+    char path[PATH_MAX];   /* on the way to this */
 };
 
 /* In a child become a user of the programs' own: writes to OUT the first
  * folder on the way to one of the N PATHS that it cannot get through. */
 static _Noreturn void find_blocked(const char *const *paths, size_t n, int out)
 {
-    struct blocked_at b = {0};
+    struct blocked_at b = { 0 };
     uid_t uid = sandbox_uid_of_self();
     if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0) {
         b.err = errno;
@@ -759,7 +776,7 @@ static _Noreturn void find_blocked(const char *const *paths, size_t n, int out)
             if (access(b.folder, X_OK) == 0)
                 continue;
             if (errno != EACCES && errno != EPERM)
-                break;                  /* not there: nothing to reach */
+                break; /* not there: nothing to reach */
             b.err = errno;
             snprintf(b.path, sizeof b.path, "%s", path);
         }
@@ -799,8 +816,10 @@ bool sandbox_way_is_open(const char *const *paths, size_t n, struct buf *blocked
         buf_printf(blocked, "the grader cannot run programs as a user of their own: %s",
                    strerror(b.err));
     else if (b.err != 0)
-        buf_printf(blocked, "programs run as a user of their own, who cannot get through %s "
-                   "(%s) on the way to %s", b.folder, strerror(b.err), b.path);
+        buf_printf(blocked,
+                   "programs run as a user of their own, who cannot get through %s "
+                   "(%s) on the way to %s",
+                   b.folder, strerror(b.err), b.path);
     return got == sizeof b && b.err == 0;
 }
 
@@ -823,14 +842,14 @@ char *sandbox_stage_preload(const char *lib, struct buf *err)
         return NULL;
     }
     const char *name = strrchr(lib, '/');
-    struct buf copy = {0};
+    struct buf copy = { 0 };
     buf_printf(&copy, "%s/%s", dir, name != NULL ? name + 1 : lib);
     struct statvfs fs;
     bool ok = false;
     if (chmod(dir, 0755) < 0)
         buf_printf(err, "cannot open %s to programs: %s", dir, strerror(errno));
     else if (copy_regular_file(lib, copy.data, 0444, err) < 0)
-        ;                               /* ERR says why */
+        ; /* ERR says why */
     else if (statvfs(dir, &fs) == 0 && (fs.f_flag & ST_NOEXEC))
         buf_printf(err, "/tmp is mounted noexec: programs cannot preload %s from there",
                    copy.data);
@@ -838,7 +857,7 @@ char *sandbox_stage_preload(const char *lib, struct buf *err)
         ok = true;
     if (!ok) {
         remove_folder(dir);
-        buf_free(&copy);                /* its data is NULL now */
+        buf_free(&copy); /* its data is NULL now */
     }
     return copy.data;
 }
@@ -882,7 +901,7 @@ bool sandbox_find_strays(const struct check *c, struct buf *msg)
 {
     if (!c->sandbox.private_mounts)
         return false;
-    struct buf found = {0};
+    struct buf found = { 0 };
     stray_search.uid = c->sandbox.uid != 0 ? c->sandbox.uid : geteuid();
     stray_search.folder = c->folder ? c->folder : "/nonexistent";
     stray_search.found = &found;
@@ -890,11 +909,13 @@ bool sandbox_find_strays(const struct check *c, struct buf *msg)
     for (size_t i = 0; i < COUNT_OF(private_tmp); i++)
         nftw(private_tmp[i], note_stray, 16, FTW_PHYS | FTW_MOUNT);
     if (stray_search.count > 0)
-        buf_printf(msg, "The programs left %d file%s outside their folder: %s%s.  A lab "
+        buf_printf(msg,
+                   "The programs left %d file%s outside their folder: %s%s.  A lab "
                    "program writes only in its current folder (the grader gives each "
                    "check a fresh one); a temporary file goes in $TMPDIR and is removed "
-                   "when done.\n", stray_search.count, stray_search.count > 1 ? "s" : "",
-                   found.data, stray_search.count > 5 ? ", ..." : "");
+                   "when done.\n",
+                   stray_search.count, stray_search.count > 1 ? "s" : "", found.data,
+                   stray_search.count > 5 ? ", ..." : "");
     buf_free(&found);
     return stray_search.count > 0;
 }

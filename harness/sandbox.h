@@ -14,7 +14,7 @@
 
 struct check;
 
-void sandbox_prepare(struct check *c);      /* at the start of the check */
+void sandbox_prepare(struct check *c); /* at the start of the check */
 /* The user programs started by the caller run as, as root:
  * SANDBOX_UID_BASE + the caller's process ID. */
 uid_t sandbox_uid_of_self(void);
@@ -26,7 +26,8 @@ uid_t sandbox_uid_of_self(void);
  * visible and writable. */
 #define BUILD_SUBMISSION "/run/netlab/submission"
 bool sandbox_build_root(int submission, struct buf *notes);
-void sandbox_hide_from_build(const char *folder, const char *const hidden[3], struct buf *notes);
+void sandbox_hide_from_build(const char *folder, const char *const hidden[3],
+                             struct buf *notes);
 /* Makes the caller a mount namespace of its own, its mounts private.
  * 0, or the errno of the system's refusal. */
 int sandbox_own_mounts(void);

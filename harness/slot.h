@@ -12,7 +12,7 @@
 
 #include "lab.h"
 
-#define SLOT_MESSAGE    (16 * 1024)
+#define SLOT_MESSAGE (16 * 1024)
 #define SLOT_TRANSCRIPT (256 * 1024)
 
 /*
@@ -24,20 +24,20 @@
  * rlimits only.
  */
 enum isolation_layer {
-    ISOLATION_PID_NAMESPACE     = 1u << 0,
+    ISOLATION_PID_NAMESPACE = 1u << 0,
     ISOLATION_NETWORK_NAMESPACE = 1u << 1,
-    ISOLATION_IPC_NAMESPACE     = 1u << 2,
-    ISOLATION_PRIVATE_MOUNTS    = 1u << 3,  /* private /tmp, the kit hidden */
-    ISOLATION_OWN_ROOT          = 1u << 4,  /* a root file system of its own */
-    ISOLATION_OWN_USER          = 1u << 5,
-    ISOLATION_CGROUP_V1         = 1u << 6,
-    ISOLATION_CGROUP_V2         = 1u << 7,
-    ISOLATION_AS_ROOT           = 1u << 8,  /* the grader ran as root */
-    ISOLATION_MEMORY_LIMIT      = 1u << 9,  /* not --memory-limit 0 */
-    ISOLATION_RECORDED          = 1u << 10,
-    ISOLATION_USER_NAMESPACE    = 1u << 11, /* not root: the namespaces are in one */
+    ISOLATION_IPC_NAMESPACE = 1u << 2,
+    ISOLATION_PRIVATE_MOUNTS = 1u << 3, /* private /tmp, the kit hidden */
+    ISOLATION_OWN_ROOT = 1u << 4,       /* a root file system of its own */
+    ISOLATION_OWN_USER = 1u << 5,
+    ISOLATION_CGROUP_V1 = 1u << 6,
+    ISOLATION_CGROUP_V2 = 1u << 7,
+    ISOLATION_AS_ROOT = 1u << 8,      /* the grader ran as root */
+    ISOLATION_MEMORY_LIMIT = 1u << 9, /* not --memory-limit 0 */
+    ISOLATION_RECORDED = 1u << 10,
+    ISOLATION_USER_NAMESPACE = 1u << 11, /* not root: the namespaces are in one */
 };
-#define ISOLATION_LAYERS 12                 /* bits above */
+#define ISOLATION_LAYERS 12 /* bits above */
 
 /* How memory is limited without a cgroup, as transcripts and reports say. */
 #define RLIMITS_ONLY "rlimits only (RLIMIT_DATA does not count shared memory)"
@@ -50,13 +50,13 @@ enum isolation_layer {
 struct result_slot {
     volatile sig_atomic_t finished;
     int passed;
-    int untestable;                 /* passed, but could not be examined */
-    int grader_error;               /* failed by the grader's own fault */
-    unsigned isolation;             /* enum isolation_layer bits, once set up */
-    pid_t pgids[MAX_PROGRAMS];      /* 0 once the check has cleaned it up */
-    char cause[64];                 /* diagnose()'s cause of a failure, or "" */
-    char hint[512];                 /* its hint, or "": the check's own */
-    char folder[512];               /* the check's folder; "" once removed */
+    int untestable;            /* passed, but could not be examined */
+    int grader_error;          /* failed by the grader's own fault */
+    unsigned isolation;        /* enum isolation_layer bits, once set up */
+    pid_t pgids[MAX_PROGRAMS]; /* 0 once the check has cleaned it up */
+    char cause[64];            /* diagnose()'s cause of a failure, or "" */
+    char hint[512];            /* its hint, or "": the check's own */
+    char folder[512];          /* the check's folder; "" once removed */
     size_t message_len;
     size_t transcript_len;
     char message[SLOT_MESSAGE];

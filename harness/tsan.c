@@ -34,8 +34,8 @@ static const char *const helper_files[] = { "netlab.c", "netlab.h" };
 
 /* What the build and the reports are called in the check's folder. */
 #define BUILT_SERVER "server-tsan"
-#define REPORTS      "tsan-report"          /* ThreadSanitizer adds ".PID" */
-#define RACE_HEADER  "WARNING: ThreadSanitizer: data race"
+#define REPORTS "tsan-report" /* ThreadSanitizer adds ".PID" */
+#define RACE_HEADER "WARNING: ThreadSanitizer: data race"
 /* How much of the compiler's complaint a not-testable message shows. */
 #define COMPILER_LINES 6
 /* How long a server may take to exit on SIGTERM once the scenario is over,
@@ -97,7 +97,7 @@ static size_t server_sources(struct check *c, char **names, size_t max)
     DIR *d = fd < 0 ? NULL : fdopendir(fd);
     if (d == NULL)
         not_testable(c, "the lab folder cannot be read, so the grader cannot build its "
-                     "server with ThreadSanitizer");
+                        "server with ThreadSanitizer");
     size_t n = 0;
     bool has_server = false;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
@@ -111,7 +111,7 @@ static size_t server_sources(struct check *c, char **names, size_t max)
     closedir(d);
     if (!has_server)
         not_testable(c, "the lab folder has no server.c: only a server written in C is "
-                     "built with ThreadSanitizer");
+                        "built with ThreadSanitizer");
     qsort(names, n, sizeof *names, by_name);
     return n;
 }
@@ -142,7 +142,8 @@ static void append_clean_line(struct check *c, struct buf *out, const char *line
             i += lab_len + 1;
         if (strncmp(line + i, " at 0x", 6) == 0)
             i += 6 + strspn(line + i + 6, "0123456789abcdef");
-        if (i >= len || strncmp(line + i, " (" BUILT_SERVER "+", strlen(BUILT_SERVER) + 3) == 0)
+        if (i >= len ||
+            strncmp(line + i, " (" BUILT_SERVER "+", strlen(BUILT_SERVER) + 3) == 0)
             break;
         char ch = line[i];
         buf_append(out, ch >= ' ' && ch <= '~' ? &ch : "?", 1);
@@ -160,7 +161,7 @@ static void quote_lines(struct check *c, struct buf *out, const struct buf *text
         p += len + (p[len] == '\n');
     }
     if (out->len > 0)
-        out->data[--out->len] = '\0';      /* not_testable ends the line */
+        out->data[--out->len] = '\0'; /* not_testable ends the line */
 }
 
 /* Compiles the server into the check's folder, as the kit's Makefile
@@ -169,13 +170,13 @@ static void quote_lines(struct check *c, struct buf *out, const struct buf *text
 static void compile(struct check *c, const char *folder)
 {
     const char *lab = c->programs_dir ? c->programs_dir : c->lab_dir;
-    const char *args[60];       /* start_program's argv holds 63 */
+    const char *args[60]; /* start_program's argv holds 63 */
     size_t n = 0, max = COUNT_OF(args);
     static const char *const flags[] = { "-std=c17", "-g", "-O1", "-fsanitize=thread",
                                          "-D_POSIX_C_SOURCE=200809L" };
     for (size_t i = 0; i < COUNT_OF(flags); i++)
         push(args, &n, max, flags[i]);
-    struct buf include = {0};
+    struct buf include = { 0 };
     buf_printf(&include, "-I%s", lab);
     push(args, &n, max, include.data);
     push(args, &n, max, "-Icommon");
@@ -184,7 +185,7 @@ static void compile(struct check *c, const char *folder)
     char *names[32];
     size_t nsources = server_sources(c, names, COUNT_OF(names));
     for (size_t i = 0; i < nsources; i++) {
-        struct buf source = {0};
+        struct buf source = { 0 };
         buf_printf(&source, "%s/%s", lab, names[i]);
         push(args, &n, max, source.data);
     }
@@ -196,19 +197,22 @@ static void compile(struct check *c, const char *folder)
     struct program *cc = start_system_program(c, "/usr/bin/cc", args, n);
     if (!wait_exit(c, cc))
         not_testable(c, "the build of the server with ThreadSanitizer did not finish in "
-                     "time");
+                        "time");
     const struct buf *err = program_stderr(cc);
     if (exit_status(cc) != 0 && err->data != NULL &&
         (strstr(err->data, "libtsan") != NULL || strstr(err->data, "-ltsan") != NULL))
-        fail(c, "grader error: this machine's compiler cannot build with -fsanitize=thread "
-             "(on Debian, gcc brings libtsan): %.*s", (int)strcspn(err->data, "\n"),
-             err->data);
+        fail(c,
+             "grader error: this machine's compiler cannot build with -fsanitize=thread "
+             "(on Debian, gcc brings libtsan): %.*s",
+             (int)strcspn(err->data, "\n"), err->data);
     if (exit_status(cc) != 0) {
-        struct buf why = {0};
+        struct buf why = { 0 };
         quote_lines(c, &why, program_stderr(cc), COMPILER_LINES);
-        not_testable(c, "the server's sources did not build with -fsanitize=thread, as the "
+        not_testable(c,
+                     "the server's sources did not build with -fsanitize=thread, as the "
                      "kit's Makefile builds them (server.c, the lab folder's other C files "
-                     "but client.c, labs/common):\n%s", why.data);
+                     "but client.c, labs/common):\n%s",
+                     why.data);
     }
 }
 
@@ -251,7 +255,7 @@ static bool first_race(struct check *c, const struct buf *reports, struct buf *o
         p++;
         size_t len = strcspn(p, "\n");
         const char *text = p + strspn(p, " ");
-        bool heading = text == p + 2;       /* frames are indented deeper */
+        bool heading = text == p + 2; /* frames are indented deeper */
         if (strncmp(text, "SUMMARY:", 8) == 0 || strncmp(p, "=====", 5) == 0)
             break;
         if (heading && strncmp(text, "Location is ", 12) == 0) {
@@ -294,10 +298,11 @@ static void stop_servers(struct check *c)
 static void fail_on_race(struct check *c)
 {
     stop_servers(c);
-    struct buf reports = {0}, race = {0};
+    struct buf reports = { 0 }, race = { 0 };
     read_reports(c, &reports);
     if (first_race(c, &reports, &race))
-        fail(c, "ThreadSanitizer found a data race in the server (the grader built it with "
+        fail(c,
+             "ThreadSanitizer found a data race in the server (the grader built it with "
              "-fsanitize=thread and ran the lab's concurrency checks against it): two "
              "threads touched the same memory, at least one of them writing, and no lock "
              "ordered them:\n%sEvery access to what threads share must hold its lock; "
@@ -318,7 +323,8 @@ static void scenario_failed(struct check *c, const char *message)
     if (strncmp(message, GRADER_ERROR, strlen(GRADER_ERROR)) == 0)
         return;
     fail_on_race(c);
-    not_testable(c, "the server built with ThreadSanitizer did not get through the lab's "
+    not_testable(c,
+                 "the server built with ThreadSanitizer did not get through the lab's "
                  "concurrency checks, and no data race was reported before that; the "
                  "lab's other checks judge what went wrong: %.*s",
                  (int)strcspn(message, "\n"), message);
@@ -329,8 +335,10 @@ void start_thread_sanitizer(struct check *c)
     const char *folder = check_folder(c);
     compile(c, folder);
     static char options[4200];
-    snprintf(options, sizeof options, "TSAN_OPTIONS=halt_on_error=0:exitcode=66:"
-             "report_thread_leaks=0:report_signal_unsafe=0:log_path=%s/" REPORTS, folder);
+    snprintf(options, sizeof options,
+             "TSAN_OPTIONS=halt_on_error=0:exitcode=66:"
+             "report_thread_leaks=0:report_signal_unsafe=0:log_path=%s/" REPORTS,
+             folder);
     add_program_env(c, options);
     static char built[4200];
     snprintf(built, sizeof built, "%s/" BUILT_SERVER, folder);

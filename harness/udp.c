@@ -21,15 +21,15 @@
 
 #define MAX_DATAGRAM 65536
 #define MAX_QUEUED 4096
-#define MAX_UDPS 8                      /* UDP sockets in one check */
+#define MAX_UDPS 8 /* UDP sockets in one check */
 
 struct datagram {
     struct datagram *next;
-    int fd;                             /* the socket it came in on / leaves by */
-    struct sockaddr_storage addr;       /* its sender / its destination */
+    int fd;                       /* the socket it came in on / leaves by */
+    struct sockaddr_storage addr; /* its sender / its destination */
     socklen_t addrlen;
-    int64_t due_ms;                     /* for a delayed send */
-    int64_t arrived_ms;                 /* kernel's stamp of a received one */
+    int64_t due_ms;     /* for a delayed send */
+    int64_t arrived_ms; /* kernel's stamp of a received one */
     size_t len;
     char data[];
 };
@@ -37,15 +37,15 @@ struct datagram {
 struct udp {
     int fds[2];
     int port;
-    const char *other;                  /* "server" or "client" */
-    bool connected;                     /* udp_to's: sends go to the server */
+    const char *other; /* "server" or "client" */
+    bool connected;    /* udp_to's: sends go to the server */
     struct datagram *received, **received_tail;
     size_t nreceived;
-    struct datagram *pending;           /* delayed sends, in no order */
-    int reply_fd;                       /* where the last datagram came from */
+    struct datagram *pending; /* delayed sends, in no order */
+    int reply_fd;             /* where the last datagram came from */
     struct sockaddr_storage reply_to;
     socklen_t reply_len;
-    int64_t last_arrival_ms;            /* of the datagram last returned */
+    int64_t last_arrival_ms; /* of the datagram last returned */
     struct stream_log in_log, out_log;
 };
 
@@ -75,7 +75,8 @@ struct udp *udp_to(struct check *c, struct program *server)
 {
     struct udp *u = new_udp(c, server->name);
     u->fds[0] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)server->port),
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)server->port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (u->fds[0] < 0 || connect(u->fds[0], (struct sockaddr *)&sa, sizeof sa) < 0)
         fail(c, "grader error: UDP socket to port %d: %s", server->port, strerror(errno));
@@ -90,18 +91,20 @@ static int bind_udp_loopback(int family, int port)
     int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_storage ss = {0};
+    struct sockaddr_storage ss = { 0 };
     socklen_t len;
     if (family == AF_INET) {
         struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-        *v4 = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+        *v4 = (struct sockaddr_in){ .sin_family = AF_INET,
+                                    .sin_port = htons((uint16_t)port),
                                     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         len = sizeof *v4;
     } else {
         int one = 1;
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
         struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-        *v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+        *v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
+                                     .sin6_port = htons((uint16_t)port),
                                      .sin6_addr = IN6ADDR_LOOPBACK_INIT };
         len = sizeof *v6;
     }
@@ -118,7 +121,7 @@ struct udp *udp_listen(struct check *c)
     struct udp *u = new_udp(c, "client");
     u->port = reserve_port(c);
     u->fds[0] = bind_udp_loopback(AF_INET, u->port);
-    u->fds[1] = bind_udp_loopback(AF_INET6, u->port);  /* -1 without IPv6 */
+    u->fds[1] = bind_udp_loopback(AF_INET6, u->port); /* -1 without IPv6 */
     if (u->fds[0] < 0)
         fail(c, "grader error: cannot bind UDP port %d: %s", u->port, strerror(errno));
     note(c, "grader bound UDP 127.0.0.1%s port %d", u->fds[1] >= 0 ? " and ::1" : "", u->port);
@@ -140,7 +143,7 @@ static void send_now(struct check *c, struct udp *u, const struct datagram *d)
     ssize_t n = u->connected ? send(d->fd, d->data, d->len, MSG_NOSIGNAL)
                              : sendto(d->fd, d->data, d->len, MSG_NOSIGNAL,
                                       (const struct sockaddr *)&d->addr, d->addrlen);
-    if (n < 0)      /* an ICMP "port unreachable" from an earlier datagram, say */
+    if (n < 0) /* an ICMP "port unreachable" from an earlier datagram, say */
         note(c, "%s: send failed: %s", who, strerror(errno));
 }
 
@@ -168,8 +171,7 @@ void udp_send(struct check *c, struct udp *u, const void *data, size_t len)
     free(d);
 }
 
-void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len,
-                    int delay_ms)
+void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len, int delay_ms)
 {
     struct datagram *d = outgoing(c, u, data, len);
     d->due_ms = now_ms() + delay_ms;
@@ -219,12 +221,15 @@ static void receive_all(struct check *c, struct udp *u, int fd)
         struct sockaddr_storage from;
         struct iovec iov = { buf, sizeof buf };
         char control[CMSG_SPACE(sizeof(struct timespec))];
-        struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from,
-                              .msg_iov = &iov, .msg_iovlen = 1,
-                              .msg_control = control, .msg_controllen = sizeof control };
+        struct msghdr msg = { .msg_name = &from,
+                              .msg_namelen = sizeof from,
+                              .msg_iov = &iov,
+                              .msg_iovlen = 1,
+                              .msg_control = control,
+                              .msg_controllen = sizeof control };
         ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
         if (n < 0)
-            return;     /* EAGAIN, or an ICMP error for an earlier send */
+            return; /* EAGAIN, or an ICMP error for an earlier send */
         socklen_t fromlen = msg.msg_namelen;
         int64_t arrived = arrival_ms(&msg);
         char who[64];
@@ -332,13 +337,13 @@ static bool datagram_or_exit(struct check *c, void *arg)
     return w->u->received != NULL || !program_running(w->p);
 }
 
-ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program *p,
-                                  void *buf, size_t size, int64_t until_ms)
+ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program *p, void *buf,
+                                  size_t size, int64_t until_ms)
 {
     struct datagram_wait w = { u, p };
     pump_until(c, datagram_or_exit, &w, until_ms, false);
     if (u->received == NULL)
-        pump(c, 0);     /* what it sent just before it ended may wait unread */
+        pump(c, 0); /* what it sent just before it ended may wait unread */
     if (u->received == NULL)
         return -1;
     return udp_receive(c, u, buf, size, until_ms);

@@ -19,13 +19,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 /* How often open_beneath asks again after EAGAIN. */
 #define BENEATH_TRIES 64
@@ -52,10 +52,14 @@ int open_beneath(int root, const char *path, int flags)
 
 const char *kind_of_file(mode_t mode)
 {
-    return S_ISREG(mode) ? "a regular file" : S_ISDIR(mode) ? "a folder" :
-           S_ISLNK(mode) ? "a symbolic link" : S_ISFIFO(mode) ? "a fifo (named pipe)" :
-           S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device" :
-           S_ISSOCK(mode) ? "a socket" : "an unknown kind of file";
+    return S_ISREG(mode)    ? "a regular file"
+           : S_ISDIR(mode)  ? "a folder"
+           : S_ISLNK(mode)  ? "a symbolic link"
+           : S_ISFIFO(mode) ? "a fifo (named pipe)"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "an unknown kind of file";
 }
 
 void describe_entry(struct buf *why, int dir, const char *name, mode_t mode)
@@ -82,7 +86,7 @@ void describe_beneath_failure(struct buf *why, int err, const char *where)
         buf_puts(why, ", which goes round in a loop of links");
         break;
     case ENOSYS:
-    case EPERM:     /* a seccomp filter that does not know openat2 */
+    case EPERM: /* a seccomp filter that does not know openat2 */
         buf_puts(why, ", which this system cannot follow safely (it lacks openat2)");
         break;
     default:
@@ -102,8 +106,8 @@ int open_regular(int dir, const char *name, struct buf *why)
         close(fd);
     if (why == NULL)
         ;
-    else if (fd >= 0 || (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                         !S_ISREG(st.st_mode))) {
+    else if (fd >= 0 ||
+             (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))) {
         buf_printf(why, "%s is ", name);
         describe_entry(why, dir, name, st.st_mode);
     } else {
@@ -119,11 +123,12 @@ int open_folder(const char *path, struct buf *why)
     char *slash = strrchr(parent, '/');
     const char *name = slash ? slash + 1 : path;
     if (slash == parent)
-        slash[1] = '\0';                /* "/name": the parent is "/" */
+        slash[1] = '\0'; /* "/name": the parent is "/" */
     else if (slash != NULL)
         *slash = '\0';
     int dir = slash ? open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : AT_FDCWD;
-    int fd = dir == -1 ? -1 : openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = dir == -1 ? -1
+                       : openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     int err = errno;
     struct stat st;
     if (fd < 0 && why != NULL) {
@@ -147,13 +152,15 @@ int open_folder(const char *path, struct buf *why)
 
 int open_lab_folder(const char *lab_dir, char **refused)
 {
-    struct buf what = {0};
+    struct buf what = { 0 };
     int fd = open_folder(lab_dir, &what);
     *refused = NULL;
     if (fd < 0) {
-        struct buf why = {0};
-        buf_printf(&why, "%s%s", what.data, errno == ELOOP || errno == ENOTDIR ?
-                   ": the grader grades only a real lab folder, never a link to one." : ".");
+        struct buf why = { 0 };
+        buf_printf(&why, "%s%s", what.data,
+                   errno == ELOOP || errno == ENOTDIR
+                       ? ": the grader grades only a real lab folder, never a link to one."
+                       : ".");
         *refused = why.data;
     }
     buf_free(&what);
@@ -170,8 +177,10 @@ int check_program(int lab, const char *lab_dir, const char *refused, const char 
     struct stat st;
     int rc = -1;
     if (fstatat(lab, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-        buf_printf(why, "cannot run %s/%s: %s.\n  Build it with `make` (or, in another "
-                   "language, make it an executable file).", lab_dir, name, strerror(errno));
+        buf_printf(why,
+                   "cannot run %s/%s: %s.\n  Build it with `make` (or, in another "
+                   "language, make it an executable file).",
+                   lab_dir, name, strerror(errno));
     } else if (S_ISLNK(st.st_mode)) {
         /* A link that stays inside the lab folder leads to the program. */
         int fd = open_beneath(lab, name, O_PATH);
@@ -195,9 +204,10 @@ int check_program(int lab, const char *lab_dir, const char *refused, const char 
         rc = 0;
     }
     if (rc == 0 && !(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) {
-        buf_printf(why, "cannot run %s/%s: it is not executable.\n  Build it with `make` (or, "
-                   "in another language, make it an executable file: chmod a+x).", lab_dir,
-                   name);
+        buf_printf(why,
+                   "cannot run %s/%s: it is not executable.\n  Build it with `make` (or, "
+                   "in another language, make it an executable file: chmod a+x).",
+                   lab_dir, name);
         rc = -1;
     }
     return rc;
@@ -216,7 +226,7 @@ int copy_file_contents(int in, int out)
                 k = 0;
             else if (k <= 0) {
                 if (k == 0)
-                    errno = ENOSPC;     /* a file that takes no more: its disk is full */
+                    errno = ENOSPC; /* a file that takes no more: its disk is full */
                 return -1;
             }
         }

@@ -33,11 +33,11 @@
  * so that a piece echoed twice, lost or out of place never lines up with
  * the expected bytes by chance. */
 #define BLOCK 1048573
-#define IO_CHUNK (256 * 1024)       /* bytes per send or recv call */
-#define READY_MS 5000               /* for the server to listen */
-#define STALL_MS 10000              /* with no byte moving either way */
+#define IO_CHUNK (256 * 1024) /* bytes per send or recv call */
+#define READY_MS 5000         /* for the server to listen */
+#define STALL_MS 10000        /* with no byte moving either way */
 
-static unsigned char pattern[2 * BLOCK];   /* the block twice: any offset
+static unsigned char pattern[2 * BLOCK]; /* the block twice: any offset
                                               has BLOCK bytes after it */
 
 static int64_t now_us(void)
@@ -49,7 +49,7 @@ static int64_t now_us(void)
 
 static void fill_pattern(void)
 {
-    uint32_t x = 2463534242u;       /* xorshift32: reproducible, cheap */
+    uint32_t x = 2463534242u; /* xorshift32: reproducible, cheap */
     for (size_t i = 0; i < BLOCK; i++) {
         x ^= x << 13;
         x ^= x >> 17;
@@ -62,7 +62,8 @@ static void fill_pattern(void)
 static int free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t len = sizeof sa;
     int port = -1;
     if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
@@ -101,7 +102,7 @@ static pid_t start_server(char **argv, int port)
 {
     pid_t pid = fork();
     if (pid != 0) {
-        setpgid(pid, pid);          /* as the child does: whoever runs first */
+        setpgid(pid, pid); /* as the child does: whoever runs first */
         return pid;
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -139,7 +140,8 @@ static int wait_listening(pid_t server, int port)
 static int connect_nonblocking(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
         if (fd >= 0)
@@ -161,7 +163,8 @@ static int receive_checked(int fd, unsigned char *buf, size_t total, size_t *got
     if (n == 0)
         return 0;
     if (*got + (size_t)n > total) {
-        fprintf(stderr, "bench_echo: %zu bytes more than were sent\n", *got + (size_t)n - total);
+        fprintf(stderr, "bench_echo: %zu bytes more than were sent\n",
+                *got + (size_t)n - total);
         return -1;
     }
     if (memcmp(buf, pattern + *got % BLOCK, (size_t)n) != 0) {
@@ -201,7 +204,7 @@ static double echo_once(int port, size_t total, unsigned char *buf)
                 rc = -1;
             sent += n > 0 ? (size_t)n : 0;
             if (sent == total)
-                shutdown(fd, SHUT_WR);   /* the server sees the end: it closes */
+                shutdown(fd, SHUT_WR); /* the server sees the end: it closes */
         }
         if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) && rc > 0)
             rc = receive_checked(fd, buf, total, &got);

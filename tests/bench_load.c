@@ -35,7 +35,8 @@ static int64_t now_us(void)
 static int free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t len = sizeof sa;
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
         getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
@@ -47,7 +48,8 @@ static int free_port(void)
 static int connect_port(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
         return fd;
@@ -132,7 +134,7 @@ int main(int argc, char **argv)
     int rounds = argc > 3 ? atoi(argv[3]) : 5;
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
-    rl.rlim_cur = rl.rlim_max;      /* one descriptor per client, and more */
+    rl.rlim_cur = rl.rlim_max; /* one descriptor per client, and more */
     setrlimit(RLIMIT_NOFILE, &rl);
 
     char dir[] = "/tmp/netlab-bench-XXXXXX";

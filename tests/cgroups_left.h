@@ -16,7 +16,7 @@
 #include "buf.h"
 
 static struct {
-    char prefix[32];            /* netlab-PID- */
+    char prefix[32]; /* netlab-PID- */
     struct buf *found;
     size_t n;
 } cgroups_left_search;

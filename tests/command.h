@@ -22,8 +22,8 @@
 #include "buf.h"
 
 struct cmd {
-    int status;             /* exit status, or -1 if killed */
-    struct buf out;         /* stdout and stderr */
+    int status;     /* exit status, or -1 if killed */
+    struct buf out; /* stdout and stderr */
 };
 
 /* A new temporary file, already unlinked: its descriptor. */
@@ -92,7 +92,7 @@ static inline struct cmd run_command(const char *dir, const char *cmd, const cha
 {
     const char *argv[] = { "timeout", "-k", "5", seconds, "sh", "-c", cmd, NULL };
     int out = temp_fd();
-    struct cmd r = {0};
+    struct cmd r = { 0 };
     r.status = run_program(argv, dir, NULL, out, out);
     take_file(out, &r.out);
     return r;
@@ -106,7 +106,8 @@ static inline bool namespaces_allowed(void)
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0)
-        _exit(unshare(geteuid() == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : 1);
+        _exit(unshare(geteuid() == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0
+                                                                                       : 1);
     int status;
     cr_assert_eq(waitpid(pid, &status, 0), pid);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -117,10 +118,12 @@ static inline bool namespaces_allowed(void)
  * system restricts them. */
 static inline bool ordinary_user_namespaces_allowed(void)
 {
-    struct cmd r = run_command(".", geteuid() == 0
-                               ? "setpriv --reuid=nobody --regid=nogroup --clear-groups "
-                                 "unshare --user --mount true"
-                               : "unshare --user --mount true", "60");
+    struct cmd r = run_command(".",
+                               geteuid() == 0
+                                   ? "setpriv --reuid=nobody --regid=nogroup --clear-groups "
+                                     "unshare --user --mount true"
+                                   : "unshare --user --mount true",
+                               "60");
     buf_free(&r.out);
     return r.status == 0;
 }

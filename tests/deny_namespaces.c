@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const unsigned long namespace_flags[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC,
-                                                 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+static const unsigned long namespace_flags[] = { CLONE_NEWNS,    CLONE_NEWUTS, CLONE_NEWIPC,
+                                                 CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNET,
                                                  CLONE_NEWCGROUP };
 
 /* The filter; 0, or a negative errno from libseccomp. */
@@ -49,7 +49,8 @@ int main(int argc, char **argv)
     if (ctx != NULL)
         seccomp_release(ctx);
     if (rc != 0) {
-        fprintf(stderr, "deny_namespaces: cannot load the seccomp filter: %s\n", strerror(-rc));
+        fprintf(stderr, "deny_namespaces: cannot load the seccomp filter: %s\n",
+                strerror(-rc));
         return 1;
     }
     execvp(argv[1], argv + 1);

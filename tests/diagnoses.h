@@ -18,9 +18,9 @@
 
 struct diagnosis {
     char file[256];
-    char lab[64];           /* "02-echo", or "" in the grader's core */
+    char lab[64]; /* "02-echo", or "" in the grader's core */
     char cause[64];
-    char section[256];      /* "" for a NULL hint */
+    char section[256]; /* "" for a NULL hint */
 };
 
 /* The string literal at P ("..."), into OUT; the end of it, or NULL. */
@@ -43,7 +43,7 @@ static inline void read_diagnoses(const char *path, struct diagnosis **d, size_t
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return;
-    struct buf text = {0};
+    struct buf text = { 0 };
     char chunk[4096];
     for (size_t got; (got = fread(chunk, 1, sizeof chunk, f)) > 0;)
         buf_append(&text, chunk, got);
@@ -56,10 +56,10 @@ static inline void read_diagnoses(const char *path, struct diagnosis **d, size_t
         diagnosis_literal(lab_id + strlen("#define LAB_ID "), lab, sizeof lab);
     for (const char *p = text.data; (p = strstr(p, "diagnose(")) != NULL; p++) {
         if (p > text.data && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')))
-            continue;                   /* another name that ends so */
+            continue; /* another name that ends so */
         const char *comma = strchr(p, ',');
         if (comma == NULL || strncmp(p, "diagnose(struct", 15) == 0)
-            continue;                   /* its declaration or definition */
+            continue; /* its declaration or definition */
         *d = realloc(*d, (*n + 1) * sizeof **d);
         struct diagnosis *x = &(*d)[(*n)++];
         memset(x, 0, sizeof *x);

@@ -12,9 +12,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,7 +28,7 @@ static inline char *read_text_file(const char *path)
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return NULL;
-    struct buf b = {0};
+    struct buf b = { 0 };
     char chunk[4096];
     for (size_t n; (n = fread(chunk, 1, sizeof chunk, f)) > 0;)
         buf_append(&b, chunk, n);
@@ -68,7 +68,7 @@ static inline void copy_sources(const char *from, const char *to)
                       strcmp(e->d_name, "libs") == 0;
         if (!source)
             continue;
-        struct buf a = {0}, b = {0};
+        struct buf a = { 0 }, b = { 0 };
         buf_printf(&a, "%s/%s", from, e->d_name);
         buf_printf(&b, "%s/%s", to, e->d_name);
         copy_file(a.data, b.data);

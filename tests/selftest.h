@@ -39,20 +39,19 @@
 
 /* Ignores SIGTERM, forks a grandchild that leaves the session, and sleeps;
  * every process of it carries its first argument in its command line. */
-static const char stubborn_py[] =
-    "#!/usr/bin/env python3\n"
-    "import os, signal, sys, time\n"
-    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-    "child = os.fork()\n"
-    "if child == 0:\n"
-    "    if os.fork() == 0:\n"
-    "        os.setsid()\n"
-    "        print('grandchild ready', flush=True)\n"
-    "        time.sleep(1000)\n"
-    "    os._exit(0)\n"
-    "os.waitpid(child, 0)\n"
-    "print('server ready', flush=True)\n"
-    "time.sleep(1000)\n";
+static const char stubborn_py[] = "#!/usr/bin/env python3\n"
+                                  "import os, signal, sys, time\n"
+                                  "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                                  "child = os.fork()\n"
+                                  "if child == 0:\n"
+                                  "    if os.fork() == 0:\n"
+                                  "        os.setsid()\n"
+                                  "        print('grandchild ready', flush=True)\n"
+                                  "        time.sleep(1000)\n"
+                                  "    os._exit(0)\n"
+                                  "os.waitpid(child, 0)\n"
+                                  "print('server ready', flush=True)\n"
+                                  "time.sleep(1000)\n";
 
 static const char ttyecho_sh[] =
     "#!/bin/sh\n"
@@ -73,26 +72,26 @@ static const char garbage_sh[] =
  * between that look and its read, where a SIGTERM is seen only once the
  * read returns; a SIGTERM that comes during the read ends it (dash's read
  * returns when a trapped signal comes). */
-static const char late_sh[] =
-    "#!/bin/sh\n"
-    "stopping=\n"
-    "trap 'stopping=1' TERM\n"
-    "echo ready\n"
-    "while [ -z \"$stopping\" ]; do\n"
-    "    read -r up _ < /proc/uptime\n"
-    "    end=$(( ${up%.*}${up#*.} + 10 ))\n"
-    "    now=0\n"
-    "    while [ \"$now\" -lt \"$end\" ]; do\n"
-    "        read -r up _ < /proc/uptime\n"
-    "        now=${up%.*}${up#*.}\n"
-    "    done\n"
-    "    read -r line\n"
-    "done\n"
-    "exit 0\n";
+static const char late_sh[] = "#!/bin/sh\n"
+                              "stopping=\n"
+                              "trap 'stopping=1' TERM\n"
+                              "echo ready\n"
+                              "while [ -z \"$stopping\" ]; do\n"
+                              "    read -r up _ < /proc/uptime\n"
+                              "    end=$(( ${up%.*}${up#*.} + 10 ))\n"
+                              "    now=0\n"
+                              "    while [ \"$now\" -lt \"$end\" ]; do\n"
+                              "        read -r up _ < /proc/uptime\n"
+                              "        now=${up%.*}${up#*.}\n"
+                              "    done\n"
+                              "    read -r line\n"
+                              "done\n"
+                              "exit 0\n";
 
 static const char exit3_sh[] = "#!/bin/sh\nexit 3\n";
 /* Ignores SIGTERM (sleep inherits that) once it has said so. */
-static const char deaf_sh[] = "#!/bin/sh\ntrap '' TERM\necho deaf and ready\nexec sleep 1000\n";
+static const char deaf_sh[] =
+    "#!/bin/sh\ntrap '' TERM\necho deaf and ready\nexec sleep 1000\n";
 /* Exits with status 1 on SIGTERM; dies of it once it has execed sleep. */
 static const char term1_sh[] =
     "#!/bin/sh\ntrap 'exit 1' TERM\necho term1 ready\nsleep 1000 &\nwait\n";
@@ -139,7 +138,8 @@ static inline void make_tree(struct tree *t)
     write_program(t, "plain", plain_sh);
 }
 
-static inline int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static inline int remove_entry(const char *path, const struct stat *st, int type,
+                               struct FTW *ftw)
 {
     (void)st;
     (void)ftw;
@@ -153,19 +153,19 @@ static inline void remove_tree(const struct tree *t)
 
 /* Memory shared by the test and the checks it runs (they are its forks). */
 struct shared {
-    int reached[32];            /* a check got this far */
-    int reserved;               /* checks that hold their ports */
+    int reached[32]; /* a check got this far */
+    int reserved;    /* checks that hold their ports */
     int ports[16][8];
-    bool own_network[16];       /* the check had a network of its own */
+    bool own_network[16]; /* the check had a network of its own */
 };
 
 static struct shared *shared;
-static char marker[64];         /* in the command line of every stubborn process */
+static char marker[64]; /* in the command line of every stubborn process */
 
 static inline void share(void)
 {
-    shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                  -1, 0);
+    shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+                  0);
     cr_assert_neq(shared, MAP_FAILED);
     memset(shared, 0, sizeof *shared);
     snprintf(marker, sizeof marker, "netlab-marker-%d-%lld", (int)getpid(),
@@ -211,8 +211,8 @@ static inline struct check_result *grade(const struct tree *t, const struct lab_
     return grade_scaled(t, lab, jobs, 1, seconds);
 }
 
-static inline const struct check_result *result_of(const struct check_result *r,
-                                                   size_t n, const char *name)
+static inline const struct check_result *result_of(const struct check_result *r, size_t n,
+                                                   const char *name)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(r[i].def->name, name) == 0)
@@ -284,7 +284,7 @@ static inline void kill_listed(const char *which)
 
 static inline void expect_nothing_left(void)
 {
-    struct buf which = {0};
+    struct buf which = { 0 };
     buf_puts(&which, "");
     size_t n = processes_with(marker, &which);
     cr_expect_eq(n, 0, "%zu processes outlived their check:%s", n, which.data);

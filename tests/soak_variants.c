@@ -30,8 +30,8 @@
 
 struct options {
     int jobs;
-    const char *build;          /* holding variants/LAB/BUG/ */
-    const char *transcripts;    /* or NULL */
+    const char *build;       /* holding variants/LAB/BUG/ */
+    const char *transcripts; /* or NULL */
 };
 
 static void usage(FILE *f)
@@ -102,9 +102,9 @@ static void print_disagreement(const struct variant *v, const char *check, const
     }
     putchar('\n');
     if (r != NULL && o->transcripts != NULL) {
-        struct buf dir = {0};
+        struct buf dir = { 0 };
         buf_printf(&dir, "%s/%s", o->transcripts, v->name);
-        save_transcripts(dir.data, r, 1);       /* says on stderr if it cannot */
+        save_transcripts(dir.data, r, 1); /* says on stderr if it cannot */
         buf_free(&dir);
     }
 }
@@ -138,12 +138,12 @@ int main(int argc, char **argv)
     int status = parse_options(argc, argv, &o);
     if (status != 0)
         return status;
-    struct buf err = {0};
+    struct buf err = { 0 };
     struct variant *v = NULL;
     long n = find_variants(&v, &err);
     if (n <= 0) {
-        fprintf(stderr, "soak_variants: %s\n", n == 0 ? "no variant under " VARIANTS_DIR
-                                                      : err.data);
+        fprintf(stderr, "soak_variants: %s\n",
+                n == 0 ? "no variant under " VARIANTS_DIR : err.data);
         buf_free(&err);
         return 2;
     }

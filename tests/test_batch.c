@@ -77,7 +77,7 @@ static void remove_tree(const char *dir)
 
 static char *read_text(const char *path)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_puts(&b, "");
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "%s: %s", path, strerror(errno));
@@ -96,22 +96,23 @@ enum kind { SOLUTION, PYTHON, STARTER, VARIANT, BROKEN, HANGS, CRASHES };
 struct member {
     char name[384];
     enum kind kind;
-    char lab[64];               /* the lab a variant, BROKEN, HANGS or CRASHES is about */
-    struct variant variant;     /* a variant's: what it must fail */
+    char lab[64];           /* the lab a variant, BROKEN, HANGS or CRASHES is about */
+    struct variant variant; /* a variant's: what it must fail */
 };
 
-struct class {
-    char root[PATH_MAX];        /* the temporary folder holding everything */
-    char dir[PATH_MAX + 16];    /* the submissions */
-    char out[PATH_MAX + 16];    /* the grader's output */
-    char tmp[PATH_MAX + 16];    /* the grader's TMPDIR */
+struct class
+{
+    char root[PATH_MAX];     /* the temporary folder holding everything */
+    char dir[PATH_MAX + 16]; /* the submissions */
+    char out[PATH_MAX + 16]; /* the grader's output */
+    char tmp[PATH_MAX + 16]; /* the grader's TMPDIR */
     struct member m[CLASS_SIZE];
     size_t n;
 };
 
 static char *member_dir(const struct class *c, const struct member *m, const char *lab)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_printf(&b, "%s/%s", c->dir, m->name);
     if (lab != NULL)
         buf_printf(&b, "/%s", lab);
@@ -199,7 +200,7 @@ static void add_lab01_with(struct class *c, const char *name, enum kind kind,
         snprintf(path, sizeof path, "%s/%s.c", lab01, p ? "client" : "server");
         write_file(path, program, 0644);
     }
-    if (program == NULL) {      /* does not compile */
+    if (program == NULL) { /* does not compile */
         snprintf(path, sizeof path, "%s/server.c", lab01);
         int fd = open(path, O_WRONLY | O_APPEND);
         cr_assert_geq(fd, 0);
@@ -216,7 +217,7 @@ static void add_lab01_with(struct class *c, const char *name, enum kind kind,
 static struct variant *all_variants(size_t *n)
 {
     struct variant *v = NULL;
-    struct buf err = {0};
+    struct buf err = { 0 };
     long found = find_variants(&v, &err);
     cr_assert_geq(found, 0, "%s", err.data);
     *n = (size_t)found;
@@ -282,13 +283,11 @@ static void add_variants(struct class *c, size_t room)
     free(v);
 }
 
-static const char hanging_program[] =
-    "#include <unistd.h>\n"
-    "int main(void)\n{\n    for (;;)\n        pause();\n}\n";
+static const char hanging_program[] = "#include <unistd.h>\n"
+                                      "int main(void)\n{\n    for (;;)\n        pause();\n}\n";
 
-static const char crashing_program[] =
-    "#include <stdlib.h>\n"
-    "int main(void)\n{\n    abort();\n}\n";
+static const char crashing_program[] = "#include <stdlib.h>\n"
+                                       "int main(void)\n{\n    abort();\n}\n";
 
 static void make_class(struct class *c)
 {
@@ -408,11 +407,10 @@ static const char results_py[] =
     "        print(name, t['name'], t['status'], sep='\\t')\n";
 
 /* The gradebook's rows, their fields separated by tabs. */
-static const char csv_py[] =
-    "import csv, sys\n"
-    "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n"
-    "    for row in csv.reader(f):\n"
-    "        print('\\t'.join(row))\n";
+static const char csv_py[] = "import csv, sys\n"
+                             "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n"
+                             "    for row in csv.reader(f):\n"
+                             "        print('\\t'.join(row))\n";
 
 /* Whether the page's scores table says what the gradebook says: prints
  * each disagreement, and the number of rows compared. */
@@ -447,7 +445,7 @@ static const char agree_py[] =
     "for p, b in zip(page.rows[1:], book[1:]):\n"
     "    name = b[0][1:] if b[0][:2] in (\"'=\", \"'+\", \"'-\", \"'@\") else b[0]\n"
     "    shown = [p[0]] + [cell.split()[0] if cell else '' for cell in p[1:]]\n"
-    "    if shown != [name] + b[1:-1]:\n"  /* the last: checks not graded */
+    "    if shown != [name] + b[1:-1]:\n" /* the last: checks not graded */
     "        print('row:', shown, 'vs', b)\n"
     "print('compared', len(book) - 1)\n";
 
@@ -474,7 +472,7 @@ static void judge_results(const struct class *c, struct buf *wrong)
     char base[PATH_MAX + 32];
     snprintf(base, sizeof base, "%s/submissions", c->out);
     char *lines = python(c, results_py, base, NULL);
-    size_t count[CLASS_SIZE] = {0}, all_checks = 0;
+    size_t count[CLASS_SIZE] = { 0 }, all_checks = 0;
     for (size_t l = 0; all_labs[l] != NULL; l++)
         all_checks += all_labs[l]->nchecks;
     for (char *line = strtok(lines, "\n"); line != NULL; line = strtok(NULL, "\n")) {
@@ -518,7 +516,7 @@ static size_t judge_gradebook(const struct class *c, struct buf *wrong)
             if ((f = strchr(f, '\t')) != NULL)
                 *f++ = '\0';
         }
-        if (nrows == 0) {               /* the header */
+        if (nrows == 0) { /* the header */
             cr_assert_geq(n, 4, "header: %s", row);
             for (size_t k = 1; k + 2 < n; k++)
                 cr_assert_not_null(columns[nlabs++] = find_lab(fields[k]), "%s", fields[k]);
@@ -583,8 +581,8 @@ static size_t count_survivors(const char *root, struct buf *which)
         for (ssize_t i = 0; i < len; i++)
             cmd[i] = cmd[i] ? cmd[i] : ' ';
         cmd[len > 0 ? len : 0] = '\0';
-        if (strstr(exe, root) != NULL || (strstr(cmd, root) != NULL &&
-                                          strstr(cmd, "script.py") == NULL)) {
+        if (strstr(exe, root) != NULL ||
+            (strstr(cmd, root) != NULL && strstr(cmd, "script.py") == NULL)) {
             buf_printf(which, " %s(%s %s)", e->d_name, exe, cmd);
             n++;
         }
@@ -627,10 +625,11 @@ Test(batch, forty_submissions_get_their_scores_in_one_run)
     make_class(c);
     double seconds = grade_class(c, NULL);
     cr_log_info("grade --batch graded %d submissions in %.1f s (the issue asks for under "
-                "a minute on 2 cores)", CLASS_SIZE, seconds);
+                "a minute on 2 cores)",
+                CLASS_SIZE, seconds);
     printf("netlab: grade --batch graded %d submissions in %.1f s\n", CLASS_SIZE, seconds);
 
-    struct buf wrong = {0};
+    struct buf wrong = { 0 };
     buf_puts(&wrong, "");
     judge_results(c, &wrong);
     cr_expect_eq(judge_gradebook(c, &wrong), (size_t)CLASS_SIZE,
@@ -662,7 +661,7 @@ Test(batch, forty_submissions_get_their_scores_in_one_run)
     cr_expect_not_null(strstr(progress, last), "%s", progress);
     free(progress);
 
-    struct buf survivors = {0};
+    struct buf survivors = { 0 };
     buf_puts(&survivors, "");
     cr_expect_eq(count_survivors(c->root, &survivors), 0, "left running:%s", survivors.data);
     buf_free(&survivors);
@@ -685,11 +684,11 @@ static void build_lab01(const char *root, const char *submission, int timeout_ms
     cr_assert_not_null(realpath(".", kit));
     snprintf(copy, sizeof copy, "%s/copy", root);
     const struct lab_def *labs[] = { find_lab("01") };
-    struct buf err = {0};
-    cr_assert_eq(copy_submission(submission, copy, kit, labs, 1, b, &err), 0, "%s",
-                 err.data);
-    struct build_options o = { .kit_dir = kit, .hidden = root, .jobs = 1,
-                               .timeout_ms = timeout_ms };
+    struct buf err = { 0 };
+    cr_assert_eq(copy_submission(submission, copy, kit, labs, 1, b, &err), 0, "%s", err.data);
+    struct build_options o = {
+        .kit_dir = kit, .hidden = root, .jobs = 1, .timeout_ms = timeout_ms
+    };
     struct lab_build *list[] = { b };
     cr_assert_eq(build_labs(&o, list, 1), 0);
 }
@@ -728,7 +727,8 @@ Test(build, sources_are_built_in_a_copy_by_a_user_of_their_own)
     snprintf(path, sizeof path, "%s/server", lab);
     write_file(path, "#!/bin/sh\necho stale\n", 0755);
     snprintf(path, sizeof path, "%s/Makefile", lab);
-    write_file(path, "all:\n\tid -u\n\tcc -std=c17 -D_POSIX_C_SOURCE=200809L -I../common "
+    write_file(path,
+               "all:\n\tid -u\n\tcc -std=c17 -D_POSIX_C_SOURCE=200809L -I../common "
                "-o server server.c ../common/netlab.c\n\tcc -std=c17 "
                "-D_POSIX_C_SOURCE=200809L -I../common -o client client.c ../common/netlab.c\n",
                0644);
@@ -773,12 +773,12 @@ Test(build, a_build_that_hangs_is_stopped_at_its_time_limit)
     char *why = build_failure_message(&b);
     cr_expect_not_null(strstr(why, "01-hello did not build"), "%s", why);
     free(why);
-    struct buf survivors = {0};
+    struct buf survivors = { 0 };
     buf_puts(&survivors, "");
     cr_expect_eq(count_survivors("sleep 301", &survivors), 0, "left running:%s",
                  survivors.data);
     buf_free(&survivors);
-    struct buf cgroups = {0};
+    struct buf cgroups = { 0 };
     buf_puts(&cgroups, "");
     cr_expect_eq(count_cgroups_left(&cgroups), 0, "cgroups left:%s", cgroups.data);
     buf_free(&cgroups);
@@ -794,15 +794,18 @@ Test(build, a_build_has_no_network)
     if (geteuid() != 0)
         cr_skip_test("as root only: elsewhere a build shares the machine's network");
     int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t len = sizeof a;
     cr_assert(server >= 0 && bind(server, (struct sockaddr *)&a, sizeof a) == 0 &&
-              listen(server, 4) == 0 && getsockname(server, (struct sockaddr *)&a, &len) == 0,
+                  listen(server, 4) == 0 &&
+                  getsockname(server, (struct sockaddr *)&a, &len) == 0,
               "a listener on the loopback: %s", strerror(errno));
 
     char *root = make_root(), submission[PATH_MAX], makefile[512];
     snprintf(makefile, sizeof makefile,
-             "all:\n\tpython3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %d), 5); "
+             "all:\n\tpython3 -c 'import socket; socket.create_connection((\"127.0.0.1\", "
+             "%d), 5); "
              "print(\"REACHED THE MACHINE\")' || echo NO NETWORK\n\tfalse\n",
              ntohs(a.sin_port));
     make_makefile_only(root, makefile, submission);
@@ -826,8 +829,10 @@ Test(build, a_build_that_fills_its_folder_fails_and_leaves_nothing)
     if (geteuid() != 0)
         cr_skip_test("as root only: elsewhere a build writes on the disk, under its limits");
     char *root = make_root(), submission[PATH_MAX], path[PATH_MAX + 32];
-    make_makefile_only(root, "all:\n\ti=0; while [ $$i -lt 3000 ]; do head -c 393216 "
-                       "/dev/zero > fill-$$i || exit 1; i=$$((i + 1)); done\n", submission);
+    make_makefile_only(root,
+                       "all:\n\ti=0; while [ $$i -lt 3000 ]; do head -c 393216 "
+                       "/dev/zero > fill-$$i || exit 1; i=$$((i + 1)); done\n",
+                       submission);
 
     struct lab_build b;
     build_lab01(root, submission, BUILD_TIMEOUT_MS, &b);
@@ -839,7 +844,7 @@ Test(build, a_build_that_fills_its_folder_fails_and_leaves_nothing)
     snprintf(path, sizeof path, "%s/fill-0", b.folder);
     cr_expect_neq(access(path, F_OK), 0, "the build's files were copied out: %s", path);
     cr_expect_eq(count_entries(b.folder), 1, "%s holds more than the Makefile", b.folder);
-    struct buf left = {0};
+    struct buf left = { 0 };
     buf_puts(&left, "");
     cr_expect_eq(count_survivors(root, &left), 0, "left running:%s", left.data);
     buf_reset(&left);
@@ -995,11 +1000,11 @@ Test(batch, the_class_page_reads_right_in_chromium)
     snprintf(profile, sizeof profile, "%s/chromium", c->root);
     snprintf(url, sizeof url, "file://%s/class.html", c->out);
     char *seen = python3(c, render_py, chromium, profile, url);
-    cr_expect_not_null(strstr(seen, "tables 2\n"), "a scores table and a pass rates table:\n%s",
-                       seen);
+    cr_expect_not_null(strstr(seen, "tables 2\n"),
+                       "a scores table and a pass rates table:\n%s", seen);
     cr_expect_not_null(strstr(seen, "scripts 0\n"), "%s", seen);
-    cr_expect_not_null(strstr(seen, "requests 1\n"), "the page fetches nothing but itself:\n%s",
-                       seen);
+    cr_expect_not_null(strstr(seen, "requests 1\n"),
+                       "the page fetches nothing but itself:\n%s", seen);
     const char *text = strstr(seen, "text:\n");
     cr_assert_not_null(text, "%s", seen);
     int max = lab_points(find_lab("01"));
@@ -1008,17 +1013,27 @@ Test(batch, the_class_page_reads_right_in_chromium)
     const struct member *variant = &c->m[2];
     snprintf(failed, sizeof failed, "01-hello/%s", variant->variant.expect[0]);
     const char *const wanted[] = {
-        "netlab class report", "Scores", "Submission\t01-hello", row,
-        odd_name,                               /* as it is: not markup */
-        "Checks students miss most", "1 of 3", "33%",
-        "Failed checks by submission", failed, "Hint: ",
-        "01-hello did not build", "error:",    /* and the compiler says why */
+        "netlab class report",
+        "Scores",
+        "Submission\t01-hello",
+        row,
+        odd_name, /* as it is: not markup */
+        "Checks students miss most",
+        "1 of 3",
+        "33%",
+        "Failed checks by submission",
+        failed,
+        "Hint: ",
+        "01-hello did not build",
+        "error:", /* and the compiler says why */
     };
     for (size_t i = 0; i < COUNT_OF(wanted); i++)
-        cr_expect_not_null(strstr(text, wanted[i]), "a person does not see \"%s\" on the "
-                           "page:\n%s", wanted[i], text);
+        cr_expect_not_null(strstr(text, wanted[i]),
+                           "a person does not see \"%s\" on the "
+                           "page:\n%s",
+                           wanted[i], text);
     free(seen);
-    struct buf survivors = {0};
+    struct buf survivors = { 0 };
     buf_puts(&survivors, "");
     cr_expect_eq(count_survivors(c->root, &survivors), 0, "left running:%s", survivors.data);
     buf_free(&survivors);

@@ -36,12 +36,24 @@ static ssize_t unescape(const char *s, size_t len, unsigned char *out)
         if (++i >= len - 1)
             return -1;
         switch (s[i]) {
-        case 'n': out[n++] = '\n'; break;
-        case 'r': out[n++] = '\r'; break;
-        case 't': out[n++] = '\t'; break;
-        case '0': out[n++] = '\0'; break;
-        case '\\': out[n++] = '\\'; break;
-        case '"': out[n++] = '"'; break;
+        case 'n':
+            out[n++] = '\n';
+            break;
+        case 'r':
+            out[n++] = '\r';
+            break;
+        case 't':
+            out[n++] = '\t';
+            break;
+        case '0':
+            out[n++] = '\0';
+            break;
+        case '\\':
+            out[n++] = '\\';
+            break;
+        case '"':
+            out[n++] = '"';
+            break;
         case 'x': {
             unsigned v;
             if (i + 2 >= len - 1 || !isxdigit((unsigned char)s[i + 1]) ||
@@ -63,7 +75,7 @@ Test(buf, escape_of_every_byte_is_printable_and_round_trips)
     unsigned char all[256], back[256];
     for (int i = 0; i < 256; i++)
         all[i] = (unsigned char)i;
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_escape(&b, all, sizeof all, sizeof all);
     cr_assert(printable_ascii(b.data, b.len, false),
               "buf_escape wrote a byte that is not printable ASCII: %s", b.data);
@@ -77,7 +89,7 @@ Test(buf, escape_of_every_byte_is_printable_and_round_trips)
 Test(buf, escape_shows_visible_bytes_as_themselves)
 {
     for (int ch = 0x20; ch < 0x7f; ch++) {
-        struct buf b = {0};
+        struct buf b = { 0 };
         unsigned char byte = (unsigned char)ch;
         buf_escape(&b, &byte, 1, 1);
         char want[8];
@@ -94,15 +106,22 @@ Test(buf, escape_shows_visible_bytes_as_themselves)
  * the end of the data, C1 controls and invalid bytes show as \xNN. */
 Test(buf, escape_keeps_utf8_and_hexes_the_rest)
 {
-    static const struct { const char *in; size_t len; const char *shown; } cases[] = {
-        { "caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac", 13, "\"caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac\"" },
+    static const struct {
+        const char *in;
+        size_t len;
+        const char *shown;
+    } cases[] = {
+        { "caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac", 13,
+          "\"caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac\"" },
         { "cut \xe2\x80", 6, "\"cut \\xe2\\x80\"" },
-        { "\xc2\x9b" "31m", 5, "\"\\xc2\\x9b31m\"" },
+        { "\xc2\x9b"
+          "31m",
+          5, "\"\\xc2\\x9b31m\"" },
         { "\xff\xfe", 2, "\"\\xff\\xfe\"" },
         { "\xef\xbf\xbf", 3, "\"\\xef\\xbf\\xbf\"" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct buf b = {0};
+        struct buf b = { 0 };
         /* A copy exactly as long as the data, so a read past it is caught
          * by the sanitizers. */
         char *exact = xmalloc(cases[i].len);
@@ -116,13 +135,16 @@ Test(buf, escape_keeps_utf8_and_hexes_the_rest)
 
 Test(buf, escape_names_control_bytes)
 {
-    static const struct { unsigned char byte; const char *shown; } cases[] = {
-        { '\n', "\"\\n\"" }, { '\r', "\"\\r\"" }, { '\t', "\"\\t\"" },
-        { '\0', "\"\\0\"" }, { 0x1b, "\"\\x1b\"" }, { 0x7f, "\"\\x7f\"" },
+    static const struct {
+        unsigned char byte;
+        const char *shown;
+    } cases[] = {
+        { '\n', "\"\\n\"" },   { '\r', "\"\\r\"" },   { '\t', "\"\\t\"" },
+        { '\0', "\"\\0\"" },   { 0x1b, "\"\\x1b\"" }, { 0x7f, "\"\\x7f\"" },
         { 0x80, "\"\\x80\"" }, { 0xff, "\"\\xff\"" }, { 0x01, "\"\\x01\"" },
     };
     for (size_t i = 0; i < COUNT_OF(cases); i++) {
-        struct buf b = {0};
+        struct buf b = { 0 };
         buf_escape(&b, &cases[i].byte, 1, 1);
         cr_expect_str_eq(b.data, cases[i].shown, "byte 0x%02x", cases[i].byte);
         buf_free(&b);
@@ -133,7 +155,7 @@ Test(buf, escape_truncates_and_counts_the_rest)
 {
     char data[300];
     memset(data, 'a', sizeof data);
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_escape(&b, data, sizeof data, 100);
     char want[200];
     snprintf(want, sizeof want, "\"%.100s\" ... (300 bytes in all)", data);
@@ -165,9 +187,9 @@ Test(buf, escape_shows_random_bytes_short_with_their_length)
     uint32_t x = 12345;
     for (size_t i = 0; i < sizeof data; i++) {
         x = x * 1103515245u + 12345u;
-        data[i] = (unsigned char)(0x80 | (x >> 26));   /* continuation bytes: never UTF-8 */
+        data[i] = (unsigned char)(0x80 | (x >> 26)); /* continuation bytes: never UTF-8 */
     }
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_escape(&b, data, sizeof data, 120);
     cr_expect_leq(b.len, 120 + 40, "%zu characters: %s", b.len, b.data);
     cr_expect_not_null(strstr(b.data, "... (4096 bytes in all)"), "%s", b.data);
@@ -187,10 +209,10 @@ Test(buf, escape_shows_random_bytes_short_with_their_length)
     cr_expect_not_null(strstr(b.data, "first difference at byte 2000"), "%s", b.data);
     cr_expect_lt(b.len, 600, "%zu characters: %s", b.len, b.data);
     buf_reset(&b);
-    describe_difference(&b, data, 100, other + 1, 100);  /* 400 characters each: cut */
+    describe_difference(&b, data, 100, other + 1, 100); /* 400 characters each: cut */
     cr_expect_not_null(strstr(b.data, "expected 100 bytes, got 100"), "%s", b.data);
     buf_reset(&b);
-    describe_difference(&b, "a\n", 2, "b\n", 2);           /* short text: whole */
+    describe_difference(&b, "a\n", 2, "b\n", 2); /* short text: whole */
     cr_expect_not_null(strstr(b.data, "  expected: \"a\\n\"\n  got:      \"b\\n\""), "%s",
                        b.data);
     buf_free(&b);
@@ -203,7 +225,7 @@ Test(buf, counts_are_grammatical)
     cr_expect_str_eq(plural_of(0, "reply", "replies"), "replies");
     cr_expect_str_eq(plural_of(2, "reply", "replies"), "replies");
     cr_expect_str_eq(plural_of(-1, "reply", "replies"), "replies");
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_count(&b, 1, "reply", "replies");
     buf_puts(&b, ", ");
     buf_count(&b, 3, "byte", "bytes");
@@ -221,7 +243,7 @@ Test(buf, escape_window_shows_context_and_counts)
     char data[1000];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = (char)('a' + i % 26);
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_escape_window(&b, data, sizeof data, 500, 16);
     char want[200];
     snprintf(want, sizeof want, "(484 bytes) \"%.32s\" (484 more bytes)", data + 484);
@@ -254,7 +276,7 @@ Test(buf, limit_drops_and_counts)
 
 Test(buf, printf_grows_past_the_first_allocation)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     for (int i = 0; i < 1000; i++)
         buf_printf(&b, "%04d,", i);
     cr_assert_eq(b.len, 5000);
@@ -314,7 +336,7 @@ Test(buf, count_lines_counts_newlines)
 
 static char *difference(const void *e, size_t elen, const void *g, size_t glen)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_puts(&b, "");
     describe_difference(&b, e, elen, g, glen);
     return b.data;
@@ -331,7 +353,8 @@ Test(buf, describe_difference_equal_prefix)
 {
     char *d = difference("hello world", 11, "hello there", 11);
     cr_expect_not_null(strstr(d, "first difference at byte 6: expected \"w\" (0x77), got "
-                                 "\"t\" (0x74)"), "%s", d);
+                                 "\"t\" (0x74)"),
+                       "%s", d);
     cr_expect_not_null(strstr(d, "expected: \"hello world\""), "%s", d);
     cr_expect_not_null(strstr(d, "got:      \"hello there\""), "%s", d);
     free(d);
@@ -341,11 +364,13 @@ Test(buf, describe_difference_shorter)
 {
     char *d = difference("abcdef", 6, "abc", 3);
     cr_expect_not_null(strstr(d, "first difference at byte 3: expected \"d\" (0x64), got "
-                                 "end of data"), "%s", d);
+                                 "end of data"),
+                       "%s", d);
     free(d);
     d = difference("abc", 3, NULL, 0);
     cr_expect_not_null(strstr(d, "first difference at byte 0: expected \"a\" (0x61), got "
-                                 "end of data"), "nothing received: %s", d);
+                                 "end of data"),
+                       "nothing received: %s", d);
     free(d);
 }
 
@@ -353,7 +378,8 @@ Test(buf, describe_difference_longer)
 {
     char *d = difference("abc", 3, "abcdef", 6);
     cr_expect_not_null(strstr(d, "first difference at byte 3: expected end of data, got "
-                                 "\"d\" (0x64)"), "%s", d);
+                                 "\"d\" (0x64)"),
+                       "%s", d);
     free(d);
 }
 
@@ -369,7 +395,8 @@ Test(buf, describe_difference_binary)
                        "\"\\xff\" (0xff)";
     cr_expect_not_null(strstr(d, want), "want %s in:\n%s", want, d);
     cr_expect_not_null(strstr(d, "expected 1000 bytes, got 1000"), "%s", d);
-    cr_expect_not_null(strstr(d, "(684 bytes) \""), "the window starts 16 bytes before: %s", d);
+    cr_expect_not_null(strstr(d, "(684 bytes) \""), "the window starts 16 bytes before: %s",
+                       d);
     cr_expect(printable_ascii(d, strlen(d), true), "not printable: %s", d);
     free(d);
 

@@ -25,8 +25,8 @@ static struct {
 static int note_own_cgroup(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)st;
-    if (type == FTW_D && strncmp(path + ftw->base, own_cgroup.prefix,
-                                 strlen(own_cgroup.prefix)) == 0) {
+    if (type == FTW_D &&
+        strncmp(path + ftw->base, own_cgroup.prefix, strlen(own_cgroup.prefix)) == 0) {
         snprintf(own_cgroup.found, sizeof own_cgroup.found, "%s", path);
         return 1;
     }
@@ -52,10 +52,10 @@ Test(cgroups, a_grader_removes_stale_folders_of_its_own_pid_namespace_only)
         cr_skip_test("this system gives the grader no cgroup");
     }
     char base[PATH_MAX], ours[PATH_MAX + 64], theirs[PATH_MAX + 64];
-    snprintf(base, sizeof base, "%.*s", (int)(strrchr(own_cgroup.found, '/') -
-                                               own_cgroup.found), own_cgroup.found);
+    snprintf(base, sizeof base, "%.*s",
+             (int)(strrchr(own_cgroup.found, '/') - own_cgroup.found), own_cgroup.found);
     const char *ns = strrchr(own_cgroup.found, '-') + 1;
-    int gone = 4000000;                 /* a PID no process has, here */
+    int gone = 4000000; /* a PID no process has, here */
     while (kill(gone, 0) == 0 || errno != ESRCH)
         gone--;
     snprintf(ours, sizeof ours, "%s/netlab-%d-%s", base, gone, ns);
@@ -63,7 +63,7 @@ Test(cgroups, a_grader_removes_stale_folders_of_its_own_pid_namespace_only)
     cr_assert_eq(mkdir(ours, 0755), 0, "%s: %s", ours, strerror(errno));
     cr_assert_eq(mkdir(theirs, 0755), 0, "%s: %s", theirs, strerror(errno));
     cgroups_close();
-    cgroups_open();                     /* removes what gone graders left */
+    cgroups_open(); /* removes what gone graders left */
     cgroups_close();
     struct stat st;
     bool ours_left = stat(ours, &st) == 0, theirs_left = stat(theirs, &st) == 0;

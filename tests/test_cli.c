@@ -22,16 +22,16 @@
 
 #include "buf.h"
 #include "command.h"
-#include "lab.h"
 #include "files.h"
+#include "lab.h"
 #include "runner.h"
 
 TestSuite(cli, .timeout = 60);
 
 struct run {
-    int status;             /* exit status, or -1 if killed */
-    struct buf out;         /* what it wrote on stdout */
-    struct buf err;         /* ...and on stderr */
+    int status;     /* exit status, or -1 if killed */
+    struct buf out; /* what it wrote on stdout */
+    struct buf err; /* ...and on stderr */
 };
 
 /* Runs the words of BEFORE (NULL-terminated: a command found on PATH and
@@ -47,7 +47,7 @@ static struct run grade_with(const char *const *before, const char *const *args)
         argv[argc++] = args[i];
     argv[argc] = NULL;
     int out = temp_fd(), err = temp_fd();
-    struct run r = {0};
+    struct run r = { 0 };
     r.status = run_program(argv, NULL, NULL, out, err);
     take_file(out, &r.out);
     take_file(err, &r.err);
@@ -67,10 +67,9 @@ static void free_run(struct run *r)
 }
 
 /* Runs the shell command made of FMT and its arguments; its exit status. */
-__attribute__((format(printf, 1, 2)))
-static int shell(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int shell(const char *fmt, ...)
 {
-    struct buf cmd = {0};
+    struct buf cmd = { 0 };
     va_list ap;
     va_start(ap, fmt);
     buf_vprintf(&cmd, fmt, ap);
@@ -207,7 +206,8 @@ Test(cli, garbage_output_keeps_every_report_valid)
     cr_expect_eq(python(junit_py, xml), 16, "JUnit XML invalid, or not 6 failures");
     free_run(&r);
 
-    r = grade((const char *[]){ "--impl", tree, "--format", "gradescope", "--out", json, NULL });
+    r = grade((const char *[]){ "--impl", tree, "--format", "gradescope", "--out", json,
+                                NULL });
     cr_expect_eq(r.status, 1);
     cr_expect_eq(python(gradescope_py, json), 3, "results.json invalid (or full marks)");
     free_run(&r);
@@ -262,7 +262,7 @@ static char *hidden_check_names(void)
 {
     struct run r = grade((const char *[]){ "--list", "--instructor", NULL });
     cr_assert_eq(r.status, 0);
-    struct buf names = {0};
+    struct buf names = { 0 };
     buf_puts(&names, "");
     for (char *line = strtok(r.out.data, "\n"); line; line = strtok(NULL, "\n")) {
         char name[128];
@@ -324,9 +324,8 @@ Test(cli, time_scale_stretches_the_time_limits)
 {
     if (access("build/hostile/never-listens", F_OK) != 0)
         cr_skip_test("no hostile submissions in this copy of the kit");
-    struct run r = grade((const char *[]){ "--impl", "build/hostile/never-listens",
-                                           "--check", "02-echo/line-echo", "--time-scale", "2",
-                                           NULL });
+    struct run r = grade((const char *[]){ "--impl", "build/hostile/never-listens", "--check",
+                                           "02-echo/line-echo", "--time-scale", "2", NULL });
     cr_expect_eq(r.status, 1);
     cr_expect_not_null(strstr(r.out.data, "within 6000 ms"), "%s", r.out.data);
     free_run(&r);
@@ -356,7 +355,7 @@ static char *fresh_folder(const char *parent, const char *name, mode_t mode)
 {
     char real[PATH_MAX];
     cr_assert_not_null(realpath(parent, real), "%s: %s", parent, strerror(errno));
-    struct buf dir = {0};
+    struct buf dir = { 0 };
     buf_printf(&dir, "%s/netlab-cli-%d-%s", real, (int)getpid(), name);
     remove_tree(dir.data);
     cr_assert_eq(mkdir(dir.data, 0700), 0, "%s: %s", dir.data, strerror(errno));
@@ -368,7 +367,9 @@ static char *fresh_folder(const char *parent, const char *name, mode_t mode)
 static void copy_solution(const char *tree, const char *lab)
 {
     cr_assert_eq(shell("mkdir -p '%s/%s' && cp solutions/%s/server solutions/%s/client "
-                       "'%s/%s/'", tree, lab, lab, lab, tree, lab), 0);
+                       "'%s/%s/'",
+                       tree, lab, lab, lab, tree, lab),
+                 0);
 }
 
 /* A grader that the system gives no mount namespace, as in a plain chroot
@@ -376,8 +377,8 @@ static void copy_solution(const char *tree, const char *lab)
  * capability out of the bounding and inheritable sets, so the grader it
  * runs has none (unshare(CLONE_NEWNS) fails with EPERM).  The grader's own
  * warning, checked below, says it found none. */
-#define WITHOUT_MOUNT_NAMESPACES "setpriv", "--bounding-set", "-sys_admin", "--inh-caps", \
-                                 "-sys_admin", "harness/grade"
+#define WITHOUT_MOUNT_NAMESPACES                                                              \
+    "setpriv", "--bounding-set", "-sys_admin", "--inh-caps", "-sys_admin", "harness/grade"
 
 Test(cli, without_mount_namespaces_an_open_tree_is_graded)
 {
@@ -393,7 +394,8 @@ Test(cli, without_mount_namespaces_an_open_tree_is_graded)
     cr_expect_eq(occurrences(r.err.data, "grade:"), 1, "one warning, nothing else:\n%s",
                  r.err.data);
     cr_expect_not_null(strstr(r.err.data, "grade: warning: no mount namespace for checks "
-                                          "(Operation not permitted)"), "%s", r.err.data);
+                                          "(Operation not permitted)"),
+                       "%s", r.err.data);
     free_run(&r);
     remove_tree(tree);
     free(tree);
@@ -409,8 +411,8 @@ static void expect_cannot_grade(struct run *r, const char *closed, const char *h
     cr_expect_eq(r->out.len, 0, "%s graded something:\n%s", how, r->out.data);
     cr_expect_eq(strncmp(r->err.data, "grade: cannot grade here: ", 26), 0, "%s: %s", how,
                  r->err.data);
-    cr_expect_eq(occurrences(r->err.data, "grade:"), 1, "%s: more than one message:\n%s",
-                 how, r->err.data);
+    cr_expect_eq(occurrences(r->err.data, "grade:"), 1, "%s: more than one message:\n%s", how,
+                 r->err.data);
     char through[PATH_MAX + 32];
     snprintf(through, sizeof through, "cannot get through %s ", closed);
     cr_expect_not_null(strstr(r->err.data, through), "%s: the message names no folder:\n%s",
@@ -433,8 +435,8 @@ Test(cli, without_mount_namespaces_a_closed_tree_stops_before_grading)
      * TMPDIR: both stop before building. */
     snprintf(class, sizeof class, "%s/class", closed);
     snprintf(out, sizeof out, "%s/out", closed);
-    cr_assert_eq(shell("mkdir -p '%s/alice' && cp -r labs/01-hello '%s/alice/'", class,
-                       class), 0);
+    cr_assert_eq(shell("mkdir -p '%s/alice' && cp -r labs/01-hello '%s/alice/'", class, class),
+                 0);
     r = grade_with((const char *[]){ WITHOUT_MOUNT_NAMESPACES, NULL },
                    (const char *[]){ "--batch", class, "--out", out, NULL });
     expect_cannot_grade(&r, closed, "--batch");
@@ -470,7 +472,9 @@ Test(cli, a_kit_in_a_closed_folder_with_a_space_is_graded_fully)
     snprintf(grader, sizeof grader, "%s/harness/grade", kit);
     snprintf(solutions, sizeof solutions, "%s/solutions", kit);
     cr_assert_eq(shell("mkdir -p '%s/harness' && cp harness/grade harness/shortio.so "
-                       "'%s/harness/'", kit, kit), 0);
+                       "'%s/harness/'",
+                       kit, kit),
+                 0);
     copy_solution(solutions, "01-hello");
     copy_solution(solutions, "02-echo");
 
@@ -482,8 +486,10 @@ Test(cli, a_kit_in_a_closed_folder_with_a_space_is_graded_fully)
                                   (const char *[]){ "--impl", trees[i], NULL });
         cr_expect_eq(r.status, 0, "%s: exit %d:\n%s%s", trees[i], r.status, r.out.data,
                      r.err.data);
-        cr_expect_null(strstr(r.out.data, "not testable"), "%s: shortio.so was not "
-                       "preloaded:\n%s", trees[i], r.out.data);
+        cr_expect_null(strstr(r.out.data, "not testable"),
+                       "%s: shortio.so was not "
+                       "preloaded:\n%s",
+                       trees[i], r.out.data);
         cr_expect_not_null(strstr(r.out.data, "short-counts"), "%s", r.out.data);
         free_run(&r);
     }
@@ -559,7 +565,10 @@ static char *isolation_in_every_report(const char *const *before, const char *tr
 
     char *want = xstrdup(temp_path("isolation.txt"));
     write_text_file(want, line);
-    const struct { const char *format, *valid, *isolation; int full_marks; } formats[] = {
+    const struct {
+        const char *format, *valid, *isolation;
+        int full_marks;
+    } formats[] = {
         { "gradescope", gradescope_py, isolation_json_py, 0 },
         { "junit", junit_py, isolation_junit_py, 10 },
     };
@@ -594,7 +603,7 @@ static const char *memory_limit_in_transcript(const char *transcripts)
     snprintf(path, sizeof path, "%s/01-hello/server-replies.txt", transcripts);
     int fd = open(path, O_RDONLY);
     cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
-    struct buf text = {0};
+    struct buf text = { 0 };
     take_file(fd, &text);
     const char *note = strstr(text.data, "memory limit: ");
     cr_assert_not_null(note, "no memory limit in the transcript:\n%s", text.data);
@@ -624,9 +633,11 @@ Test(cli, isolation_line_as_root)
                                            "01-hello/server-replies", "--transcripts", dir,
                                            NULL });
     cr_expect_eq(r.status, 0, "%s", r.err.data);
-    struct buf want = {0};
-    buf_printf(&want, "Isolation: PID, network, IPC and mount namespaces; a root file system "
-               "per check; a user per check; %s.", memory_limit_in_transcript(dir));
+    struct buf want = { 0 };
+    buf_printf(&want,
+               "Isolation: PID, network, IPC and mount namespaces; a root file system "
+               "per check; a user per check; %s.",
+               memory_limit_in_transcript(dir));
     cr_expect_eq(strncmp(line, want.data, want.len), 0, "%s\nnot: %s", line, want.data);
     buf_free(&want);
     free_run(&r);
@@ -649,7 +660,8 @@ Test(cli, isolation_line_without_namespaces)
     cr_expect_not_null(strstr(line, "; no PID, network, IPC or mount namespace (the system "
                                     "refused them), no root file system of their own, so "
                                     "programs see the kit and share the machine's processes, "
-                                    "network, IPC objects, /tmp and system files."), "%s", line);
+                                    "network, IPC objects, /tmp and system files."),
+                       "%s", line);
     free(line);
     remove_tree(open_tree);
     free(open_tree);
@@ -671,11 +683,12 @@ Test(cli, isolation_line_as_an_ordinary_user)
     snprintf(solutions, sizeof solutions, "%s/solutions", kit);
     snprintf(deny, sizeof deny, "%s/deny_namespaces", kit);
     cr_assert_eq(shell("mkdir -p '%s/harness' && cp harness/grade harness/shortio.so "
-                       "'%s/harness/' && cp build/deny_namespaces '%s/'", kit, kit, kit), 0,
-                 "make test builds build/deny_namespaces");
+                       "'%s/harness/' && cp build/deny_namespaces '%s/'",
+                       kit, kit, kit),
+                 0, "make test builds build/deny_namespaces");
     copy_solution(solutions, "01-hello");
-    const char *as_nobody[] = { "setpriv", "--reuid=nobody", "--regid=nogroup",
-                                "--clear-groups", grader, NULL };
+    const char *as_nobody[] = { "setpriv",        "--reuid=nobody", "--regid=nogroup",
+                                "--clear-groups", grader,           NULL };
     const char *as_myself[] = { grader, NULL };
     bool root = geteuid() == 0;
     char *line = isolation_in_every_report(root ? as_nobody : as_myself, solutions);
@@ -685,22 +698,27 @@ Test(cli, isolation_line_as_an_ordinary_user)
     /* A grader built with a sanitizer sets no memory limit. */
     const char *memory = DEFAULT_MEMORY_LIMIT_MB < 0 ? "no memory limit"
                                                      : "memory by " RLIMITS_ONLY;
-    struct buf want = {0};
-    buf_printf(&want, "Isolation: user, PID, network, IPC and mount namespaces; a root file "
+    struct buf want = { 0 };
+    buf_printf(&want,
+               "Isolation: user, PID, network, IPC and mount namespaces; a root file "
                "system per check; %s; no user of their own (not root), so programs run as "
-               "your user.", memory);
+               "your user.",
+               memory);
     if (user_namespaces)
         cr_expect_str_eq(line, want.data);
     free(line);
     buf_free(&want);
 
-    const char *refused_as_nobody[] = { "setpriv", "--reuid=nobody", "--regid=nogroup",
-                                        "--clear-groups", deny, grader, NULL };
+    const char *refused_as_nobody[] = {
+        "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", deny, grader, NULL
+    };
     const char *refused_as_myself[] = { deny, grader, NULL };
     line = isolation_in_every_report(root ? refused_as_nobody : refused_as_myself, solutions);
-    buf_printf(&want, "Isolation: limits only, %s: not root, and no user namespace allowed, "
+    buf_printf(&want,
+               "Isolation: limits only, %s: not root, and no user namespace allowed, "
                "so programs run as your user, see your files and share the machine's "
-               "processes and network.", memory);
+               "processes and network.",
+               memory);
     cr_expect_str_eq(line, want.data);
     free(line);
     buf_free(&want);
@@ -768,13 +786,19 @@ static const char classroom_py[] =
  */
 Test(cli, a_grader_error_is_shown_apart_and_not_charged)
 {
-    const char *check[] = { "--impl", "solutions", "--check", "01-hello/server-replies",
-                            "--transcripts", temp_path("error-transcripts"), NULL };
+    const char *check[] = { "--impl",
+                            "solutions",
+                            "--check",
+                            "01-hello/server-replies",
+                            "--transcripts",
+                            temp_path("error-transcripts"),
+                            NULL };
     struct run r = grade_without_ports(check);
     cr_expect_eq(r.status, EXIT_GRADER_ERROR, "exit %d:\n%s%s", r.status, r.out.data,
                  r.err.data);
     cr_expect_not_null(strstr(r.out.data, "\nScore: 0/0, 1 check not graded: grader error "
-                                          "(every graded check passed)"), "%s", r.out.data);
+                                          "(every graded check passed)"),
+                       "%s", r.out.data);
     cr_expect_not_null(strstr(r.out.data, "  ERROR server-replies"), "%s", r.out.data);
     cr_expect_not_null(strstr(r.out.data, "grader error: no free port"), "%s", r.out.data);
     cr_expect_null(strstr(r.out.data, "FAIL"), "%s", r.out.data);
@@ -791,8 +815,9 @@ Test(cli, a_grader_error_is_shown_apart_and_not_charged)
      * error, out of the points graded. */
     char *output = temp_path("github-output");
     cr_expect_eq(shell("GITHUB_OUTPUT='%s' python3 handouts/classroom/points.py '%s' "
-                       ">/dev/null && python3 -c '%s' '%s'", output, json, classroom_py,
-                       output), 0, "points.py");
+                       ">/dev/null && python3 -c '%s' '%s'",
+                       output, json, classroom_py, output),
+                 0, "points.py");
     unlink(output);
     unlink(json);
     free_run(&r);
@@ -816,16 +841,15 @@ Test(cli, a_grader_error_is_apart_in_the_class_reports, .timeout = 120)
     cr_assert_eq(shell("mkdir -p '%s'", lab), 0);
     copy_sources("solutions/01-hello", lab);
     snprintf(out, sizeof out, "%s/out", class);
-    struct run r = grade_without_ports((const char *[]){ "--batch", class, "--out", out,
-                                                         "--check", "01-hello/server-replies",
-                                                         NULL });
+    struct run r = grade_without_ports((const char *[]){
+        "--batch", class, "--out", out, "--check", "01-hello/server-replies", NULL });
     cr_expect_eq(r.status, 0, "every file written: exit %d\n%s", r.status, r.err.data);
     cr_expect_not_null(strstr(r.err.data, "1 check not graded: grader error"), "%s",
                        r.err.data);
     free_run(&r);
 
     snprintf(path, sizeof path, "%s/gradebook.csv", out);
-    struct buf csv = {0};
+    struct buf csv = { 0 };
     read_whole(path, &csv);
     cr_expect_not_null(strstr(csv.data, "\"total\",\"not graded (grader error)\"\r\n"), "%s",
                        csv.data);
@@ -833,12 +857,14 @@ Test(cli, a_grader_error_is_apart_in_the_class_reports, .timeout = 120)
                        csv.data);
     buf_free(&csv);
     snprintf(path, sizeof path, "%s/class.html", out);
-    struct buf html = {0};
+    struct buf html = { 0 };
     read_whole(path, &html);
     cr_expect_not_null(strstr(html.data, "alice: 0 of 0 points, 1 check not graded: grader "
-                                         "error</h3>"), "%s", html.data);
+                                         "error</h3>"),
+                       "%s", html.data);
     cr_expect_not_null(strstr(html.data, "server-replies <small>not graded (2 points): grader "
-                                         "error</small>"), "%s", html.data);
+                                         "error</small>"),
+                       "%s", html.data);
     cr_expect_not_null(strstr(html.data, "no free port"), "%s", html.data);
     cr_expect_not_null(strstr(html.data, "<td>2</td><td>0 of 0</td>"),
                        "the pass rate counts the check not graded: %s", html.data);
@@ -855,8 +881,9 @@ static char *built_tree(void)
     char *tree = fresh_folder("/tmp", "stale", 0755);
     cr_assert_eq(shell("mkdir -p '%s/01-hello' && cp solutions/01-hello/*.c '%s/01-hello/' && "
                        "cp solutions/01-hello/server solutions/01-hello/client "
-                       "'%s/01-hello/' && touch -d '1 hour ago' '%s/01-hello/'*.c", tree, tree,
-                       tree, tree), 0);
+                       "'%s/01-hello/' && touch -d '1 hour ago' '%s/01-hello/'*.c",
+                       tree, tree, tree, tree),
+                 0);
     return tree;
 }
 
@@ -865,8 +892,13 @@ static char *built_tree(void)
 Test(cli, a_program_older_than_its_sources_is_not_graded)
 {
     char *tree = built_tree();
-    const char *args[] = { "--impl", tree, "--check", "01-hello/client-sends",
-                           "--transcripts", temp_path("stale-transcripts"), NULL };
+    const char *args[] = { "--impl",
+                           tree,
+                           "--check",
+                           "01-hello/client-sends",
+                           "--transcripts",
+                           temp_path("stale-transcripts"),
+                           NULL };
     struct run r = grade(args);
     cr_expect_eq(r.status, 0, "the fresh programs are graded: %s%s", r.out.data, r.err.data);
     free_run(&r);
@@ -875,8 +907,8 @@ Test(cli, a_program_older_than_its_sources_is_not_graded)
     r = grade(args);
     cr_expect_eq(r.status, 5, "exit %d:\n%s%s", r.status, r.out.data, r.err.data);
     cr_expect_not_null(strstr(r.err.data, "grade: 01-hello/server is older than "
-                                          "01-hello/server.c: run make first"), "%s",
-                       r.err.data);
+                                          "01-hello/server.c: run make first"),
+                       "%s", r.err.data);
     cr_expect_null(strstr(r.out.data, "Score:"), "graded anyway:\n%s", r.out.data);
     free_run(&r);
 
@@ -888,16 +920,21 @@ Test(cli, a_program_older_than_its_sources_is_not_graded)
     /* Each program is judged by what it is built from, as make builds it:
      * the client's source makes the client stale, never the server. */
     cr_assert_eq(shell("touch -d '1 hour ago' '%s/01-hello/server.c' && touch "
-                       "'%s/01-hello/client.c'", tree, tree), 0);
+                       "'%s/01-hello/client.c'",
+                       tree, tree),
+                 0);
     r = grade(args);
     cr_expect_not_null(strstr(r.err.data, "grade: 01-hello/client is older than "
-                                          "01-hello/client.c"), "%s", r.err.data);
+                                          "01-hello/client.c"),
+                       "%s", r.err.data);
     cr_expect_null(strstr(r.err.data, "01-hello/server is older"), "%s", r.err.data);
     free_run(&r);
     cr_assert_eq(shell("touch -d '1 hour ago' '%s/01-hello/client.c'", tree), 0);
 
     cr_assert_eq(shell("touch -d '1 hour ago' '%s/01-hello/server.c' && mkdir '%s/common' && "
-                       "touch '%s/common/netlab.h'", tree, tree, tree), 0);
+                       "touch '%s/common/netlab.h'",
+                       tree, tree, tree),
+                 0);
     r = grade(args);
     cr_expect_eq(r.status, 5, "exit %d:\n%s%s", r.status, r.out.data, r.err.data);
     cr_expect_not_null(strstr(r.err.data, "is older than common/netlab.h: run make first"),
@@ -935,7 +972,8 @@ Test(cli, make_grade_after_a_failed_build_grades_nothing, .timeout = 240)
                        "cp -a build/harness build/labs build/libgrader.a build/libnetlab.a "
                        "'%s/build/' && "
                        "printf 'this does not compile\\n' >> '%s/labs/01-hello/server.c'",
-                       kit, kit, kit, kit), 0);
+                       kit, kit, kit, kit),
+                 0);
     struct cmd m = run_command(kit, "make grade LAB=01", "200");
     cr_expect_neq(m.status, 0, "%s", m.out.data);
     cr_expect_null(strstr(m.out.data, "Score:"), "graded after a failed build:\n%s",
@@ -944,8 +982,8 @@ Test(cli, make_grade_after_a_failed_build_grades_nothing, .timeout = 240)
 
     m = run_command(kit, "make -i grade LAB=01", "200");
     cr_expect_not_null(strstr(m.out.data, "grade: 01-hello/server is older than "
-                                          "01-hello/server.c: run make first"), "%s",
-                       m.out.data);
+                                          "01-hello/server.c: run make first"),
+                       "%s", m.out.data);
     cr_expect_null(strstr(m.out.data, "Score:"), "graded the old program:\n%s", m.out.data);
     buf_free(&m.out);
     remove_tree(kit);

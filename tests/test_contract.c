@@ -32,10 +32,10 @@ enum marker { NO_MARKER, CHECKED, HIDDEN_CHECK, NO_CHECK };
 
 struct rule {
     int number;
-    struct buf text;            /* its lines, joined */
+    struct buf text; /* its lines, joined */
     enum marker marker;
-    int markers;                /* how many it has: exactly one is right */
-    char checks[512];           /* "name\n" for each check a CHECKED names */
+    int markers;      /* how many it has: exactly one is right */
+    char checks[512]; /* "name\n" for each check a CHECKED names */
 };
 
 struct contract {
@@ -47,7 +47,7 @@ struct contract {
  * NULL if there is none. */
 static char *section(const char *text, const char *title)
 {
-    struct buf heading = {0};
+    struct buf heading = { 0 };
     buf_printf(&heading, "\n## %s\n", title);
     const char *start = strstr(text, heading.data);
     buf_free(&heading);
@@ -76,7 +76,8 @@ static int rule_number(const char *line)
 /* Records the marker that starts at M (just after its opening "*") in R. */
 static void read_marker(struct rule *r, const char *m)
 {
-    static const char checked[] = "Checked by ", hidden[] = "Checked by the instructor's grading.*",
+    static const char checked[] = "Checked by ",
+                      hidden[] = "Checked by the instructor's grading.*",
                       none[] = "No check: ";
     r->markers++;
     if (strncmp(m, hidden, strlen(hidden)) == 0) {
@@ -91,12 +92,12 @@ static void read_marker(struct rule *r, const char *m)
             if (close == NULL || close > end)
                 break;
             size_t used = strlen(r->checks);
-            snprintf(r->checks + used, sizeof r->checks - used, "%.*s\n",
-                     (int)(close - p - 1), p + 1);
+            snprintf(r->checks + used, sizeof r->checks - used, "%.*s\n", (int)(close - p - 1),
+                     p + 1);
             p = close + 1;
         }
     } else {
-        r->markers--;           /* emphasis of another kind */
+        r->markers--; /* emphasis of another kind */
     }
 }
 
@@ -126,7 +127,7 @@ static void read_rules(const char *body, struct contract *c, struct buf *wrong)
             if (n != (int)c->n)
                 buf_printf(wrong, "\n  rule %d comes where rule %zu should", n, c->n);
         } else if (in_code || (text[0] != ' ' && text[0] != '\0')) {
-            r = NULL;           /* prose, a table or code between the rules */
+            r = NULL; /* prose, a table or code between the rules */
         }
         if (r != NULL)
             buf_printf(&r->text, "%s ", text + strspn(text, " "));
@@ -158,8 +159,10 @@ static void judge_rules(const struct lab_def *lab, const struct contract *c, str
     for (size_t i = 0; i < c->n; i++) {
         const struct rule *r = &c->rules[i];
         if (r->markers != 1)
-            buf_printf(wrong, "\n  rule %d has %d markers, not one (*Checked by `...`.* or "
-                       "*No check: why.*)", r->number, r->markers);
+            buf_printf(wrong,
+                       "\n  rule %d has %d markers, not one (*Checked by `...`.* or "
+                       "*No check: why.*)",
+                       r->number, r->markers);
         for (const char *p = r->checks; *p != '\0'; p = strchr(p, '\n') + 1) {
             char name[128];
             snprintf(name, sizeof name, "%.*s", (int)strcspn(p, "\n"), p);
@@ -185,10 +188,11 @@ static char *handbook_list(const char *handbook, const struct lab_def *lab)
 {
     char *rules = section(handbook, "The contract's rules");
     cr_assert_not_null(rules, HANDBOOK " has no section \"The contract's rules\"");
-    struct buf heading = {0};
+    struct buf heading = { 0 };
     buf_printf(&heading, "\n### %s\n", lab->id);
     const char *start = strstr(rules, heading.data);
-    cr_assert_not_null(start, HANDBOOK ": no \"### %s\" under \"The contract's rules\"", lab->id);
+    cr_assert_not_null(start, HANDBOOK ": no \"### %s\" under \"The contract's rules\"",
+                       lab->id);
     start += heading.len;
     const char *end = strstr(start, "\n### ");
     size_t len = end != NULL ? (size_t)(end - start) : strlen(start);
@@ -232,15 +236,17 @@ static void judge_handbook(const struct lab_def *lab, const struct contract *c,
         }
     }
     for (size_t k = lab->nchecks - lab->nhidden; k < lab->nchecks; k++) {
-        struct buf what = {0};
+        struct buf what = { 0 };
         buf_printf(&what, "hidden check `%s`", lab->checks[k].name);
         bool found = false;
         for (size_t i = 0; i < c->n && !found; i++)
-            found = c->rules[i].marker == HIDDEN_CHECK && listed(list, c->rules[i].number,
-                                                                  what.data);
+            found = c->rules[i].marker == HIDDEN_CHECK &&
+                    listed(list, c->rules[i].number, what.data);
         if (!found)
-            buf_printf(wrong, "\n  " HANDBOOK " does not list the %s against a rule the "
-                       "handout marks \"Checked by the instructor's grading\"", what.data);
+            buf_printf(wrong,
+                       "\n  " HANDBOOK " does not list the %s against a rule the "
+                       "handout marks \"Checked by the instructor's grading\"",
+                       what.data);
         wanted++;
         buf_free(&what);
     }
@@ -257,11 +263,11 @@ static void judge_handbook(const struct lab_def *lab, const struct contract *c,
 
 Test(contract, every_rule_names_its_check_and_every_check_a_rule)
 {
-    char *handbook = read_text_file(HANDBOOK);      /* NULL in the students' copy */
-    struct buf wrong = {0};
+    char *handbook = read_text_file(HANDBOOK); /* NULL in the students' copy */
+    struct buf wrong = { 0 };
     buf_puts(&wrong, "");
     for (const struct lab_def *const *lab = all_labs; *lab != NULL; lab++) {
-        struct buf path = {0}, found = {0};
+        struct buf path = { 0 }, found = { 0 };
         buf_printf(&path, "handouts/%s.md", (*lab)->id);
         buf_puts(&found, "");
         char *text = read_text_file(path.data);
@@ -291,27 +297,31 @@ Test(contract, every_rule_names_its_check_and_every_check_a_rule)
 Test(contract, the_reader_finds_each_kind_of_mistake)
 {
     static const struct check_def checks[] = {
-        { .name = "alpha" }, { .name = "beta" }, { .name = "gamma" }, { .name = "secret" },
+        { .name = "alpha" },
+        { .name = "beta" },
+        { .name = "gamma" },
+        { .name = "secret" },
     };
-    const struct lab_def lab = { .id = "99-test", .checks = checks, .nchecks = 4, .nhidden = 1 };
-    const char *body =
-        "**Group**\n\n"
-        "1. A rule checked by two, its marker over two lines.\n"
-        "   *Checked by `alpha`,\n"
-        "   `beta`.*\n"
-        "2. A rule with no marker.\n"
-        "\n"
-        "Prose between groups.\n"
-        "\n"
-        "4. A rule out of order, naming a hidden check.\n"
-        "   *Checked by `secret`.*\n"
-        "5. Two markers. *No check: why.* *Checked by `alpha`.*\n"
-        "```\n"
-        "6. not a rule: code\n"
-        "```\n";
+    const struct lab_def lab = {
+        .id = "99-test", .checks = checks, .nchecks = 4, .nhidden = 1
+    };
+    const char *body = "**Group**\n\n"
+                       "1. A rule checked by two, its marker over two lines.\n"
+                       "   *Checked by `alpha`,\n"
+                       "   `beta`.*\n"
+                       "2. A rule with no marker.\n"
+                       "\n"
+                       "Prose between groups.\n"
+                       "\n"
+                       "4. A rule out of order, naming a hidden check.\n"
+                       "   *Checked by `secret`.*\n"
+                       "5. Two markers. *No check: why.* *Checked by `alpha`.*\n"
+                       "```\n"
+                       "6. not a rule: code\n"
+                       "```\n";
     struct contract *c = calloc(1, sizeof *c);
     cr_assert_not_null(c);
-    struct buf wrong = {0};
+    struct buf wrong = { 0 };
     buf_puts(&wrong, "");
     read_rules(body, c, &wrong);
     judge_rules(&lab, c, &wrong);
@@ -319,8 +329,10 @@ Test(contract, the_reader_finds_each_kind_of_mistake)
     cr_expect(names(&c->rules[0], "alpha") && names(&c->rules[0], "beta"), "%s",
               c->rules[0].checks);
     static const char *const found[] = {
-        "rule 4 comes where rule 3 should", "rule 2 has 0 markers",
-        "rule 5 has 2 markers", "rule 4 names `secret`, no visible check",
+        "rule 4 comes where rule 3 should",
+        "rule 2 has 0 markers",
+        "rule 5 has 2 markers",
+        "rule 4 names `secret`, no visible check",
         "the check `gamma` enforces no rule",
     };
     for (size_t i = 0; i < sizeof found / sizeof found[0]; i++)

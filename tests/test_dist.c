@@ -47,7 +47,8 @@ static void unpack_student_copy(char tmp[PATH_MAX])
     char cmd[2 * PATH_MAX];
     snprintf(cmd, sizeof cmd,
              "make --no-print-directory dist DIST='%s/student.tar.gz' && "
-             "tar -xzf '%s/student.tar.gz' -C '%s'", tmp, tmp, tmp);
+             "tar -xzf '%s/student.tar.gz' -C '%s'",
+             tmp, tmp, tmp);
     struct cmd r = run_in(".", cmd);
     cr_assert_eq(r.status, 0, "make dist or tar failed:\n%s", r.out.data);
     buf_free(&r.out);
@@ -82,19 +83,28 @@ static void remove_tree(const char *tmp)
 /* Paths (relative to netlab/) a student must not get, or that only a build
  * makes. */
 static const char *const forbidden[] = {
-    "solutions", "harness/hidden", "tests/variants", "tests/hostile", "tests/python",
-    "tests/fuzz", "build", ".git", "harness/grade", "harness/shortio.so", ".ci",
+    "solutions",
+    "harness/hidden",
+    "tests/variants",
+    "tests/hostile",
+    "tests/python",
+    "tests/fuzz",
+    "build",
+    ".git",
+    "harness/grade",
+    "harness/shortio.so",
+    ".ci",
     "handouts/INSTRUCTORS.md",
 };
 
-static struct buf found_wrong;      /* what nftw's callback found */
-static struct buf mk_files;         /* the copy's mk/ files, one a line */
-static size_t top_len;              /* length of ".../netlab/" */
+static struct buf found_wrong; /* what nftw's callback found */
+static struct buf mk_files;    /* the copy's mk/ files, one a line */
+static size_t top_len;         /* length of ".../netlab/" */
 static size_t files_seen;
 
 static bool is_elf(const char *path)
 {
-    char magic[4] = {0};
+    char magic[4] = { 0 };
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return false;
@@ -131,15 +141,17 @@ static void expect_mk_files_used(const char *top)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%sMakefile", top);
-    struct buf makefile = {0};
+    struct buf makefile = { 0 };
     cr_assert(read_whole(path, &makefile), "%s: %s", path, strerror(errno));
     buf_puts(&mk_files, "");
     cr_expect_neq(mk_files.len, 0, "the copy has no mk/ file: not even mk/deps.sh");
     char *save = NULL;
     for (char *f = strtok_r(mk_files.data, "\n", &save); f != NULL;
          f = strtok_r(NULL, "\n", &save))
-        cr_expect_not_null(strstr(makefile.data, f), "the copy holds %s, which its Makefile "
-                           "does not use: an instructor's tool?", f);
+        cr_expect_not_null(strstr(makefile.data, f),
+                           "the copy holds %s, which its Makefile "
+                           "does not use: an instructor's tool?",
+                           f);
     buf_free(&makefile);
     buf_free(&mk_files);
 }
@@ -158,9 +170,15 @@ Test(dist, the_copy_holds_no_answer_and_no_build_product)
     /* What a student needs is there: starters, handouts, the grader's
      * sources, the Classroom workflow in place. */
     static const char *const needed[] = {
-        "Makefile", "README.md", "labs/02-echo/server.c", "labs/common/netlab.h",
-        "handouts/02-echo.md", "harness/grade.c", "tests/test_netlab.c",
-        ".github/workflows/classroom.yml", "handouts/classroom/grade.sh",
+        "Makefile",
+        "README.md",
+        "labs/02-echo/server.c",
+        "labs/common/netlab.h",
+        "handouts/02-echo.md",
+        "harness/grade.c",
+        "tests/test_netlab.c",
+        ".github/workflows/classroom.yml",
+        "handouts/classroom/grade.sh",
     };
     for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
         char path[2 * PATH_MAX];
@@ -216,7 +234,7 @@ static void expect_starters_graded_low(const char *kit)
 /* Its rubric names no hidden check and holds no point back. */
 static void expect_no_hidden_check(const char *kit)
 {
-    struct buf hidden = {0};
+    struct buf hidden = { 0 };
     hidden_checks(&hidden);
     struct cmd r = run_in(kit, "harness/grade --list --instructor");
     cr_assert_eq(r.status, 0, "%s", r.out.data);
@@ -226,8 +244,8 @@ static void expect_no_hidden_check(const char *kit)
          name = strtok_r(NULL, "\n", &save)) {
         char pattern[160];
         snprintf(pattern, sizeof pattern, "  %s ", name);
-        cr_expect_null(strstr(r.out.data, pattern), "the copy's grader has the hidden check %s",
-                       name);
+        cr_expect_null(strstr(r.out.data, pattern),
+                       "the copy's grader has the hidden check %s", name);
     }
     buf_free(&hidden);
     buf_free(&r.out);
@@ -251,10 +269,11 @@ static void expect_own_tests_pass(const char *kit)
 /* Words of the instructor's kit (in any case): the copy's README and make
  * help use none of them, as they offer nothing the copy has not. */
 static const char *const instructor_words[] = {
-    "solution", "instructor", "make dist", "dist.sh", "gradescope", "soak", "bench",
-    "make valgrind", "test-asan", "grade-class", "--batch", "submissions=", "hidden check",
-    "harness/hidden", "held back", "variant", "hostile", "tests/python", "fuzz",
-    "answers.mk", "classreport", "batch.c", "rebase",
+    "solution",    "instructor",   "make dist",     "dist.sh",        "gradescope",
+    "soak",        "bench",        "make valgrind", "test-asan",      "grade-class",
+    "--batch",     "submissions=", "hidden check",  "harness/hidden", "held back",
+    "variant",     "hostile",      "tests/python",  "fuzz",           "answers.mk",
+    "classreport", "batch.c",      "rebase",
 };
 
 /* Adds to WRONG each instructor's word in TEXT, with its line. */
@@ -345,19 +364,19 @@ static void help_spans(const char *help, struct buf *spans, struct buf *targets)
 
 /* What the copy has, to hold names against, and what is found wanting. */
 struct copy_facts {
-    const char *kit;            /* the unpacked copy, built */
-    const char *grade_help;     /* its harness/grade --help */
-    const char *makefile;       /* its Makefile */
-    struct buf paths;           /* patterns of the paths named, one a line */
-    struct buf wrong;           /* what is named and is not there */
+    const char *kit;        /* the unpacked copy, built */
+    const char *grade_help; /* its harness/grade --help */
+    const char *makefile;   /* its Makefile */
+    struct buf paths;       /* patterns of the paths named, one a line */
+    struct buf wrong;       /* what is named and is not there */
 };
 
 /* Whether WORD names a path of the copy: a relative path, or a file with
  * an extension the kit's files have. */
 static bool is_path(const char *word, size_t n)
 {
-    static const char *const extensions[] = { ".md", ".c", ".h", ".sh", ".yml", ".py",
-                                              ".so", ".txt" };
+    static const char *const extensions[] = { ".md",  ".c",  ".h",  ".sh",
+                                              ".yml", ".py", ".so", ".txt" };
     if (n == 0 || word[0] == '/' || word[0] == '-' || strncmp(word, "..", 2) == 0 ||
         memchr(word, '=', n) != NULL || memchr(word, '|', n) != NULL ||
         memchr(word, '\'', n) != NULL)
@@ -404,8 +423,9 @@ static void check_options(struct copy_facts *c, const char *span)
         char option[64];
         snprintf(option, sizeof option, "  %.*s ", (int)n, o);
         if (strcmp(option, "  --help ") != 0 && strstr(c->grade_help, option) == NULL)
-            buf_printf(&c->wrong, "\n  the option %.*s (in \"%s\"): not in harness/grade --help",
-                       (int)n, o, span);
+            buf_printf(&c->wrong,
+                       "\n  the option %.*s (in \"%s\"): not in harness/grade --help", (int)n,
+                       o, span);
     }
 }
 
@@ -436,7 +456,7 @@ static bool starts_with_word(const char *s, const char *word)
  * usage (status 2). */
 static void check_command(struct copy_facts *c, const char *span)
 {
-    struct buf cmd = {0};
+    struct buf cmd = { 0 };
     bool is_make = starts_with_word(span, "make");
     if (is_make)
         buf_printf(&cmd, "make -n --no-print-directory%s", span + 4);
@@ -444,8 +464,8 @@ static void check_command(struct copy_facts *c, const char *span)
         buf_puts(&cmd, span);
     struct cmd r = run_in(c->kit, cmd.data);
     if (is_make ? r.status != 0 : (r.status != 0 && r.status != 1))
-        buf_printf(&c->wrong, "\n  \"%s\" fails in the copy (status %d): %.300s", span, r.status,
-                   r.out.data);
+        buf_printf(&c->wrong, "\n  \"%s\" fails in the copy (status %d): %.300s", span,
+                   r.status, r.out.data);
     buf_free(&r.out);
     buf_free(&cmd);
 }
@@ -477,12 +497,14 @@ static void check_named(struct copy_facts *c, const char *span)
  * is there too). */
 static void check_paths(struct copy_facts *c)
 {
-    struct buf script = {0};
+    struct buf script = { 0 };
     buf_puts(&script, "for p in");
     char *save = NULL;
-    for (char *p = strtok_r(c->paths.data, "\n", &save); p != NULL; p = strtok_r(NULL, "\n", &save))
+    for (char *p = strtok_r(c->paths.data, "\n", &save); p != NULL;
+         p = strtok_r(NULL, "\n", &save))
         buf_printf(&script, " '%s'", p);
-    buf_puts(&script, "; do [ -n \"$(find . -path \"*/$p\" -print -quit)\" ] || echo \"$p\"; done");
+    buf_puts(&script,
+             "; do [ -n \"$(find . -path \"*/$p\" -print -quit)\" ] || echo \"$p\"; done");
     struct cmd r = run_in(c->kit, script.data);
     cr_expect_eq(r.status, 0, "%s", r.out.data);
     if (r.out.len > 0)
@@ -504,10 +526,11 @@ static struct buf make_help(const char *dir)
 static void expect_instructor_targets_gone(const char *kit, const char *copy_targets,
                                            struct buf *wrong)
 {
-    struct buf help = make_help("."), spans = {0}, targets = {0};
+    struct buf help = make_help("."), spans = { 0 }, targets = { 0 };
     help_spans(help.data, &spans, &targets);
     char *save = NULL;
-    for (char *t = strtok_r(targets.data, "\n", &save); t != NULL; t = strtok_r(NULL, "\n", &save)) {
+    for (char *t = strtok_r(targets.data, "\n", &save); t != NULL;
+         t = strtok_r(NULL, "\n", &save)) {
         char line[128];
         snprintf(line, sizeof line, "\n%s\n", t);
         if (strstr(copy_targets, line) != NULL)
@@ -516,8 +539,8 @@ static void expect_instructor_targets_gone(const char *kit, const char *copy_tar
         snprintf(cmd, sizeof cmd, "make -n --no-print-directory %s", t);
         struct cmd r = run_in(kit, cmd);
         if (r.status == 0 || strstr(r.out.data, "No rule to make target") == NULL)
-            buf_printf(wrong, "\n  make %s, the instructor's, is a target of the copy: %.200s", t,
-                       r.out.data);
+            buf_printf(wrong, "\n  make %s, the instructor's, is a target of the copy: %.200s",
+                       t, r.out.data);
         buf_free(&r.out);
     }
     buf_free(&help);
@@ -531,7 +554,7 @@ static void expect_instructor_targets_gone(const char *kit, const char *copy_tar
 static void expect_readme_and_help_true(const char *kit)
 {
     char path[PATH_MAX + 32];
-    struct buf readme = {0}, makefile = {0}, spans = {0}, targets = {0};
+    struct buf readme = { 0 }, makefile = { 0 }, spans = { 0 }, targets = { 0 };
     snprintf(path, sizeof path, "%s/README.md", kit);
     cr_assert(read_whole(path, &readme), "%s: %s", path, strerror(errno));
     snprintf(path, sizeof path, "%s/Makefile", kit);
@@ -539,7 +562,8 @@ static void expect_readme_and_help_true(const char *kit)
     struct cmd grade_help = run_in(kit, "harness/grade --help");
     cr_assert_eq(grade_help.status, 0, "%s", grade_help.out.data);
     struct buf help = make_help(kit);
-    struct copy_facts c = { .kit = kit, .grade_help = grade_help.out.data,
+    struct copy_facts c = { .kit = kit,
+                            .grade_help = grade_help.out.data,
                             .makefile = makefile.data };
     buf_puts(&c.wrong, "");
     buf_puts(&c.paths, "");
@@ -551,7 +575,8 @@ static void expect_readme_and_help_true(const char *kit)
     help_spans(help.data, &spans, &targets);
     cr_expect_gt(spans.len, 0, "the copy's README and make help name nothing");
     char *save = NULL;
-    for (char *s = strtok_r(spans.data, "\n", &save); s != NULL; s = strtok_r(NULL, "\n", &save))
+    for (char *s = strtok_r(spans.data, "\n", &save); s != NULL;
+         s = strtok_r(NULL, "\n", &save))
         check_named(&c, s);
     check_paths(&c);
     expect_instructor_targets_gone(kit, targets.data, &c.wrong);
@@ -592,8 +617,11 @@ static const char classroom_py[] =
 static void expect_workflow_wiring(const char *text)
 {
     static const char *const wiring[] = {
-        "\n  run-autograding-tests:\n", "id: netlab\n", "runners: netlab\n",
-        "NETLAB_RESULTS: ${{ steps.netlab.outputs.result }}\n", "checks: write",
+        "\n  run-autograding-tests:\n",
+        "id: netlab\n",
+        "runners: netlab\n",
+        "NETLAB_RESULTS: ${{ steps.netlab.outputs.result }}\n",
+        "checks: write",
         "classroom-resources/autograding-grading-reporter@v1\n",
     };
     for (size_t i = 0; i < sizeof wiring / sizeof wiring[0]; i++)
@@ -629,10 +657,12 @@ static void expect_classroom_points(const char *tmp, const char *kit)
     snprintf(path, sizeof path, "%s/" WORKFLOW, kit);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    struct buf text = {0}, script = {0};
+    struct buf text = { 0 }, script = { 0 };
     char line[512];
-    buf_printf(&script, "set -e; export NETLAB_LABS=01 GITHUB_OUTPUT='%s/output' "
-               "GITHUB_STEP_SUMMARY='%s/summary'\n", tmp, tmp);
+    buf_printf(&script,
+               "set -e; export NETLAB_LABS=01 GITHUB_OUTPUT='%s/output' "
+               "GITHUB_STEP_SUMMARY='%s/summary'\n",
+               tmp, tmp);
     while (fgets(line, sizeof line, f) != NULL) {
         buf_puts(&text, line);
         const char *run = strstr(line, "run: ");
@@ -649,11 +679,12 @@ static void expect_classroom_points(const char *tmp, const char *kit)
 
     struct cmd r = run_in(kit, script.data);
     cr_assert_eq(r.status, 0, "the workflow's steps failed:\n%s\n%s", script.data, r.out.data);
-    cr_expect_not_null(strstr(r.out.data, "FAIL  01-hello/"), "no failed check in the log:\n%s",
-                       r.out.data);
+    cr_expect_not_null(strstr(r.out.data, "FAIL  01-hello/"),
+                       "no failed check in the log:\n%s", r.out.data);
     /* The starters build, so every check ran: none fails for want of a
      * program (or of the kit's library, which the steps must build). */
-    cr_expect_null(strstr(r.out.data, "could not run"), "a check did not run:\n%s", r.out.data);
+    cr_expect_null(strstr(r.out.data, "could not run"), "a check did not run:\n%s",
+                   r.out.data);
     buf_free(&r.out);
 
     buf_reset(&text);

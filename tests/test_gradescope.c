@@ -38,7 +38,7 @@ static struct cmd run(const char *cmd)
 static void must(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void must(const char *fmt, ...)
 {
-    struct buf cmd = {0};
+    struct buf cmd = { 0 };
     va_list ap;
     va_start(ap, fmt);
     buf_vprintf(&cmd, fmt, ap);
@@ -51,14 +51,13 @@ static void must(const char *fmt, ...)
 
 /* Extracts ZIP into DIR as Gradescope's unzip does, each file with the mode
  * the zip records (Python's zipfile alone would drop it). */
-static const char unzip_py[] =
-    "import os, sys, zipfile\n"
-    "z = zipfile.ZipFile(sys.argv[1])\n"
-    "for i in z.infolist():\n"
-    "    path = z.extract(i, sys.argv[2])\n"
-    "    mode = (i.external_attr >> 16) & 0o7777\n"
-    "    if mode and not i.is_dir():\n"
-    "        os.chmod(path, mode)\n";
+static const char unzip_py[] = "import os, sys, zipfile\n"
+                               "z = zipfile.ZipFile(sys.argv[1])\n"
+                               "for i in z.infolist():\n"
+                               "    path = z.extract(i, sys.argv[2])\n"
+                               "    mode = (i.external_attr >> 16) & 0o7777\n"
+                               "    if mode and not i.is_dir():\n"
+                               "        os.chmod(path, mode)\n";
 
 /* Checks results.json as Gradescope reads it, and prints what the test
  * compares: "SCORE MAX TESTS FAILED", then "after_published NAME" for each
@@ -90,18 +89,20 @@ static const char results_py[] =
 
 struct results {
     int score, max, tests, failed;
-    struct buf text;        /* results_py's lines */
+    struct buf text; /* results_py's lines */
 };
 
-static char root[PATH_MAX];     /* the fake /autograder */
+static char root[PATH_MAX]; /* the fake /autograder */
 
 /* Runs run_autograder on whatever root/submission holds and reads back
  * results.json, which must be valid. */
 static struct results run_autograder(void)
 {
-    struct buf cmd = {0};
-    buf_printf(&cmd, "rm -f '%s/results/results.json' && "
-               "cd '%s' && AUTOGRADER_ROOT='%s' ./run_autograder", root, root, root);
+    struct buf cmd = { 0 };
+    buf_printf(&cmd,
+               "rm -f '%s/results/results.json' && "
+               "cd '%s' && AUTOGRADER_ROOT='%s' ./run_autograder",
+               root, root, root);
     struct cmd r = run(cmd.data);
     cr_expect_eq(r.status, 0, "run_autograder exited %d:\n%s", r.status, r.out.data);
     buf_free(&r.out);
@@ -114,7 +115,8 @@ static struct results run_autograder(void)
                  r.out.data);
     struct results res = { .text = r.out };
     cr_assert_eq(sscanf(res.text.data, "%d %d %d %d", &res.score, &res.max, &res.tests,
-                        &res.failed), 4, "%s", res.text.data);
+                        &res.failed),
+                 4, "%s", res.text.data);
     return res;
 }
 
@@ -157,7 +159,7 @@ static void solution_gets_full_marks(void)
     cr_expect_eq(r.failed, 0);
     cr_expect_not_null(strstr(r.text.data, "Graded 02-echo from"), "%s", r.text.data);
 
-    struct buf hidden = {0};
+    struct buf hidden = { 0 };
     hidden_checks("02-echo", &hidden);
     char *save = NULL;
     for (char *name = strtok_r(hidden.data, "\n", &save); name != NULL;
@@ -193,7 +195,8 @@ static void build_failure_is_explained(void)
     must("mkdir -p '%s/submission/netlab/labs/02-echo' && "
          "cp solutions/02-echo/client.c '%s/submission/netlab/labs/02-echo/' && "
          "printf 'int main(void) { return no_such_name; }\\n' "
-         "> '%s/submission/netlab/labs/02-echo/server.c'", root, root, root);
+         "> '%s/submission/netlab/labs/02-echo/server.c'",
+         root, root, root);
     struct results r = run_autograder();
     cr_expect(r.score == 0 && r.max > 0, "score %d/%d:\n%s", r.score, r.max, r.text.data);
     cr_expect(r.tests > 0 && r.failed == r.tests, "%d of %d tests failed", r.failed, r.tests);

@@ -14,20 +14,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "diagnoses.h"
 #include "files.h"
 #include "lab.h"
 #include "runner.h"
-#include "diagnoses.h"
 #include "variant.h"
 
 TestSuite(grading, .timeout = 300);
@@ -43,8 +43,10 @@ struct grading {
 static const char *shortio(void)
 {
     static char path[PATH_MAX];
-    cr_assert_not_null(realpath("harness/shortio.so", path), "harness/shortio.so: %s "
-                       "(run make)", strerror(errno));
+    cr_assert_not_null(realpath("harness/shortio.so", path),
+                       "harness/shortio.so: %s "
+                       "(run make)",
+                       strerror(errno));
     return path;
 }
 
@@ -61,8 +63,11 @@ static void grade_as(const char *impl, const struct lab_def *lab, long memory_mb
     g->results = xcalloc(lab->nchecks, sizeof *g->results);
     for (size_t i = 0; i < lab->nchecks; i++)
         g->results[i] = (struct check_result){ .lab = lab, .def = &lab->checks[i] };
-    struct run_options opts = { .impl_dir = abs, .jobs = 4, .shortio = shortio(),
-                                .kit_dir = kit, .memory_limit_mb = memory_mb,
+    struct run_options opts = { .impl_dir = abs,
+                                .jobs = 4,
+                                .shortio = shortio(),
+                                .kit_dir = kit,
+                                .memory_limit_mb = memory_mb,
                                 .client_host = client_host };
     int64_t start = now_us();
     cr_assert_eq(run_checks(&opts, g->results, g->n), 0);
@@ -87,7 +92,7 @@ static void release(struct grading *g)
 /* "lab/check: message" for every failed check, for assertion messages. */
 static char *failures(const struct grading *g)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_puts(&b, "");
     for (size_t i = 0; i < g->n; i++)
         if (!g->results[i].passed)
@@ -107,8 +112,8 @@ static void expect_full_marks(const char *impl)
         struct grading g;
         grade(impl, all_labs[l], &g);
         char *why = failures(&g);
-        cr_expect_eq(g.score, g.max, "%s %s: %d/%d%s", impl, all_labs[l]->id, g.score,
-                     g.max, why);
+        cr_expect_eq(g.score, g.max, "%s %s: %d/%d%s", impl, all_labs[l]->id, g.score, g.max,
+                     why);
         free(why);
         release(&g);
     }
@@ -185,8 +190,10 @@ Test(grading, statically_linked_programs_keep_the_short_counts_point)
     char *why = failures(&g);
     cr_expect_eq(g.score, g.max, "statically linked 01-hello: %d/%d%s", g.score, g.max, why);
     const struct check_result *r = &g.results[check_named(lab, "short-counts") - lab->checks];
-    cr_expect(r->passed && r->untestable, "short-counts on static programs: passed %d, "
-              "not testable %d: %s", r->passed, r->untestable, r->message ? r->message : "");
+    cr_expect(r->passed && r->untestable,
+              "short-counts on static programs: passed %d, "
+              "not testable %d: %s",
+              r->passed, r->untestable, r->message ? r->message : "");
     cr_expect(r->message != NULL && strstr(r->message, "statically linked") != NULL,
               "why short-counts was not testable: %s", r->message ? r->message : "(none)");
     free(why);
@@ -213,8 +220,10 @@ Test(grading, a_starter_that_exits_at_once_fails_short_counts_every_time)
         passed += r[i].passed;
         untestable += r[i].untestable;
     }
-    cr_expect_eq(passed, 0, "the lab 03 starter passed short-counts %zu times of %d (%zu of "
-                 "them not testable)", passed, TIMES, untestable);
+    cr_expect_eq(passed, 0,
+                 "the lab 03 starter passed short-counts %zu times of %d (%zu of "
+                 "them not testable)",
+                 passed, TIMES, untestable);
     free_results(r, TIMES);
 }
 
@@ -223,7 +232,7 @@ Test(grading, a_starter_that_exits_at_once_fails_short_counts_every_time)
 /* Every variant (variant.h), or the test fails saying why not. */
 static size_t all_variants(struct variant **v)
 {
-    struct buf err = {0};
+    struct buf err = { 0 };
     long n = find_variants(v, &err);
     cr_assert_geq(n, 0, "%s", err.data);
     return (size_t)n;
@@ -252,8 +261,10 @@ Test(grading, every_diagnosis_has_its_variant)
         bool listed = false;
         for (size_t k = 0; k < nv && !listed; k++)
             listed = variant_expects_cause(&v[k], d[i].cause);
-        cr_expect(listed, "%s: the diagnosis \"%s\" has no variant whose expect file lists "
-                  "\"cause: %s\"", d[i].file, d[i].cause, d[i].cause);
+        cr_expect(listed,
+                  "%s: the diagnosis \"%s\" has no variant whose expect file lists "
+                  "\"cause: %s\"",
+                  d[i].file, d[i].cause, d[i].cause);
     }
     free(v);
     free(d);
@@ -266,13 +277,13 @@ Test(grading, every_variant_fails_exactly_its_checks)
     struct variant *v;
     size_t n = all_variants(&v);
     cr_assert_gt(n, 0, "no variant under tests/variants");
-    struct buf err = {0};
+    struct buf err = { 0 };
     for (size_t i = 0; i < n; i++)
         cr_assert_eq(variant_make_tree(&v[i], "build", &err), 0, "%s", err.data);
     struct variant_grading g;
     cr_assert_eq(grade_variants(v, n, 8, shortio(), NULL, &g), 0);
 
-    struct buf wrong = {0};
+    struct buf wrong = { 0 };
     buf_puts(&wrong, "");
     for (size_t i = 0; i < n; i++) {
         judge_variant(&v[i], g.results + g.first[i], g.first[i + 1] - g.first[i],
@@ -302,7 +313,8 @@ static bool client_of_01_or_02(const struct variant *v)
 Test(grading, clients_over_ipv6_are_graded_as_over_ipv4)
 {
     int probe = socket(AF_INET6, SOCK_STREAM, 0);
-    struct sockaddr_in6 loopback = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    struct sockaddr_in6 loopback = { .sin6_family = AF_INET6,
+                                     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
     bool ipv6 = probe >= 0 && bind(probe, (struct sockaddr *)&loopback, sizeof loopback) == 0;
     if (probe >= 0)
         close(probe);
@@ -326,12 +338,12 @@ Test(grading, clients_over_ipv6_are_graded_as_over_ipv4)
         if (client_of_01_or_02(&all[i]))
             v[n++] = all[i];
     cr_assert_gt(n, 0, "no client variant of labs 01 and 02");
-    struct buf err = {0};
+    struct buf err = { 0 };
     for (size_t i = 0; i < n; i++)
         cr_assert_eq(variant_make_tree(&v[i], "build", &err), 0, "%s", err.data);
     struct variant_grading g;
     cr_assert_eq(grade_variants(v, n, 8, shortio(), "::1", &g), 0);
-    struct buf wrong = {0};
+    struct buf wrong = { 0 };
     buf_puts(&wrong, "");
     for (size_t i = 0; i < n; i++) {
         judge_variant(&v[i], g.results + g.first[i], g.first[i + 1] - g.first[i],
@@ -350,7 +362,7 @@ Test(grading, every_check_is_caught_by_a_variant)
 {
     struct variant *v;
     size_t n = all_variants(&v);
-    struct buf missing = {0};
+    struct buf missing = { 0 };
     buf_puts(&missing, "");
     for (size_t l = 0; all_labs[l] != NULL; l++) {
         for (size_t k = 0; k < all_labs[l]->nchecks; k++) {

@@ -25,8 +25,8 @@
 #include "files.h"
 #include "lab.h"
 
-#define SHARED_RUN 3            /* statements in a row that make a copy */
-#define MAX_C_LINES 8           /* lines of code a C block may hold */
+#define SHARED_RUN 3  /* statements in a row that make a copy */
+#define MAX_C_LINES 8 /* lines of code a C block may hold */
 #define MAX_STMTS 8192
 
 /*
@@ -37,21 +37,21 @@
  * says nothing of its own ("else", "();") is left out.
  */
 struct code {
-    char *stmt[MAX_STMTS];      /* the statements, normalised */
-    int number[MAX_STMTS];      /* the line each starts on */
+    char *stmt[MAX_STMTS]; /* the statements, normalised */
+    int number[MAX_STMTS]; /* the line each starts on */
     size_t n;
-    size_t lines;               /* lines that hold code, braces aside */
-    size_t c_like;              /* of those, the ones that end in ';', '{' or '}' */
-    struct buf pending;         /* the statement being read */
-    int depth;                  /* of parentheses in it: a for's ';' goes on */
+    size_t lines;       /* lines that hold code, braces aside */
+    size_t c_like;      /* of those, the ones that end in ';', '{' or '}' */
+    struct buf pending; /* the statement being read */
+    int depth;          /* of parentheses in it: a for's ';' goes on */
     int pending_number;
-    bool in_comment;            /* inside a block comment */
+    bool in_comment; /* inside a block comment */
 };
 
 /* Whether the normalised statement S says nothing of its own. */
 static bool trivial(const char *s)
 {
-    static const char *const words[] = {"", "else", "do"};
+    static const char *const words[] = { "", "else", "do" };
     size_t bare = strspn(s, "();,");
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(s + bare, words[i]) == 0)
@@ -232,7 +232,7 @@ static void judge_block(const char *where, int at, const char *tag, const struct
                                where, at, block->number[i], block->number[i + SHARED_RUN - 1],
                                all->s[s].path, all->s[s].code.number[j],
                                all->s[s].code.number[j + SHARED_RUN - 1], block->stmt[i]);
-                    return;     /* one run tells the author where to look */
+                    return; /* one run tells the author where to look */
                 }
 }
 
@@ -248,8 +248,8 @@ static const char *fence(const char *line)
 static void judge_handout(const char *where, const char *text, const struct sources *all,
                           struct buf *wrong)
 {
-    struct code block = {0};
-    const char *open = NULL;    /* the fence of the block we are in */
+    struct code block = { 0 };
+    const char *open = NULL; /* the fence of the block we are in */
     char tag[32] = "";
     int number = 1, at = 0;
     for (const char *line = text; *line != '\0'; number++) {
@@ -266,7 +266,7 @@ static void judge_handout(const char *where, const char *text, const struct sour
             end_statement(&block);
             judge_block(where, at, tag, &block, all, wrong);
             free_code(&block);
-            block = (struct code){0};
+            block = (struct code){ 0 };
             open = NULL;
         } else if (open != NULL) {
             add_line(&block, line, len, number);
@@ -285,7 +285,7 @@ static void free_sources(struct sources *all)
 
 Test(handouts, code_blocks_teach_and_do_not_copy_the_solutions)
 {
-    struct sources all = {0};
+    struct sources all = { 0 };
     cr_assert(add_dir(&all, "labs/common"), "labs/common: %s", strerror(errno));
     bool have_solutions = false;
     for (const struct lab_def *const *lab = all_labs; *lab != NULL; lab++) {
@@ -294,7 +294,7 @@ Test(handouts, code_blocks_teach_and_do_not_copy_the_solutions)
         have_solutions |= add_dir(&all, dir);
     }
     cr_assert(have_solutions, "no solutions/ to compare the handouts with: run from the kit");
-    struct buf wrong = {0};
+    struct buf wrong = { 0 };
     buf_puts(&wrong, "");
     for (const struct lab_def *const *lab = all_labs; *lab != NULL; lab++) {
         char path[256];
@@ -313,17 +313,16 @@ Test(handouts, code_blocks_teach_and_do_not_copy_the_solutions)
  * a short fragment, a transcript and a Python block pass. */
 Test(handouts, the_judge_finds_a_copy_and_a_long_block)
 {
-    static const char source[] =
-        "#include <stdio.h>\n"
-        "static int f(int fd)\n"
-        "{\n"
-        "    while (len > 0) {   /* until all is sent */\n"
-        "        ssize_t n = send(fd, p, len, 0);\n"
-        "        if (n == -1)\n"
-        "            return -1;\n"
-        "        p += n;\n"
-        "    }\n"
-        "}\n";
+    static const char source[] = "#include <stdio.h>\n"
+                                 "static int f(int fd)\n"
+                                 "{\n"
+                                 "    while (len > 0) {   /* until all is sent */\n"
+                                 "        ssize_t n = send(fd, p, len, 0);\n"
+                                 "        if (n == -1)\n"
+                                 "            return -1;\n"
+                                 "        p += n;\n"
+                                 "    }\n"
+                                 "}\n";
     static const char handout[] =
         "# A handout\n"
         "```c\n"
@@ -344,14 +343,14 @@ Test(handouts, the_judge_finds_a_copy_and_a_long_block)
         "while (len > 0) {\n"
         "ssize_t n = send(fd, p, len, 0);\n"
         "```\n";
-    struct sources all = {0};
+    struct sources all = { 0 };
     all.s = calloc(1, sizeof *all.s);
     cr_assert_not_null(all.s);
     all.n = 1;
     snprintf(all.s[0].path, sizeof all.s[0].path, "source.c");
     read_code(&all.s[0].code, source, source + strlen(source), 1);
     cr_expect_eq(all.s[0].code.n, 5, "%zu statements read", all.s[0].code.n);
-    struct buf wrong = {0};
+    struct buf wrong = { 0 };
     buf_puts(&wrong, "");
     judge_handout("h.md", handout, &all, &wrong);
     static const char *const found[] = {

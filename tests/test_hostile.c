@@ -23,10 +23,10 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -46,9 +46,12 @@ struct hostile {
     char lab[256];
     char name[256];
     char tree[PATH_MAX];
-    struct { char check[256]; char phrase[256]; } expect[MAX_EXPECT];
+    struct {
+        char check[256];
+        char phrase[256];
+    } expect[MAX_EXPECT];
     size_t nexpect;
-    bool skip;                  /* the attack is stopped only where we are not */
+    bool skip; /* the attack is stopped only where we are not */
     const char *why_skipped;
 };
 
@@ -71,8 +74,9 @@ static void read_expect(struct hostile *h, const char *dir)
                    (DEFAULT_MEMORY_LIMIT_MB < 0 ||
                     strncmp(cgroup_limits_in_force(), "cgroup", 6) != 0)) {
             h->skip = true;
-            h->why_skipped = DEFAULT_MEMORY_LIMIT_MB < 0 ? "sanitizer builds set no memory limit"
-                                                         : cgroup_limits_in_force();
+            h->why_skipped = DEFAULT_MEMORY_LIMIT_MB < 0
+                                 ? "sanitizer builds set no memory limit"
+                                 : cgroup_limits_in_force();
         } else if (colon != NULL && h->nexpect < MAX_EXPECT) {
             *colon = '\0';
             snprintf(h->expect[h->nexpect].check, sizeof h->expect[0].check, "%s", line);
@@ -109,8 +113,8 @@ static size_t find_hostiles(struct hostile **out)
             snprintf(dir, sizeof dir, "%s/%s", labdir, e->d_name);
             read_expect(&h[n], dir);
             snprintf(tree, sizeof tree, "build/hostile/%s", e->d_name);
-            cr_assert_not_null(realpath(tree, h[n].tree), "%s: %s (make test builds it)",
-                               tree, strerror(errno));
+            cr_assert_not_null(realpath(tree, h[n].tree), "%s: %s (make test builds it)", tree,
+                               strerror(errno));
             n++;
         }
         if (names != NULL)
@@ -164,15 +168,18 @@ static size_t count_sandbox_ipc(struct buf *which)
                 fclose(f);
             continue;
         }
-        int uid_column = -1, column = 0;    /* each table has its own columns */
-        for (char *word = strtok(line, " \t\n"); word != NULL; word = strtok(NULL, " \t\n"), column++)
+        int uid_column = -1, column = 0; /* each table has its own columns */
+        for (char *word = strtok(line, " \t\n"); word != NULL;
+             word = strtok(NULL, " \t\n"), column++)
             if (strcmp(word, "uid") == 0)
                 uid_column = column;
         while (uid_column >= 0 && fgets(line, sizeof line, f) != NULL) {
             column = 0;
-            for (char *word = strtok(line, " \t\n"); word != NULL; word = strtok(NULL, " \t\n"), column++) {
+            for (char *word = strtok(line, " \t\n"); word != NULL;
+                 word = strtok(NULL, " \t\n"), column++) {
                 if (column == uid_column && strtoul(word, NULL, 10) >= SANDBOX_UID_BASE) {
-                    buf_printf(which, " %s(uid %s)", tables[t] + strlen("/proc/sysvipc/"), word);
+                    buf_printf(which, " %s(uid %s)", tables[t] + strlen("/proc/sysvipc/"),
+                               word);
                     n++;
                 }
             }
@@ -186,7 +193,8 @@ static size_t count_sandbox_ipc(struct buf *which)
 static int open_host_listener(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 1) == 0,
               "a listener on the loopback: %s", strerror(errno));
     return fd;
@@ -214,8 +222,8 @@ static void judge(const struct hostile *h, size_t e, const struct check_result *
     else if (strcmp(phrase, "passes") == 0 && !r->passed)
         buf_printf(wrong, "\n%s/%s: should pass, failed: %s", h->name, r->def->name, msg);
     else if (strcmp(phrase, "passes") != 0 && (r->passed || strstr(msg, phrase) == NULL))
-        buf_printf(wrong, "\n%s/%s: should fail with \"%s\", %s: %s", h->name,
-                   r->def->name, phrase, r->passed ? "passed" : "failed", msg);
+        buf_printf(wrong, "\n%s/%s: should fail with \"%s\", %s: %s", h->name, r->def->name,
+                   phrase, r->passed ? "passed" : "failed", msg);
 }
 
 Test(hostile, every_attack_is_caught_bounded_and_cleaned_up)
@@ -243,14 +251,17 @@ Test(hostile, every_attack_is_caught_bounded_and_cleaned_up)
             const struct check_def *def = find_check(lab, h[i].expect[e].check);
             cr_assert_not_null(def, "%s: no check %s in %s", h[i].name, h[i].expect[e].check,
                                lab->id);
-            results[total++] = (struct check_result){ .lab = lab, .def = def,
+            results[total++] = (struct check_result){ .lab = lab,
+                                                      .def = def,
                                                       .impl_dir = h[i].tree };
         }
         graded++;
     }
     /* A lower memory limit than the grader's own, so that the memory hog
      * reaches it in a fraction of its check's time even on a busy machine. */
-    struct run_options opts = { .impl_dir = "/nonexistent", .jobs = 4, .shortio = shortio,
+    struct run_options opts = { .impl_dir = "/nonexistent",
+                                .jobs = 4,
+                                .shortio = shortio,
                                 .kit_dir = kit,
                                 .memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB < 0 ? -1 : 256 };
     int host_server = open_host_listener();
@@ -263,21 +274,21 @@ Test(hostile, every_attack_is_caught_bounded_and_cleaned_up)
     cr_assert_eq(ran, 0);
     close(host_server);
 
-    struct buf wrong = {0};
+    struct buf wrong = { 0 };
     buf_puts(&wrong, "");
     for (size_t i = 0, r = 0; i < n; i++)
         for (size_t e = 0; !h[i].skip && e < h[i].nexpect; e++, r++)
             judge(&h[i], e, &results[r], &wrong);
     cr_expect_eq(wrong.len, 0, "%zu hostile submissions graded:%s", graded, wrong.data);
 
-    struct buf survivors = {0};
+    struct buf survivors = { 0 };
     buf_puts(&survivors, "");
     cr_expect_eq(count_survivors(&survivors), 0, "left running:%s", survivors.data);
     cr_expect_eq(count_entries(tmp), 0, "files left in the check folders' %s", tmp);
-    struct buf ipc = {0};
+    struct buf ipc = { 0 };
     buf_puts(&ipc, "");
     cr_expect_eq(count_sandbox_ipc(&ipc), 0, "System V IPC objects left:%s", ipc.data);
-    struct buf cgroups = {0};
+    struct buf cgroups = { 0 };
     buf_puts(&cgroups, "");
     cr_expect_eq(count_cgroups_left(&cgroups), 0, "cgroups left:%s", cgroups.data);
     cr_expect_neq(access("/tmp/netlab-hostile-stray", F_OK), 0,
@@ -304,23 +315,27 @@ Test(hostile, attacks_graded_by_an_ordinary_user, .timeout = 600)
         cr_skip_test("as root only: this make test runs the other tests as an ordinary user");
     char top[] = "/tmp/netlab-hostile-user-XXXXXX";
     cr_assert_not_null(mkdtemp(top));
-    struct buf cmd = {0};
-    buf_printf(&cmd, "tar --exclude=./.git --exclude=./build -cf - . | tar -xf - -C '%s' && "
+    struct buf cmd = { 0 };
+    buf_printf(&cmd,
+               "tar --exclude=./.git --exclude=./build -cf - . | tar -xf - -C '%s' && "
                "mkdir -p '%s/build/tests' && cp -r build/hostile '%s/build/' && "
                "cp build/tests/test_hostile '%s/build/tests/' && "
-               "chown -R nobody:nogroup '%s'", top, top, top, top, top);
+               "chown -R nobody:nogroup '%s'",
+               top, top, top, top, top);
     struct cmd copy = run_command(".", cmd.data, "120");
     cr_assert_eq(copy.status, 0, "%s", copy.out.data);
     buf_free(&copy.out);
-    struct cmd r = run_command(top, "setpriv --reuid=nobody --regid=nogroup --clear-groups "
-                               "build/tests/test_hostile --verbose --jobs 2", "500");
+    struct cmd r = run_command(top,
+                               "setpriv --reuid=nobody --regid=nogroup --clear-groups "
+                               "build/tests/test_hostile --verbose --jobs 2",
+                               "500");
     bool user_namespaces = ordinary_user_namespaces_allowed();
     const char *must_pass[] = { "every_attack_is_caught_bounded_and_cleaned_up",
                                 "links_in_a_class_follow_nothing_out_of_a_submission",
                                 user_namespaces ? "squatted_port_reservations_cost_nothing"
                                                 : NULL };
     for (size_t i = 0; i < COUNT_OF(must_pass) && must_pass[i] != NULL; i++) {
-        struct buf passed = {0};
+        struct buf passed = { 0 };
         buf_printf(&passed, "[PASS] hostile::%s:", must_pass[i]);
         cr_expect_not_null(strstr(r.out.data, passed.data), "as nobody, %s did not pass:\n%s",
                            must_pass[i], r.out.data);
@@ -355,7 +370,8 @@ Test(hostile, squatted_port_reservations_cost_nothing)
         cr_skip_test("no namespaces here: checks share the machine's network");
     struct rlimit many = { 16384, 16384 };
     if (setrlimit(RLIMIT_NOFILE, &many) < 0 && geteuid() != 0)
-        cr_skip_test("the hard limit of open files is below %lu", (unsigned long)many.rlim_max);
+        cr_skip_test("the hard limit of open files is below %lu",
+                     (unsigned long)many.rlim_max);
     cr_assert_eq(getrlimit(RLIMIT_NOFILE, &many), 0);
     cr_assert_eq(many.rlim_cur, 16384, "setrlimit: %s", strerror(errno));
     size_t squatted = 0;
@@ -381,8 +397,9 @@ Test(hostile, squatted_port_reservations_cost_nothing)
     struct check_result *results = xcalloc(lab->nchecks, sizeof *results);
     for (size_t i = 0; i < lab->nchecks; i++)
         results[i] = (struct check_result){ .lab = lab, .def = &lab->checks[i] };
-    struct run_options opts = { .impl_dir = solutions, .jobs = 2, .shortio = shortio,
-                                .kit_dir = kit };
+    struct run_options opts = {
+        .impl_dir = solutions, .jobs = 2, .shortio = shortio, .kit_dir = kit
+    };
     cr_assert_eq(run_checks(&opts, results, lab->nchecks), 0);
     for (size_t i = 0; i < lab->nchecks; i++)
         cr_expect(results[i].passed, "%s: %s", results[i].def->name,
@@ -414,9 +431,12 @@ Test(hostile, squatted_port_reservations_cost_nothing)
 
 struct member {
     char name[256];
-    struct { char what[512]; char phrase[512]; } expect[MAX_EXPECT];
+    struct {
+        char what[512];
+        char phrase[512];
+    } expect[MAX_EXPECT];
     size_t nexpect;
-    size_t seen;                /* checks of it found in the results */
+    size_t seen; /* checks of it found in the results */
 };
 
 static void read_member_expect(struct member *m)
@@ -496,7 +516,7 @@ static void run_setup_line(const char *line, const char *sub, const char *kit)
     char verb[32], arg[256], target[PATH_MAX] = "";
     int n = sscanf(line, "%31s %255s %4095s", verb, arg, target);
     cr_assert_geq(n, 2, "setup: %s", line);
-    struct buf path = {0}, from = {0}, to = {0};
+    struct buf path = { 0 }, from = { 0 }, to = { 0 };
     buf_printf(&path, "%s", strcmp(arg, ".") == 0 ? sub : "");
     if (path.len == 0)
         buf_printf(&path, "%s/%s", sub, arg);
@@ -537,7 +557,7 @@ static void run_setup_line(const char *line, const char *sub, const char *kit)
 /* Makes the submission of member M in the class folder CLASS. */
 static void make_member(const struct member *m, const char *class, const char *kit)
 {
-    struct buf fixture = {0}, sub = {0}, setup = {0};
+    struct buf fixture = { 0 }, sub = { 0 }, setup = { 0 };
     buf_printf(&fixture, CLASS_DIR "/%s", m->name);
     buf_printf(&sub, "%s/%s", class, m->name);
     buf_printf(&setup, "%s/setup", fixture.data);
@@ -664,7 +684,7 @@ static int scan_file(const char *path, const struct stat *st, int type, struct F
     if (type != FTW_F || !S_ISREG(st->st_mode))
         return 0;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct buf data = {0};
+    struct buf data = { 0 };
     char chunk[65536];
     for (ssize_t got; fd >= 0 && (got = read(fd, chunk, sizeof chunk)) > 0;)
         buf_append(&data, chunk, (size_t)got);
@@ -704,8 +724,9 @@ static size_t count_processes_under(const char *root)
     for (struct dirent *e; (e = readdir(proc)) != NULL;) {
         char path[300], exe[PATH_MAX] = "";
         snprintf(path, sizeof path, "/proc/%s/exe", e->d_name);
-        ssize_t len = e->d_name[0] >= '1' && e->d_name[0] <= '9' ?
-                      readlink(path, exe, sizeof exe - 1) : -1;
+        ssize_t len = e->d_name[0] >= '1' && e->d_name[0] <= '9'
+                          ? readlink(path, exe, sizeof exe - 1)
+                          : -1;
         exe[len > 0 ? len : 0] = '\0';
         n += strstr(exe, root) != NULL;
     }
@@ -732,8 +753,10 @@ Test(hostile, links_in_a_class_follow_nothing_out_of_a_submission)
         make_member(&m[i], class, kit);
 
     char cmd[PATH_MAX * 8];
-    snprintf(cmd, sizeof cmd, "TMPDIR='%s' harness/grade --batch '%s' --out '%s' --lab 01 "
-             "--lab 02", tmp, class, out);
+    snprintf(cmd, sizeof cmd,
+             "TMPDIR='%s' harness/grade --batch '%s' --out '%s' --lab 01 "
+             "--lab 02",
+             tmp, class, out);
     struct cmd graded = run_command(".", cmd, "240");
     cr_assert_eq(graded.status, 0, "%s:\n%s", cmd, graded.out.data);
 
@@ -744,7 +767,7 @@ Test(hostile, links_in_a_class_follow_nothing_out_of_a_submission)
     snprintf(cmd, sizeof cmd, "python3 '%s' '%s/submissions'", script, out);
     struct cmd results = run_command(".", cmd, "60");
     cr_assert_eq(results.status, 0, "%s", results.out.data);
-    struct buf wrong = {0};
+    struct buf wrong = { 0 };
     buf_puts(&wrong, "");
     for (char *line = strtok(results.out.data, "\n"); line; line = strtok(NULL, "\n"))
         judge_line(line, m, n, &wrong);
@@ -753,7 +776,7 @@ Test(hostile, links_in_a_class_follow_nothing_out_of_a_submission)
             buf_printf(&wrong, "\n%s: no check its expect names was graded", m[i].name);
     cr_expect_eq(wrong.len, 0, "%zu submissions graded:%s", n, wrong.data);
 
-    struct buf leaks = {0};
+    struct buf leaks = { 0 };
     buf_puts(&leaks, "");
     find_secrets(&graded.out, out, &leaks);
     cr_expect_eq(leaks.len, 0, "a secret reached an output:%s", leaks.data);

@@ -48,8 +48,9 @@ Test(lab, every_lab_is_well_formed)
     for (size_t l = 0; all_labs[l] != NULL; l++, n++) {
         const struct lab_def *lab = all_labs[l];
         cr_expect(strlen(lab->id) > 3 && lab->id[0] >= '0' && lab->id[0] <= '9' &&
-                  lab->id[1] >= '0' && lab->id[1] <= '9' && lab->id[2] == '-' &&
-                  valid_name(lab->id), "lab id %s: NN-name", lab->id);
+                      lab->id[1] >= '0' && lab->id[1] <= '9' && lab->id[2] == '-' &&
+                      valid_name(lab->id),
+                  "lab id %s: NN-name", lab->id);
         cr_expect_eq(find_lab(lab->id), lab, "%s", lab->id);
         cr_expect(lab->title != NULL && *lab->title, "%s: no title", lab->id);
         cr_expect_gt(lab->nchecks, 0, "%s: no checks", lab->id);
@@ -71,8 +72,8 @@ Test(lab, every_check_is_well_formed)
                 cr_expect_str_neq(lab->checks[k].name, d->name, "%s: two checks named %s",
                                   lab->id, d->name);
             cr_expect_gt(d->points, 0, "%s/%s: points", lab->id, d->name);
-            cr_expect(d->timeout_ms >= 500 && d->timeout_ms <= 30000,
-                      "%s/%s: timeout %d ms", lab->id, d->name, d->timeout_ms);
+            cr_expect(d->timeout_ms >= 500 && d->timeout_ms <= 30000, "%s/%s: timeout %d ms",
+                      lab->id, d->name, d->timeout_ms);
             cr_expect(d->what != NULL && *d->what, "%s/%s: no rubric line", lab->id, d->name);
             cr_expect_not_null(d->run, "%s/%s: no function", lab->id, d->name);
         }
@@ -130,11 +131,15 @@ Test(lab, every_diagnosis_hint_points_into_the_labs_handout)
     struct diagnosis *d;
     size_t n = find_diagnoses(&d);
     for (size_t i = 0; i < n; i++) {
-        cr_expect_str_neq(d[i].cause, "?", "%s: a diagnose() call whose cause is not a string "
-                          "literal or whose hint is neither HINT(\"...\") nor NULL", d[i].file);
+        cr_expect_str_neq(d[i].cause, "?",
+                          "%s: a diagnose() call whose cause is not a string "
+                          "literal or whose hint is neither HINT(\"...\") nor NULL",
+                          d[i].file);
         if (d[i].lab[0] == '\0')
-            cr_expect_eq(d[i].section[0], '\0', "%s: diagnosis %s: the grader's core names "
-                         "no lab's section", d[i].file, d[i].cause);
+            cr_expect_eq(d[i].section[0], '\0',
+                         "%s: diagnosis %s: the grader's core names "
+                         "no lab's section",
+                         d[i].file, d[i].cause);
         else if (d[i].section[0] != '\0')
             expect_heading(d[i].lab, d[i].cause, d[i].section, strlen(d[i].section));
     }
@@ -156,7 +161,7 @@ Test(lab, every_handout_rubric_matches_the_checks)
             char row[128];
             snprintf(row, sizeof row, "| `%s`", lab->checks[i].name);
             if (is_hidden(lab, &lab->checks[i])) {
-                bool named = false;     /* a hidden check stays a secret */
+                bool named = false; /* a hidden check stays a secret */
                 while (!named && fgets(line, sizeof line, f) != NULL)
                     named = strstr(line, lab->checks[i].name) != NULL;
                 fclose(f);
@@ -174,8 +179,8 @@ Test(lab, every_handout_rubric_matches_the_checks)
             fclose(f);
             cr_expect_eq(points, lab->checks[i].points,
                          "%s: the rubric row of %s gives %d points, the grader %d "
-                         "(-1: no row)", path, lab->checks[i].name, points,
-                         lab->checks[i].points);
+                         "(-1: no row)",
+                         path, lab->checks[i].name, points, lab->checks[i].points);
         }
         /* The total above the table ("31 points."): two merges that each
          * added a check left one stale. */
@@ -193,7 +198,9 @@ Test(lab, every_handout_rubric_matches_the_checks)
                 stated = -1;
         }
         fclose(f);
-        cr_expect_eq(stated, visible, "%s: the rubric says %d points, its checks add up to %d "
-                     "(-1: no \"N points.\" line under \"## Rubric\")", path, stated, visible);
+        cr_expect_eq(stated, visible,
+                     "%s: the rubric says %d points, its checks add up to %d "
+                     "(-1: no \"N points.\" line under \"## Rubric\")",
+                     path, stated, visible);
     }
 }

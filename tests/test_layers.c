@@ -25,7 +25,7 @@ static char *new_folder(void)
 
 static void put_file(const char *dir, const char *name, const char *text)
 {
-    struct buf path = {0};
+    struct buf path = { 0 };
     buf_printf(&path, "%s/%s", dir, name);
     FILE *f = fopen(path.data, "w");
     cr_assert_not_null(f, "cannot write %s", path.data);
@@ -37,8 +37,9 @@ static void put_file(const char *dir, const char *name, const char *text)
 /* Compiles each C file of DIR into an object beside it. */
 static void compile_all(const char *dir)
 {
-    struct buf cmd = {0};
-    buf_printf(&cmd, "for f in %s/*.c; do cc -c \"$f\" -o \"${f%%.c}.o\" || exit 1; done", dir);
+    struct buf cmd = { 0 };
+    buf_printf(&cmd, "for f in %s/*.c; do cc -c \"$f\" -o \"${f%%.c}.o\" || exit 1; done",
+               dir);
     struct cmd r = run_command(".", cmd.data, "60");
     cr_assert_eq(r.status, 0, "cannot compile the tiny files:\n%s", r.out.data);
     buf_free(&cmd);
@@ -51,8 +52,9 @@ static struct cmd run_layers(const char *dir, const char *table, const char *all
 {
     put_file(dir, "table", table);
     put_file(dir, "allow", allow);
-    struct buf cmd = {0};
-    buf_printf(&cmd, "mk/layers.sh --table %s/table --allow %s/allow %s %s", dir, dir, dir, dir);
+    struct buf cmd = { 0 };
+    buf_printf(&cmd, "mk/layers.sh --table %s/table --allow %s/allow %s %s", dir, dir, dir,
+               dir);
     struct cmd r = run_command(".", cmd.data, "60");
     buf_free(&cmd);
     return r;
@@ -60,7 +62,7 @@ static struct cmd run_layers(const char *dir, const char *table, const char *all
 
 static void remove_tiny_files(char *dir)
 {
-    struct buf cmd = {0};
+    struct buf cmd = { 0 };
     buf_printf(&cmd, "rm -rf %s", dir);
     struct cmd r = run_command(".", cmd.data, "60");
     buf_free(&r.out);
@@ -81,8 +83,10 @@ Test(layers, the_graders_files_depend_one_way_down_the_table)
 Test(layers, two_files_that_call_each_other_are_a_circle)
 {
     char *dir = new_folder();
-    put_file(dir, "ping.c", "void pong(int n);\nvoid ping(int n) { if (n > 0) pong(n - 1); }\n");
-    put_file(dir, "pong.c", "void ping(int n);\nvoid pong(int n) { if (n > 0) ping(n - 1); }\n");
+    put_file(dir, "ping.c",
+             "void pong(int n);\nvoid ping(int n) { if (n > 0) pong(n - 1); }\n");
+    put_file(dir, "pong.c",
+             "void ping(int n);\nvoid pong(int n) { if (n > 0) ping(n - 1); }\n");
     compile_all(dir);
     struct cmd r = run_layers(dir, "one: ping pong\n", "");
     cr_expect_eq(r.status, 1, "%s", r.out.data);
@@ -97,12 +101,14 @@ Test(layers, a_call_up_the_table_is_refused_with_what_it_calls)
 {
     char *dir = new_folder();
     put_file(dir, "top.c", "int top_answer(void) { return 42; }\n");
-    put_file(dir, "bottom.c", "int top_answer(void);\nint bottom(void) { return top_answer(); }\n");
+    put_file(dir, "bottom.c",
+             "int top_answer(void);\nint bottom(void) { return top_answer(); }\n");
     compile_all(dir);
     struct cmd r = run_layers(dir, "upper: top\nlower: bottom\n", "");
     cr_expect_eq(r.status, 1, "%s", r.out.data);
     cr_expect(strstr(r.out.data, "bottom (layer lower) calls top (layer upper, above it): "
-                                 "top_answer") != NULL, "%s", r.out.data);
+                                 "top_answer") != NULL,
+              "%s", r.out.data);
     buf_free(&r.out);
 
     /* The same, allowed: said, not failed. */

@@ -29,8 +29,7 @@
 
 /* ---- shared helpers -------------------------------------------------- */
 
-static void
-setup(void)
+static void setup(void)
 {
     signal(SIGPIPE, SIG_IGN);
 }
@@ -49,9 +48,10 @@ Test(args, parse_port_takes_decimal_ports_only)
     cr_expect_eq(parse_port("8080"), 8080);
     cr_expect_eq(parse_port("65535"), 65535);
     cr_expect_eq(parse_port("000080"), 80, "leading zeros are still decimal");
-    static const char *const bad[] = { "", "0", "65536", "99999", "-1", "+80", " 80",
-                                       "80 ", "8o", "http", "0x50",
-                                       "18446744073709551697" /* 2^64 + 81 */ };
+    static const char
+        *const bad[] = { "",   "0",    "65536", "99999",
+                         "-1", "+80",  " 80",   "80 ",
+                         "8o", "http", "0x50",  "18446744073709551697" /* 2^64 + 81 */ };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         errno = 0;
         cr_expect_eq(parse_port(bad[i]), -1, "parse_port(\"%s\")", bad[i]);
@@ -60,8 +60,7 @@ Test(args, parse_port_takes_decimal_ports_only)
 }
 
 /* The port FD is bound to, as a string for connect_tcp and friends. */
-static void
-port_of(int fd, char port[8])
+static void port_of(int fd, char port[8])
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -76,8 +75,7 @@ port_of(int fd, char port[8])
 }
 
 /* Whether this host can use ::1 (Docker often disables IPv6). */
-static int
-have_ipv6(void)
+static int have_ipv6(void)
 {
     struct sockaddr_in6 a;
     int fd, ok;
@@ -93,15 +91,13 @@ have_ipv6(void)
     return ok;
 }
 
-static void
-need_ipv6(void)
+static void need_ipv6(void)
 {
     if (!have_ipv6())
         cr_skip_test("no IPv6 loopback on this host");
 }
 
-static int
-listener(char port[8])
+static int listener(char port[8])
 {
     char err[NET_ERRLEN];
     int fd = listen_tcp("0", err);
@@ -111,8 +107,7 @@ listener(char port[8])
     return fd;
 }
 
-static int
-connect_or_fail(const char *host, const char *port)
+static int connect_or_fail(const char *host, const char *port)
 {
     char err[NET_ERRLEN];
     int fd = connect_tcp(host, port, err);
@@ -122,20 +117,17 @@ connect_or_fail(const char *host, const char *port)
 }
 
 /* A byte pattern that shows misplaced or lost bytes. */
-static unsigned char
-pattern(size_t i)
+static unsigned char pattern(size_t i)
 {
     return (unsigned char)(i * 7 + i / 251);
 }
 
-static void
-socket_pair(int type, int sv[2])
+static void socket_pair(int type, int sv[2])
 {
     cr_assert_eq(socketpair(AF_UNIX, type, 0, sv), 0);
 }
 
-static void
-put(int fd, const char *s, size_t n)
+static void put(int fd, const char *s, size_t n)
 {
     cr_assert_eq(write_all(fd, s, n), 0);
 }
@@ -145,8 +137,7 @@ put(int fd, const char *s, size_t n)
 /* ---- tcp: listen_tcp, connect_tcp -------------------------------------- */
 
 /* Connects to a fresh listener through HOST and exchanges a line each way. */
-static void
-tcp_round_trip(const char *host)
+static void tcp_round_trip(const char *host)
 {
     char port[8], buf[8];
     int lfd = listener(port);
@@ -229,8 +220,7 @@ Test(tcp, listen_port_in_use)
     errno = 0;
     cr_assert_eq(listen_tcp(port, err), -1);
     cr_assert_eq(errno, EADDRINUSE, "errno %d", errno);
-    snprintf(want, sizeof want, "listen on port %s: %s", port,
-        strerror(EADDRINUSE));
+    snprintf(want, sizeof want, "listen on port %s: %s", port, strerror(EADDRINUSE));
     cr_assert_str_eq(err, want);
     close(lfd);
 }
@@ -241,8 +231,7 @@ Test(tcp, listen_unknown_service)
 
     cr_assert_eq(listen_tcp("no-such-service", err), -1);
     cr_assert_eq(errno, EINVAL, "errno %d", errno);
-    cr_assert_eq(strncmp(err, "resolve port no-such-service: ", 30), 0,
-        "message: %s", err);
+    cr_assert_eq(strncmp(err, "resolve port no-such-service: ", 30), 0, "message: %s", err);
     cr_assert_gt(strlen(err), 30, "the cause is named: %s", err);
 }
 
@@ -251,8 +240,7 @@ Test(tcp, listen_unknown_service)
  * connections, without the race of closing a listener and hoping nobody
  * takes its port.
  */
-static int
-refusing_port(char port[8])
+static int refusing_port(char port[8])
 {
     struct sockaddr_in a;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -266,8 +254,7 @@ refusing_port(char port[8])
     return fd;
 }
 
-static void
-check_refused(const char *host)
+static void check_refused(const char *host)
 {
     char port[8], err[NET_ERRLEN], want[NET_ERRLEN];
     int hold = refusing_port(port);
@@ -276,7 +263,7 @@ check_refused(const char *host)
     cr_assert_eq(connect_tcp(host, port, err), -1);
     cr_assert_eq(errno, ECONNREFUSED, "errno %d", errno);
     snprintf(want, sizeof want, "connect to %s port %s: %s", host, port,
-        strerror(ECONNREFUSED));
+             strerror(ECONNREFUSED));
     cr_assert_str_eq(err, want);
     close(hold);
 }
@@ -367,8 +354,7 @@ Test(tcp, unknown_host, .timeout = 30)
 
 /* ---- udp: bind_udp, connect_udp ---------------------------------------- */
 
-static void
-udp_round_trip(const char *host)
+static void udp_round_trip(const char *host)
 {
     char port[8], err[NET_ERRLEN], buf[16];
     struct sockaddr_storage from;
@@ -382,11 +368,9 @@ udp_round_trip(const char *host)
     cr_assert_geq(c, 0, "connect_udp: %s", err);
 
     cr_assert_eq(send(c, "ping", 4, 0), 4);
-    cr_assert_eq(recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from,
-        &fromlen), 4);
+    cr_assert_eq(recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen), 4);
     cr_assert_arr_eq(buf, "ping", 4);
-    cr_assert_eq(sendto(s, "PONG", 4, 0, (struct sockaddr *)&from, fromlen),
-        4);
+    cr_assert_eq(sendto(s, "PONG", 4, 0, (struct sockaddr *)&from, fromlen), 4);
     cr_assert_eq(recv(c, buf, sizeof buf, 0), 4);
     cr_assert_arr_eq(buf, "PONG", 4);
     close(c);
@@ -425,8 +409,7 @@ Test(udp, connected_socket_ignores_strangers)
 
     /* The stranger's datagram is sent first but must never be received. */
     stranger = socket(AF_INET, SOCK_DGRAM, 0);
-    cr_assert_eq(sendto(stranger, "stray", 5, 0, (struct sockaddr *)&me,
-        melen), 5);
+    cr_assert_eq(sendto(stranger, "stray", 5, 0, (struct sockaddr *)&me, melen), 5);
     cr_assert_eq(sendto(s, "real", 4, 0, (struct sockaddr *)&me, melen), 4);
     cr_assert_eq(recv(c, buf, sizeof buf, 0), 4);
     cr_assert_arr_eq(buf, "real", 4);
@@ -444,8 +427,7 @@ Test(udp, bind_port_in_use)
     port_of(s, port);
     cr_assert_eq(bind_udp(port, err), -1);
     cr_assert_eq(errno, EADDRINUSE, "errno %d", errno);
-    snprintf(want, sizeof want, "bind to UDP port %s: %s", port,
-        strerror(EADDRINUSE));
+    snprintf(want, sizeof want, "bind to UDP port %s: %s", port, strerror(EADDRINUSE));
     cr_assert_str_eq(err, want);
     close(s);
 }
@@ -478,16 +460,15 @@ Test(udp, unknown_host, .timeout = 30)
     char err[NET_ERRLEN];
 
     cr_assert_eq(connect_udp("nosuchhost.invalid", "9", err), -1);
-    cr_assert_eq(strncmp(err, "resolve nosuchhost.invalid port 9: ", 35), 0,
-        "message: %s", err);
+    cr_assert_eq(strncmp(err, "resolve nosuchhost.invalid port 9: ", 35), 0, "message: %s",
+                 err);
 }
 
 /* ---- io: send_all, write_all, read_some, read_all --------------------- */
 
 static atomic_int signals_seen;
 
-static void
-count_signal(int sig)
+static void count_signal(int sig)
 {
     (void)sig;
     atomic_fetch_add(&signals_seen, 1);
@@ -497,8 +478,7 @@ count_signal(int sig)
  * SIGUSR1 interrupts system calls: without SA_RESTART, a blocked read or
  * send returns EINTR, or a short count if some bytes already moved.
  */
-static void
-install_interrupting_handler(void)
+static void install_interrupting_handler(void)
 {
     struct sigaction sa;
 
@@ -522,8 +502,7 @@ struct drain {
     int intact;
 };
 
-static void *
-drain_thread(void *arg)
+static void *drain_thread(void *arg)
 {
     struct drain *d = arg;
     static const size_t chunk = 64 * 1024;
@@ -548,8 +527,7 @@ drain_thread(void *arg)
     return NULL;
 }
 
-static unsigned char *
-make_pattern(size_t len)
+static unsigned char *make_pattern(size_t len)
 {
     unsigned char *p = malloc(len);
     size_t i;
@@ -611,7 +589,7 @@ Test(io, send_all_to_closed_peer_gives_epipe_not_sigpipe)
 {
     int sv[2];
 
-    signal(SIGPIPE, SIG_DFL);   /* without MSG_NOSIGNAL this test dies */
+    signal(SIGPIPE, SIG_DFL); /* without MSG_NOSIGNAL this test dies */
     socket_pair(SOCK_STREAM, sv);
     close(sv[1]);
     cr_assert_eq(send_all(sv[0], "x", 1), -1);
@@ -698,36 +676,30 @@ Test(io, read_errors_are_reported)
 
 /* ---- lines: the line reader -------------------------------------------- */
 
-static void
-reader_on(struct line_reader *r, int fd, size_t max_line)
+static void reader_on(struct line_reader *r, int fd, size_t max_line)
 {
     cr_assert_eq(line_reader_init(r, fd, max_line), 0);
 }
 
 /* Reads one line and checks it is exactly WANT (WANTLEN bytes). */
-static void
-expect_line_n(struct line_reader *r, const char *want, size_t wantlen)
+static void expect_line_n(struct line_reader *r, const char *want, size_t wantlen)
 {
     char *line = NULL;
     size_t len = 0;
     int rc = read_line(r, &line, &len);
 
-    cr_assert_eq(rc, 1, "read_line gave %d (errno %d), wanted \"%s\"", rc,
-        errno, want);
-    cr_assert_eq(len, wantlen, "length %zu, wanted %zu (\"%s\")", len,
-        wantlen, want);
+    cr_assert_eq(rc, 1, "read_line gave %d (errno %d), wanted \"%s\"", rc, errno, want);
+    cr_assert_eq(len, wantlen, "length %zu, wanted %zu (\"%s\")", len, wantlen, want);
     cr_assert_arr_eq(line, want, wantlen);
     cr_assert_eq(line[len], '\0', "lines are NUL-terminated");
 }
 
-static void
-expect_line(struct line_reader *r, const char *want)
+static void expect_line(struct line_reader *r, const char *want)
 {
     expect_line_n(r, want, strlen(want));
 }
 
-static void
-expect_eof(struct line_reader *r)
+static void expect_eof(struct line_reader *r)
 {
     char *line;
     size_t len;
@@ -735,8 +707,7 @@ expect_eof(struct line_reader *r)
     cr_assert_eq(read_line(r, &line, &len), 0);
 }
 
-static void
-expect_too_long(struct line_reader *r)
+static void expect_too_long(struct line_reader *r)
 {
     char *line;
     size_t len;
@@ -753,8 +724,7 @@ struct trickle {
     size_t len;
 };
 
-static void *
-trickle_thread(void *arg)
+static void *trickle_thread(void *arg)
 {
     struct trickle *t = arg;
     size_t i;
@@ -896,8 +866,8 @@ Test(lines, too_long_then_next_line_intact)
     socket_pair(SOCK_STREAM, sv);
     reader_on(&r, sv[1], 8);
     PUT(sv[0], "123456789\n0123456789abcdefghijklmnopqrstuvwxyz\nnext\nok\n");
-    expect_too_long(&r);        /* 9 bytes: one too many */
-    expect_too_long(&r);        /* the next line is too long as well */
+    expect_too_long(&r); /* 9 bytes: one too many */
+    expect_too_long(&r); /* the next line is too long as well */
     expect_line(&r, "next");
     expect_line(&r, "ok");
     close(sv[0]);
@@ -1004,8 +974,7 @@ Test(lines, zero_max_line_accepts_only_empty_lines)
 
 /* Makes FD's reads fail with EAGAIN rather than wait: a read_line that
  * needs the descriptor then says so, instead of hanging the test. */
-static void
-nonblocking(int fd)
+static void nonblocking(int fd)
 {
     int flags = fcntl(fd, F_GETFL);
 
@@ -1015,8 +984,7 @@ nonblocking(int fd)
 
 /* read_line on R, whose descriptor is non-blocking and empty, needed to
  * read it: it failed with EAGAIN (and kept what it had buffered). */
-static void
-expect_would_read(struct line_reader *r)
+static void expect_would_read(struct line_reader *r)
 {
     char *line;
     size_t len;
@@ -1045,7 +1013,8 @@ Test(lines, line_buffered_says_whether_read_line_reads)
     PUT(sv[0], "one\ntwo\nth");
     cr_assert_eq(line_buffered(&r), 0, "the bytes wait in the socket, where poll sees them");
     expect_line(&r, "one");
-    cr_assert_eq(line_buffered(&r), 1, "\"two\\n\" waits in the reader, where poll cannot see it");
+    cr_assert_eq(line_buffered(&r), 1,
+                 "\"two\\n\" waits in the reader, where poll cannot see it");
     expect_line(&r, "two");
     cr_assert_eq(line_buffered(&r), 0, "\"th\" is half a line");
     expect_would_read(&r);
@@ -1070,12 +1039,12 @@ Test(lines, line_buffered_after_a_line_too_long)
     socket_pair(SOCK_STREAM, sv);
     nonblocking(sv[1]);
     reader_on(&r, sv[1], 8);
-    PUT(sv[0], "0123456789");      /* the reader takes 9 bytes: one too many */
+    PUT(sv[0], "0123456789"); /* the reader takes 9 bytes: one too many */
     expect_too_long(&r);
     cr_assert_eq(line_buffered(&r), 0);
     expect_would_read(&r);
     cr_assert_eq(line_buffered(&r), 0, "still inside the long line");
-    PUT(sv[0], "\nok\nab\n");       /* one read brings "9\nok\nab\n" */
+    PUT(sv[0], "\nok\nab\n"); /* one read brings "9\nok\nab\n" */
     expect_line(&r, "ok");
     cr_assert_eq(line_buffered(&r), 1);
     expect_line(&r, "ab");
@@ -1113,7 +1082,7 @@ Test(lines, read_all_buffered_takes_buffer_then_descriptor)
     socket_pair(SOCK_STREAM, sv);
     reader_on(&r, sv[1], 64);
     PUT(sv[0], "GET\nab");
-    expect_line(&r, "GET");     /* "ab" is now in the reader's buffer */
+    expect_line(&r, "GET"); /* "ab" is now in the reader's buffer */
     PUT(sv[0], "cdefnext\nx");
     cr_assert_eq(read_all_buffered(&r, buf, 6), 6);
     cr_assert_arr_eq(buf, "abcdef", 6);
@@ -1133,8 +1102,7 @@ struct many_lines {
     int count;
 };
 
-static void
-make_line(char *buf, int i, size_t max_line, size_t *len)
+static void make_line(char *buf, int i, size_t max_line, size_t *len)
 {
     size_t j;
 
@@ -1143,8 +1111,7 @@ make_line(char *buf, int i, size_t max_line, size_t *len)
         buf[j] = (char)('a' + (i + j) % 26);
 }
 
-static void *
-many_lines_thread(void *arg)
+static void *many_lines_thread(void *arg)
 {
     struct many_lines *m = arg;
     char *text = malloc((size_t)m->count * (m->max_line + 1));
@@ -1211,7 +1178,7 @@ Test(lines, read_error_is_reported)
     cr_assert_str_eq(line, "untouched", "*line is left as it was on failure");
     cr_assert_eq(len, 9, "*len is left as it was on failure");
     line_reader_free(&r);
-    line_reader_free(&r);       /* twice is harmless too */
+    line_reader_free(&r); /* twice is harmless too */
 }
 
 Test(lines, init_without_memory)
@@ -1221,7 +1188,7 @@ Test(lines, init_without_memory)
     /* max_line + 1 would wrap around to 0 */
     cr_assert_eq(line_reader_init(&r, 0, SIZE_MAX), -1);
     cr_assert_eq(errno, ENOMEM);
-    line_reader_free(&r);       /* harmless after a failed init */
+    line_reader_free(&r); /* harmless after a failed init */
     /* more than any address space (and valgrind does not flag the size) */
     cr_assert_eq(line_reader_init(&r, 0, SIZE_MAX / 4), -1);
     cr_assert_eq(errno, ENOMEM);
@@ -1233,8 +1200,7 @@ Test(lines, init_without_memory)
  * The scheduler state of thread TID: 'S' while it sleeps in a system call,
  * '?' once it has exited.
  */
-static char
-thread_state(pid_t tid)
+static char thread_state(pid_t tid)
 {
     char path[64], buf[512], *p;
     FILE *f;
@@ -1247,7 +1213,7 @@ thread_state(pid_t tid)
     n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
-    p = strrchr(buf, ')');      /* the name in (...) may hold spaces */
+    p = strrchr(buf, ')'); /* the name in (...) may hold spaces */
     return p != NULL && p[1] == ' ' ? p[2] : '?';
 }
 
@@ -1258,18 +1224,17 @@ thread_state(pid_t tid)
 struct blocked {
     int fd;
     long (*call)(struct blocked *);
-    struct line_reader r;       /* for read_line */
-    unsigned char *out;         /* for send_all: LEN bytes to send */
-    char data[NET_ERRLEN];      /* what the call got, or its error */
+    struct line_reader r;  /* for read_line */
+    unsigned char *out;    /* for send_all: LEN bytes to send */
+    char data[NET_ERRLEN]; /* what the call got, or its error */
     size_t len;
-    atomic_int tid;             /* set when the thread is about to block */
-    atomic_int done;            /* set when the call has returned */
+    atomic_int tid;  /* set when the thread is about to block */
+    atomic_int done; /* set when the call has returned */
     long rc;
     int err;
 };
 
-static void *
-blocked_thread(void *arg)
+static void *blocked_thread(void *arg)
 {
     struct blocked *b = arg;
 
@@ -1280,8 +1245,7 @@ blocked_thread(void *arg)
     return NULL;
 }
 
-static void
-start_blocked(pthread_t *t, struct blocked *b)
+static void start_blocked(pthread_t *t, struct blocked *b)
 {
     if (access("/proc/self/task", R_OK) != 0)
         cr_skip_test("no /proc to tell when a thread is blocked");
@@ -1295,15 +1259,13 @@ start_blocked(pthread_t *t, struct blocked *b)
  * the call's read or send it does nothing that sleeps).  Fails if the call
  * returned instead.
  */
-static void
-wait_until_blocked(struct blocked *b)
+static void wait_until_blocked(struct blocked *b)
 {
     while (atomic_load(&b->tid) == 0)
         sched_yield();
     for (;;) {
         cr_assert(!atomic_load(&b->done),
-            "the call returned (rc %ld, errno %d) instead of going on",
-            b->rc, b->err);
+                  "the call returned (rc %ld, errno %d) instead of going on", b->rc, b->err);
         if (thread_state(atomic_load(&b->tid)) == 'S')
             return;
         sched_yield();
@@ -1314,8 +1276,7 @@ wait_until_blocked(struct blocked *b)
  * Interrupts the blocked call twice with a signal that does not restart
  * system calls; each time the call must go back to waiting, not return.
  */
-static void
-interrupt_twice(pthread_t t, struct blocked *b)
+static void interrupt_twice(pthread_t t, struct blocked *b)
 {
     int k, before;
 
@@ -1330,8 +1291,7 @@ interrupt_twice(pthread_t t, struct blocked *b)
     wait_until_blocked(b);
 }
 
-static long
-call_read_line(struct blocked *b)
+static long call_read_line(struct blocked *b)
 {
     char *line;
     int rc = read_line(&b->r, &line, &b->len);
@@ -1341,14 +1301,12 @@ call_read_line(struct blocked *b)
     return rc;
 }
 
-static long
-call_read_all(struct blocked *b)
+static long call_read_all(struct blocked *b)
 {
     return read_all(b->fd, b->data, b->len);
 }
 
-static long
-call_send_all(struct blocked *b)
+static long call_send_all(struct blocked *b)
 {
     return send_all(b->fd, b->out, b->len);
 }
@@ -1362,7 +1320,7 @@ Test(eintr, read_line_goes_on_after_a_signal)
     socket_pair(SOCK_STREAM, sv);
     b.call = call_read_line;
     reader_on(&b.r, sv[1], 32);
-    PUT(sv[0], "hel");          /* read at once; then the reader blocks */
+    PUT(sv[0], "hel"); /* read at once; then the reader blocks */
     start_blocked(&t, &b);
     interrupt_twice(t, &b);
     PUT(sv[0], "lo\n");
@@ -1399,7 +1357,7 @@ Test(eintr, read_all_goes_on_after_a_signal)
 Test(eintr, send_all_goes_on_after_a_signal)
 {
     static struct blocked b;
-    const size_t len = 1 << 20;     /* far more than a socket buffer */
+    const size_t len = 1 << 20; /* far more than a socket buffer */
     unsigned char *got = malloc(len);
     pthread_t t;
     int sv[2];
@@ -1411,7 +1369,7 @@ Test(eintr, send_all_goes_on_after_a_signal)
     b.out = make_pattern(len);
     b.len = len;
     start_blocked(&t, &b);
-    interrupt_twice(t, &b);     /* each signal cuts a send short */
+    interrupt_twice(t, &b); /* each signal cuts a send short */
     cr_assert_eq(read_all(sv[1], got, len), (ssize_t)len);
     pthread_join(t, NULL);
     cr_assert_eq(b.rc, 0, "rc %ld errno %d", b.rc, b.err);
@@ -1422,8 +1380,7 @@ Test(eintr, send_all_goes_on_after_a_signal)
     close(sv[1]);
 }
 
-static long
-call_connect_tcp(struct blocked *b)
+static long call_connect_tcp(struct blocked *b)
 {
     char err[NET_ERRLEN];
     long fd = connect_tcp("127.0.0.1", (char *)b->data, err);
@@ -1452,15 +1409,15 @@ Test(eintr, connect_tcp_goes_on_after_a_signal)
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     cr_assert_eq(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
-    cr_assert_eq(listen(lfd, 0), 0);    /* room for one waiting client */
+    cr_assert_eq(listen(lfd, 0), 0); /* room for one waiting client */
     port_of(lfd, port);
-    first = connect_or_fail("127.0.0.1", port);     /* now the queue is full */
+    first = connect_or_fail("127.0.0.1", port); /* now the queue is full */
 
     b.call = call_connect_tcp;
     snprintf(b.data, sizeof b.data, "%s", port);
     start_blocked(&t, &b);
     interrupt_twice(t, &b);
-    s1 = accept(lfd, NULL, NULL);       /* makes room: the SYN gets in */
+    s1 = accept(lfd, NULL, NULL); /* makes room: the SYN gets in */
     cr_assert_geq(s1, 0);
     pthread_join(t, NULL);
     cr_assert_geq(b.rc, 0, "connect_tcp failed: %s", b.data);
@@ -1484,8 +1441,7 @@ struct tcp_pair {
     char port[8], client_port[8];
 };
 
-static void
-tcp_pair_open(struct tcp_pair *p, const char *host)
+static void tcp_pair_open(struct tcp_pair *p, const char *host)
 {
     p->listen = listener(p->port);
     p->client = connect_or_fail(host, p->port);
@@ -1494,16 +1450,14 @@ tcp_pair_open(struct tcp_pair *p, const char *host)
     port_of(p->client, p->client_port);
 }
 
-static void
-tcp_pair_close(struct tcp_pair *p)
+static void tcp_pair_close(struct tcp_pair *p)
 {
     close(p->client);
     close(p->server);
     close(p->listen);
 }
 
-static void
-expect_peer(int fd, const char *addr_fmt, const char *port)
+static void expect_peer(int fd, const char *addr_fmt, const char *port)
 {
     char want[NET_ADDRLEN], buf[NET_ADDRLEN];
 
@@ -1588,8 +1542,7 @@ static atomic_int serves_ended;
 
 /* A client's thread: greets with its number and ARG, then waits for the
  * end of the connection (the client leaving, or the stop's shutdown). */
-static void
-greet_and_wait(int fd, unsigned number, void *arg)
+static void greet_and_wait(int fd, unsigned number, void *arg)
 {
     char line[32], c;
     int n = snprintf(line, sizeof line, "%u %s\n", number, (const char *)arg);
@@ -1600,8 +1553,7 @@ greet_and_wait(int fd, unsigned number, void *arg)
     atomic_fetch_add(&serves_ended, 1);
 }
 
-static long
-call_serve_in_threads(struct blocked *b)
+static long call_serve_in_threads(struct blocked *b)
 {
     return serve_in_threads(b->fd, &stop_serving, greet_and_wait, "hi");
 }

@@ -34,8 +34,8 @@
 
 #include "buf.h"
 
-#define ECHO_SERVER  "solutions/02-echo/server"
-#define ECHO_CLIENT  "solutions/02-echo/client"
+#define ECHO_SERVER "solutions/02-echo/server"
+#define ECHO_CLIENT "solutions/02-echo/client"
 #define HELLO_SERVER "solutions/01-hello/server"
 #define HELLO_CLIENT "solutions/01-hello/client"
 
@@ -86,7 +86,7 @@ static void make_pipe(int fds[2])
 static pid_t spawn(char *const argv[], int in, int out, int err)
 {
     pid_t parent = getpid();
-    int report[2];          /* the child's errno if it cannot exec */
+    int report[2]; /* the child's errno if it cannot exec */
     make_pipe(report);
     fflush(NULL);
     pid_t pid = fork();
@@ -96,17 +96,17 @@ static pid_t spawn(char *const argv[], int in, int out, int err)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(127);
-        unsetenv("BXFI_MAP");       /* in case it is a Criterion binary */
+        unsetenv("BXFI_MAP"); /* in case it is a Criterion binary */
         int null = open("/dev/null", O_RDWR);
         dup2(in >= 0 ? in : null, STDIN_FILENO);
         dup2(out >= 0 ? out : null, STDOUT_FILENO);
         dup2(err >= 0 ? err : null, STDERR_FILENO);
-        signal(SIGPIPE, SIG_DFL);   /* as from a shell */
+        signal(SIGPIPE, SIG_DFL); /* as from a shell */
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         close(report[0]);
-        if (report[1] > 2)  /* all but the report pipe (close-on-exec) */
+        if (report[1] > 2) /* all but the report pipe (close-on-exec) */
             syscall(SYS_close_range, 3U, (unsigned)report[1] - 1, 0U);
         syscall(SYS_close_range, (unsigned)report[1] + 1, ~0U, 0U);
         execvp(argv[0], argv);
@@ -144,7 +144,7 @@ static int wait_exit_until(pid_t pid, int64_t deadline)
         if (r == pid) {
             for (size_t i = 0; i < nchildren; i++)
                 if (children[i] == pid) {
-                    killpg(pid, SIGKILL);   /* what it left in its group */
+                    killpg(pid, SIGKILL); /* what it left in its group */
                     children[i] = children[--nchildren];
                 }
             return status;
@@ -158,7 +158,7 @@ static int wait_exit_until(pid_t pid, int64_t deadline)
 
 static char *describe_status(int status)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     if (status == -1)
         buf_puts(&b, "still running at the deadline");
     else if (WIFEXITED(status))
@@ -175,8 +175,8 @@ static void expect_exit_0(pid_t pid, const char *who, int64_t deadline, const ch
 {
     int status = wait_exit_until(pid, deadline);
     char *how = describe_status(status);
-    cr_expect(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "%s %s%s", who, how, why ? why : "");
+    cr_expect(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %s%s", who,
+              how, why ? why : "");
     free(how);
 }
 
@@ -218,7 +218,7 @@ static bool read_to_end(int fd, struct buf *b, int64_t deadline)
 /* Reads one line (without its "\n") from FD by DEADLINE; NULL if none. */
 static char *read_line(int fd, int64_t deadline)
 {
-    struct buf b = {0};
+    struct buf b = { 0 };
     buf_puts(&b, "");
     for (;;) {
         int64_t left = deadline - now_ms();
@@ -238,7 +238,7 @@ static char *read_line(int fd, int64_t deadline)
 
 static char *escaped(const struct buf *b)
 {
-    struct buf e = {0};
+    struct buf e = { 0 };
     buf_escape(&e, b->data, b->len, 400);
     return e.data;
 }
@@ -265,7 +265,7 @@ static int free_port(void)
             fd = -1;
         }
     }
-    if (fd < 0) {       /* no IPv6 here */
+    if (fd < 0) { /* no IPv6 here */
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         cr_assert_geq(fd, 0);
         cr_assert_eq(bind(fd, (struct sockaddr *)&a4, sizeof a4), 0, "bind: %s",
@@ -293,7 +293,7 @@ static bool have_ipv6(void)
 /* A connected socket to ADDRESS (127.0.0.1 or ::1) PORT, or -1. */
 static int connect_to(const char *address, int port)
 {
-    struct sockaddr_storage ss = {0};
+    struct sockaddr_storage ss = { 0 };
     socklen_t len;
     if (strchr(address, ':')) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
@@ -430,7 +430,7 @@ Test(echo_server, nc_gets_its_line_back)
     pid_t nc = spawn(argv, in, out[1], -1);
     close(in);
     close(out[1]);
-    struct buf got = {0};
+    struct buf got = { 0 };
     int64_t deadline = now_ms() + 10000;
     bool eof = read_to_end(out[0], &got, deadline);
     char *shown = escaped(&got);
@@ -456,7 +456,7 @@ static char *random_file(size_t len, unsigned seed)
         x ^= x << 5;
         data[i] = (unsigned char)(x >> 11);
     }
-    for (size_t i = 0; i < 256; i++)    /* every byte value, surely */
+    for (size_t i = 0; i < 256; i++) /* every byte value, surely */
         data[i] = (unsigned char)i;
     cr_assert_eq(write(fd, data, len), (ssize_t)len);
     close(fd);
@@ -486,7 +486,7 @@ Test(echo_server, socat_echoes_a_mebibyte_of_binary)
     close(out);
     close(err[1]);
     int64_t deadline = now_ms() + 20000;
-    struct buf errors = {0};
+    struct buf errors = { 0 };
     read_to_end(err[0], &errors, deadline);
     expect_exit_0(socat, "socat", deadline, errors.data);
 
@@ -499,10 +499,9 @@ Test(echo_server, socat_echoes_a_mebibyte_of_binary)
     make_pipe(cmp_out);
     pid_t cmp = spawn(cmp_argv, -1, cmp_out[1], cmp_out[1]);
     close(cmp_out[1]);
-    struct buf said = {0};
+    struct buf said = { 0 };
     read_to_end(cmp_out[0], &said, now_ms() + 10000);
-    expect_exit_0(cmp, "cmp of what was sent and what came back", now_ms() + 10000,
-                  said.data);
+    expect_exit_0(cmp, "cmp of what was sent and what came back", now_ms() + 10000, said.data);
     unlink(sent);
     unlink(back);
     free(sent);
@@ -541,7 +540,7 @@ Test(echo_server, python_client_gets_every_byte_value_back)
     char *argv[] = { "python3", "-c", (char *)python_client, portstr, NULL };
     pid_t py = spawn(argv, -1, out[1], out[1]);
     close(out[1]);
-    struct buf said = {0};
+    struct buf said = { 0 };
     int64_t deadline = now_ms() + 15000;
     read_to_end(out[0], &said, deadline);
     expect_exit_0(py, "the Python client", deadline, said.data);
@@ -574,7 +573,7 @@ Test(echo_server, ipv6_loopback)
     memcpy(data + 256, "over IPv6\n", 10);
     int fd = connect_to("::1", port);
     cr_assert_geq(fd, 0, "connect to [::1]:%d: %s", port, strerror(errno));
-    struct buf got = {0};
+    struct buf got = { 0 };
     echo_round_trip(fd, data, sizeof data, &got);
     cr_expect_eq(got.len, sizeof data, "%zu of %zu bytes came back", got.len, sizeof data);
     cr_expect(got.len == sizeof data && memcmp(got.data, data, sizeof data) == 0,
@@ -636,7 +635,7 @@ Test(echo_client, three_lines_through_socat)
     close(in);
     close(out[1]);
     close(err[1]);
-    struct buf got = {0}, errors = {0};
+    struct buf got = { 0 }, errors = { 0 };
     int64_t deadline = now_ms() + 10000;
     cr_expect(read_to_end(out[0], &got, deadline), "the client's stdout did not end");
     read_to_end(err[0], &errors, deadline);
@@ -668,7 +667,7 @@ Test(hello, server_answers_nc)
     pid_t nc = spawn(nc_argv, in, out[1], -1);
     close(in);
     close(out[1]);
-    struct buf got = {0}, printed = {0};
+    struct buf got = { 0 }, printed = { 0 };
     int64_t deadline = now_ms() + 10000;
     cr_expect(read_to_end(out[0], &got, deadline), "nc's output did not end");
     cr_expect_str_eq(got.data, "hello from the server\n");
@@ -723,7 +722,7 @@ Test(hello, client_talks_to_a_python_server)
     pid_t client = spawn(argv, -1, out[1], err[1]);
     close(out[1]);
     close(err[1]);
-    struct buf got = {0}, errors = {0}, said = {0};
+    struct buf got = { 0 }, errors = { 0 }, said = { 0 };
     cr_expect(read_to_end(out[0], &got, deadline), "the client's stdout did not end");
     read_to_end(err[0], &errors, deadline);
     cr_expect_str_eq(got.data, "reply from python\n", "stderr: %s", errors.data);
@@ -751,7 +750,7 @@ Test(hello, client_talks_to_socat)
     pid_t client = spawn(argv, -1, out[1], err[1]);
     close(out[1]);
     close(err[1]);
-    struct buf got = {0}, errors = {0};
+    struct buf got = { 0 }, errors = { 0 };
     int64_t deadline = now_ms() + 10000;
     cr_expect(read_to_end(out[0], &got, deadline), "the client's stdout did not end");
     read_to_end(err[0], &errors, deadline);
@@ -823,14 +822,16 @@ Test(threaded, nc_with_crlf_runs_every_command)
     pid_t nc = spawn(argv, in, out[1], -1);
     close(in);
     close(out[1]);
-    struct buf got = {0};
+    struct buf got = { 0 };
     int64_t deadline = now_ms() + 10000;
     bool eof = read_to_end(out[0], &got, deadline);
     char *shown = escaped(&got);
     cr_expect(eof, "nc's output did not end: QUIT did not close the connection; got %s",
               shown);
-    cr_expect_str_eq(got.data, "OK\nOK ann\nOK 6\nhello\nERR forbidden\n"
-                     "ERR unknown command\nOK bye\n", "nc got %s", shown);
+    cr_expect_str_eq(got.data,
+                     "OK\nOK ann\nOK 6\nhello\nERR forbidden\n"
+                     "ERR unknown command\nOK bye\n",
+                     "nc got %s", shown);
     expect_exit_0(nc, "nc", deadline, NULL);
     free(shown);
     buf_free(&got);
@@ -840,8 +841,8 @@ Test(threaded, nc_with_crlf_runs_every_command)
 /* Sends LINE on FD and returns the next line that comes back (to free). */
 static char *ask(int fd, const char *line)
 {
-    cr_assert_eq(send(fd, line, strlen(line), MSG_NOSIGNAL), (ssize_t)strlen(line),
-                 "send: %s", strerror(errno));
+    cr_assert_eq(send(fd, line, strlen(line), MSG_NOSIGNAL), (ssize_t)strlen(line), "send: %s",
+                 strerror(errno));
     char *got = read_line(fd, now_ms() + 5000);
     cr_assert_not_null(got, "no reply to %s", line);
     return got;
@@ -900,13 +901,13 @@ static char *run_pinger_client(const char *host, int port, const char *count,
     need(PINGER_CLIENT);
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%d", port);
-    char *argv[] = { (char *)PINGER_CLIENT, (char *)host, portstr, (char *)count,
-                     (char *)timeout_ms, NULL };
+    char *argv[] = { (char *)PINGER_CLIENT, (char *)host,       portstr,
+                     (char *)count,         (char *)timeout_ms, NULL };
     int out[2];
     make_pipe(out);
     pid_t client = spawn(argv, -1, out[1], -1);
     close(out[1]);
-    struct buf got = {0};
+    struct buf got = { 0 };
     int64_t deadline = now_ms() + 20000;
     read_to_end(out[0], &got, deadline);
     expect_exit_0(client, "the pinger's client", deadline, NULL);
@@ -932,7 +933,7 @@ Test(pinger, server_answers_socat_over_ipv4_and_ipv6)
         pid_t socat = spawn(argv, in, out[1], -1);
         close(in);
         close(out[1]);
-        struct buf got = {0};
+        struct buf got = { 0 };
         int64_t deadline = now_ms() + 10000;
         read_to_end(out[0], &got, deadline);
         char *shown = escaped(&got);
@@ -971,8 +972,12 @@ Test(pinger, client_against_a_python_server_that_loses_and_repeats)
     int port;
     start_server(argv, portstr, sizeof portstr, -1, BY_UDP_TABLE, &port);
     char *out = run_pinger_client("localhost", port, "4", "300");
-    const char *want[] = { "seq=1 rtt=", "seq=2 timeout\n", "seq=3 rtt=", "seq=4 rtt=",
-                           "4 sent, 3 received, 25% loss\n", "rtt min/avg/max = " };
+    const char *want[] = { "seq=1 rtt=",
+                           "seq=2 timeout\n",
+                           "seq=3 rtt=",
+                           "seq=4 rtt=",
+                           "4 sent, 3 received, 25% loss\n",
+                           "rtt min/avg/max = " };
     const char *at = out;
     for (size_t i = 0; i < 6; i++) {
         const char *found = strstr(at, want[i]);
@@ -1053,7 +1058,7 @@ static char *run_python(const char *script, const char *arg, int64_t deadline)
     char *argv[] = { "python3", "-c", (char *)script, (char *)arg, NULL };
     pid_t py = spawn(argv, -1, out[1], out[1]);
     close(out[1]);
-    struct buf got = {0};
+    struct buf got = { 0 };
     read_to_end(out[0], &got, deadline);
     expect_exit_0(py, "python3", deadline, NULL);
     return got.data;
@@ -1079,15 +1084,17 @@ Test(login, nc_session_and_python_reads_the_database)
     pid_t nc = spawn(argv, in, out[1], -1);
     close(in);
     close(out[1]);
-    struct buf got = {0};
+    struct buf got = { 0 };
     int64_t deadline = now_ms() + 10000;
     bool eof = read_to_end(out[0], &got, deadline);
     char *shown = escaped(&got);
     cr_expect(eof, "nc's output did not end: QUIT did not close the connection; got %s",
               shown);
-    cr_expect_str_eq(got.data, "OK registered\nERR user exists\nERR invalid credentials\n"
+    cr_expect_str_eq(got.data,
+                     "OK registered\nERR user exists\nERR invalid credentials\n"
                      "ERR invalid credentials\nERR not logged in\nOK welcome ann\nOK ann\n"
-                     "OK bye\n", "nc got %s", shown);
+                     "OK bye\n",
+                     "nc got %s", shown);
     expect_exit_0(nc, "nc", deadline, NULL);
     free(shown);
     buf_free(&got);
@@ -1095,7 +1102,8 @@ Test(login, nc_session_and_python_reads_the_database)
     char *rows = run_python("import sqlite3, sys\n"
                             "for name, h in sqlite3.connect(sys.argv[1]).execute("
                             "'SELECT name, hash FROM users'):\n"
-                            "    print(name, h)\n", db, deadline);
+                            "    print(name, h)\n",
+                            db, deadline);
     cr_expect_eq(strncmp(rows, "ann $y$", 7), 0, "the users table holds: %s", rows);
     cr_expect_null(strchr(rows, '\n') ? strchr(strchr(rows, '\n') + 1, '\n') : NULL,
                    "one row expected: %s", rows);
@@ -1128,7 +1136,8 @@ Test(login, register_waits_for_another_writer)
                      "c.execute('BEGIN IMMEDIATE')\n"
                      "print('locked', flush=True)\n"
                      "time.sleep(0.5)\n"
-                     "c.execute('COMMIT')\n", db, NULL };
+                     "c.execute('COMMIT')\n",
+                     db, NULL };
     pid_t py = spawn(argv, -1, out[1], -1);
     close(out[1]);
     char *line = read_line(out[0], now_ms() + 5000);
@@ -1140,8 +1149,10 @@ Test(login, register_waits_for_another_writer)
     free(got);
     got = ask(fd, "REGISTER second s3cret-pass\n");
     int64_t waited = now_ms() - start;
-    cr_expect_str_eq(got, "OK registered", "a REGISTER while another process holds the "
-                     "write lock (after %lld ms)", (long long)waited);
+    cr_expect_str_eq(got, "OK registered",
+                     "a REGISTER while another process holds the "
+                     "write lock (after %lld ms)",
+                     (long long)waited);
     free(got);
     close(out[0]);
     expect_exit_0(py, "python3", now_ms() + 5000, NULL);

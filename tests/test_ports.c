@@ -34,7 +34,8 @@ static void reserve_eight(struct check *c)
             if (ports[j] == ports[i])
                 fail(c, "port %d reserved twice in one check", ports[i]);
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)ports[i]),
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_port = htons((uint16_t)ports[i]),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
             fail(c, "reserved port %d cannot be bound: %s", ports[i], strerror(errno));
@@ -48,12 +49,15 @@ static void reserve_eight(struct check *c)
         fail(c, "only %d of 16 checks held their ports at once", shared->reserved);
 }
 
-#define PORT_CHECK(name) { name, 1, 10000, "reserves 8 ports", \
-                           "handouts/97-selftest.md, section \"P\"", reserve_eight }
+#define PORT_CHECK(name)                                                                      \
+    {                                                                                         \
+        name, 1, 10000, "reserves 8 ports", "handouts/97-selftest.md, section \"P\"",         \
+            reserve_eight                                                                     \
+    }
 static const struct check_def port_checks[16] = {
-    PORT_CHECK("p1"), PORT_CHECK("p2"), PORT_CHECK("p3"), PORT_CHECK("p4"),
-    PORT_CHECK("p5"), PORT_CHECK("p6"), PORT_CHECK("p7"), PORT_CHECK("p8"),
-    PORT_CHECK("p9"), PORT_CHECK("p10"), PORT_CHECK("p11"), PORT_CHECK("p12"),
+    PORT_CHECK("p1"),  PORT_CHECK("p2"),  PORT_CHECK("p3"),  PORT_CHECK("p4"),
+    PORT_CHECK("p5"),  PORT_CHECK("p6"),  PORT_CHECK("p7"),  PORT_CHECK("p8"),
+    PORT_CHECK("p9"),  PORT_CHECK("p10"), PORT_CHECK("p11"), PORT_CHECK("p12"),
     PORT_CHECK("p13"), PORT_CHECK("p14"), PORT_CHECK("p15"), PORT_CHECK("p16"),
 };
 static const struct lab_def port_lab = { SELF_LAB, "self-test", port_checks, 16, 0 };

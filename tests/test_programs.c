@@ -36,10 +36,9 @@ static void tty_conversation(struct check *c)
                                "got: second, with \"quotes\" and a \\ backslash\nEOF\n";
     const struct buf *out = program_stdout(p);
     if (out->len != strlen(want) || memcmp(out->data, want, out->len) != 0) {
-        struct buf msg = {0};
+        struct buf msg = { 0 };
         describe_difference(&msg, want, strlen(want), out->data, out->len);
-        fail(c, "stdout is not exactly what was printed (no echo, no \"\\r\"):\n%s",
-             msg.data);
+        fail(c, "stdout is not exactly what was printed (no echo, no \"\\r\"):\n%s", msg.data);
     }
 }
 
@@ -189,12 +188,14 @@ Test(programs, failures_say_what_the_grader_did)
     m = result_of(r, n, "term1-on-term")->message;
     cr_assert_not_null(m);
     cr_expect(strstr(m, "exited with status 1, ") != NULL &&
-              strstr(m, " ms after the grader sent SIGTERM; it should have exited with "
-                        "status 0") != NULL, "%s", m);
+                  strstr(m, " ms after the grader sent SIGTERM; it should have exited with "
+                            "status 0") != NULL,
+              "%s", m);
     m = result_of(r, n, "plain-on-term")->message;
     cr_assert_not_null(m);
     cr_expect(strstr(m, "was killed by signal SIGTERM (Terminated), ") != NULL &&
-              strstr(m, " ms after the grader sent it;") != NULL, "%s", m);
+                  strstr(m, " ms after the grader sent it;") != NULL,
+              "%s", m);
 
     m = result_of(r, n, "stdout-once")->message;
     cr_assert_not_null(m);
@@ -246,12 +247,14 @@ static void run_check_named(struct check *c)
     expect_exit(c, start_program(c, c->def->name, NULL), 3);
 }
 
-#define NAMED(name) { name, 1, 3000, name, "handouts/97-selftest.md, section \"R\"", \
-                      run_check_named }
+#define NAMED(name)                                                                           \
+    {                                                                                         \
+        name, 1, 3000, name, "handouts/97-selftest.md, section \"R\"", run_check_named        \
+    }
 static const struct check_def named_checks[] = {
-    NAMED("exit3"), NAMED("link-inside"), NAMED("link-outside"), NAMED("link-up"),
-    NAMED("link-to-fifo"), NAMED("link-dangling"), NAMED("link-to-folder"), NAMED("fifo"),
-    NAMED("folder"), NAMED("not-executable"),
+    NAMED("exit3"),        NAMED("link-inside"),    NAMED("link-outside"),   NAMED("link-up"),
+    NAMED("link-to-fifo"), NAMED("link-dangling"),  NAMED("link-to-folder"), NAMED("fifo"),
+    NAMED("folder"),       NAMED("not-executable"),
 };
 static const struct lab_def named_lab = { SELF_LAB, "self-test", named_checks,
                                           COUNT_OF(named_checks), 0 };
@@ -285,7 +288,7 @@ static void make_link(const char *target, const struct tree *t, const char *name
 static void make_named_programs(const struct tree *t)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/fifo", t->dir);     /* outside the lab folder */
+    snprintf(path, sizeof path, "%s/fifo", t->dir); /* outside the lab folder */
     cr_assert_eq(mkfifo(path, 0644), 0, "%s: %s", path, strerror(errno));
     make_link(path, t, "link-to-fifo");
     make_link("exit3", t, "link-inside");
@@ -338,8 +341,9 @@ Test(programs, a_lab_folder_that_is_a_link_is_refused)
     struct check_result *r = grade(&linked, &named_lab, 1, &seconds);
     const char *m = result_of(r, named_lab.nchecks, "exit3")->message;
     cr_expect(m != NULL && strstr(m, "is a symbolic link to /tmp/netlab-harness-") != NULL &&
-              strstr(m, "the grader grades only a real lab folder, never a link to one") !=
-                  NULL, "%s", m ? m : "(passed)");
+                  strstr(m, "the grader grades only a real lab folder, never a link to one") !=
+                      NULL,
+              "%s", m ? m : "(passed)");
     expect_nothing_left();
     remove_tree(&linked);
 }

@@ -37,7 +37,7 @@ struct mem {
 
 static FILE *mem_open(struct mem *m)
 {
-    *m = (struct mem){0};
+    *m = (struct mem){ 0 };
     m->f = open_memstream(&m->data, &m->len);
     cr_assert_not_null(m->f);
     return m->f;
@@ -86,7 +86,7 @@ static char *python_on(const char *script, const void *data, size_t len, int *st
     fflush(NULL);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p, "popen: %s", strerror(errno));
-    struct buf out = {0};
+    struct buf out = { 0 };
     buf_puts(&out, "");
     char chunk[4096];
     size_t n;
@@ -136,8 +136,8 @@ static size_t split_lines(char *text, char **lines, size_t max)
 /* ---- Escaping for each format ------------------------------------------------ */
 
 struct nasty {
-    char in[64];        /* what a check's text may hold */
-    char shown[160];    /* what a reader must see, once the format is decoded */
+    char in[64];     /* what a check's text may hold */
+    char shown[160]; /* what a reader must see, once the format is decoded */
 };
 
 static const struct nasty fixed_cases[] = {
@@ -215,8 +215,8 @@ Test(report, json_strings_are_valid_and_show_every_byte)
 
     int status;
     char *out = python_on(json_strings_py, m.data, m.len, &status);
-    cr_assert_eq(status, 0, "python's json rejects the output:\n%s\n--- the JSON:\n%s",
-                 out, m.data);
+    cr_assert_eq(status, 0, "python's json rejects the output:\n%s\n--- the JSON:\n%s", out,
+                 m.data);
     char *lines[MAX_NASTY + 1];
     size_t got = split_lines(out, lines, COUNT_OF(lines));
     cr_assert_eq(got, n, "%zu strings decoded, %zu written", got, n);
@@ -304,7 +304,8 @@ Test(report, html_text_is_valid_and_shows_every_byte)
 {
     struct nasty cases[MAX_NASTY + 1];
     size_t n = nasty_cases(cases);
-    cases[n++] = (struct nasty){ "O'Brien's 'quoted' </p> text", "O'Brien's 'quoted' </p> text" };
+    cases[n++] = (struct nasty){ "O'Brien's 'quoted' </p> text",
+                                 "O'Brien's 'quoted' </p> text" };
     struct mem m;
     FILE *f = mem_open(&m);
     fputs("<!DOCTYPE html>\n<html><body>\n", f);
@@ -358,7 +359,9 @@ Test(report, csv_fields_are_valid_one_line_and_never_formulas)
 {
     static const struct nasty formulas[] = {
         { "=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")" },
-        { "+1", "'+1" }, { "-1", "'-1" }, { "@SUM(A1)", "'@SUM(A1)" },
+        { "+1", "'+1" },
+        { "-1", "'-1" },
+        { "@SUM(A1)", "'@SUM(A1)" },
         { "a=b, not a formula", "a=b, not a formula" },
         { "O'Brien, \"Pat\"", "O'Brien, \"Pat\"" },
     };
@@ -388,7 +391,7 @@ Test(report, csv_fields_are_valid_one_line_and_never_formulas)
         size_t len;
         char *s = from_hex(lines[i] + 2, &len);
         /* A field keeps to one line: newlines and tabs show as bytes too. */
-        struct buf want = {0};
+        struct buf want = { 0 };
         buf_puts(&want, "");
         for (const char *p = cases[i].shown; *p; p++) {
             if (*p == '\n' || *p == '\t')
@@ -447,9 +450,11 @@ Test(report, xml_text_escapes_unicode_noncharacters)
 Test(report, text_escapes_c1_controls)
 {
     struct mem m;
-    put_text(mem_open(&m), "a\xc2\x9b" "31mred \xc2\x9d" "0;title\x07");
+    put_text(mem_open(&m), "a\xc2\x9b"
+                           "31mred \xc2\x9d"
+                           "0;title\x07");
     mem_close(&m);
-    struct buf shown = {0};
+    struct buf shown = { 0 };
     buf_escape(&shown, m.data, m.len, m.len);
     cr_expect_null(memmem(m.data, m.len, "\xc2\x9b", 2), "raw CSI (U+009B) in: %s",
                    shown.data);
@@ -469,8 +474,8 @@ static void no_run(struct check *c)
 static const struct check_def alpha_checks[] = {
     { "works", 3, 1000, "it works, with \"quotes\" & <angles>",
       "handouts/98-alpha.md, section \"A & B\"", no_run },
-    { "breaks", 2, 1000, "it breaks \xe2\x82\xac ]]>",
-      "handouts/98-alpha.md, section \"<B>\"", no_run },
+    { "breaks", 2, 1000, "it breaks \xe2\x82\xac ]]>", "handouts/98-alpha.md, section \"<B>\"",
+      no_run },
 };
 static const struct check_def beta_checks[] = {
     { "crashes", 4, 1000, "it crashes", "handouts/99-beta.md, section \"C\"", no_run },
@@ -484,27 +489,40 @@ static const struct lab_def beta = { "99-beta", "beta \"quoted\"", beta_checks, 
 static struct report fake_report(struct check_result results[3])
 {
     results[0] = (struct check_result){
-        .lab = &alpha, .def = &alpha_checks[0], .passed = true, .seconds = 0.25,
+        .lab = &alpha,
+        .def = &alpha_checks[0],
+        .passed = true,
+        .seconds = 0.25,
         .transcript = xstrdup("[0.1 ms] server stdout: 5 bytes \"\x1b[2J\xff\x01\"\n"
                               "tab\there ]]> & < \" \\ caf\xc3\xa9\n"),
     };
     results[1] = (struct check_result){
-        .lab = &alpha, .def = &alpha_checks[1], .passed = false, .seconds = 1.5,
+        .lab = &alpha,
+        .def = &alpha_checks[1],
+        .passed = false,
+        .seconds = 1.5,
         .message = xstrdup("first line: \x1b[31m\"red\"\x1b[0m <b>&amp;</b> \xff\xfe\x01\r\n"
                            "  second \xe2\x82 cut, \xc0\x80 overlong, \xed\xa0\x80 half\n"
                            "  valid: caf\xc3\xa9 \xe2\x82\xac\n"),
         .transcript = xstrdup("\x7f\x02\x03 ]]> </system-out> \\\"\n"),
     };
     /* A transcript longer than Gradescope's share, cut inside a character. */
-    struct buf big = {0};
+    struct buf big = { 0 };
     for (int i = 0; i < 7000; i++)
         buf_puts(&big, "\xe2\x82\xac");
     results[2] = (struct check_result){
-        .lab = &beta, .def = &beta_checks[0], .passed = false, .seconds = 2,
-        .message = NULL, .transcript = big.data,
+        .lab = &beta,
+        .def = &beta_checks[0],
+        .passed = false,
+        .seconds = 2,
+        .message = NULL,
+        .transcript = big.data,
     };
-    return (struct report){ .impl = "tree \"with\" <odd> name", .results = results,
-                            .n = 3, .transcripts = NULL, .seconds = 3.75 };
+    return (struct report){ .impl = "tree \"with\" <odd> name",
+                            .results = results,
+                            .n = 3,
+                            .transcripts = NULL,
+                            .seconds = 3.75 };
 }
 
 static const char gradescope_py[] =
@@ -513,13 +531,15 @@ static const char gradescope_py[] =
     "    d = json.load(f)\n"
     "for k in ('score', 'max_score', 'tests'):\n"
     "    assert k in d, 'no key ' + k\n"
-    "assert isinstance(d['score'], (int, float)) and isinstance(d['max_score'], (int, float))\n"
+    "assert isinstance(d['score'], (int, float)) and isinstance(d['max_score'], (int, "
+    "float))\n"
     "print('score', d['score'], d['max_score'], len(d['tests']))\n"
     "for t in d['tests']:\n"
     "    for k in ('name', 'score', 'max_score', 'status', 'output', 'visibility'):\n"
     "        assert k in t, 'test without ' + k + ': ' + repr(t)\n"
     "    assert t['status'] in ('passed', 'failed'), t['status']\n"
-    "    assert t['visibility'] in ('visible', 'hidden', 'after_due_date', 'after_published')\n"
+    "    assert t['visibility'] in ('visible', 'hidden', 'after_due_date', "
+    "'after_published')\n"
     "    print('test', t['name'], t['score'], t['max_score'], t['status'])\n"
     "    print(t['output'].encode('utf-8').hex())\n";
 
@@ -533,8 +553,10 @@ Test(report, gradescope_is_valid_json_with_every_key)
 
     int status;
     char *out = python_on(gradescope_py, m.data, m.len, &status);
-    cr_assert_eq(status, 0, "the Gradescope report is not what Gradescope reads:\n%s\n"
-                 "--- the report:\n%s", out, m.data);
+    cr_assert_eq(status, 0,
+                 "the Gradescope report is not what Gradescope reads:\n%s\n"
+                 "--- the report:\n%s",
+                 out, m.data);
     char *lines[16];
     size_t n = split_lines(out, lines, COUNT_OF(lines));
     cr_assert_eq(n, 7, "%s", out);
@@ -548,12 +570,14 @@ Test(report, gradescope_is_valid_json_with_every_key)
     cr_expect_str_eq(passed, "it works, with \"quotes\" & <angles>\n");
     char *failed = from_hex(lines[4], &len);
     cr_expect_not_null(strstr(failed, "first line: \\x1b[31m\"red\"\\x1b[0m <b>&amp;</b> "
-                                      "\\xff\\xfe\\x01\\x0d\n"), "%s", failed);
-    cr_expect_not_null(strstr(failed, "second \\xe2\\x82 cut, \\xc0\\x80 overlong, "
-                                      "\\xed\\xa0\\x80 half"), "%s", failed);
-    cr_expect_not_null(strstr(failed, "valid: caf\xc3\xa9 \xe2\x82\xac"), "%s", failed);
-    cr_expect_not_null(strstr(failed, "hint: handouts/98-alpha.md, section \"<B>\""),
+                                      "\\xff\\xfe\\x01\\x0d\n"),
                        "%s", failed);
+    cr_expect_not_null(strstr(failed, "second \\xe2\\x82 cut, \\xc0\\x80 overlong, "
+                                      "\\xed\\xa0\\x80 half"),
+                       "%s", failed);
+    cr_expect_not_null(strstr(failed, "valid: caf\xc3\xa9 \xe2\x82\xac"), "%s", failed);
+    cr_expect_not_null(strstr(failed, "hint: handouts/98-alpha.md, section \"<B>\""), "%s",
+                       failed);
     cr_expect_not_null(strstr(failed, "transcript:\n\\x7f\\x02\\x03 ]]>"), "%s", failed);
     char *crashed = from_hex(lines[6], &len);
     cr_expect_lt(len, 9000, "a long transcript is cut to Gradescope's share: %zu bytes", len);
@@ -595,8 +619,10 @@ Test(report, junit_is_valid_xml_with_the_right_counts)
 
     int status;
     char *out = python_on(junit_py, m.data, m.len, &status);
-    cr_assert_eq(status, 0, "the JUnit report is not well-formed XML:\n%s\n"
-                 "--- the report:\n%s", out, m.data);
+    cr_assert_eq(status, 0,
+                 "the JUnit report is not well-formed XML:\n%s\n"
+                 "--- the report:\n%s",
+                 out, m.data);
     char *lines[32];
     size_t n = split_lines(out, lines, COUNT_OF(lines));
     cr_assert_eq(n, 10, "%s", out);
@@ -606,11 +632,14 @@ Test(report, junit_is_valid_xml_with_the_right_counts)
     cr_expect_str_eq(lines[3], "case netlab.98-alpha breaks failed out");
     size_t len;
     char *message = from_hex(lines[4], &len);
-    cr_expect_str_eq(message, "first line: \\x1b[31m\"red\"\\x1b[0m <b>&amp;</b> "
-                              "\\xff\\xfe\\x01\\x0d", "the first line of the message");
+    cr_expect_str_eq(message,
+                     "first line: \\x1b[31m\"red\"\\x1b[0m <b>&amp;</b> "
+                     "\\xff\\xfe\\x01\\x0d",
+                     "the first line of the message");
     char *text = from_hex(lines[5], &len);
     cr_expect_not_null(strstr(text, "valid: caf\xc3\xa9 \xe2\x82\xac"), "%s", text);
-    cr_expect_not_null(strstr(text, "hint: handouts/98-alpha.md, section \"<B>\""), "%s", text);
+    cr_expect_not_null(strstr(text, "hint: handouts/98-alpha.md, section \"<B>\""), "%s",
+                       text);
     cr_expect_str_eq(lines[6], "suite testsuite 99-beta 1 1 1 1");
     cr_expect_str_eq(lines[7], "case netlab.99-beta crashes failed out");
     free(message);
@@ -624,7 +653,8 @@ static const char text_py[] =
     "import sys\n"
     "with open(sys.argv[1], encoding='utf-8', errors='strict') as f:\n"
     "    t = f.read()\n"
-    "bad = [hex(ord(ch)) for ch in t if (ord(ch) < 32 and ch not in '\\n') or ord(ch) == 127]\n"
+    "bad = [hex(ord(ch)) for ch in t if (ord(ch) < 32 and ch not in '\\n') or ord(ch) == "
+    "127]\n"
     "assert not bad, 'control characters: ' + ' '.join(bad)\n";
 
 Test(report, text_has_the_score_and_no_control_bytes)
@@ -636,10 +666,10 @@ Test(report, text_has_the_score_and_no_control_bytes)
     mem_close(&m);
 
     cr_expect_not_null(strstr(m.data, "\nScore: 3/9 (2 checks failed)"), "%s", m.data);
-    cr_expect_not_null(strstr(m.data, "hint: handouts/98-alpha.md, section \"<B>\""),
-                       "%s", m.data);
-    cr_expect_not_null(strstr(m.data, "hint: handouts/99-beta.md, section \"C\""),
-                       "%s", m.data);
+    cr_expect_not_null(strstr(m.data, "hint: handouts/98-alpha.md, section \"<B>\""), "%s",
+                       m.data);
+    cr_expect_not_null(strstr(m.data, "hint: handouts/99-beta.md, section \"C\""), "%s",
+                       m.data);
     cr_expect_not_null(strstr(m.data, "first line: \\x1b[31m"), "%s", m.data);
     cr_expect_not_null(strstr(m.data, "(no message)"), "a failure without a message: %s",
                        m.data);
@@ -654,14 +684,17 @@ Test(report, text_has_the_score_and_no_control_bytes)
 Test(report, text_of_a_full_score)
 {
     struct check_result results[1] = { {
-        .lab = &alpha, .def = &alpha_checks[0], .passed = true, .seconds = 0.5,
+        .lab = &alpha,
+        .def = &alpha_checks[0],
+        .passed = true,
+        .seconds = 0.5,
     } };
     struct report r = { .impl = "solutions", .results = results, .n = 1, .seconds = 0.5 };
     struct mem m;
     write_text(mem_open(&m), &r);
     mem_close(&m);
-    cr_expect_not_null(strstr(m.data, "\nScore: 3/3 (every check passed) for solutions"),
-                       "%s", m.data);
+    cr_expect_not_null(strstr(m.data, "\nScore: 3/3 (every check passed) for solutions"), "%s",
+                       m.data);
     mem_free(&m);
 }
 
@@ -669,14 +702,18 @@ Test(report, text_of_a_full_score)
  * the 9 points), one passed (3) and one failed (4). */
 static struct report report_with_grader_error(struct check_result results[3])
 {
-    results[0] = (struct check_result){ .lab = &alpha, .def = &alpha_checks[0],
-                                        .passed = true, .transcript = xstrdup("") };
+    results[0] = (struct check_result){
+        .lab = &alpha, .def = &alpha_checks[0], .passed = true, .transcript = xstrdup("")
+    };
     results[1] = (struct check_result){
-        .lab = &alpha, .def = &alpha_checks[1], .grader_error = true,
+        .lab = &alpha,
+        .def = &alpha_checks[1],
+        .grader_error = true,
         .message = xstrdup(GRADER_ERROR " no free port between 20000 and 29999\n"),
         .transcript = xstrdup("[0.1 ms] FAIL: grader error\n"),
     };
-    results[2] = (struct check_result){ .lab = &beta, .def = &beta_checks[0],
+    results[2] = (struct check_result){ .lab = &beta,
+                                        .def = &beta_checks[0],
                                         .message = xstrdup("it crashed\n"),
                                         .transcript = xstrdup("") };
     return (struct report){ .impl = "labs", .results = results, .n = 3, .seconds = 1 };
@@ -692,7 +729,8 @@ Test(report, text_shows_a_grader_error_apart)
     write_text(mem_open(&m), &r);
     mem_close(&m);
     cr_expect_not_null(strstr(m.data, "\nScore: 3/7, 1 check not graded: grader error "
-                                      "(1 check failed) for labs"), "%s", m.data);
+                                      "(1 check failed) for labs"),
+                       "%s", m.data);
     cr_expect_not_null(strstr(m.data, "  ERROR breaks"), "%s", m.data);
     cr_expect_not_null(strstr(m.data, "-/2"), "no points taken: %s", m.data);
     cr_expect_not_null(strstr(m.data, "not graded: the grader failed here, not your program"),
@@ -703,11 +741,12 @@ Test(report, text_shows_a_grader_error_apart)
                        m.data);
     mem_free(&m);
 
-    results[2].passed = true;       /* every graded check passed */
+    results[2].passed = true; /* every graded check passed */
     write_text(mem_open(&m), &r);
     mem_close(&m);
     cr_expect_not_null(strstr(m.data, "\nScore: 7/7, 1 check not graded: grader error "
-                                      "(every graded check passed)"), "%s", m.data);
+                                      "(every graded check passed)"),
+                       "%s", m.data);
     mem_free(&m);
     free_results(results, 3);
 }
@@ -787,15 +826,21 @@ Test(report, junit_shows_a_grader_error_as_an_error)
 Test(report, text_escapes_the_tree_name)
 {
     struct check_result results[1] = { {
-        .lab = &alpha, .def = &alpha_checks[1], .passed = false, .seconds = 0.5,
+        .lab = &alpha,
+        .def = &alpha_checks[1],
+        .passed = false,
+        .seconds = 0.5,
         .message = (char *)"why",
     } };
-    struct report r = { .impl = "tree \x1b[2J \xff", .results = results, .n = 1,
-                        .transcripts = "folder \x1b]0;title\x07", .seconds = 0.5 };
+    struct report r = { .impl = "tree \x1b[2J \xff",
+                        .results = results,
+                        .n = 1,
+                        .transcripts = "folder \x1b]0;title\x07",
+                        .seconds = 0.5 };
     struct mem m;
     write_text(mem_open(&m), &r);
     mem_close(&m);
-    struct buf shown = {0};
+    struct buf shown = { 0 };
     buf_escape(&shown, m.data, m.len, m.len);
     cr_expect_null(memchr(m.data, 0x1b, m.len), "a raw ESC in: %s", shown.data);
     cr_expect_null(memchr(m.data, 0xff, m.len), "a raw 0xff in: %s", shown.data);
@@ -805,15 +850,15 @@ Test(report, text_escapes_the_tree_name)
 
 /* ---- The isolation line ------------------------------------------------- */
 
-#define FULL_ROOT (ISOLATION_RECORDED | ISOLATION_AS_ROOT | ISOLATION_MEMORY_LIMIT | \
-                   ISOLATION_PID_NAMESPACE | \
-                   ISOLATION_NETWORK_NAMESPACE | ISOLATION_IPC_NAMESPACE | \
-                   ISOLATION_PRIVATE_MOUNTS | ISOLATION_OWN_USER)
+#define FULL_ROOT                                                                             \
+    (ISOLATION_RECORDED | ISOLATION_AS_ROOT | ISOLATION_MEMORY_LIMIT |                        \
+     ISOLATION_PID_NAMESPACE | ISOLATION_NETWORK_NAMESPACE | ISOLATION_IPC_NAMESPACE |        \
+     ISOLATION_PRIVATE_MOUNTS | ISOLATION_OWN_USER)
 
 /* The sentence for checks with the layers BITS (N of them). */
 static char *sentence_of(const unsigned *bits, size_t n)
 {
-    struct check_result results[8] = {0};
+    struct check_result results[8] = { 0 };
     cr_assert_leq(n, COUNT_OF(results));
     for (size_t i = 0; i < n; i++)
         results[i].isolation = bits[i];
@@ -823,7 +868,8 @@ static char *sentence_of(const unsigned *bits, size_t n)
 Test(report, isolation_line_of_checks_alike)
 {
     char *s = sentence_of((unsigned[]){ FULL_ROOT | ISOLATION_CGROUP_V2,
-                                        FULL_ROOT | ISOLATION_CGROUP_V2 }, 2);
+                                        FULL_ROOT | ISOLATION_CGROUP_V2 },
+                          2);
     cr_expect_str_eq(s, "Isolation: PID, network, IPC and mount namespaces; a user per check; "
                         "memory by cgroup v2; no root file system of their own, so programs "
                         "share the machine's system files.");
@@ -845,10 +891,10 @@ Test(report, isolation_line_of_checks_alike)
 }
 
 /* An ordinary user's namespaces are in a user namespace: said first. */
-#define ORDINARY_USER (ISOLATION_RECORDED | ISOLATION_MEMORY_LIMIT | \
-                       ISOLATION_USER_NAMESPACE | ISOLATION_PID_NAMESPACE | \
-                       ISOLATION_NETWORK_NAMESPACE | ISOLATION_IPC_NAMESPACE | \
-                       ISOLATION_PRIVATE_MOUNTS)
+#define ORDINARY_USER                                                                         \
+    (ISOLATION_RECORDED | ISOLATION_MEMORY_LIMIT | ISOLATION_USER_NAMESPACE |                 \
+     ISOLATION_PID_NAMESPACE | ISOLATION_NETWORK_NAMESPACE | ISOLATION_IPC_NAMESPACE |        \
+     ISOLATION_PRIVATE_MOUNTS)
 
 Test(report, isolation_line_of_an_ordinary_user)
 {
@@ -859,15 +905,17 @@ Test(report, isolation_line_of_an_ordinary_user)
     free(s);
     /* Where the root could not be made: the covers hide the kit. */
     s = sentence_of((unsigned[]){ ORDINARY_USER }, 1);
-    cr_expect_str_eq(s, "Isolation: user, PID, network, IPC and mount namespaces; memory by "
-                        RLIMITS_ONLY "; no root file system of their own, no user of their "
-                        "own (not root), so programs run as your user, see your files and "
-                        "share the machine's system files.");
+    cr_expect_str_eq(s,
+                     "Isolation: user, PID, network, IPC and mount namespaces; memory "
+                     "by " RLIMITS_ONLY "; no root file system of their own, no user of their "
+                     "own (not root), so programs run as your user, see your files and "
+                     "share the machine's system files.");
     free(s);
     /* A user namespace, but no mount namespace in it (AppArmor may allow
      * the one and not the other). */
     s = sentence_of((unsigned[]){ ISOLATION_RECORDED | ISOLATION_MEMORY_LIMIT |
-                                  ISOLATION_USER_NAMESPACE | ISOLATION_PID_NAMESPACE }, 1);
+                                  ISOLATION_USER_NAMESPACE | ISOLATION_PID_NAMESPACE },
+                    1);
     cr_expect_str_eq(s, "Isolation: user and PID namespaces; memory by " RLIMITS_ONLY "; no "
                         "network, IPC or mount namespace (the system refused them), no root "
                         "file system of their own, no user of their own (not root), so "
@@ -882,18 +930,21 @@ Test(report, isolation_line_of_checks_that_differ)
     unsigned refused = ISOLATION_RECORDED | ISOLATION_AS_ROOT | ISOLATION_MEMORY_LIMIT |
                        ISOLATION_OWN_USER;
     char *s = sentence_of((unsigned[]){ FULL_ROOT | ISOLATION_CGROUP_V1, 0,
-                                        FULL_ROOT | ISOLATION_CGROUP_V1, refused }, 4);
-    cr_expect_str_eq(s, "Isolation: a user per check; memory by cgroup v1 in 2 of 3 checks, "
-                        RLIMITS_ONLY " in 1 of 3 checks; no root file system of their own, "
+                                        FULL_ROOT | ISOLATION_CGROUP_V1, refused },
+                          4);
+    cr_expect_str_eq(s, "Isolation: a user per check; memory by cgroup v1 in 2 of 3 "
+                        "checks, " RLIMITS_ONLY
+                        " in 1 of 3 checks; no root file system of their own, "
                         "so programs share the machine's system files; only some checks "
                         "had: a PID namespace (2 of 3), a network namespace (2 of 3), an IPC "
                         "namespace (2 of 3), a mount namespace (2 of 3).");
     free(s);
     s = sentence_of((unsigned[]){ refused | ISOLATION_CGROUP_V1 }, 1);
-    cr_expect_str_eq(s, "Isolation: a user per check; memory by cgroup v1; no PID, network, "
-                        "IPC or mount namespace (the system refused them), no root file system "
-                        "of their own, so programs see the kit and share the machine's "
-                        "processes, network, IPC objects, /tmp and system files.");
+    cr_expect_str_eq(s,
+                     "Isolation: a user per check; memory by cgroup v1; no PID, network, "
+                     "IPC or mount namespace (the system refused them), no root file system "
+                     "of their own, so programs see the kit and share the machine's "
+                     "processes, network, IPC objects, /tmp and system files.");
     free(s);
     s = sentence_of((unsigned[]){ 0, 0 }, 2);
     cr_expect_str_eq(s, "Isolation: none to say: no check ran.");

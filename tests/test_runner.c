@@ -34,7 +34,7 @@ static _Noreturn void crash_now(void)
     struct rlimit none = { 0, 0 };
     setrlimit(RLIMIT_CORE, &none);
     signal(SIGSEGV, SIG_DFL);
-    volatile uintptr_t address = 8;     /* opaque to the compiler */
+    volatile uintptr_t address = 8; /* opaque to the compiler */
     *(volatile int *)address = 1;
     _exit(99);
 }
@@ -116,7 +116,7 @@ Test(runner, pass_fail_crash_and_hang)
     cr_expect_not(crash->passed);
     cr_assert_not_null(crash->message);
     cr_expect(strstr(crash->message, "Segmentation fault") != NULL ||
-              strstr(crash->message, "SIGSEGV") != NULL,
+                  strstr(crash->message, "SIGSEGV") != NULL,
               "the message should name the crash: %s", crash->message);
     cr_expect_lt(crash->seconds, 1.0, "a crash is noticed at once: %.2f s", crash->seconds);
 
@@ -266,14 +266,14 @@ Test(runner, no_process_outlives_its_check)
     size_t n = stubborn_lab.nchecks;
 
     for (int i = 0; i < 4; i++)
-        cr_expect(shared->reached[i], "%s did not get its program going: %s",
-                  r[i].def->name, r[i].message ? r[i].message : "");
+        cr_expect(shared->reached[i], "%s did not get its program going: %s", r[i].def->name,
+                  r[i].message ? r[i].message : "");
     cr_expect(result_of(r, n, "stubborn-passes")->passed, "%s",
               result_of(r, n, "stubborn-passes")->message);
     const struct check_result *f = result_of(r, n, "stubborn-fails");
     cr_expect_not(f->passed);
-    cr_expect_not_null(strstr(f->message, "failed with the stubborn server running"),
-                       "%s", f->message);
+    cr_expect_not_null(strstr(f->message, "failed with the stubborn server running"), "%s",
+                       f->message);
     cr_expect_not_null(strstr(f->message, "the stubborn was still running"),
                        "a failure says what became of each program: %s", f->message);
     cr_expect_not_null(strstr(f->transcript, "ignored SIGTERM"), "%s", f->transcript);
@@ -298,8 +298,8 @@ static void stubborn_misses_a_line(struct check *c)
 }
 
 static const struct check_def slow_stop_checks[] = {
-    { "slow-stop", 1, 100, "fails, then stops slowly", "handouts/97-selftest.md, section \"A\"",
-      stubborn_misses_a_line },
+    { "slow-stop", 1, 100, "fails, then stops slowly",
+      "handouts/97-selftest.md, section \"A\"", stubborn_misses_a_line },
 };
 static const struct lab_def slow_stop_lab = { SELF_LAB, "self-test", slow_stop_checks, 1, 0 };
 

@@ -15,14 +15,13 @@
 TestSuite(udp, .init = selftest_init, .fini = selftest_fini, .timeout = 30);
 
 /* Upper-cases and returns every datagram, from any sender. */
-static const char udp_server_py[] =
-    "#!/usr/bin/env python3\n"
-    "import socket, sys\n"
-    "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-    "s.bind(('127.0.0.1', int(sys.argv[1])))\n"
-    "while True:\n"
-    "    data, sender = s.recvfrom(65535)\n"
-    "    s.sendto(data.upper(), sender)\n";
+static const char udp_server_py[] = "#!/usr/bin/env python3\n"
+                                    "import socket, sys\n"
+                                    "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                                    "s.bind(('127.0.0.1', int(sys.argv[1])))\n"
+                                    "while True:\n"
+                                    "    data, sender = s.recvfrom(65535)\n"
+                                    "    s.sendto(data.upper(), sender)\n";
 
 /* Sends one datagram to HOST PORT and prints the reply. */
 static const char udp_client_py[] =

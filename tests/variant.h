@@ -38,14 +38,14 @@
 struct variant {
     char lab[256];
     char name[256];
-    char dir[600];                              /* tests/variants/LAB/BUG */
-    char expect[VARIANT_MAX_EXPECT][256];       /* the checks it must fail */
+    char dir[600];                        /* tests/variants/LAB/BUG */
+    char expect[VARIANT_MAX_EXPECT][256]; /* the checks it must fail */
     size_t nexpect;
-    char causes[VARIANT_MAX_EXPECT][256];       /* the causes it must show */
+    char causes[VARIANT_MAX_EXPECT][256]; /* the causes it must show */
     size_t ncauses;
-    char maybe[VARIANT_MAX_EXPECT][256];        /* checks it may fail by luck */
+    char maybe[VARIANT_MAX_EXPECT][256]; /* checks it may fail by luck */
     size_t nmaybe;
-    char tree[PATH_MAX];    /* where it is graded (variant_make_tree), or "" */
+    char tree[PATH_MAX]; /* where it is graded (variant_make_tree), or "" */
 };
 
 /* Reads V's expect file: a check's name a line, "cause: NAME" or
@@ -228,10 +228,10 @@ static inline int variant_make_tree(struct variant *v, const char *build, struct
         rc = copy_regular_file(from, to, 0755, err);
         if (rc != 0)
             buf_puts(err, " (run make test's build)");
-        if (rc == 0 && i == 0) {        /* the server's sources, from beside it */
+        if (rc == 0 && i == 0) { /* the server's sources, from beside it */
             *strrchr(from, '/') = '\0';
             if (strncmp(from, "solutions/", 10) != 0)
-                strcat(from, "/src");       /* mk/build-variant.sh's */
+                strcat(from, "/src"); /* mk/build-variant.sh's */
             rc = variant_copy_sources(v, from, lab, err);
         }
     }
@@ -242,8 +242,8 @@ static inline int variant_make_tree(struct variant *v, const char *build, struct
 
 /* Every variant graded in one run. */
 struct variant_grading {
-    struct check_result *results;   /* every check of each variant's lab... */
-    size_t *first;                  /* ...variant i's from results[first[i]] to
+    struct check_result *results; /* every check of each variant's lab... */
+    size_t *first;                /* ...variant i's from results[first[i]] to
                                        results[first[i + 1]] */
     size_t nresults;
 };
@@ -266,14 +266,18 @@ static inline int grade_variants(const struct variant *v, size_t n, int jobs,
         g->first[i] = g->nresults;
         g->results = xrealloc(g->results, (g->nresults + lab->nchecks) * sizeof *g->results);
         for (size_t k = 0; k < lab->nchecks; k++)
-            g->results[g->nresults++] = (struct check_result){
-                .lab = lab, .def = &lab->checks[k], .impl_dir = v[i].tree };
+            g->results[g->nresults++] = (struct check_result){ .lab = lab,
+                                                               .def = &lab->checks[k],
+                                                               .impl_dir = v[i].tree };
     }
     g->first[n] = g->nresults;
     /* The kit (run from its top): no-data-race builds with its helper library. */
     char kit[PATH_MAX];
-    struct run_options opts = { .impl_dir = "/nonexistent", .jobs = jobs, .shortio = shortio,
-                                .kit_dir = realpath(".", kit), .client_host = client_host };
+    struct run_options opts = { .impl_dir = "/nonexistent",
+                                .jobs = jobs,
+                                .shortio = shortio,
+                                .kit_dir = realpath(".", kit),
+                                .client_host = client_host };
     return run_checks(&opts, g->results, g->nresults);
 }
 
@@ -282,7 +286,7 @@ static inline void free_variant_grading(struct variant_grading *g)
     free_results(g->results, g->nresults);
     free(g->results);
     free(g->first);
-    *g = (struct variant_grading){0};
+    *g = (struct variant_grading){ 0 };
 }
 
 /* Told of each way a variant's grading differs from its expect file: the
@@ -309,8 +313,10 @@ static inline size_t judge_causes(const struct variant *v, const struct check_re
     size_t wrong = 0;
     for (size_t k = 0; k < n; k++) {
         if (results[k].cause != NULL && !variant_expects_cause(v, results[k].cause)) {
-            report(v, results[k].cause, "was diagnosed, a cause its expect file does not "
-                   "list (cause: ...)", &results[k], arg);
+            report(v, results[k].cause,
+                   "was diagnosed, a cause its expect file does not "
+                   "list (cause: ...)",
+                   &results[k], arg);
             wrong++;
         }
     }
@@ -341,10 +347,11 @@ static inline size_t judge_variant(const struct variant *v, const struct check_r
         const struct check_result *r = &results[k];
         bool must_fail = variant_expects(v, r->def->name);
         if (!must_fail && variant_may_fail(v, r->def->name))
-            continue;               /* either verdict: see "maybe:" */
+            continue; /* either verdict: see "maybe:" */
         if (must_fail == r->passed) {
-            report(v, r->def->name, must_fail ? "passed, which it must fail"
-                                              : "failed, which it must pass", r, arg);
+            report(v, r->def->name,
+                   must_fail ? "passed, which it must fail" : "failed, which it must pass", r,
+                   arg);
             wrong++;
         }
     }

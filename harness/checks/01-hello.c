@@ -5,8 +5,8 @@
 #define LAB_ID "01-hello"
 
 #include "check.h"
-#include "lab.h"
 #include "checks/common.h"
+#include "lab.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -49,11 +49,11 @@ static void server_prints_line(struct check *c)
     if (at != NULL && (size_t)(at - out->data) + sizeof telnet_line - 1 < out->len &&
         at[sizeof telnet_line - 1] == '\r')
         fail(c, "sent \"a line from telnet\\r\\n\" (the end of a line as nc -C and telnet "
-             "send it); the server printed the \"\\r\" with the line: drop a \"\\r\" "
-             "before the \"\\n\".");
+                "send it); the server printed the \"\\r\" with the line: drop a \"\\r\" "
+                "before the \"\\n\".");
     if (memmem(out->data, out->len, "second line", 11) != NULL)
         fail(c, "sent two lines in one segment; the server printed the second one too, "
-             "where only the first counts: cut what arrived at its first \"\\n\".");
+                "where only the first counts: cut what arrived at its first \"\\n\".");
 }
 
 /* A clean ending leaves stderr empty.  WHEN says what ended it. */
@@ -87,15 +87,21 @@ static void expect_stop(struct check *c, struct program *srv, int sig, const cha
     wait_until_blocked(c, srv);
     signal_program(c, srv, sig);
     if (!wait_exit(c, srv))
-        fail(c, "%s was sent to the server while it waited %s; it was still running "
-             "at the check's deadline.", name, where);
+        fail(c,
+             "%s was sent to the server while it waited %s; it was still running "
+             "at the check's deadline.",
+             name, where);
     int status = exit_status(srv);
     if (status == -1)
-        fail(c, "%s was sent to the server while it waited %s; the signal killed it "
-             "(no handler), where the contract asks for exit status 0.", name, where);
+        fail(c,
+             "%s was sent to the server while it waited %s; the signal killed it "
+             "(no handler), where the contract asks for exit status 0.",
+             name, where);
     if (status != 0)
-        fail(c, "%s was sent to the server while it waited %s; it exited with status "
-             "%d, where the contract asks for 0.", name, where, status);
+        fail(c,
+             "%s was sent to the server while it waited %s; it exited with status "
+             "%d, where the contract asks for 0.",
+             name, where, status);
     char when[96];
     snprintf(when, sizeof when, "on %s", name);
     expect_quiet_stderr(c, srv, "server", when);
@@ -128,16 +134,21 @@ static void expect_reset_reported(struct check *c, struct program *p, const char
                                   const char *when)
 {
     if (!wait_exit(c, p))
-        fail(c, "the grader reset the connection %s; the %s was still running at the "
-             "check's deadline.", when, who);
+        fail(c,
+             "the grader reset the connection %s; the %s was still running at the "
+             "check's deadline.",
+             when, who);
     if (exit_status(p) != 1)
-        fail(c, "the grader reset the connection %s; the %s exited with status %d (or "
-             "was killed), where a network failure gives status 1.", when, who,
-             exit_status(p));
+        fail(c,
+             "the grader reset the connection %s; the %s exited with status %d (or "
+             "was killed), where a network failure gives status 1.",
+             when, who, exit_status(p));
     size_t lines = nonblank_lines(program_stderr(p));
     if (lines != 1)
-        fail(c, "the grader reset the connection %s; the %s should print exactly one "
-             "line on stderr, and it printed %zu.", when, who, lines);
+        fail(c,
+             "the grader reset the connection %s; the %s should print exactly one "
+             "line on stderr, and it printed %zu.",
+             when, who, lines);
 }
 
 /* A connection reset in the middle of the conversation is a network
@@ -235,7 +246,8 @@ static void short_counts(struct check *c)
     expect_output_line(c, srv, "received: a line the server reads a few bytes at a time");
 
     struct listener *l = listen_for_client(c);
-    struct program *cl = start_client(c, listener_port(l), "a message sent in short writes", NULL);
+    struct program *cl = start_client(c, listener_port(l), "a message sent in short writes",
+                                      NULL);
     struct peer *q = accept_client(c, l, cl);
     require_short_counts(c, cl);
     expect_line(c, q, "a message sent in short writes");
@@ -270,9 +282,9 @@ static void blame_address_families(struct check *c, const char *message)
         return;
     diagnose(c, "first-address-only", HINT("IPv6 and localhost"));
     explain(c, "Both programs are at fault together: the server listens over IPv4 alone "
-            "(127.0.0.1), and the client gave up when ::1, the first address of "
-            "localhost, refused, without trying 127.0.0.1.  Try every address getaddrinfo "
-            "gives, and listen on a dual-stack IPv6 socket.");
+               "(127.0.0.1), and the client gave up when ::1, the first address of "
+               "localhost, refused, without trying 127.0.0.1.  Try every address getaddrinfo "
+               "gives, and listen on a dual-stack IPv6 socket.");
 }
 
 static void pair(struct check *c)
@@ -289,8 +301,7 @@ static void pair(struct check *c)
 }
 
 static const struct check_def checks[] = {
-    { "server-replies", 2, 3000,
-      "the server answers a line with \"hello from the server\"",
+    { "server-replies", 2, 3000, "the server answers a line with \"hello from the server\"",
       HINT("The server, step by step"), server_replies },
     { "server-prints-line", 1, 3000,
       "the server prints \"received: LINE\", without a \"\\r\", for the first line only",
@@ -301,36 +312,30 @@ static const struct check_def checks[] = {
     { "server-stops", 1, 3000,
       "SIGTERM and SIGINT stop the server with status 0 and nothing on stderr",
       HINT("The server, step by step"), server_stops },
-    { "server-port-taken", 1, 3000,
-      "a port in use gives one error line and exit status 1",
+    { "server-port-taken", 1, 3000, "a port in use gives one error line and exit status 1",
       HINT("Pitfall: errors a person can act on"), server_port_taken },
-    { "server-pieces", 2, 3000,
-      "a line that arrives in pieces is read whole",
+    { "server-pieces", 2, 3000, "a line that arrives in pieces is read whole",
       HINT("Pitfall: one recv is not one line"), server_pieces },
     { "client-sends", 1, 3000,
       "the client sends its MESSAGE as a line, to localhost, 127.0.0.1 and ::1",
       HINT("The client, step by step"), client_sends },
     { "client-default-message", 1, 3000,
-      "without MESSAGE the client sends \"hello from the client\"",
-      HINT("The contract"), client_default_message },
+      "without MESSAGE the client sends \"hello from the client\"", HINT("The contract"),
+      client_default_message },
     { "client-prints-reply", 2, 3000,
       "the client prints the reply line, even in pieces, and exits 0 quietly",
       HINT("Pitfall: one recv is not one line"), client_prints_reply },
-    { "client-refused", 1, 3000,
-      "a refused connection gives one error line and exit status 1",
+    { "client-refused", 1, 3000, "a refused connection gives one error line and exit status 1",
       HINT("Pitfall: errors a person can act on"), check_client_refused },
-    { "bad-arguments", 1, 3000,
-      "missing arguments or a bad PORT give usage and status 2",
+    { "bad-arguments", 1, 3000, "missing arguments or a bad PORT give usage and status 2",
       HINT("Pitfall: errors a person can act on"), check_bad_arguments },
-    { "short-counts", 1, 3000,
-      "both programs survive short reads and short writes",
+    { "short-counts", 1, 3000, "both programs survive short reads and short writes",
       HINT("Pitfall: one recv is not one line"), short_counts },
     { "peer-resets", 1, 3000,
       "a connection reset mid-conversation gives one error line and exit status 1",
       HINT("Pitfall: errors a person can act on"), peer_resets },
-    { "pair", 2, 3000,
-      "the client and the server work together",
-      HINT("The conversation"), pair },
+    { "pair", 2, 3000, "the client and the server work together", HINT("The conversation"),
+      pair },
 };
 
 LAB_CHECKS("hello (one shot)", checks);

@@ -5,8 +5,8 @@
 #define LAB_ID "02-echo"
 
 #include "check.h"
-#include "lab.h"
 #include "checks/common.h"
+#include "lab.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -27,11 +27,14 @@ static bool explain_stop_at_nul(struct check *c, struct peer *p, const void *dat
     if (nul == NULL || same == 0 || same != (size_t)(nul - (const unsigned char *)data))
         return false;
     diagnose(c, "echo-stops-at-nul", HINT("Pitfall: bytes are not strings"));
-    explain(c, "The echo is right up to byte %zu, the first 0x00 byte sent, and %s: the "
+    explain(c,
+            "The echo is right up to byte %zu, the first 0x00 byte sent, and %s: the "
             "server handled the bytes as a C string (strlen, strcpy, printf's %%s, a "
             "'\\0' put after them), which ends at the first 0x00.  The count recv returned "
-            "is the only length the data has.", same,
-            have == same ? "nothing came after it" : "what followed is not the rest of the data");
+            "is the only length the data has.",
+            same,
+            have == same ? "nothing came after it"
+                         : "what followed is not the rest of the data");
     return false;
 }
 
@@ -72,7 +75,7 @@ static void large_payload(struct check *c)
 {
     size_t len = 8u << 20;
     unsigned char *data = malloc(len);
-    uint32_t x = 2463534242u;       /* xorshift: the same bytes every run */
+    uint32_t x = 2463534242u; /* xorshift: the same bytes every run */
     for (size_t i = 0; i < len; i++) {
         x ^= x << 13;
         x ^= x >> 17;
@@ -158,10 +161,11 @@ static void no_descriptor_leak(struct check *c)
     if (before < 0 || after < 0)
         fail_unmeasured(c, srv, "its open descriptors");
     if (after > before + 2)
-        fail(c, "the server had %d %s open while serving a client, and %d while serving "
+        fail(c,
+             "the server had %d %s open while serving a client, and %d while serving "
              "one after 200 more clients came and went: it does not close each client's "
-             "socket when the client leaves.", before, plural_of(before, "descriptor",
-             "descriptors"), after);
+             "socket when the client leaves.",
+             before, plural_of(before, "descriptor", "descriptors"), after);
 }
 
 /* One log line per connect and per disconnect. */
@@ -175,8 +179,10 @@ static void logs_connections(struct check *c)
         echo_round_trip(c, p, "log me\n", 7, "the echo");
         close_peer(c, p);
     }
-    expect_log_lines(c, srv, 10, "a log line for each connect and each disconnect of 5 "
-                     "clients", "The server, step by step");
+    expect_log_lines(c, srv, 10,
+                     "a log line for each connect and each disconnect of 5 "
+                     "clients",
+                     "The server, step by step");
 }
 
 /* SIGTERM while blocked reading from a client and SIGINT while blocked
@@ -255,7 +261,8 @@ static void client_eof(struct check *c)
     close_peer(c, p);
     expect_output_line(c, cl, "words that arrive after the end of input");
     expect_exit(c, cl, 0);
-    expect_nothing_on_stderr(c, cl, "the client exited with status 0 when the server "
+    expect_nothing_on_stderr(c, cl,
+                             "the client exited with status 0 when the server "
                              "closed after the end of its input");
 }
 
@@ -270,14 +277,15 @@ static void expect_printed_bytes(struct check *c, struct program *cl, const char
     const struct buf *out = program_stdout(cl);
     if (out->len >= len && memmem(out->data, out->len, data, len) != NULL)
         return;
-    struct buf sent = {0}, got = {0};
+    struct buf sent = { 0 }, got = { 0 };
     buf_escape(&sent, data, len, 200);
     buf_escape(&got, out->data, out->len, 400);
-    fail(c, "after the echo of the last line the grader sent %zu more bytes, %s, then "
+    fail(c,
+         "after the echo of the last line the grader sent %zu more bytes, %s, then "
          "closed; the client's stdout (a pipe here) should hold exactly those bytes, but "
          "it holds %s.  The client prints the bytes that come back, as many as recv "
-         "returned (write or fwrite), not a string: a NUL ends a string.", len, sent.data,
-         got.data);
+         "returned (write or fwrite), not a string: a NUL ends a string.",
+         len, sent.data, got.data);
 }
 
 /* Input from a pipe, as from a script: several lines come in one read,
@@ -295,9 +303,11 @@ static void client_piped_input(struct check *c)
     type_text(c, cl, "first piped line\nsecond\nthird\na last line without a newline");
     type_eof(c, cl);
     for (size_t i = 0; i < COUNT_OF(lines); i++) {
-        expect_bytes(c, p, lines[i], strlen(lines[i]), i == 0 ? "the first line of its "
-                     "input, which came in one read with three more" : "the next line of "
-                     "its input, all of which came in one read");
+        expect_bytes(c, p, lines[i], strlen(lines[i]),
+                     i == 0 ? "the first line of its "
+                              "input, which came in one read with three more"
+                            : "the next line of "
+                              "its input, all of which came in one read");
         send_text(c, p, lines[i]);
     }
     /* How the client ends its side is client-eof's business: the grader
@@ -323,7 +333,8 @@ static void client_early_close(struct check *c)
     type_line(c, cl, "a line never echoed");
     expect_bytes(c, p, "a line never echoed\n", 20, "the typed line");
     close_peer(c, p);
-    expect_one_error_line(c, cl, 1, "when the grader, as the server, closed the "
+    expect_one_error_line(c, cl, 1,
+                          "when the grader, as the server, closed the "
                           "connection without echoing the typed line");
 }
 
@@ -372,8 +383,8 @@ static void pair(struct check *c)
 }
 
 static const struct check_def checks[] = {
-    { "line-echo", 1, 3000, "a line comes back unchanged",
-      HINT("The server, step by step"), line_echo },
+    { "line-echo", 1, 3000, "a line comes back unchanged", HINT("The server, step by step"),
+      line_echo },
     { "binary-safe", 2, 3000, "all 256 byte values come back unchanged",
       HINT("Pitfall: bytes are not strings"), binary_safe },
     { "large-payload", 2, 10000, "8 MiB come back byte for byte",
@@ -390,11 +401,13 @@ static const struct check_def checks[] = {
       HINT("The server, step by step"), logs_connections },
     { "port-taken", 1, 3000, "a port already in use gives one error line and exit status 1",
       HINT("The server, step by step"), port_taken },
-    { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0, stderr empty",
+    { "clean-shutdown", 1, 3000,
+      "SIGTERM and SIGINT stop the server with status 0, stderr empty",
       HINT("Pitfall: stopping cleanly"), clean_shutdown },
     { "client-fragments", 2, 3000, "the client prints each echo, even in fragments",
       HINT("The client, step by step"), client_fragments },
-    { "client-eof", 2, 3000, "at end of input the client half-closes, prints the rest, exits 0",
+    { "client-eof", 2, 3000,
+      "at end of input the client half-closes, prints the rest, exits 0",
       HINT("Half-close: the end of input is not the end of the echo"), client_eof },
     { "client-piped-input", 1, 3000, "lines piped in, many in one read, are all echoed",
       HINT("The client, step by step"), client_piped_input },
@@ -407,8 +420,8 @@ static const struct check_def checks[] = {
       HINT("The contract"), check_bad_arguments },
     { "short-counts", 1, 3000, "both programs survive short reads and short writes",
       HINT("Pitfall: short reads and short writes"), short_counts },
-    { "pair", 1, 3000, "the client and the server work together",
-      HINT("The conversation"), pair },
+    { "pair", 1, 3000, "the client and the server work together", HINT("The conversation"),
+      pair },
 };
 
 LAB_CHECKS("blocking echo", checks);

@@ -7,8 +7,8 @@
 #define LAB_ID "03-chat"
 
 #include "check.h"
-#include "lab.h"
 #include "checks/common.h"
+#include "lab.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -90,8 +90,10 @@ static void expect_closed_silently(struct check *c, struct chat *chat, const cha
         wait_until(c, line_or_settled, &w, (int)time_left_ms(c));
     if (line_waiting(chat->peer)) {
         char *line = read_line_from(c, chat->peer, "the line sent before the close");
-        fail(c, "the program sent the line \"%s\" %s, before it closed the connection; "
-             "the contract says it sends nothing then.", line, what);
+        fail(c,
+             "the program sent the line \"%s\" %s, before it closed the connection; "
+             "the contract says it sends nothing then.",
+             line, what);
     }
     expect_closed(c, chat->peer, what);
 }
@@ -226,11 +228,11 @@ static void piped_input(struct check *c)
         for (size_t k = 0; k < COUNT_OF(lines); k++) {
             char line[32];
             int n = snprintf(line, sizeof line, "%s\n", lines[k]);
-            expect_bytes(c, chat.peer, line, (size_t)n, k == 0
-                         ? "the first of four lines written into its stdin pipe at once"
-                         : "the next of the four lines written into its stdin pipe at "
-                           "once; the pipe stays open, so no more input comes to wake "
-                           "poll up");
+            expect_bytes(c, chat.peer, line, (size_t)n,
+                         k == 0 ? "the first of four lines written into its stdin pipe at once"
+                                : "the next of the four lines written into its stdin pipe at "
+                                  "once; the pipe stays open, so no more input comes to wake "
+                                  "poll up");
         }
         /* stdout is a pipe too, fully buffered by stdio until a flush. */
         send_text(c, chat.peer, "a line for a piped stdout\n");
@@ -312,14 +314,20 @@ static void expect_stopped(struct check *c, struct program *p, const char *who, 
 {
     const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
     if (!wait_exit(c, p))
-        fail(c, "%s was sent to the %s while it waited %s; it was still running at "
-             "the check's deadline.", name, who, where);
+        fail(c,
+             "%s was sent to the %s while it waited %s; it was still running at "
+             "the check's deadline.",
+             name, who, where);
     if (exit_status(p) == -1)
-        fail(c, "%s was sent to the %s while it waited %s; the signal killed it (no "
-             "handler), where the contract asks for exit status 0.", name, who, where);
+        fail(c,
+             "%s was sent to the %s while it waited %s; the signal killed it (no "
+             "handler), where the contract asks for exit status 0.",
+             name, who, where);
     if (exit_status(p) != 0)
-        fail(c, "%s was sent to the %s while it waited %s; it exited with status %d, "
-             "where the contract asks for 0.", name, who, where, exit_status(p));
+        fail(c,
+             "%s was sent to the %s while it waited %s; it exited with status %d, "
+             "where the contract asks for 0.",
+             name, who, where, exit_status(p));
     char what[160];
     snprintf(what, sizeof what, "%s stopped the %s with status 0", name, who);
     expect_nothing_on_stderr(c, p, what);
@@ -364,7 +372,8 @@ static int try_connect(struct check *c, int port)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd == -1)
         fail(c, "the grader could not make a socket: %s", strerror(errno));
-    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in sin = { .sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)port),
                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     /* On loopback, connect answers at once: a listening socket completes
      * the handshake in the kernel, a closed port refuses it. */
@@ -384,12 +393,16 @@ static void second_client_refused(struct check *c)
     note(c, "a second client connects to 127.0.0.1 port %d", port);
     int rc = try_connect(c, port);
     if (rc == 0)
-        fail(c, "while the server chatted with its peer, a second client could connect "
+        fail(c,
+             "while the server chatted with its peer, a second client could connect "
              "to port %d: the server still listens, so the client waits unanswered "
-             "instead of being refused.", port);
+             "instead of being refused.",
+             port);
     if (rc != ECONNREFUSED)
-        fail(c, "a second client's connect to port %d failed with \"%s\", where a "
-             "server that no longer listens refuses it.", port, strerror(rc));
+        fail(c,
+             "a second client's connect to port %d failed with \"%s\", where a "
+             "server that no longer listens refuses it.",
+             port, strerror(rc));
     type_line(c, chat.prog, "still with my first peer");
     expect_line(c, chat.peer, "still with my first peer");
 }
@@ -485,7 +498,8 @@ static const struct check_def checks[] = {
       HINT("Pitfall: the end of a conversation"), bye_typed },
     { "bye-received", 1, 3000, "receiving bye prints peer: bye and ends the chat with exit 0",
       HINT("Pitfall: the end of a conversation"), bye_received },
-    { "eof-ends-chat", 1, 3000, "end of input closes the connection, sending nothing, and exits 0",
+    { "eof-ends-chat", 1, 3000,
+      "end of input closes the connection, sending nothing, and exits 0",
       HINT("Pitfall: the end of a conversation"), eof_ends_chat },
     { "bye-exact", 1, 3000, "only the line bye ends a chat; Bye, bye now, \" bye\" do not",
       HINT("Pitfall: the end of a conversation"), bye_exact },
@@ -497,8 +511,8 @@ static const struct check_def checks[] = {
     { "port-taken", 1, 3000, "a port in use gives one error line and exit status 1",
       HINT("The contract"), port_taken },
     { "second-client-refused", 1, 3000,
-      "a second client is refused while the server has its peer",
-      HINT("The contract"), second_client_refused },
+      "a second client is refused while the server has its peer", HINT("The contract"),
+      second_client_refused },
     { "piped-input", 1, 3000,
       "lines piped in, many in one read and 64 KiB long, are each sent at once; piped "
       "stdout shows received lines at once",

@@ -5,8 +5,8 @@
 #define LAB_ID "04-threaded"
 
 #include "check.h"
-#include "lab.h"
 #include "checks/common.h"
+#include "lab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,8 +90,8 @@ static void explain_doubled_space(struct check *c, const char *want, const char 
         return;
     diagnose(c, "double-space", HINT("The contract"));
     explain(c, "The line differs from the expected one only by a doubled space: the contract "
-            "separates the words of a line by exactly one space (look for \"  \" in the "
-            "format string).");
+               "separates the words of a line by exactly one space (look for \"  \" in the "
+               "format string).");
 }
 
 static void reply_is(struct check *c, const char *command, const char *line, const char *want)
@@ -129,8 +129,7 @@ static void time_round_trip(struct check *c, struct peer *p, const char *who)
     if (!starts_with(got, "OK ")) {
         char shown[ESCAPED_SIZE(200)];
         escape_text(shown, sizeof shown, got);
-        fail(c, "sent \"TIME\" (%s): expected a reply starting \"OK \", got %s.", who,
-             shown);
+        fail(c, "sent \"TIME\" (%s): expected a reply starting \"OK \", got %s.", who, shown);
     }
     free(got);
 }
@@ -141,14 +140,17 @@ static void time_round_trip(struct check *c, struct peer *p, const char *who)
  * fraction, then "Z" or "+00:00"; -1 if LINE is not that. */
 static time_t parse_utc(const char *s)
 {
-    struct tm tm = {0};
+    struct tm tm = { 0 };
     int len = 0;
     if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &len) != 6 || len != 19)
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &len) != 6 ||
+        len != 19)
         return -1;
     for (int i = 0; i < 19; i++)
-        if ((i == 4 || i == 7) ? s[i] != '-' : i == 10 ? s[i] != 'T'
-            : (i == 13 || i == 16) ? s[i] != ':' : (s[i] < '0' || s[i] > '9'))
+        if ((i == 4 || i == 7)     ? s[i] != '-'
+            : i == 10              ? s[i] != 'T'
+            : (i == 13 || i == 16) ? s[i] != ':'
+                                   : (s[i] < '0' || s[i] > '9'))
             return -1;
     s += 19;
     if (*s == '.' && s[1] >= '0' && s[1] <= '9')
@@ -181,20 +183,27 @@ static void time_reply(struct check *c)
     char shown[ESCAPED_SIZE(200)];
     escape_text(shown, sizeof shown, line);
     if (!starts_with(line, "OK "))
-        fail(c, "sent \"TIME\": expected \"OK \" and the time, such as "
-             "\"OK 2026-11-20T22:41:07Z\"; got %s.", shown);
+        fail(c,
+             "sent \"TIME\": expected \"OK \" and the time, such as "
+             "\"OK 2026-11-20T22:41:07Z\"; got %s.",
+             shown);
     time_t t = parse_utc(line + 3);
     if (t == -1)
-        fail(c, "sent \"TIME\": the reply %s does not give the time in ISO 8601 UTC, "
-             "YYYY-MM-DDTHH:MM:SSZ, such as \"OK 2026-11-20T22:41:07Z\".", shown);
+        fail(c,
+             "sent \"TIME\": the reply %s does not give the time in ISO 8601 UTC, "
+             "YYYY-MM-DDTHH:MM:SSZ, such as \"OK 2026-11-20T22:41:07Z\".",
+             shown);
     double off = difftime(t, now);
     note(c, "the server's time is %+.0f s from the grader's", off);
     if (off < -5 || off > 5)
-        fail(c, "sent \"TIME\": the reply %s is %.0f s %s the grader's clock (UTC); "
-             "at most 5 s are allowed.%s", shown, off < 0 ? -off : off,
-             off < 0 ? "behind" : "ahead of",
-             off > 5 * 3600 && off < 6 * 3600 ? "  The server ran with " NOT_UTC ", 5 h 45 "
-             "min east of UTC: it gave local time (localtime), not UTC (gmtime)." : "");
+        fail(c,
+             "sent \"TIME\": the reply %s is %.0f s %s the grader's clock (UTC); "
+             "at most 5 s are allowed.%s",
+             shown, off < 0 ? -off : off, off < 0 ? "behind" : "ahead of",
+             off > 5 * 3600 && off < 6 * 3600
+                 ? "  The server ran with " NOT_UTC ", 5 h 45 "
+                   "min east of UTC: it gave local time (localtime), not UTC (gmtime)."
+                 : "");
 }
 
 /* An idle client holds its connection; 50 more connect, and send TIME in
@@ -228,8 +237,10 @@ static void expect_who(struct check *c, struct peer *p, const char *a, const cha
     if (strcmp(line, want1) != 0 && strcmp(line, want2) != 0) {
         char shown[ESCAPED_SIZE(200)];
         escape_text(shown, sizeof shown, line);
-        fail(c, "sent \"WHO\" with two clients connected, %s and %s: expected \"%s\" "
-             "(in any order), got %s.", a, b, want1, shown);
+        fail(c,
+             "sent \"WHO\" with two clients connected, %s and %s: expected \"%s\" "
+             "(in any order), got %s.",
+             a, b, want1, shown);
     }
     free(line);
 }
@@ -271,10 +282,11 @@ static void guest_nick_refused(struct check *c, struct peer *p, const char *name
     if (strcmp(got, "ERR nick taken") != 0) {
         char shown[ESCAPED_SIZE(200)];
         escape_text(shown, sizeof shown, got);
-        fail(c, "sent \"%s\" from client 1, the only client: expected \"ERR nick "
+        fail(c,
+             "sent \"%s\" from client 1, the only client: expected \"ERR nick "
              "taken\", got %s.  %s is %s, so two clients would share it: a nick of "
-             "guest and a number is kept for the client with that number.", command,
-             shown, name, whose);
+             "guest and a number is kept for the client with that number.",
+             command, shown, name, whose);
     }
     free(got);
 }
@@ -309,8 +321,10 @@ static void expect_msg(struct check *c, struct peer *p, const char *who, const c
         char shown[ESCAPED_SIZE(200)];
         escape_text(shown, sizeof shown, line);
         explain_doubled_space(c, want, line);
-        fail(c, "%s sent nothing since its last reply; another client said something: "
-             "expected %s to receive \"%s\", got %s.", who, who, want, shown);
+        fail(c,
+             "%s sent nothing since its last reply; another client said something: "
+             "expected %s to receive \"%s\", got %s.",
+             who, who, want, shown);
     }
     free(line);
 }
@@ -319,16 +333,18 @@ static void expect_msg(struct check *c, struct peer *p, const char *who, const c
 static void expect_no_echo(struct check *c, struct peer *p, const char *who,
                            const char *command, const char *want)
 {
-    struct buf msgs = {0};
+    struct buf msgs = { 0 };
     char line[128];
     snprintf(line, sizeof line, "%s\n", command);
     send_text(c, p, line);
     char *got = read_reply(c, p, "the reply", &msgs);
     if (msgs.len > 0) {
-        struct buf shown = {0};
+        struct buf shown = { 0 };
         buf_escape(&shown, msgs.data, msgs.len, 300);
-        fail(c, "%s said something and received its own broadcast: %s.  SAY sends the "
-             "message to every client but the sender.", who, shown.data);
+        fail(c,
+             "%s said something and received its own broadcast: %s.  SAY sends the "
+             "message to every client but the sender.",
+             who, shown.data);
     }
     reply_is(c, command, got, want);
     free(got);
@@ -372,10 +388,12 @@ static void explain_stop_at_nul(struct check *c, const void *data, size_t len, s
         same != (size_t)(nul - (const unsigned char *)data))
         return;
     diagnose(c, "echo-stops-at-nul", HINT("GET: a size, then raw bytes"));
-    explain(c, "%s is right up to byte %zu, the first 0x00 byte of the file, and not from "
+    explain(c,
+            "%s is right up to byte %zu, the first 0x00 byte of the file, and not from "
             "there on: the bytes were handled as a C string (strlen, strnlen, fputs, "
             "printf's %%s), which ends at the first 0x00.  The counts that read and recv "
-            "returned are the only lengths the data has.", who, same);
+            "returned are the only lengths the data has.",
+            who, same);
 }
 
 /* GET: "OK <size>" and exactly the bytes of a 5 MiB file. */
@@ -393,7 +411,8 @@ static void get_file(struct check *c)
     size_t same = bytes_as_expected(c, p, data, len, NULL, NULL);
     if (same < len) {
         explain_stop_at_nul(c, data, len, same, "What came after \"OK <size>\"");
-        expect_bytes(c, p, data, len, "the 5 MiB of the file, exactly as on disk, after "
+        expect_bytes(c, p, data, len,
+                     "the 5 MiB of the file, exactly as on disk, after "
                      "its \"OK <size>\" line");
     }
     time_round_trip(c, p, "after the file");
@@ -426,11 +445,11 @@ static void path_traversal(struct check *c)
     if (symlink("../secret", in_folder(c, "files/escape")) < 0)
         fail(c, "grader error: symlink files/escape: %s", strerror(errno));
     note(c, "the server's folder is files/; files/sub/ exists; ./secret is outside, and "
-         "files/escape is a symbolic link to it");
+            "files/escape is a symbolic link to it");
     struct program *srv = start_threaded(c);
     struct peer *p = connect_to(c, srv);
-    static const char *const names[] = { "../secret", "/etc/passwd", "sub/../../secret",
-                                         "..", "sub/inside.txt", "escape" };
+    static const char *const names[] = { "../secret", "/etc/passwd",    "sub/../../secret",
+                                         "..",        "sub/inside.txt", "escape" };
     for (size_t i = 0; i < COUNT_OF(names); i++) {
         char command[128];
         snprintf(command, sizeof command, "GET %s", names[i]);
@@ -476,7 +495,7 @@ static void quit(struct check *c)
 struct usage {
     struct program *srv;
     int fds, threads, maps;
-    int max_fds, max_threads;       /* what counts as settled */
+    int max_fds, max_threads; /* what counts as settled */
 };
 
 static void measure(struct usage *u)
@@ -500,11 +519,11 @@ static void vanish(struct check *c, struct peer *p, int i)
 {
     switch (i % 5) {
     case 0:
-        send_text(c, p, "TIM");             /* half a command */
+        send_text(c, p, "TIM"); /* half a command */
         close_peer(c, p);
         break;
     case 1:
-        send_text(c, p, "TIME\nWHO\nTIME\n");   /* replies nobody reads */
+        send_text(c, p, "TIME\nWHO\nTIME\n"); /* replies nobody reads */
         close_peer(c, p);
         break;
     case 2: {
@@ -599,19 +618,25 @@ static void vanishing_clients(struct check *c)
     measure_settled(c, &after, &before, probe, "after 102 clients vanished, a new probe");
 
     if (after.fds > before.fds + 2)
-        fail(c, "the server had %d descriptors open while serving one client, and %d "
+        fail(c,
+             "the server had %d descriptors open while serving one client, and %d "
              "while serving one after 102 clients came, sent a part of a command or a "
              "whole one and vanished: it does not close each client's socket (or a "
-             "file it was sending) on every way out.", before.fds, after.fds);
+             "file it was sending) on every way out.",
+             before.fds, after.fds);
     if (after.threads > before.threads + 2)
-        fail(c, "the server had %d threads while serving one client, and %d while "
+        fail(c,
+             "the server had %d threads while serving one client, and %d while "
              "serving one after 102 clients came and vanished: the threads of clients "
-             "that left are still there.", before.threads, after.threads);
+             "that left are still there.",
+             before.threads, after.threads);
     if (after.maps > middle.maps + 30)
-        fail(c, "the server's memory mappings: %d while serving one client, %d after 51 "
+        fail(c,
+             "the server's memory mappings: %d while serving one client, %d after 51 "
              "clients at once came and vanished, %d after 51 more, one after another: "
              "the threads of clients that left were neither joined nor detached, and "
-             "each keeps its stack.", before.maps, middle.maps, after.maps);
+             "each keeps its stack.",
+             before.maps, middle.maps, after.maps);
 }
 
 /* Missing arguments, and bad PORTs before a DIR that exists. */
@@ -651,8 +676,10 @@ static void logs_clients(struct check *c)
         time_round_trip(c, p, "a client that then closes its connection");
         close_peer(c, p);
     }
-    expect_log_lines(c, srv, 6, "a log line for each connect and each departure of 3 "
-                     "clients", "The server, step by step");
+    expect_log_lines(c, srv, 6,
+                     "a log line for each connect and each departure of 3 "
+                     "clients",
+                     "The server, step by step");
 }
 
 /* A port already in use, and a DIR that does not exist: one error line,
@@ -690,11 +717,13 @@ static void expect_say_answered(struct check *c, struct peer *talker, int i, int
     struct reply_wait w = { talker };
     int ms = time_left_ms(c) < STALL_REPLY_MS ? (int)time_left_ms(c) : STALL_REPLY_MS;
     if (!wait_until(c, reply_waiting, &w, ms))
-        fail(c, "three clients: one connected with a small receive buffer and never "
+        fail(c,
+             "three clients: one connected with a small receive buffer and never "
              "reads; \"talker\" sent SAY number %d of %d lines of %d bytes and got no "
              "reply within %d ms.  The stalled client's buffers are full by now, and "
              "a server that waits to send it a MSG (holding the list's lock) stops "
-             "every other client with it.", i, n, text, ms);
+             "every other client with it.",
+             i, n, text, ms);
     char *reply = read_reply(c, talker, "the reply to SAY", NULL);
     reply_is(c, "SAY <number> 000...", reply, "OK");
     free(reply);
@@ -708,7 +737,7 @@ static long send_buffer_max(void)
     long lo, def, max = 0;
     FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r");
     if (f == NULL || fscanf(f, "%ld %ld %ld", &lo, &def, &max) != 3)
-        max = 4L << 20;                 /* Linux's default */
+        max = 4L << 20; /* Linux's default */
     if (f != NULL)
         fclose(f);
     return max < (32L << 20) ? max : 32L << 20;
@@ -726,8 +755,10 @@ static void slow_reader(struct check *c)
 {
     enum { TEXT = 4000 };
     int says = (int)((send_buffer_max() + (1L << 20)) / TEXT);
-    note(c, "%d SAYs of %d bytes: more than the server's send buffer to a client may "
-         "hold (tcp_wmem)", says, TEXT);
+    note(c,
+         "%d SAYs of %d bytes: more than the server's send buffer to a client may "
+         "hold (tcp_wmem)",
+         says, TEXT);
     struct program *srv = start_threaded(c);
     struct peer *stalled = connect_without_reading(c, srv);
     struct peer *talker = connect_to(c, srv);
@@ -775,7 +806,7 @@ static void client_get(struct check *c)
     type_line(c, cl, "GET data.bin");
     expect_line(c, p, "GET data.bin");
     send_text(c, p, "MSG bob a broadcast before the reply\n");
-    struct buf first = {0};
+    struct buf first = { 0 };
     buf_printf(&first, "OK %zu\n", len);
     buf_append(&first, data, 1000);
     send_bytes(c, p, first.data, first.len);
@@ -786,11 +817,13 @@ static void client_get(struct check *c)
     note(c, "the grader closed its side: the client should finish and exit");
     bool exited = wait_exit(c, cl);
 
-    struct buf got = {0}, what = {0};
-    int fd = open_in_check_folder(c, "data.bin", &what);    /* never a link's target */
+    struct buf got = { 0 }, what = { 0 };
+    int fd = open_in_check_folder(c, "data.bin", &what); /* never a link's target */
     if (fd < 0)
-        fail(c, "typed \"GET data.bin\" and sent \"OK %zu\" and %zu bytes: the client "
-             "saved no file data.bin in its current folder (%s).", len, len, what.data);
+        fail(c,
+             "typed \"GET data.bin\" and sent \"OK %zu\" and %zu bytes: the client "
+             "saved no file data.bin in its current folder (%s).",
+             len, len, what.data);
     char chunk[65536];
     for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) > 0;)
         buf_append(&got, chunk, (size_t)n);
@@ -801,11 +834,12 @@ static void client_get(struct check *c)
         buf_free(&got);
         return;
     }
-    struct buf msg = {0};
-    buf_printf(&msg, "typed \"GET data.bin\", sent \"OK %zu\" and %zu bytes of every value "
+    struct buf msg = { 0 };
+    buf_printf(&msg,
+               "typed \"GET data.bin\", sent \"OK %zu\" and %zu bytes of every value "
                "(after a MSG line; the first 1000 bytes with the OK line, the rest in "
-               "pieces): data.bin holds %zu %s%s.\n", len, len, got.len,
-               plural_of((long long)got.len, "byte", "bytes"),
+               "pieces): data.bin holds %zu %s%s.\n",
+               len, len, got.len, plural_of((long long)got.len, "byte", "bytes"),
                exited ? "" : " (and the client had not exited after the grader closed)");
     describe_difference(&msg, data, len, got.data, got.len);
     explain_stop_at_nul(c, data, len, same, "data.bin");
@@ -849,7 +883,8 @@ static void pair(struct check *c)
     expect_output_line(c, cl, "OK ");
     type_eof(c, cl);
     expect_exit(c, cl, 0);
-    expect_nothing_on_stderr(c, cl, "the client exited with status 0 after the end of "
+    expect_nothing_on_stderr(c, cl,
+                             "the client exited with status 0 after the end of "
                              "its input");
 }
 
@@ -868,8 +903,10 @@ static void crowd_talks(struct check *c)
     struct peer *p[CROWD];
     for (int i = 0; i < CROWD; i++)
         p[i] = connect_to(c, srv);
-    note(c, "%d clients each send NICK, SAY, WHO and QUIT in one write, all before any "
-         "reply is read", CROWD);
+    note(c,
+         "%d clients each send NICK, SAY, WHO and QUIT in one write, all before any "
+         "reply is read",
+         CROWD);
     for (int i = 0; i < CROWD; i++) {
         char lines[128];
         snprintf(lines, sizeof lines, "NICK crowd%d\nSAY hello from crowd%d\nWHO\nQUIT\n", i,
@@ -913,8 +950,8 @@ static const struct check_def checks[] = {
     { "slow-reader", 2, 10000,
       "a client that stops reading holds up no other: every SAY answered, every MSG delivered",
       HINT("Pitfall: a client that stops reading"), slow_reader },
-    { "quit", 1, 3000, "QUIT gives OK bye and closes the connection",
-      HINT("The contract"), quit },
+    { "quit", 1, 3000, "QUIT gives OK bye and closes the connection", HINT("The contract"),
+      quit },
     { "vanishing-clients", 2, 10000,
       "102 clients that vanish mid-command leave no descriptor or thread behind",
       HINT("Pitfall: leaking a thread or a descriptor per client"), vanishing_clients },
@@ -927,10 +964,12 @@ static const struct check_def checks[] = {
       "SIGTERM with clients, SIGINT without: status 0, nothing on stderr",
       HINT("Pitfall: stopping threads cleanly"), clean_shutdown },
     { "no-data-race", 1, 15000,
-      "built with ThreadSanitizer, the server shows no data race while many clients talk at once",
+      "built with ThreadSanitizer, the server shows no data race while many clients talk at "
+      "once",
       HINT("Pitfall: shared state without a lock"), no_data_race },
-    { "client-prints-broadcast", 2, 3000, "the client prints a broadcast while nothing is typed",
-      HINT("The client, step by step"), client_prints_broadcast },
+    { "client-prints-broadcast", 2, 3000,
+      "the client prints a broadcast while nothing is typed", HINT("The client, step by step"),
+      client_prints_broadcast },
     { "client-get", 2, 5000, "the client saves a GET file byte for byte",
       HINT("GET: a size, then raw bytes"), client_get },
     { "short-counts", 1, 5000, "both programs survive short reads and short writes",
@@ -939,8 +978,8 @@ static const struct check_def checks[] = {
       HINT("The contract"), check_client_refused },
     { "bad-arguments", 1, 5000, "missing arguments or a bad PORT give usage and status 2",
       HINT("The contract"), bad_arguments },
-    { "pair", 1, 5000, "the client and the server work together",
-      HINT("The conversation"), pair },
+    { "pair", 1, 5000, "the client and the server work together", HINT("The conversation"),
+      pair },
 };
 
 LAB_CHECKS("multi-client threaded server", checks);

@@ -9,8 +9,8 @@
 #define LAB_ID "05-pinger"
 
 #include "check.h"
-#include "lab.h"
 #include "checks/common.h"
+#include "lab.h"
 
 #include <ctype.h>
 #include <signal.h>
@@ -19,8 +19,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_DATAGRAM 65536      /* room for the largest, 65507 bytes over IPv4 */
-#define ANSWER_MS 2000          /* how long the server may take to answer */
+#define MAX_DATAGRAM 65536 /* room for the largest, 65507 bytes over IPv4 */
+#define ANSWER_MS 2000     /* how long the server may take to answer */
 
 /* A copy of LEN bytes of DATA, upper-cased as the server must (ASCII
  * letters only: bytes from 128 up stay as they are). */
@@ -50,12 +50,12 @@ static void describe_datagram(struct buf *b, const void *data, size_t len)
 
 /* Waits for the server's answer to SENT on U: the same LEN bytes,
  * upper-cased.  WHO names the grader's socket in messages. */
-static void expect_answer(struct check *c, struct udp *u, const char *who,
-                          const void *sent, size_t len)
+static void expect_answer(struct check *c, struct udp *u, const char *who, const void *sent,
+                          size_t len)
 {
     static char got[MAX_DATAGRAM];
     char *want = upper_copy(sent, len);
-    struct buf msg = {0};
+    struct buf msg = { 0 };
     buf_printf(&msg, "%s sent ", who);
     describe_datagram(&msg, sent, len);
     ssize_t n = udp_receive(c, u, got, sizeof got, now_ms() + ANSWER_MS);
@@ -70,15 +70,15 @@ static void expect_answer(struct check *c, struct udp *u, const char *who,
     describe_datagram(&msg, got, (size_t)n);
     if ((size_t)n < len && first_difference(want, len, got, (size_t)n) == (size_t)n)
         buf_puts(&msg, ": the end of the datagram is missing (a receive buffer smaller "
-                 "than the datagram cuts it)");
+                       "than the datagram cuts it)");
     buf_puts(&msg, ".\n");
     describe_difference(&msg, want, len, got, (size_t)n);
     fail(c, "%s", msg.data);
 }
 
 /* Sends DATA to the server and expects it back, upper-cased. */
-static void round_trip(struct check *c, struct udp *u, const char *who,
-                       const void *data, size_t len)
+static void round_trip(struct check *c, struct udp *u, const char *who, const void *data,
+                       size_t len)
 {
     udp_send(c, u, data, len);
     expect_answer(c, u, who, data, len);
@@ -115,8 +115,8 @@ static void server_logs(struct check *c)
                      "The server, step by step");
 }
 
-#define LOSS_PINGS 200          /* datagrams sent to a server with LOSS 0.5 */
-#define LOSS_UNSURE 10          /* the last ones, whose replies may still be on the way */
+#define LOSS_PINGS 200 /* datagrams sent to a server with LOSS 0.5 */
+#define LOSS_UNSURE 10 /* the last ones, whose replies may still be on the way */
 
 /* Marks in REPLIED the seq of every reply waiting on U ("PING seq 0"). */
 static void collect_replies(struct check *c, struct udp *u, bool replied[LOSS_PINGS + 1])
@@ -142,7 +142,7 @@ static void server_loss(struct check *c)
 {
     struct program *srv = start_udp_server(c, "0.5", NULL);
     struct udp *u = udp_to(c, srv);
-    bool replied[LOSS_PINGS + 1] = {0};
+    bool replied[LOSS_PINGS + 1] = { 0 };
     size_t lines = stdout_lines(srv);
     for (int seq = 1; seq <= LOSS_PINGS; seq++) {
         char ping[32];
@@ -152,7 +152,8 @@ static void server_loss(struct check *c)
         if (!program_running(srv))
             fail(c, "sent %d datagrams to the server started with LOSS 0.5; it ended.", seq);
         if (!logged)
-            not_testable(c, "sent %d datagrams to the server started with LOSS 0.5; it logged "
+            not_testable(c,
+                         "sent %d datagrams to the server started with LOSS 0.5; it logged "
                          "no line for datagram %d within 1 s.  This check tells a dropped "
                          "datagram by its log line (server-logs checks the log itself).",
                          seq, seq);
@@ -163,11 +164,13 @@ static void server_loss(struct check *c)
         answered += replied[seq];
     note(c, "LOSS 0.5: %d of the first %d datagrams answered", answered, sure);
     if (answered * 4 < sure || answered * 4 > sure * 3)
-        fail(c, "started the server with LOSS 0.5 and sent %d datagrams, each once the "
+        fail(c,
+             "started the server with LOSS 0.5 and sent %d datagrams, each once the "
              "server had logged the one before: it answered %d of the first %d, where a "
              "fair coin answers about half (a quarter to three quarters, but for one "
              "grading in 10^11).  Drop each datagram when rand() / (RAND_MAX + 1.0) < "
-             "LOSS, and answer the others.", LOSS_PINGS, answered, sure);
+             "LOSS, and answer the others.",
+             LOSS_PINGS, answered, sure);
 }
 
 /* The server on a UDP port that is taken, and the client told to ping a
@@ -185,9 +188,9 @@ static void port_taken(struct check *c)
  * else.  Messages name the steps, numbered from 1.
  */
 static const struct interleaved_step {
-    char from;                  /* the grader's socket that sends, and gets the answer */
+    char from; /* the grader's socket that sends, and gets the answer */
     const char *datagram;
-    const char *answer;         /* what must come back to it */
+    const char *answer; /* what must come back to it */
 } interleaved[] = {
     { 'A', "socket A, datagram 1 of 3", "SOCKET A, DATAGRAM 1 OF 3" },
     { 'B', "socket B, datagram 1 of 3", "SOCKET B, DATAGRAM 1 OF 3" },
@@ -234,13 +237,15 @@ static void describe_stray(struct buf *msg, char from, const char *got, size_t n
 {
     int k = step_of(got, n, true);
     if (k >= 0 && interleaved[k].from != from) {
-        buf_printf(msg, "the answer to step %d, which socket %c sent: it went to the wrong "
-                   "client", k + 1, interleaved[k].from);
+        buf_printf(msg,
+                   "the answer to step %d, which socket %c sent: it went to the wrong "
+                   "client",
+                   k + 1, interleaved[k].from);
     } else if (k >= 0 && answered[k]) {
         buf_printf(msg, "the answer to step %d a second time", k + 1);
     } else if ((k = step_of(got, n, false)) >= 0) {
-        buf_printf(msg, "the datagram of step %d as socket %c sent it: not upper-cased",
-                   k + 1, interleaved[k].from);
+        buf_printf(msg, "the datagram of step %d as socket %c sent it: not upper-cased", k + 1,
+                   interleaved[k].from);
         if (interleaved[k].from != from)
             buf_puts(msg, ", and to the wrong client");
     } else {
@@ -260,11 +265,12 @@ static void expect_own_answer(struct check *c, struct udp *u, char from, bool *a
         else if (interleaved[i].from == from && missing < 0)
             missing = (int)i;
     }
-    struct buf steps = {0};
+    struct buf steps = { 0 };
     describe_steps_of(&steps, from);
     ssize_t n = udp_receive(c, u, got, sizeof got, now_ms() + ANSWER_MS);
     if (n < 0)
-        fail(c, "step %d: socket %c sent \"%s\", and \"%s\" never came back to it: it "
+        fail(c,
+             "step %d: socket %c sent \"%s\", and \"%s\" never came back to it: it "
              "received the answers to %d of its %s, then nothing within %d ms.  Each "
              "datagram is answered to the address recvfrom gave with it, whoever sent it.",
              missing + 1, from, interleaved[missing].datagram, interleaved[missing].answer,
@@ -275,12 +281,13 @@ static void expect_own_answer(struct check *c, struct udp *u, char from, bool *a
         buf_free(&steps);
         return;
     }
-    struct buf shown = {0}, why = {0};
+    struct buf shown = { 0 }, why = { 0 };
     describe_datagram(&shown, got, (size_t)n);
     describe_stray(&why, from, got, (size_t)n, answered);
-    fail(c, "socket %c expected the answers to its own datagrams (%s of the schedule, such "
-         "as \"%s\"); it received %s, %s.", from, steps.data, interleaved[missing].answer,
-         shown.data, why.data);
+    fail(c,
+         "socket %c expected the answers to its own datagrams (%s of the schedule, such "
+         "as \"%s\"); it received %s, %s.",
+         from, steps.data, interleaved[missing].answer, shown.data, why.data);
 }
 
 /* The schedule above: every datagram sent first, then each socket's
@@ -292,7 +299,7 @@ static void server_interleaved(struct check *c)
     for (size_t s = 0; s < COUNT_OF(u); s++)
         u[s] = udp_to(c, srv);
     note(c, "schedule: sockets A, B and C send A1 B1 C1 B2 A2 C2 C3 A3 B3 (steps 1 to 9), "
-         "then read");
+            "then read");
     for (size_t i = 0; i < COUNT_OF(interleaved); i++)
         udp_send(c, u[interleaved[i].from - 'A'], interleaved[i].datagram,
                  strlen(interleaved[i].datagram));
@@ -341,8 +348,8 @@ static void clean_shutdown(struct check *c)
 /* ---- The client: the grader as its server ---------------------------------- */
 
 #define MAX_PINGS 8
-#define MAX_PING_LEN 256        /* "PING 1 5075475369" is 17 bytes */
-#define SLACK_MS 100            /* of a client's TIMEOUT_MS, for scheduling delays */
+#define MAX_PING_LEN 256 /* "PING 1 5075475369" is 17 bytes */
+#define SLACK_MS 100     /* of a client's TIMEOUT_MS, for scheduling delays */
 
 /* What the client must print for a ping.  In this order: of two replies to
  * one ping, the one more in time decides. */
@@ -354,12 +361,12 @@ struct pinger {
     struct udp *u;
     struct program *cl;
     int count, timeout_ms;
-    int64_t arrived_ms[MAX_PINGS + 1];  /* when each ping came */
+    int64_t arrived_ms[MAX_PINGS + 1]; /* when each ping came */
     char ping[MAX_PINGS + 1][MAX_PING_LEN];
     size_t ping_len[MAX_PINGS + 1];
-    enum due due[MAX_PINGS + 1];        /* DUE_TIMEOUT until answered in time */
+    enum due due[MAX_PINGS + 1]; /* DUE_TIMEOUT until answered in time */
     char how[MAX_PINGS + 1][200];
-    bool other_time;                    /* replies carry another TIME */
+    bool other_time; /* replies carry another TIME */
     /* A reply to each ping reached the client while it ran; and datagrams
      * that answer no ping then (a duplicate, a late reply, a stray) were
      * sent: a client that reports a ping answered with neither took one
@@ -378,7 +385,8 @@ static const char *other_time_note(const struct pinger *s)
     return s->other_time ? "  The grader's replies carried another TIME than the ping's, "
                            "2 s later, as the contract allows: the client must measure "
                            "with its own records of when each ping left, not with the "
-                           "echoed TIME." : "";
+                           "echoed TIME."
+                         : "";
 }
 
 /* Starts the client as `client localhost PORT COUNT TIMEOUT_MS`, the grader
@@ -419,7 +427,7 @@ static void expect_ping(struct check *c, struct pinger *s, int seq, int64_t unti
     static char got[MAX_DATAGRAM];
     int64_t from = now_ms();
     ssize_t n = udp_receive_while_running(c, s->u, s->cl, got, sizeof got, until_ms);
-    struct buf msg = {0};
+    struct buf msg = { 0 };
     if (n < 0) {
         buf_printf(&msg, "expected ping %d, \"PING %d <time>\", from the client ", seq, seq);
         describe_before(&msg, s, seq);
@@ -463,12 +471,16 @@ static enum due due_by_departure(struct check *c, struct pinger *s, int seq, int
     if (took <= s->timeout_ms - SLACK_MS)
         return DUE_RTT;
     enum due due = took > s->timeout_ms ? DUE_TIMEOUT : DUE_EITHER;
-    note(c, "ping %d: its reply left %lld ms after it came, not %d: the grader ran late "
-         "(a busy machine), so %s", seq, took, delay_ms,
+    note(c,
+         "ping %d: its reply left %lld ms after it came, not %d: the grader ran late "
+         "(a busy machine), so %s",
+         seq, took, delay_ms,
          due == DUE_TIMEOUT ? "a timeout is due" : "an rtt and a timeout are both right");
     size_t len = strlen(s->how[seq]);
-    snprintf(s->how[seq] + len, sizeof s->how[seq] - len, ", but the reply left only %lld "
-             "ms after the ping, the grader running late", took);
+    snprintf(s->how[seq] + len, sizeof s->how[seq] - len,
+             ", but the reply left only %lld "
+             "ms after the ping, the grader running late",
+             took);
     return due;
 }
 
@@ -489,7 +501,7 @@ static void answer(struct check *c, struct pinger *s, int seq, int delay_ms, boo
     if (s->other_time) {
         /* "PING N TIME": the contract names only "PING N "; TIME is the
          * client's business, and a reply may carry another. */
-        const char *time = strchr(reply + 5, ' ') + 1;     /* is_ping made sure */
+        const char *time = strchr(reply + 5, ' ') + 1; /* is_ping made sure */
         long long t = strtoll(time, NULL, 10) + OTHER_TIME_US;
         char *other = xmalloc(MAX_PING_LEN + 32);
         len = (size_t)snprintf(other, MAX_PING_LEN + 32, "PING %d %lld", seq, t);
@@ -574,14 +586,14 @@ static double rounding(const struct number *n)
 }
 
 #define MAX_LINES 64
-#define SHOWN 120       /* characters of a line of the client's that messages show */
+#define SHOWN 120 /* characters of a line of the client's that messages show */
 
 struct ping_line {
     long seq;
     bool timeout;
     bool has_rtt;
     struct number rtt;
-    char shown[ESCAPED_SIZE(SHOWN)];    /* the line, escaped for messages */
+    char shown[ESCAPED_SIZE(SHOWN)]; /* the line, escaped for messages */
 };
 
 /* The client's report, parsed leniently: words around the contract's are
@@ -589,8 +601,8 @@ struct ping_line {
 struct report {
     struct ping_line pings[MAX_LINES];
     size_t npings;
-    bool has_summary, has_rtt;          /* the line is there... */
-    bool summary_read, rtt_read;        /* ...and its numbers could be read */
+    bool has_summary, has_rtt;   /* the line is there... */
+    bool summary_read, rtt_read; /* ...and its numbers could be read */
     struct number sent, received, loss;
     struct number min, avg, max;
     char summary_shown[ESCAPED_SIZE(SHOWN)], rtt_shown[ESCAPED_SIZE(SHOWN)];
@@ -681,11 +693,13 @@ static const char *took_another_reply(struct check *c, const struct pinger *s, i
         return "";
     diagnose(c, "no-seq-matching",
              HINT("Pitfall: a reply is not necessarily the answer to the last ping"));
-    snprintf(why, sizeof why, "  No reply to ping %d reached the client while it ran, yet "
+    snprintf(why, sizeof why,
+             "  No reply to ping %d reached the client while it ran, yet "
              "it reported one before its timeout: it took another datagram (a duplicate, "
              "a stray, a late reply to an earlier ping) for ping %d's reply.  A reply "
              "answers ping %d only if it starts \"PING %d \": match replies by their "
-             "sequence number.", seq, seq, seq, seq);
+             "sequence number.",
+             seq, seq, seq, seq);
     return why;
 }
 
@@ -697,36 +711,45 @@ static void check_ping_lines(struct check *c, const struct pinger *s, const stru
     for (size_t i = 0; i < r->npings; i++) {
         const struct ping_line *l = &r->pings[i];
         if (l->seq < 1 || l->seq > s->count)
-            fail(c, "the client printed %s, but it sent only pings 1 to %d: a datagram that "
+            fail(c,
+                 "the client printed %s, but it sent only pings 1 to %d: a datagram that "
                  "answers none of its pings (a stray, garbage) must be ignored.",
                  l->shown, s->count);
         for (size_t j = 0; j < i; j++)
             if (r->pings[j].seq == l->seq)
-                fail(c, "the client printed two lines for seq=%ld, %s and %s: one line per "
-                     "ping, however many replies to it come.", l->seq,
-                     r->pings[j].shown, l->shown);
+                fail(c,
+                     "the client printed two lines for seq=%ld, %s and %s: one line per "
+                     "ping, however many replies to it come.",
+                     l->seq, r->pings[j].shown, l->shown);
         if (l->seq != (long)i + 1)
-            fail(c, "the client printed %s where the line of ping %zu was due: one line "
-                 "per ping, in order.", l->shown, i + 1);
+            fail(c,
+                 "the client printed %s where the line of ping %zu was due: one line "
+                 "per ping, in order.",
+                 l->shown, i + 1);
     }
     if (r->npings < (size_t)s->count)
-        fail(c, "the client printed lines for %zu of its %d pings (none with seq=%zu): "
-             "one line per ping, \"seq=N rtt=X ms\" or \"seq=N timeout\".", r->npings,
-             s->count, r->npings + 1);
+        fail(c,
+             "the client printed lines for %zu of its %d pings (none with seq=%zu): "
+             "one line per ping, \"seq=N rtt=X ms\" or \"seq=N timeout\".",
+             r->npings, s->count, r->npings + 1);
     for (int seq = 1; seq <= s->count; seq++) {
         const struct ping_line *l = &r->pings[seq - 1];
         if (s->due[seq] == DUE_RTT && !rtt_printed(l))
-            fail(c, "ping %d: %s, within its TIMEOUT_MS of %d ms; the client printed %s, "
-                 "where \"seq=%d rtt=X ms\" was due.", seq, s->how[seq], s->timeout_ms,
-                 l->shown, seq);
+            fail(c,
+                 "ping %d: %s, within its TIMEOUT_MS of %d ms; the client printed %s, "
+                 "where \"seq=%d rtt=X ms\" was due.",
+                 seq, s->how[seq], s->timeout_ms, l->shown, seq);
         if (s->due[seq] == DUE_TIMEOUT && !l->timeout)
-            fail(c, "ping %d: %s (TIMEOUT_MS is %d ms); the client printed %s, where "
-                 "\"seq=%d timeout\" was due.%s", seq, s->how[seq], s->timeout_ms,
-                 l->shown, seq, took_another_reply(c, s, seq, l));
+            fail(c,
+                 "ping %d: %s (TIMEOUT_MS is %d ms); the client printed %s, where "
+                 "\"seq=%d timeout\" was due.%s",
+                 seq, s->how[seq], s->timeout_ms, l->shown, seq,
+                 took_another_reply(c, s, seq, l));
         if (s->due[seq] == DUE_EITHER && !rtt_printed(l) && !l->timeout)
-            fail(c, "ping %d: %s (TIMEOUT_MS is %d ms); the client printed %s, where "
-                 "\"seq=%d rtt=X ms\" or \"seq=%d timeout\" was due.", seq, s->how[seq],
-                 s->timeout_ms, l->shown, seq, seq);
+            fail(c,
+                 "ping %d: %s (TIMEOUT_MS is %d ms); the client printed %s, where "
+                 "\"seq=%d rtt=X ms\" or \"seq=%d timeout\" was due.",
+                 seq, s->how[seq], s->timeout_ms, l->shown, seq, seq);
         if (l->has_rtt && l->rtt.value < 0)
             fail(c, "the client printed %s: a negative round-trip time.%s", l->shown,
                  other_time_note(s));
@@ -745,39 +768,53 @@ static void check_summary(struct check *c, const struct pinger *s, const struct 
                     (s->due[seq] == DUE_EITHER && rtt_printed(&r->pings[seq - 1]));
     double loss = 100.0 * (s->count - received) / s->count;
     if (!r->has_summary)
-        fail(c, "the client printed no summary line, \"S sent, R received, L%% loss\", "
+        fail(c,
+             "the client printed no summary line, \"S sent, R received, L%% loss\", "
              "after its %d pings; expected \"%d sent, %d received, %.3g%% loss\".",
              s->count, s->count, received, loss);
     if (!r->summary_read)
-        fail(c, "the client's summary is %s: expected \"%d sent, %d received, %.3g%% "
-             "loss\", three numbers.", r->summary_shown, s->count, received, loss);
+        fail(c,
+             "the client's summary is %s: expected \"%d sent, %d received, %.3g%% "
+             "loss\", three numbers.",
+             r->summary_shown, s->count, received, loss);
     if (r->sent.value != s->count || r->received.value != received)
-        fail(c, "the client's summary is %s; expected %d sent, %d received (%d of its %d "
+        fail(c,
+             "the client's summary is %s; expected %d sent, %d received (%d of its %d "
              "pings were answered in time; a reply counts once, and only for its own "
-             "ping).", r->summary_shown, s->count, received, received, s->count);
+             "ping).",
+             r->summary_shown, s->count, received, received, s->count);
     double off = r->loss.value - loss;
     int lost = s->count - received;
     if ((off <= -1 || off >= 1) && r->loss.value == 0 && lost > 0 && lost < s->count) {
         diagnose(c, "integer-loss-percent", HINT("Pitfall: the loss in integers"));
-        fail(c, "the client's summary is %s: %d of %d pings lost is %.3g%% loss (an "
+        fail(c,
+             "the client's summary is %s: %d of %d pings lost is %.3g%% loss (an "
              "integer or decimals are fine), not 0.  0 is what integer arithmetic gives: "
              "in C, %d / %d is 0, and 0 * 100 is 0.  Compute it in floating point, "
-             "100.0 * lost / sent.", r->summary_shown, lost, s->count, loss, lost,
-             s->count);
+             "100.0 * lost / sent.",
+             r->summary_shown, lost, s->count, loss, lost, s->count);
     }
     if (off <= -1 || off >= 1)
-        fail(c, "the client's summary is %s: %d of %d pings lost is %.3g%% loss (an "
-             "integer or decimals are fine).", r->summary_shown, lost, s->count, loss);
+        fail(c,
+             "the client's summary is %s: %d of %d pings lost is %.3g%% loss (an "
+             "integer or decimals are fine).",
+             r->summary_shown, lost, s->count, loss);
     if (received > 0 && !r->has_rtt)
-        fail(c, "the client printed no line \"rtt min/avg/max = A/B/C ms\" after its "
-             "summary, with %d %s answered.", received, plural_of(received, "ping", "pings"));
+        fail(c,
+             "the client printed no line \"rtt min/avg/max = A/B/C ms\" after its "
+             "summary, with %d %s answered.",
+             received, plural_of(received, "ping", "pings"));
     if (received > 0 && !r->rtt_read)
-        fail(c, "the client's rtt line is %s: expected \"rtt min/avg/max = A/B/C ms\", "
-             "three numbers of milliseconds.", r->rtt_shown);
+        fail(c,
+             "the client's rtt line is %s: expected \"rtt min/avg/max = A/B/C ms\", "
+             "three numbers of milliseconds.",
+             r->rtt_shown);
     if (received == 0 && r->has_rtt)
-        fail(c, "no ping was answered, so there is no round-trip time to summarise; the "
+        fail(c,
+             "no ping was answered, so there is no round-trip time to summarise; the "
              "client printed %s.  The rtt line comes only when R > 0 (with none, the "
-             "average is 0 / 0).", r->rtt_shown);
+             "average is 0 / 0).",
+             r->rtt_shown);
 }
 
 /* Waits for the client to end and checks its whole report. */
@@ -812,7 +849,7 @@ static void client_drops(struct check *c)
     struct pinger s;
     start_pinger(c, &s, 6, 300);
     note(c, "schedule: COUNT 6, TIMEOUT_MS 300; pings 2 and 5 are never answered, the "
-         "others at once");
+            "others at once");
     for (int seq = 1; seq <= s.count; seq++) {
         expect_ping(c, &s, seq, INT64_MAX);
         if (seq == 2 || seq == 5)
@@ -843,9 +880,9 @@ static void client_duplicates_and_strays(struct check *c)
     struct pinger s;
     start_pinger(c, &s, 5, 300);
     note(c, "schedule: COUNT 5, TIMEOUT_MS 300; ping 1 answered twice; \"PING 99 0\", "
-         "garbage and an empty datagram before the answer to ping 2; ping 3 answered; "
-         "ping 4 never answered, a stray every 150 ms after it (8); ping 5 due within "
-         "900 ms of ping 4, then answered");
+            "garbage and an empty datagram before the answer to ping 2; ping 3 answered; "
+            "ping 4 never answered, a stray every 150 ms after it (8); ping 5 due within "
+            "900 ms of ping 4, then answered");
 
     expect_ping(c, &s, 1, INT64_MAX);
     answer(c, &s, 1, 0, true, "the grader answered it twice, at once");
@@ -856,15 +893,18 @@ static void client_duplicates_and_strays(struct check *c)
     udp_send(c, s.u, garbage, sizeof garbage - 1);
     udp_send(c, s.u, "", 0);
     s.others_sent = true;
-    answer(c, &s, 2, 0, true, "the grader answered it at once, after a stray "
+    answer(c, &s, 2, 0, true,
+           "the grader answered it at once, after a stray "
            "\"PING 99 0\", garbage and an empty datagram");
 
     expect_ping(c, &s, 3, INT64_MAX);
     answer_at_once(c, &s, 3);
 
     expect_ping(c, &s, 4, INT64_MAX);
-    snprintf(s.how[4], sizeof s.how[4], "the grader never answered it, and sent strays "
-             "(\"PING 99 0\", the reply to ping 3 again) every %d ms", STRAY_EVERY_MS);
+    snprintf(s.how[4], sizeof s.how[4],
+             "the grader never answered it, and sent strays "
+             "(\"PING 99 0\", the reply to ping 3 again) every %d ms",
+             STRAY_EVERY_MS);
     char *old = upper_copy(s.ping[3], s.ping_len[3]);
     for (int i = 1; i <= STRAYS; i++) {
         if (i % 2)
@@ -874,7 +914,8 @@ static void client_duplicates_and_strays(struct check *c)
     }
     free(old);
     expect_ping(c, &s, 5, s.arrived_ms[4] + 3 * s.timeout_ms);
-    note(c, "ping 5 came %lld ms after ping 4", (long long)(s.arrived_ms[5] - s.arrived_ms[4]));
+    note(c, "ping 5 came %lld ms after ping 4",
+         (long long)(s.arrived_ms[5] - s.arrived_ms[4]));
     answer_at_once(c, &s, 5);
 
     struct report r;
@@ -893,16 +934,20 @@ static void client_late_replies(struct check *c)
     enum { DELAY_MS = 100 };
     struct pinger s;
     start_pinger(c, &s, 3, 300);
-    note(c, "schedule: COUNT 3, TIMEOUT_MS 300; ping 1 answered at once; ping 2 answered "
-         "only when ping 3 came; ping 3 answered %d ms after that", DELAY_MS);
+    note(c,
+         "schedule: COUNT 3, TIMEOUT_MS 300; ping 1 answered at once; ping 2 answered "
+         "only when ping 3 came; ping 3 answered %d ms after that",
+         DELAY_MS);
     expect_ping(c, &s, 1, INT64_MAX);
     answer_at_once(c, &s, 1);
     expect_ping(c, &s, 2, INT64_MAX);
     leave_unanswered(c, &s, 2);
     expect_ping(c, &s, 3, INT64_MAX);
-    answer(c, &s, 2, 0, false, "the grader answered it only after its timeout, when "
+    answer(c, &s, 2, 0, false,
+           "the grader answered it only after its timeout, when "
            "ping 3 had come");
-    answer(c, &s, 3, DELAY_MS, true, "the grader answered it 100 ms after it came, after "
+    answer(c, &s, 3, DELAY_MS, true,
+           "the grader answered it 100 ms after it came, after "
            "the late reply to ping 2");
 
     struct report r;
@@ -911,17 +956,20 @@ static void client_late_replies(struct check *c)
     if (rtt_printed(l) && l->rtt.value < DELAY_MS - 2 && !s.replied[3]) {
         diagnose(c, "no-seq-matching",
                  HINT("Pitfall: a reply is not necessarily the answer to the last ping"));
-        fail(c, "the client printed %s and exited before the grader's reply to ping 3 "
+        fail(c,
+             "the client printed %s and exited before the grader's reply to ping 3 "
              "left (%d ms after the ping came); the only reply it had was the late one to "
              "ping 2 (\"PING 2 ...\"): it took that one for ping 3's.  A reply answers "
              "ping 3 only if it carries seq 3: match replies by their sequence number.",
              l->shown, DELAY_MS);
     }
     if (rtt_printed(l) && l->rtt.value < DELAY_MS - 2)
-        fail(c, "the client printed %s, but the grader answered ping 3 only %d ms after it "
+        fail(c,
+             "the client printed %s, but the grader answered ping 3 only %d ms after it "
              "came, and sent the late reply to ping 2 (\"PING 2 ...\") just before: the "
              "client took that one for ping 3's (a reply is ping 3's only if it carries "
-             "seq 3), or its rtt is not in milliseconds.", l->shown, DELAY_MS);
+             "seq 3), or its rtt is not in milliseconds.",
+             l->shown, DELAY_MS);
 }
 
 /*
@@ -934,13 +982,13 @@ static void client_late_replies(struct check *c)
  */
 static void client_summary(struct check *c)
 {
-    static const int delay[] = { 0, 0, 40, -1, 80, 0 };   /* per seq; -1: never */
+    static const int delay[] = { 0, 0, 40, -1, 80, 0 }; /* per seq; -1: never */
     struct pinger s;
     start_pinger(c, &s, 5, 300);
     s.other_time = true;
     note(c, "schedule: COUNT 5, TIMEOUT_MS 300; ping 1 answered at once, 2 after 40 ms, "
-         "3 never, 4 after 80 ms, 5 at once; each reply carries a TIME 2 s after the "
-         "ping's");
+            "3 never, 4 after 80 ms, 5 at once; each reply carries a TIME 2 s after the "
+            "ping's");
     for (int seq = 1; seq <= s.count; seq++) {
         expect_ping(c, &s, seq, INT64_MAX);
         char how[64];
@@ -963,10 +1011,12 @@ static void client_summary(struct check *c)
             continue;
         double v = l->rtt.value;
         if (v < delay[seq] - 2 || v > s.timeout_ms + rounding(&l->rtt))
-            fail(c, "the client printed %s, but the grader answered ping %d %d ms after it "
+            fail(c,
+                 "the client printed %s, but the grader answered ping %d %d ms after it "
                  "came, within the TIMEOUT_MS of %d ms: the rtt is between %d and %d, in "
-                 "milliseconds (not seconds, nor microseconds).%s", l->shown, seq,
-                 delay[seq], s.timeout_ms, delay[seq], s.timeout_ms, other_time_note(&s));
+                 "milliseconds (not seconds, nor microseconds).%s",
+                 l->shown, seq, delay[seq], s.timeout_ms, delay[seq], s.timeout_ms,
+                 other_time_note(&s));
         lo = n == 0 || v < lo ? v : lo;
         hi = n == 0 || v > hi ? v : hi;
         sum += v;
@@ -974,18 +1024,24 @@ static void client_summary(struct check *c)
         n++;
     }
     if (n == 0)
-        return;     /* the grader ran too late for any rtt to be due */
-    struct { const char *name; const struct number *got; double want; } stat[] = {
-        { "least", &r.min, lo }, { "mean", &r.avg, sum / n }, { "greatest", &r.max, hi } };
+        return; /* the grader ran too late for any rtt to be due */
+    struct {
+        const char *name;
+        const struct number *got;
+        double want;
+    } stat[] = { { "least", &r.min, lo },
+                 { "mean", &r.avg, sum / n },
+                 { "greatest", &r.max, hi } };
     for (size_t i = 0; i < 3; i++) {
         double tolerance = slack + rounding(stat[i].got) + 1e-9;
         double off = stat[i].got->value - stat[i].want;
         if (off < -tolerance || off > tolerance)
-            fail(c, "the client's rtt line is %s, but the %s of the rtts it printed for the "
+            fail(c,
+                 "the client's rtt line is %s, but the %s of the rtts it printed for the "
                  "%d %s answered is %.3f ms: min, avg and max are the least, the mean "
                  "and the greatest of the round-trip times of the pings answered (the lost "
-                 "ones count for nothing, not 0).", r.rtt_shown, stat[i].name, n,
-                 plural_of(n, "ping", "pings"), stat[i].want);
+                 "ones count for nothing, not 0).",
+                 r.rtt_shown, stat[i].name, n, plural_of(n, "ping", "pings"), stat[i].want);
     }
 }
 
@@ -997,18 +1053,21 @@ static void no_server_at_all(struct check *c)
 {
     if (!check_has_own_network(c)) {
         note(c, "no network of the check's own: whether ICMP reaches the client depends on "
-             "this machine's firewall, so the client is not run against a closed port");
+                "this machine's firewall, so the client is not run against a closed port");
         return;
     }
     struct pinger s = { .count = 3, .timeout_ms = 200 };
     char port[16];
     snprintf(port, sizeof port, "%d", refused_port(c));
-    note(c, "schedule: COUNT 3, TIMEOUT_MS 200, to UDP port %s, where nothing is bound: "
-         "the kernel answers each ping with ICMP port unreachable", port);
+    note(c,
+         "schedule: COUNT 3, TIMEOUT_MS 200, to UDP port %s, where nothing is bound: "
+         "the kernel answers each ping with ICMP port unreachable",
+         port);
     const char *args[] = { "localhost", port, "3", "200" };
     s.cl = start_program_args(c, "client", args, 4);
     for (int seq = 1; seq <= s.count; seq++)
-        snprintf(s.how[seq], sizeof s.how[seq], "no socket on the port: ICMP port "
+        snprintf(s.how[seq], sizeof s.how[seq],
+                 "no socket on the port: ICMP port "
                  "unreachable came back, which recv reports as ECONNREFUSED");
     struct report r;
     expect_report(c, &s, &r);
@@ -1033,7 +1092,7 @@ static void client_silent_server(struct check *c)
 
 /* ---- Both ------------------------------------------------------------------ */
 
-#define USAGE_MS 2000             /* time to say "usage" and exit */
+#define USAGE_MS 2000 /* time to say "usage" and exit */
 
 static bool has_exited(struct check *c, void *p)
 {
@@ -1046,15 +1105,16 @@ static bool has_exited(struct check *c, void *p)
 static void expect_refused(struct check *c, const char *name, const char *const *args,
                            size_t nargs, const char *why)
 {
-    struct buf cmd = {0};
+    struct buf cmd = { 0 };
     buf_printf(&cmd, "./%s", name);
     for (size_t i = 0; i < nargs; i++)
         buf_printf(&cmd, " %s", args[i]);
     struct program *p = start_program_args(c, name, args, nargs);
     if (!wait_until(c, has_exited, p, USAGE_MS) || !wait_exit(c, p))
-        fail(c, "`%s` was still running %d ms after it started: %s, so it must print a "
-             "usage line on stderr and exit with status 2 at once.", cmd.data, USAGE_MS,
-             why);
+        fail(c,
+             "`%s` was still running %d ms after it started: %s, so it must print a "
+             "usage line on stderr and exit with status 2 at once.",
+             cmd.data, USAGE_MS, why);
     const struct buf *err = program_stderr(p);
     bool usage = false;
     for (size_t i = 0; i + 5 <= err->len && !usage; i++)
@@ -1064,12 +1124,16 @@ static void expect_refused(struct check *c, const char *name, const char *const 
         char how[64] = "was killed by a signal";
         if (status >= 0)
             snprintf(how, sizeof how, "exited with status %d", status);
-        fail(c, "`%s` %s: %s, so it must print a usage line on stderr and exit with "
-             "status 2.", cmd.data, how, why);
+        fail(c,
+             "`%s` %s: %s, so it must print a usage line on stderr and exit with "
+             "status 2.",
+             cmd.data, how, why);
     }
     if (!usage)
-        fail(c, "`%s` exited with status 2 but printed no usage line on stderr (a line "
-             "starting \"usage:\" that shows the arguments).", cmd.data);
+        fail(c,
+             "`%s` exited with status 2 but printed no usage line on stderr (a line "
+             "starting \"usage:\" that shows the arguments).",
+             cmd.data);
     buf_free(&cmd);
 }
 
@@ -1097,7 +1161,8 @@ static void pair(struct check *c)
     s.cl = start_client(c, program_port(srv), "3", "1000", NULL);
     for (int seq = 1; seq <= s.count; seq++) {
         s.due[seq] = DUE_RTT;
-        snprintf(s.how[seq], sizeof s.how[seq], "your server, with LOSS 0, should have "
+        snprintf(s.how[seq], sizeof s.how[seq],
+                 "your server, with LOSS 0, should have "
                  "answered it");
     }
     struct report r;
@@ -1119,7 +1184,8 @@ static const struct check_def checks[] = {
     { "port-taken", 1, 3000,
       "a UDP port in use, or a HOST that does not resolve, gives one error line and status 1",
       HINT("The server, step by step"), port_taken },
-    { "clean-shutdown", 1, 3000, "SIGTERM and SIGINT stop the server with status 0, stderr empty",
+    { "clean-shutdown", 1, 3000,
+      "SIGTERM and SIGINT stop the server with status 0, stderr empty",
       HINT("The server, step by step"), clean_shutdown },
     { "client-all-answered", 1, 3000, "every ping answered: an rtt each, 0% loss",
       HINT("The client, step by step"), client_all_answered },
@@ -1139,8 +1205,8 @@ static const struct check_def checks[] = {
       HINT("Pitfall: waiting forever"), client_silent_server },
     { "bad-arguments", 1, 5000, "bad or missing arguments give a usage line and exit status 2",
       HINT("The contract"), bad_arguments },
-    { "pair", 1, 3000, "the client and the server work together",
-      HINT("The conversation"), pair },
+    { "pair", 1, 3000, "the client and the server work together", HINT("The conversation"),
+      pair },
 };
 
 LAB_CHECKS("UDP pinger", checks);

@@ -6,9 +6,9 @@
 #define LAB_ID "06-login"
 
 #include "check.h"
-#include "lab.h"
 #include "checks/common.h"
-#include "core.h"     /* a program's terminal (client-hides-password) */
+#include "core.h" /* a program's terminal (client-hides-password) */
+#include "lab.h"
 
 #include <crypt.h>
 #include <dirent.h>
@@ -25,7 +25,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define DBFILE "users.db"   /* the server's DBFILE, in the check's folder */
+#define DBFILE "users.db" /* the server's DBFILE, in the check's folder */
 
 /* ---- The server and its replies ------------------------------------------- */
 
@@ -47,11 +47,11 @@ static void bad_arguments(struct check *c)
 /* Sends COMMAND and a newline; returns the reply line (caller frees). */
 static char *ask(struct check *c, struct peer *p, const char *command)
 {
-    struct buf line = {0};
+    struct buf line = { 0 };
     buf_printf(&line, "%s\n", command);
     send_bytes(c, p, line.data, line.len);
     buf_free(&line);
-    struct buf what = {0};
+    struct buf what = { 0 };
     char sent[SHOWN_SIZE];
     buf_printf(&what, "the reply to %s", escape_text(sent, sizeof sent, command));
     char *reply = read_line_from(c, p, what.data);
@@ -124,13 +124,15 @@ static void register_login(struct check *c)
     login_ok(c, p, "alice", "Wonderland-42", NULL);
     expect_reply(c, p, "WHOAMI", "OK alice", NULL);
     struct peer *q = connect_to(c, srv);
-    login_ok(c, q, "alice", "Wonderland-42", "A second client logs in with the name and "
+    login_ok(c, q, "alice", "Wonderland-42",
+             "A second client logs in with the name and "
              "password the first one registered: every thread must see the committed row.");
     login_refused(c, q, "alice", "Wonderland-43", "That is not alice's password.");
     register_user(c, q, "bob", "Builder-Bob-7");
     login_ok(c, q, "bob", "Builder-Bob-7", NULL);
     expect_reply(c, q, "WHOAMI", "OK bob", NULL);
-    expect_reply(c, p, "WHOAMI", "OK alice", "alice logged in on this connection; bob on "
+    expect_reply(c, p, "WHOAMI", "OK alice",
+                 "alice logged in on this connection; bob on "
                  "another one: each connection has a login of its own (in its session, "
                  "not in a global variable).");
 }
@@ -146,9 +148,11 @@ static void duplicate_name(struct check *c)
                  "carol is taken: a second registration must be refused.");
     expect_reply(c, p, "REGISTER carol First-Password-1", "ERR user exists",
                  "carol is taken, even with the same password.");
-    login_refused(c, q, "carol", "Second-Password-2", "The refused registration must not "
+    login_refused(c, q, "carol", "Second-Password-2",
+                  "The refused registration must not "
                   "have replaced carol's password.");
-    login_ok(c, q, "carol", "First-Password-1", "carol keeps the password she registered "
+    login_ok(c, q, "carol", "First-Password-1",
+             "carol keeps the password she registered "
              "with.");
 }
 
@@ -162,12 +166,16 @@ static void same_answer(struct check *c)
     char *unknown = ask(c, p, "LOGIN nobody_here Not-His-Password");
     char reply[SHOWN_SIZE], other[SHOWN_SIZE];
     if (!starts_with(wrong, "ERR "))
-        fail(c, "sent \"LOGIN dave Not-His-Password\" (a wrong password): expected "
-             "\"ERR invalid credentials\", got %s.", escape_text(reply, sizeof reply, wrong));
+        fail(c,
+             "sent \"LOGIN dave Not-His-Password\" (a wrong password): expected "
+             "\"ERR invalid credentials\", got %s.",
+             escape_text(reply, sizeof reply, wrong));
     if (strcmp(wrong, unknown) != 0)
-        fail(c, "a wrong password got %s and an unknown user got %s: whoever tries names "
+        fail(c,
+             "a wrong password got %s and an unknown user got %s: whoever tries names "
              "learns which ones exist.  Both must get the same reply, \"ERR invalid "
-             "credentials\".", escape_text(reply, sizeof reply, wrong),
+             "credentials\".",
+             escape_text(reply, sizeof reply, wrong),
              escape_text(other, sizeof other, unknown));
     free(wrong);
     free(unknown);
@@ -179,12 +187,29 @@ static void injection(struct check *c)
 {
     /* Without spaces: the protocol splits lines on spaces. */
     static const char *const names[] = {
-        "'OR'1'='1", "'OR''='", "alice'--", "alice'/*", "alice'#", "\"OR\"\"=\"",
-        "'||'", "%", "a%", "_____", "*", "\\", "x');DROP/**/TABLE/**/users;--",
-        "x';DROP/**/TABLE/**/users;--", "x';UPDATE/**/users/**/SET/**/name='y';--",
+        "'OR'1'='1",
+        "'OR''='",
+        "alice'--",
+        "alice'/*",
+        "alice'#",
+        "\"OR\"\"=\"",
+        "'||'",
+        "%",
+        "a%",
+        "_____",
+        "*",
+        "\\",
+        "x');DROP/**/TABLE/**/users;--",
+        "x';DROP/**/TABLE/**/users;--",
+        "x';UPDATE/**/users/**/SET/**/name='y';--",
     };
     static const char *const passwords[] = {
-        "'OR'1'='1", "x'OR'1'='1", "'OR''='--", "\"OR\"\"=\"", "%%%%%%%%", "________",
+        "'OR'1'='1",
+        "x'OR'1'='1",
+        "'OR''='--",
+        "\"OR\"\"=\"",
+        "%%%%%%%%",
+        "________",
         "');DROP/**/TABLE/**/users;--",
     };
     static const char alice_pw[] = "Alices-Secret-1", bob_pw[] = "Bobs-Secret-22";
@@ -202,16 +227,18 @@ static void injection(struct check *c)
         const char *const tries[] = { alice_pw, bob_pw, "Payload-Pass-1", names[i] };
         for (size_t k = 0; k < COUNT_OF(tries); k++) {
             if (strcmp(names[i], "_____") == 0 && k == 2)
-                continue;           /* a valid name: it may have registered */
+                continue; /* a valid name: it may have registered */
             snprintf(command, sizeof command, "LOGIN %s %s", names[i], tries[k]);
             char *got = ask(c, p, command);
             char sent[SHOWN_SIZE], reply[SHOWN_SIZE];
             if (starts_with(got, "OK"))
-                fail(c, "sent %s: got %s.  The name is an SQL injection payload and no "
+                fail(c,
+                     "sent %s: got %s.  The name is an SQL injection payload and no "
                      "such user has that password: the name must go into a prepared "
                      "statement as a bound parameter (sqlite3_bind_text), never into the "
                      "SQL text, and be compared with = (LIKE treats %% and _ as "
-                     "wildcards).", escape_text(sent, sizeof sent, command),
+                     "wildcards).",
+                     escape_text(sent, sizeof sent, command),
                      escape_text(reply, sizeof reply, got));
             free(got);
         }
@@ -221,14 +248,17 @@ static void injection(struct check *c)
         char *got = ask(c, p, command);
         char sent[SHOWN_SIZE], reply[SHOWN_SIZE];
         if (starts_with(got, "OK"))
-            fail(c, "sent %s: got %s.  That is not alice's password, only an SQL injection "
-                 "payload.", escape_text(sent, sizeof sent, command),
+            fail(c,
+                 "sent %s: got %s.  That is not alice's password, only an SQL injection "
+                 "payload.",
+                 escape_text(sent, sizeof sent, command),
                  escape_text(reply, sizeof reply, got));
         free(got);
     }
     /* A password full of quotes is a password like any other. */
     register_user(c, p, "quoted", "'OR'1'='1");
-    login_ok(c, p, "quoted", "'OR'1'='1", "A password with quotes must be stored and "
+    login_ok(c, p, "quoted", "'OR'1'='1",
+             "A password with quotes must be stored and "
              "checked as it is.");
     login_refused(c, p, "quoted", "\"OR\"\"=\"", "That is not quoted's password.");
     note(c, "after the payloads: the honest users");
@@ -267,7 +297,7 @@ static size_t search_files(struct check *c, const char *const *passwords, size_t
         fail(c, "grader error: cannot read %s: %s", check_folder(c), strerror(errno));
     size_t db_bytes = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        struct buf data = {0};
+        struct buf data = { 0 };
         if (e->d_name[0] == '.' || !read_file(c, e->d_name, &data))
             continue;
         note(c, "%s: %s holds %zu bytes", when, e->d_name, data.len);
@@ -277,11 +307,12 @@ static size_t search_files(struct check *c, const char *const *passwords, size_t
             const char *at = memmem(data.data ? data.data : "", data.len, passwords[i],
                                     strlen(passwords[i]));
             if (at != NULL)
-                fail(c, "%s, the file %s holds the password \"%s\" in plain text (at byte "
+                fail(c,
+                     "%s, the file %s holds the password \"%s\" in plain text (at byte "
                      "%zu).  Store only a salted slow hash of each password (crypt_rn with "
                      "a \"$y$\" salt from crypt_gensalt_rn): whoever copies the file must "
-                     "not learn the passwords.", when, e->d_name, passwords[i],
-                     (size_t)(at - data.data));
+                     "not learn the passwords.",
+                     when, e->d_name, passwords[i], (size_t)(at - data.data));
         }
         buf_free(&data);
     }
@@ -294,7 +325,9 @@ static size_t search_files(struct check *c, const char *const *passwords, size_t
 static void no_plaintext(struct check *c)
 {
     static const char *const passwords[] = {
-        "Plain-Secret-0001-xyzzy", "Swordfish!Tr0ub4dor&3", "correct-horse-battery-7",
+        "Plain-Secret-0001-xyzzy",
+        "Swordfish!Tr0ub4dor&3",
+        "correct-horse-battery-7",
         "Changed-Secret-2nd-qwv",
     };
     struct program *srv = start_login_server(c);
@@ -308,9 +341,11 @@ static void no_plaintext(struct check *c)
     expect_reply(c, p, command, "OK", NULL);
     size_t bytes = search_files(c, passwords, COUNT_OF(passwords), "while the server runs");
     if (bytes == 0)
-        fail(c, "three users are registered, but the server's DBFILE (%s, in its current "
+        fail(c,
+             "three users are registered, but the server's DBFILE (%s, in its current "
              "folder) and its -wal file are empty or missing: the users must be stored in "
-             "the database file named on the command line.", DBFILE);
+             "the database file named on the command line.",
+             DBFILE);
     signal_program(c, srv, SIGTERM);
     wait_exit(c, srv);
     search_files(c, passwords, COUNT_OF(passwords), "after the server stopped");
@@ -321,7 +356,7 @@ static void no_plaintext(struct check *c)
 /* A user the check registers, and what the database holds for it. */
 struct stored_hash {
     const char *name, *password;
-    char *hash;                 /* NULL: no row holds the name */
+    char *hash; /* NULL: no row holds the name */
 };
 
 /* Copies the check folder's database (DBFILE and its -wal) into DIR, a
@@ -332,7 +367,7 @@ static void copy_database(struct check *c, const char *dir)
 {
     static const char *const names[] = { DBFILE, DBFILE "-wal" };
     for (size_t i = 0; i < COUNT_OF(names); i++) {
-        struct buf data = {0};
+        struct buf data = { 0 };
         if (!read_file(c, names[i], &data))
             continue;
         char path[128];
@@ -406,8 +441,10 @@ static void collect_hashes(sqlite3 *db, struct stored_hash *users, size_t n)
             while (sqlite3_step(row) == SQLITE_ROW)
                 for (int k = 0; k < sqlite3_column_count(row); k++)
                     for (size_t i = 0; i < n; i++)
-                        if (users[i].hash == NULL && sqlite3_column_type(row, k) == SQLITE_TEXT &&
-                            strcmp((const char *)sqlite3_column_text(row, k), users[i].name) == 0)
+                        if (users[i].hash == NULL &&
+                            sqlite3_column_type(row, k) == SQLITE_TEXT &&
+                            strcmp((const char *)sqlite3_column_text(row, k), users[i].name) ==
+                                0)
                             users[i].hash = hash_column(row, k);
         }
         sqlite3_finalize(row);
@@ -500,9 +537,11 @@ static bool yescrypt_cost(const char *params, struct buf *why)
     }
     uint64_t kib = ((uint64_t)1 << (n + 1)) * (uint64_t)(r + 1) / 8;
     if (kib < 16384) {
-        buf_printf(why, "its yescrypt cost is N = 2^%d, r = %d: %llu KiB per guess, cheaper "
+        buf_printf(why,
+                   "its yescrypt cost is N = 2^%d, r = %d: %llu KiB per guess, cheaper "
                    "than the default cost (\"j9T\", 16 MiB) that crypt_gensalt_rn(\"$y$\", 0, "
-                   "...) gives", n + 1, r + 1, (unsigned long long)kib);
+                   "...) gives",
+                   n + 1, r + 1, (unsigned long long)kib);
         return false;
     }
     return true;
@@ -513,8 +552,10 @@ static bool bcrypt_cost(const char *h, struct buf *why)
 {
     int cost = atoi(h + 4);
     if (cost < 10) {
-        buf_printf(why, "its bcrypt cost is %d: under the contract's minimum of 10 (each step "
-                   "down halves what a guess costs)", cost);
+        buf_printf(why,
+                   "its bcrypt cost is %d: under the contract's minimum of 10 (each step "
+                   "down halves what a guess costs)",
+                   cost);
         return false;
     }
     return true;
@@ -529,8 +570,10 @@ static bool shacrypt_cost(const char *h, struct buf *why)
     if (strncmp(h + 3, "rounds=", 7) == 0)
         rounds = strtoul(h + 10, NULL, 10);
     if (rounds < 5000) {
-        buf_printf(why, "it has %lu rounds of SHA-crypt: under the contract's minimum of "
-                   "5000 (the method's default)", rounds);
+        buf_printf(why,
+                   "it has %lu rounds of SHA-crypt: under the contract's minimum of "
+                   "5000 (the method's default)",
+                   rounds);
         return false;
     }
     return true;
@@ -562,8 +605,10 @@ static bool argon2_cost(const char *h, struct buf *why)
         return false;
     }
     if (!((m >= 19456 && t >= 2) || m >= 47104)) {
-        buf_printf(why, "its argon2id cost is m=%lu KiB, t=%lu: under the contract's minimum "
-                   "(m >= 19456 with t >= 2, or m >= 47104)", m, t);
+        buf_printf(why,
+                   "its argon2id cost is m=%lu KiB, t=%lu: under the contract's minimum "
+                   "(m >= 19456 with t >= 2, or m >= 47104)",
+                   m, t);
         return false;
     }
     return phc_salted(s + end, why);
@@ -581,8 +626,10 @@ static bool scrypt_cost(const char *h, struct buf *why)
         return false;
     }
     if (((uint64_t)1 << ln) * r < 131072) {
-        buf_printf(why, "its scrypt cost is N = 2^%u, r = %u: under the contract's minimum "
-                   "of 2^L x r >= 131072 (16 MiB)", ln, r);
+        buf_printf(why,
+                   "its scrypt cost is N = 2^%u, r = %u: under the contract's minimum "
+                   "of 2^L x r >= 131072 (16 MiB)",
+                   ln, r);
         return false;
     }
     return phc_salted(h + strlen("$scrypt$") + end, why);
@@ -612,13 +659,14 @@ static bool acceptable_hash(const char *h, const char *password, struct buf *why
      * never says "too cheap", so each cost is read here. */
     int verdict = crypt_checksalt(h);
     if (h[0] != '$') {
-        buf_printf(why, "it does not start with \"$\": an unsalted digest (hex SHA-256 or "
+        buf_printf(why,
+                   "it does not start with \"$\": an unsalted digest (hex SHA-256 or "
                    "MD5), DES crypt or the password itself, none of which has a salt and a "
                    "cost of its own");
         return false;
     } else if (verdict == CRYPT_SALT_INVALID || verdict == CRYPT_SALT_METHOD_DISABLED) {
         buf_printf(why, "it is no hash string libxcrypt knows, nor an $argon2id$ or $scrypt$ "
-                   "PHC string");
+                        "PHC string");
         return false;
     } else if (strncmp(h, "$y$", 3) == 0 || strncmp(h, "$gy$", 4) == 0) {
         ok = yescrypt_cost(h + (h[1] == 'g' ? 4 : 3), why);
@@ -628,14 +676,16 @@ static bool acceptable_hash(const char *h, const char *password, struct buf *why
     } else if (strncmp(h, "$6$", 3) == 0 || strncmp(h, "$5$", 3) == 0) {
         ok = shacrypt_cost(h, why);
     } else {
-        int method = (int)strcspn(h + 1, "$,") + 2;  /* "$1$", "$sha1$", "$md5," */
-        buf_printf(why, "its method, \"%.*s\", is a legacy one (MD5-crypt \"$1$\", SHA-1, "
-                   "NT, ...): fast to attack", method, h);
+        int method = (int)strcspn(h + 1, "$,") + 2; /* "$1$", "$sha1$", "$md5," */
+        buf_printf(why,
+                   "its method, \"%.*s\", is a legacy one (MD5-crypt \"$1$\", SHA-1, "
+                   "NT, ...): fast to attack",
+                   method, h);
         return false;
     }
     if (ok && !crypt_verifies(h, password)) {
         buf_printf(why, "crypt_rn(password, stored) does not give it back: it is no hash "
-                   "of the password the user registered");
+                        "of the password the user registered");
         return false;
     }
     return ok;
@@ -646,7 +696,8 @@ static bool acceptable_hash(const char *h, const char *password, struct buf *why
 static void hash_method(struct check *c)
 {
     struct stored_hash users[] = {
-        { "hash_ann", "Same-Password-42", NULL }, { "hash_bob", "Same-Password-42", NULL },
+        { "hash_ann", "Same-Password-42", NULL },
+        { "hash_bob", "Same-Password-42", NULL },
     };
     struct program *srv = start_login_server(c);
     struct peer *p = connect_to(c, srv);
@@ -655,8 +706,10 @@ static void hash_method(struct check *c)
     read_stored_hashes(c, users, COUNT_OF(users));
     for (size_t i = 0; i < COUNT_OF(users); i++) {
         if (users[i].hash == NULL && write_transaction_open(c)) {
-            diagnose(c, "uncommitted-transaction", HINT("Pitfall: acknowledging before the commit"));
-            fail(c, "%s registered (\"OK registered\"), but no row of any table of the "
+            diagnose(c, "uncommitted-transaction",
+                     HINT("Pitfall: acknowledging before the commit"));
+            fail(c,
+                 "%s registered (\"OK registered\"), but no row of any table of the "
                  "server's %s (or its -wal) holds that name exactly, and the server, with no "
                  "request left to answer, holds SQLite's write lock on it: a transaction is "
                  "open, never committed, so no other connection sees the row (and a crash "
@@ -664,27 +717,32 @@ static void hash_method(struct check *c)
                  users[i].name, DBFILE);
         }
         if (users[i].hash == NULL)
-            fail(c, "%s registered (\"OK registered\"), but no row of any table of the "
+            fail(c,
+                 "%s registered (\"OK registered\"), but no row of any table of the "
                  "server's %s (or its -wal) holds that name exactly: the users must be "
                  "stored in the database file named on the command line, and committed "
-                 "before the reply.", users[i].name, DBFILE);
+                 "before the reply.",
+                 users[i].name, DBFILE);
         char hash[SHOWN_SIZE];
         note(c, "%s's row holds %s", users[i].name,
              escape_text(hash, sizeof hash, users[i].hash));
-        struct buf why = {0};
+        struct buf why = { 0 };
         if (!acceptable_hash(users[i].hash, users[i].password, &why))
-            fail(c, "%s registered with the password \"%s\"; the database stores %s.  Not "
+            fail(c,
+                 "%s registered with the password \"%s\"; the database stores %s.  Not "
                  "a salted slow hash the contract accepts: %s.  Store what crypt_rn "
                  "returns with a fresh \"$y$\" setting from crypt_gensalt_rn(\"$y$\", 0, "
-                 "NULL, 0, ...).", users[i].name, users[i].password, hash, why.data);
+                 "NULL, 0, ...).",
+                 users[i].name, users[i].password, hash, why.data);
     }
     char hash[SHOWN_SIZE];
     if (strcmp(users[0].hash, users[1].hash) == 0)
-        fail(c, "%s and %s registered with the same password, and the database stores the "
+        fail(c,
+             "%s and %s registered with the same password, and the database stores the "
              "same hash for both, %s: the salt is not random, so whoever cracks one has "
              "both, and a table of precomputed hashes works.  Make a fresh salt for every "
-             "password (crypt_gensalt_rn with NULL random bytes).", users[0].name,
-             users[1].name, escape_text(hash, sizeof hash, users[0].hash));
+             "password (crypt_gensalt_rn with NULL random bytes).",
+             users[0].name, users[1].name, escape_text(hash, sizeof hash, users[0].hash));
     for (size_t i = 0; i < COUNT_OF(users); i++)
         free(users[i].hash);
 }
@@ -704,11 +762,11 @@ static void search_output(struct check *c, struct program *prog, const char *who
                                     passwords[i], strlen(passwords[i]));
             if (at == NULL)
                 continue;
-            struct buf around = {0};
+            struct buf around = { 0 };
             buf_escape_window(&around, outs[k]->data, outs[k]->len,
                               (size_t)(at - outs[k]->data), 60);
-            fail(c, "the %s wrote the password \"%s\" on its %s: %s.  %s", who,
-                 passwords[i], names[k], around.data, why);
+            fail(c, "the %s wrote the password \"%s\" on its %s: %s.  %s", who, passwords[i],
+                 names[k], around.data, why);
         }
 }
 
@@ -723,7 +781,7 @@ static bool program_ended(struct check *c, void *arg)
 static void no_password_output(struct check *c)
 {
     static const char *const passwords[] = {
-        "Logged-Secret-1111", "Wrong-Secret-2222", "Unknown-Secret-3333",
+        "Logged-Secret-1111",  "Wrong-Secret-2222", "Unknown-Secret-3333",
         "Changed-Secret-4444", "Taken-Secret-5555",
     };
     struct program *srv = start_login_server(c);
@@ -731,8 +789,7 @@ static void no_password_output(struct check *c)
     register_user(c, p, "olga", passwords[0]);
     login_refused(c, p, "olga", passwords[1], "That is not olga's password.");
     login_refused(c, p, "nobody_olga", passwords[2], "There is no such user.");
-    expect_reply(c, p, "REGISTER olga Taken-Secret-5555", "ERR user exists",
-                 "olga is taken.");
+    expect_reply(c, p, "REGISTER olga Taken-Secret-5555", "ERR user exists", "olga is taken.");
     login_ok(c, p, "olga", passwords[0], NULL);
     expect_reply(c, p, "PASSWD Logged-Secret-1111 Changed-Secret-4444", "OK", NULL);
     /* Stopped, so that whatever it logs after its replies is there too. */
@@ -797,7 +854,7 @@ static void type_password(struct check *c, struct program *cl, const char *passw
         wait_until_blocked(c, cl);
     if (*quiet && !wait_until(c, echo_off, cl, 3000)) {
         note(c, "the terminal still echoes 3 s after the prompt's input: the password is "
-             "typed anyway");
+                "typed anyway");
         *quiet = false;
     }
     type_line(c, cl, password);
@@ -811,7 +868,9 @@ static void type_password(struct check *c, struct program *cl, const char *passw
 static void client_hides_password(struct check *c)
 {
     static const char *const passwords[] = {
-        "Hidden-Wrong-7301", "Hidden-Right-7302", "Hidden-Newer-7303",
+        "Hidden-Wrong-7301",
+        "Hidden-Right-7302",
+        "Hidden-Newer-7303",
     };
     bool quiet = true;
     struct listener *l = listen_for_client(c);
@@ -836,7 +895,7 @@ static void client_hides_password(struct check *c)
     send_text(c, p, "OK welcome hide_user\n");
     expect_output_line(c, cl, "OK welcome hide_user");
     type_line(c, cl, "2");
-    struct after_password after = {0};
+    struct after_password after = { 0 };
     type_password(c, cl, passwords[1], &quiet, &after);
     type_password(c, cl, passwords[2], &quiet, &after);
     expect_line(c, p, "PASSWD Hidden-Right-7302 Hidden-Newer-7303");
@@ -845,19 +904,20 @@ static void client_hides_password(struct check *c)
     expect_line(c, p, "QUIT");
     send_text(c, p, "OK bye\n");
     expect_exit(c, cl, 0);
-    search_output(c, cl, "client", passwords, COUNT_OF(passwords), quiet
-                  ? "The terminal's echo was off when it was typed: the client printed it "
-                    "itself.  Never print a password."
-                  : "The terminal's echo was still on when it was typed: turn echo off while "
-                    "the password is read (tcgetattr, clear ECHO in c_lflag, tcsetattr "
-                    "TCSANOW, read, restore), as anyone behind the user's back can read the "
-                    "screen.");
+    search_output(
+        c, cl, "client", passwords, COUNT_OF(passwords),
+        quiet ? "The terminal's echo was off when it was typed: the client printed it "
+                "itself.  Never print a password."
+              : "The terminal's echo was still on when it was typed: turn echo off while "
+                "the password is read (tcgetattr, clear ECHO in c_lflag, tcsetattr "
+                "TCSANOW, read, restore), as anyone behind the user's back can read the "
+                "screen.");
 }
 
 /* ---- Timing ------------------------------------------------------------------- */
 
-#define TIMING_PAIRS 15         /* pairs of LOGIN timed, at most */
-#define TIMING_MIN_PAIRS 6      /* fewer: the server is too slow to judge */
+#define TIMING_PAIRS 15    /* pairs of LOGIN timed, at most */
+#define TIMING_MIN_PAIRS 6 /* fewer: the server is too slow to judge */
 
 /* How long LOGIN NAME PASSWORD takes, in microseconds, from the send to
  * the reply, which must be a refusal. */
@@ -933,18 +993,23 @@ static void login_timing(struct check *c)
         }
     }
     if (n < TIMING_MIN_PAIRS)
-        not_testable(c, "only %d pairs of LOGIN could be timed within the time limit: too "
-                     "few to compare", n);
+        not_testable(c,
+                     "only %d pairs of LOGIN could be timed within the time limit: too "
+                     "few to compare",
+                     n);
     double mk = (double)median(known, n) / 1000, mu = (double)median(unknown, n) / 1000;
     note(c, "medians of %d pairs: a wrong password %.2f ms, an unknown name %.2f ms", n, mk,
          mu);
     if (consistently_faster(unknown, known, n))
-        fail(c, "sent %d pairs of LOGIN, interleaved: tara with a wrong password took %.2f ms "
+        fail(c,
+             "sent %d pairs of LOGIN, interleaved: tara with a wrong password took %.2f ms "
              "(median), an unknown name %.2f ms.  The replies are the same bytes, and the "
              "clock still tells which names exist: check an unknown name's password against "
-             "a dummy hash made at startup, so that both do the same slow work.", n, mk, mu);
+             "a dummy hash made at startup, so that both do the same slow work.",
+             n, mk, mu);
     if (consistently_faster(known, unknown, n))
-        fail(c, "sent %d pairs of LOGIN, interleaved: tara with a wrong password took %.2f ms "
+        fail(c,
+             "sent %d pairs of LOGIN, interleaved: tara with a wrong password took %.2f ms "
              "(median), an unknown name %.2f ms.  An unknown name must cost what a known "
              "one does: make the dummy hash with the same method and cost as the users'.",
              n, mk, mu);
@@ -974,38 +1039,50 @@ static void length_limits(struct check *c)
     struct program *srv = start_login_server(c);
     struct peer *p = connect_to(c, srv);
     snprintf(command, sizeof command, "REGISTER %s Long-Name-Pass-1", name32);
-    expect_reply(c, p, command, "OK registered", "A name has 1 to 32 characters: this one "
+    expect_reply(c, p, command, "OK registered",
+                 "A name has 1 to 32 characters: this one "
                  "has 32.");
-    login_ok(c, p, name32, "Long-Name-Pass-1", "A name has 1 to 32 characters: this one "
+    login_ok(c, p, name32, "Long-Name-Pass-1",
+             "A name has 1 to 32 characters: this one "
              "has 32.");
     snprintf(command, sizeof command, "REGISTER %s Long-Name-Pass-1", name33);
-    expect_reply(c, p, command, "ERR invalid name", "A name has 1 to 32 characters: this one "
+    expect_reply(c, p, command, "ERR invalid name",
+                 "A name has 1 to 32 characters: this one "
                  "has 33.");
     snprintf(command, sizeof command, "LOGIN %s Long-Name-Pass-1", name33);
-    expect_reply(c, p, command, "ERR invalid credentials", "A LOGIN with a name that breaks "
+    expect_reply(c, p, command, "ERR invalid credentials",
+                 "A LOGIN with a name that breaks "
                  "the rules gets the same reply as any other failed LOGIN.");
-    expect_reply(c, p, "REGISTER z Single-Letter-1", "OK registered", "A name of one "
+    expect_reply(c, p, "REGISTER z Single-Letter-1", "OK registered",
+                 "A name of one "
                  "character is a name.");
     login_ok(c, p, "z", "Single-Letter-1", "A name of one character is a name.");
     snprintf(command, sizeof command, "REGISTER pw_max %s", pw128);
-    expect_reply(c, p, command, "OK registered", "A password has 8 to 128 characters: this "
+    expect_reply(c, p, command, "OK registered",
+                 "A password has 8 to 128 characters: this "
                  "one has 128.");
     login_ok(c, p, "pw_max", pw128, "A password has 8 to 128 characters: this one has 128.");
     snprintf(command, sizeof command, "REGISTER pw_over %s", pw129);
-    expect_reply(c, p, command, "ERR invalid password", "A password has 8 to 128 "
+    expect_reply(c, p, command, "ERR invalid password",
+                 "A password has 8 to 128 "
                  "characters: this one has 129.");
     snprintf(command, sizeof command, "LOGIN pw_max %s", pw129);
-    expect_reply(c, p, command, "ERR invalid credentials", "That is not pw_max's password "
+    expect_reply(c, p, command, "ERR invalid credentials",
+                 "That is not pw_max's password "
                  "(one character longer), and breaks the rules.");
-    expect_reply(c, p, "REGISTER pw_min Eight-8!", "OK registered", "A password has 8 to "
+    expect_reply(c, p, "REGISTER pw_min Eight-8!", "OK registered",
+                 "A password has 8 to "
                  "128 characters: this one has 8.");
-    login_ok(c, p, "pw_min", "Eight-8!", "A password has 8 to 128 characters: this one "
+    login_ok(c, p, "pw_min", "Eight-8!",
+             "A password has 8 to 128 characters: this one "
              "has 8.");
-    expect_reply(c, p, "REGISTER pw_under Seven-7", "ERR invalid password", "A password has "
+    expect_reply(c, p, "REGISTER pw_under Seven-7", "ERR invalid password",
+                 "A password has "
                  "8 to 128 characters: this one has 7.");
     register_user(c, p, "Casey", "Upper-Case-Pass-1");
     register_user(c, p, "casey", "Lower-Case-Pass-2");
-    login_refused(c, p, "casey", "Upper-Case-Pass-1", "Names are compared exactly: casey "
+    login_refused(c, p, "casey", "Upper-Case-Pass-1",
+                  "Names are compared exactly: casey "
                   "and Casey are two users, and that is Casey's password.");
     login_ok(c, p, "Casey", "Upper-Case-Pass-1", NULL);
 }
@@ -1016,10 +1093,12 @@ static void expect_quiet_stderr(struct check *c, struct program *p, const char *
 {
     const struct buf *err = program_stderr(p);
     if (err->len > 0) {
-        struct buf shown_err = {0};
+        struct buf shown_err = { 0 };
         buf_escape(&shown_err, err->data, err->len, 200);
-        fail(c, "%s wrote on stderr: %s.  A clean end prints nothing there: stderr is for "
-             "errors.", who, shown_err.data);
+        fail(c,
+             "%s wrote on stderr: %s.  A clean end prints nothing there: stderr is for "
+             "errors.",
+             who, shown_err.data);
     }
 }
 
@@ -1089,11 +1168,13 @@ static void concurrent_registrations(struct check *c)
         char *got = read_line_from(c, p[i], "the reply to REGISTER");
         char reply[SHOWN_SIZE];
         if (strcmp(got, "OK registered") != 0)
-            fail(c, "%d clients sent REGISTER at once, each a new name; %s got %s instead of "
+            fail(c,
+                 "%d clients sent REGISTER at once, each a new name; %s got %s instead of "
                  "\"OK registered\".  Every client is served at once, and every write "
                  "waits its turn: with a connection per thread, other threads write too, "
                  "so give every connection a busy timeout (sqlite3_busy_timeout) and use "
-                 "WAL mode.", WRITERS, names[i], escape_text(reply, sizeof reply, got));
+                 "WAL mode.",
+                 WRITERS, names[i], escape_text(reply, sizeof reply, got));
         free(got);
     }
     note(c, "all registered; now all log in at once");
@@ -1108,9 +1189,10 @@ static void concurrent_registrations(struct check *c)
         char *got = read_line_from(c, p[i], "the reply to LOGIN");
         char reply[SHOWN_SIZE];
         if (strcmp(got, want) != 0)
-            fail(c, "%d clients registered at once and all got \"OK registered\"; then they "
-                 "logged in at once, and %s got %s instead of \"%s\".", WRITERS, names[i],
-                 escape_text(reply, sizeof reply, got), want);
+            fail(c,
+                 "%d clients registered at once and all got \"OK registered\"; then they "
+                 "logged in at once, and %s got %s instead of \"%s\".",
+                 WRITERS, names[i], escape_text(reply, sizeof reply, got), want);
         free(got);
     }
 }
@@ -1120,7 +1202,7 @@ struct crowd {
     struct peer **p;
     bool answered[CROWD], acked[CROWD];
     int nanswered, nacked;
-    int want;                   /* acknowledgements to wait for */
+    int want; /* acknowledgements to wait for */
 };
 
 /* Takes every reply that has arrived (none is waited for). */
@@ -1159,18 +1241,20 @@ static void durability(struct check *c)
     /* Keep time for the restart and the logins. */
     int64_t wait = time_left_ms(c) - 4000;
     if (!wait_until(c, enough_acked, &w, wait > 0 ? (int)wait : 0))
-        fail(c, "%d clients sent REGISTER at once, each a new name: only %d %s came "
-             "within %lld ms.", CROWD, w.nanswered, plural_of(w.nanswered, "reply", "replies"),
-             (long long)wait);
+        fail(c,
+             "%d clients sent REGISTER at once, each a new name: only %d %s came "
+             "within %lld ms.",
+             CROWD, w.nanswered, plural_of(w.nanswered, "reply", "replies"), (long long)wait);
     signal_program(c, first, SIGKILL);
     wait_exit(c, first);
-    collect(c, &w);             /* what came just before the end */
+    collect(c, &w); /* what came just before the end */
     note(c, "killed with %d registrations acknowledged, %d refused, %d under way", w.nacked,
          w.nanswered - w.nacked, CROWD - w.nanswered);
     if (w.nacked == 0)
-        fail(c, "%d clients sent REGISTER at once, each a new name: %d %s came, and "
-             "not one was \"OK registered\".", CROWD, w.nanswered,
-             plural_of(w.nanswered, "reply", "replies"));
+        fail(c,
+             "%d clients sent REGISTER at once, each a new name: %d %s came, and "
+             "not one was \"OK registered\".",
+             CROWD, w.nanswered, plural_of(w.nanswered, "reply", "replies"));
 
     struct program *second = start_login_server(c);
     struct peer *q = connect_to(c, second);
@@ -1183,11 +1267,13 @@ static void durability(struct check *c)
         char *got = ask(c, q, command);
         char reply[SHOWN_SIZE];
         if (strcmp(got, want) != 0)
-            fail(c, "%s got \"OK registered\", then the server was killed (SIGKILL) with "
+            fail(c,
+                 "%s got \"OK registered\", then the server was killed (SIGKILL) with "
                  "%d registrations under way, and started again on the same file: sent "
                  "\"%s\", expected \"%s\", got %s.  The acknowledged registration was lost: "
                  "reply \"OK registered\" only once the INSERT has committed (no transaction "
-                 "left open).", names[i], CROWD - w.nanswered, command, want,
+                 "left open).",
+                 names[i], CROWD - w.nanswered, command, want,
                  escape_text(reply, sizeof reply, got));
         free(got);
     }
@@ -1206,7 +1292,7 @@ static void server_errors(struct check *c)
     snprintf(port, sizeof port, "%d", reserve_port(c));
     const char *args[] = { port, "no-such-folder/" DBFILE };
     note(c, "the server's DBFILE is no-such-folder/" DBFILE ", in a folder that does not "
-         "exist: it cannot be opened or created");
+            "exist: it cannot be opened or created");
     struct program *p = start_program_args(c, "server", args, 2);
     expect_one_error_line(c, p, 1, "started with a DBFILE that cannot be opened or created");
 }
@@ -1245,12 +1331,12 @@ static void malformed_lines(struct check *c)
         { LINE("REGISTER gina"), "REGISTER without a password", register_usage, NULL },
         { LINE("REGISTER gina Gina-Password-8 extra"), "REGISTER with a third argument",
           register_usage, NULL },
-        { LINE("REGISTER  gina Gina-Password-8"), "two spaces after REGISTER",
-          register_usage, unknown },
-        { LINE(" REGISTER gina Gina-Password-8"), "a space before REGISTER",
-          unknown, register_usage },
-        { LINE("REGISTER gina Gina-Password-8 "), "a space at the end",
-          register_usage, unknown },
+        { LINE("REGISTER  gina Gina-Password-8"), "two spaces after REGISTER", register_usage,
+          unknown },
+        { LINE(" REGISTER gina Gina-Password-8"), "a space before REGISTER", unknown,
+          register_usage },
+        { LINE("REGISTER gina Gina-Password-8 "), "a space at the end", register_usage,
+          unknown },
         { LINE("REGISTER gi\0na Gina-Password-8"), "a NUL byte in the name", NULL, NULL },
         { LINE("register gina Gina-Password-8"), "the command in small letters", unknown,
           NULL },
@@ -1261,7 +1347,7 @@ static void malformed_lines(struct check *c)
     struct program *srv = start_login_server(c);
     struct peer *p = connect_to(c, srv);
     for (size_t i = 0; i < COUNT_OF(bad); i++) {
-        struct buf line = {0};
+        struct buf line = { 0 };
         buf_append(&line, bad[i].line, bad[i].len);
         buf_puts(&line, "\n");
         send_bytes(c, p, line.data, line.len);
@@ -1269,24 +1355,24 @@ static void malformed_lines(struct check *c)
         snprintf(what, sizeof what, "the reply to %s", bad[i].what);
         char *got = read_line_from(c, p, what);
         if (!err_as_named(got, bad[i].want, bad[i].also)) {
-            struct buf sent = {0}, expected = {0};
+            struct buf sent = { 0 }, expected = { 0 };
             char reply[SHOWN_SIZE];
             buf_escape(&sent, line.data, line.len, 200);
             if (bad[i].want == NULL)
                 buf_puts(&expected, "a reply starting \"ERR \"");
             else
-                buf_printf(&expected, "\"%s\"%s%s%s", bad[i].want,
-                           bad[i].also ? " or \"" : "", bad[i].also ? bad[i].also : "",
-                           bad[i].also ? "\"" : "");
-            fail(c, "sent %s (%s): expected %s, got %s.  A line is the command and its "
+                buf_printf(&expected, "\"%s\"%s%s%s", bad[i].want, bad[i].also ? " or \"" : "",
+                           bad[i].also ? bad[i].also : "", bad[i].also ? "\"" : "");
+            fail(c,
+                 "sent %s (%s): expected %s, got %s.  A line is the command and its "
                  "arguments separated by single spaces; anything else is refused, with "
-                 "the reply the contract's table names for it.", sent.data, bad[i].what,
-                 expected.data, escape_text(reply, sizeof reply, got));
+                 "the reply the contract's table names for it.",
+                 sent.data, bad[i].what, expected.data, escape_text(reply, sizeof reply, got));
         }
         free(got);
         buf_free(&line);
     }
-    struct buf longline = {0};
+    struct buf longline = { 0 };
     buf_puts(&longline, "REGISTER gina ");
     while (longline.len < 5000)
         buf_puts(&longline, "Long-Password-");
@@ -1295,12 +1381,15 @@ static void malformed_lines(struct check *c)
     char *got = read_line_from(c, p, "the reply to a line of 5000 bytes");
     char reply[SHOWN_SIZE];
     if (strcmp(got, "ERR line too long") != 0)
-        fail(c, "sent a REGISTER line of %zu bytes (over the 4096 allowed): expected \"ERR "
-             "line too long\", got %s.", longline.len - 1, escape_text(reply, sizeof reply, got));
+        fail(c,
+             "sent a REGISTER line of %zu bytes (over the 4096 allowed): expected \"ERR "
+             "line too long\", got %s.",
+             longline.len - 1, escape_text(reply, sizeof reply, got));
     free(got);
     buf_free(&longline);
     register_user(c, p, "gina", "Gina-Password-8");
-    login_ok(c, p, "gina", "Gina-Password-8", "After the malformed lines, the server must "
+    login_ok(c, p, "gina", "Gina-Password-8",
+             "After the malformed lines, the server must "
              "go on serving.");
     expect_reply(c, p, "WHOAMI\r", "OK gina", "A \"\\r\" before the \"\\n\" is tolerated.");
     expect_reply(c, p, "QUIT", "OK bye", NULL);
@@ -1325,11 +1414,13 @@ static void login_required(struct check *c)
                  "The last LOGIN failed.");
     login_ok(c, p, "hank", "Hanks-Password-3", NULL);
     login_refused(c, p, "hank", "Wrong-Password-3", "That is not hank's password.");
-    expect_reply(c, p, "WHOAMI", nli, "hank was logged in, then a LOGIN failed: a LOGIN "
+    expect_reply(c, p, "WHOAMI", nli,
+                 "hank was logged in, then a LOGIN failed: a LOGIN "
                  "first ends the connection's login, whatever its outcome.");
     login_ok(c, p, "hank", "Hanks-Password-3", NULL);
     login_refused(c, p, "nobody_hank", "Hanks-Password-3", "There is no such user.");
-    expect_reply(c, p, "LOGOUT", nli, "hank was logged in, then a LOGIN of an unknown name "
+    expect_reply(c, p, "LOGOUT", nli,
+                 "hank was logged in, then a LOGIN of an unknown name "
                  "failed: a LOGIN first ends the connection's login, whatever its outcome.");
 }
 
@@ -1350,7 +1441,8 @@ static void passwd_and_logout(struct check *c)
     expect_reply(c, p, "LOGOUT", "OK", NULL);
     expect_reply(c, p, "WHOAMI", "ERR not logged in", "LOGOUT ends the login.");
     struct peer *q = connect_to(c, srv);
-    login_refused(c, q, "ivy", "Old-Password-1", "ivy changed her password: the old one "
+    login_refused(c, q, "ivy", "Old-Password-1",
+                  "ivy changed her password: the old one "
                   "no longer works.");
     login_ok(c, q, "ivy", "New-Password-2", "ivy changed her password to this one.");
 }
@@ -1394,7 +1486,7 @@ static void client_type_ahead(struct check *c)
     struct peer *p = accept_client(c, l, cl);
     echo_as_a_persons_terminal(cl);
     note(c, "the client's terminal echoes, as a person's does; Registration, its name and "
-         "its password are typed at once, ahead of the prompts");
+            "its password are typed at once, ahead of the prompts");
     long long read_before = bytes_read_by(cl);
     type_text(c, cl, typed);
     size_t have = 0;
@@ -1402,11 +1494,11 @@ static void client_type_ahead(struct check *c)
         if (have == 0 && typed_ahead_flushed(cl, read_before, strlen(typed))) {
             diagnose(c, "type-ahead-flushed", HINT("The client, step by step"));
             explain(c, "The client waits at its password prompt with echo off, yet the "
-                    "password was typed before it and is neither read nor waiting: setting "
-                    "the terminal with TCSAFLUSH (as getpass does) threw it away.  Use "
-                    "TCSANOW.");
+                       "password was typed before it and is neither read nor waiting: setting "
+                       "the terminal with TCSAFLUSH (as getpass does) threw it away.  Use "
+                       "TCSANOW.");
         }
-        expect_line(c, p, "REGISTER ahead_user Ahead-Pass-1234");   /* fails, saying why */
+        expect_line(c, p, "REGISTER ahead_user Ahead-Pass-1234"); /* fails, saying why */
     }
     send_text(c, p, "OK registered\n");
     expect_output_line(c, cl, "OK registered");
@@ -1433,14 +1525,16 @@ static void client_menu(struct check *c)
     choose(c, cl, p, "1", NULL, NULL, "WHOAMI");
     send_text(c, p, "OK menu_user\n");
     expect_output_line(c, cl, "OK menu_user");
-    choose(c, cl, p, "2", "Menu-Pass-1234", "New-Menu-Pass-5", "PASSWD Menu-Pass-1234 "
+    choose(c, cl, p, "2", "Menu-Pass-1234", "New-Menu-Pass-5",
+           "PASSWD Menu-Pass-1234 "
            "New-Menu-Pass-5");
     send_text(c, p, "ERR invalid password (a reply of the grader's)\n");
     expect_output_line(c, cl, "ERR invalid password (a reply of the grader's)");
     choose(c, cl, p, "4", NULL, NULL, "LOGOUT");
     send_text(c, p, "OK\n");
     note(c, "logged out: the main menu again");
-    choose(c, cl, p, "2", "second_user", "Second-Pass-99", "REGISTER second_user "
+    choose(c, cl, p, "2", "second_user", "Second-Pass-99",
+           "REGISTER second_user "
            "Second-Pass-99");
     send_text(c, p, "ERR user exists\n");
     expect_output_line(c, cl, "ERR user exists");
@@ -1499,8 +1593,9 @@ static void no_data_race(struct check *c)
 }
 
 static const struct check_def checks[] = {
-    { "register-login", 2, 5000, "a registered user logs in; each connection has its own login",
-      HINT("The contract"), register_login },
+    { "register-login", 2, 5000,
+      "a registered user logs in; each connection has its own login", HINT("The contract"),
+      register_login },
     { "duplicate-name", 1, 5000, "a taken name is refused and keeps its password",
       HINT("The contract"), duplicate_name },
     { "same-answer", 2, 5000, "a wrong password and an unknown user get the same reply",
@@ -1509,27 +1604,32 @@ static const struct check_def checks[] = {
       HINT("Pitfall: SQL built with string formatting"), injection },
     { "no-plaintext", 2, 5000, "the database and its WAL hold no password in plain text",
       HINT("Pitfall: passwords in plaintext"), no_plaintext },
-    { "hash-method", 2, 10000, "each password is stored as a salted slow hash of an accepted cost",
+    { "hash-method", 2, 10000,
+      "each password is stored as a salted slow hash of an accepted cost",
       HINT("Pitfall: passwords in plaintext"), hash_method },
     { "no-password-output", 1, 5000, "the server never writes a password on stdout or stderr",
       HINT("Pitfall: passwords in plaintext"), no_password_output },
-    { "login-timing", 2, 10000, "an unknown name and a wrong password take about the same time",
+    { "login-timing", 2, 10000,
+      "an unknown name and a wrong password take about the same time",
       HINT("Pitfall: telling which users exist"), login_timing },
-    { "length-limits", 1, 10000, "names of 1 to 32 and passwords of 8 to 128 characters, exactly",
-      HINT("The contract"), length_limits },
+    { "length-limits", 1, 10000,
+      "names of 1 to 32 and passwords of 8 to 128 characters, exactly", HINT("The contract"),
+      length_limits },
     { "restart", 1, 10000, "SIGTERM stops the server with status 0; users survive a restart",
       HINT("The server, step by step"), restart },
     { "server-errors", 1, 5000,
       "a port in use and a DBFILE that cannot be opened each give one error line and status 1",
       HINT("The server, step by step"), server_errors },
-    { "concurrent-registrations", 2, 10000, "12 clients register at once: all succeed, all log in",
-      HINT("Pitfall: SQLITE_BUSY"), concurrent_registrations },
+    { "concurrent-registrations", 2, 10000,
+      "12 clients register at once: all succeed, all log in", HINT("Pitfall: SQLITE_BUSY"),
+      concurrent_registrations },
     { "no-data-race", 1, 15000,
       "built with ThreadSanitizer, the server shows no data race while a crowd registers",
       HINT("Pitfall: shared state without a lock"), no_data_race },
     { "durability", 2, 10000, "every acknowledged registration survives kill -9 of the server",
       HINT("Pitfall: acknowledging before the commit"), durability },
-    { "malformed-lines", 1, 5000, "malformed and over-long lines get ERR and the server goes on",
+    { "malformed-lines", 1, 5000,
+      "malformed and over-long lines get ERR and the server goes on",
       HINT("Pitfall: a line longer than the buffer"), malformed_lines },
     { "login-required", 1, 5000, "WHOAMI, PASSWD and LOGOUT are refused before a login",
       HINT("The contract"), login_required },
@@ -1537,7 +1637,8 @@ static const struct check_def checks[] = {
       HINT("The contract"), passwd_and_logout },
     { "short-counts", 1, 5000, "both programs survive short reads and short writes",
       HINT("The server, step by step"), short_counts },
-    { "client-menu", 2, 5000, "the client's menu sends the right commands and prints the replies",
+    { "client-menu", 2, 5000,
+      "the client's menu sends the right commands and prints the replies",
       HINT("The client, step by step"), client_menu },
     { "client-hides-password", 1, 10000, "the client neither echoes nor prints a password",
       HINT("The client, step by step"), client_hides_password },
@@ -1548,8 +1649,8 @@ static const struct check_def checks[] = {
       HINT("The contract"), check_client_refused },
     { "bad-arguments", 1, 5000, "missing arguments or a bad PORT give usage and status 2",
       HINT("The contract"), bad_arguments },
-    { "pair", 1, 5000, "the client and the server work together",
-      HINT("The conversation"), pair },
+    { "pair", 1, 5000, "the client and the server work together", HINT("The conversation"),
+      pair },
 };
 
 LAB_CHECKS("login with a database", checks);

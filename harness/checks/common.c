@@ -31,14 +31,16 @@ size_t nonblank_lines(const struct buf *b)
     return lines + text;
 }
 
-void expect_usage(struct check *c, const char *name, const char *const *args,
-                  size_t nargs, const char *shown)
+void expect_usage(struct check *c, const char *name, const char *const *args, size_t nargs,
+                  const char *shown)
 {
     struct program *p = start_program_args(c, name, args, nargs);
     expect_exit(c, p, 2);
     if (!contains_nocase(program_stderr(p), "usage"))
-        fail(c, "`%s` exited with status 2 but printed no usage line on stderr "
-             "(a line starting \"usage:\" that shows the arguments).", shown);
+        fail(c,
+             "`%s` exited with status 2 but printed no usage line on stderr "
+             "(a line starting \"usage:\" that shows the arguments).",
+             shown);
 }
 
 /* Missing arguments: the server without any, the client without any and
@@ -102,8 +104,10 @@ void check_client_unresolvable(struct check *c, int port)
     char number[16], when[128];
     snprintf(number, sizeof number, "%d", port);
     const char *args[] = { UNRESOLVABLE, number };
-    snprintf(when, sizeof when, "when the grader started it as `./client %s %s`, a name "
-             "that does not resolve", UNRESOLVABLE, number);
+    snprintf(when, sizeof when,
+             "when the grader started it as `./client %s %s`, a name "
+             "that does not resolve",
+             UNRESOLVABLE, number);
     note(c, "%s", when);
     expect_one_error_line(c, start_program_args(c, "client", args, 2), 1, when);
 }
@@ -114,7 +118,8 @@ void expect_nothing_on_stderr(struct check *c, struct program *p, const char *wh
     if (nonblank_lines(err) == 0)
         return;
     size_t skip = strspn(err->data, " \t\r\n");
-    fail(c, "%s, but printed on stderr (\"%.*s\"); a clean ending prints nothing "
+    fail(c,
+         "%s, but printed on stderr (\"%.*s\"); a clean ending prints nothing "
          "there: a line on stderr reads as an error to whoever runs it from a script.",
          what, (int)strcspn(err->data + skip, "\n"), err->data + skip);
 }
@@ -137,16 +142,20 @@ void check_client_refused(struct check *c)
     expect_exit(c, p, 1);
     const struct buf *err = program_stderr(p);
     if (nonblank_lines(err) != 1)
-        fail(c, "the client should print exactly one line on stderr when it cannot "
-             "connect; it printed %zu.", nonblank_lines(err));
+        fail(c,
+             "the client should print exactly one line on stderr when it cannot "
+             "connect; it printed %zu.",
+             nonblank_lines(err));
     if (!contains_nocase(err, "refused"))
         fail(c, "the client's error line does not give the cause (\"Connection "
-             "refused\", from strerror(errno)).");
+                "refused\", from strerror(errno)).");
     char port[16];
     snprintf(port, sizeof port, "%d", refused);
     if (strstr(err->data, port) == NULL)
-        fail(c, "the client's error line does not name the endpoint: it should "
-             "mention the port, %s.", port);
+        fail(c,
+             "the client's error line does not name the endpoint: it should "
+             "mention the port, %s.",
+             port);
     check_client_unresolvable(c, refused);
 }
 
@@ -155,10 +164,11 @@ void expect_one_error_line(struct check *c, struct program *p, int status, const
     expect_exit(c, p, status);
     size_t lines = nonblank_lines(program_stderr(p));
     if (lines != 1)
-        fail(c, "%s, the program exited with status %d as it should, but printed %zu "
+        fail(c,
+             "%s, the program exited with status %d as it should, but printed %zu "
              "%s on stderr: exactly one line says what failed, against which "
-             "endpoint, and why.", when, status, lines,
-             plural_of((long long)lines, "line", "lines"));
+             "endpoint, and why.",
+             when, status, lines, plural_of((long long)lines, "line", "lines"));
 }
 
 /*
@@ -175,15 +185,17 @@ void check_port_taken(struct check *c, bool udp, const char *const *args, size_t
     size_t n = 1;
     for (size_t i = 0; i < nargs && n < COUNT_OF(argv); i++)
         argv[n++] = args[i];
-    snprintf(when, sizeof when, "the grader already had %s port %d (on 127.0.0.1 and ::1), "
-             "so the server could not %s there", udp ? "UDP" : "TCP", port,
-             udp ? "bind" : "listen");
+    snprintf(when, sizeof when,
+             "the grader already had %s port %d (on 127.0.0.1 and ::1), "
+             "so the server could not %s there",
+             udp ? "UDP" : "TCP", port, udp ? "bind" : "listen");
     note(c, "%s", when);
     struct program *p = start_program_args(c, "server", argv, n);
     expect_one_error_line(c, p, 1, when);
     const struct buf *err = program_stderr(p);
     if (strstr(err->data, number) == NULL || strstr(err->data, "in use") == NULL)
-        fail(c, "with port %s taken, the server's error line should name the port "
+        fail(c,
+             "with port %s taken, the server's error line should name the port "
              "(%s) and the cause (\"Address already in use\", from strerror(errno)).",
              number, number);
 }
@@ -229,20 +241,24 @@ void expect_log_lines(struct check *c, struct program *p, size_t n, const char *
         return;
     size_t before = stdout_lines(p);
     if (!program_running(p))
-        fail(c, "expected %s on the server's stdout (a pipe here, not a terminal); it "
-             "printed %zu %s and ended.", what, before,
-             plural_of((long long)before, "line", "lines"));
+        fail(c,
+             "expected %s on the server's stdout (a pipe here, not a terminal); it "
+             "printed %zu %s and ended.",
+             what, before, plural_of((long long)before, "line", "lines"));
     signal_program(c, p, SIGTERM);
     wait_exit(c, p);
     size_t after = stdout_lines(p);
     if (after >= n && after > before)
-        fail(c, "expected %s on the server's stdout, a pipe here, not a terminal; %zu "
+        fail(c,
+             "expected %s on the server's stdout, a pipe here, not a terminal; %zu "
              "%s came while it ran, the others only when SIGTERM stopped it: on a "
              "pipe stdio flushes stdout only when its buffer is full or at exit.  Make "
-             "it line-buffered (see section \"%s\").", what, before,
-             plural_of((long long)before, "line", "lines"), section);
-    fail(c, "expected %s on the server's stdout (a pipe here, not a terminal); it "
-         "printed %zu %s.", what, after, plural_of((long long)after, "line", "lines"));
+             "it line-buffered (see section \"%s\").",
+             what, before, plural_of((long long)before, "line", "lines"), section);
+    fail(c,
+         "expected %s on the server's stdout (a pipe here, not a terminal); it "
+         "printed %zu %s.",
+         what, after, plural_of((long long)after, "line", "lines"));
 }
 
 static bool has_ended(struct check *c, void *arg)
@@ -256,8 +272,10 @@ _Noreturn void fail_unmeasured(struct check *c, struct program *p, const char *w
     /* The kernel removes a process's /proc files as it exits: let the
      * check see the exit, if that is why. */
     if (wait_until(c, has_ended, p, 200))
-        fail(c, "the server ended while the grader was reading %s: a server serves "
-             "until it is stopped.", what);
+        fail(c,
+             "the server ended while the grader was reading %s: a server serves "
+             "until it is stopped.",
+             what);
     fail(c, "grader error: cannot read %s of the server under /proc.", what);
 }
 

@@ -14,8 +14,8 @@ void check_bad_arguments(struct check *c);
 
 /* The program NAME started with ARGS exits with status 2 and prints a usage
  * line on stderr; SHOWN is its command line for the message. */
-void expect_usage(struct check *c, const char *name, const char *const *args,
-                  size_t nargs, const char *shown);
+void expect_usage(struct check *c, const char *name, const char *const *args, size_t nargs,
+                  const char *shown);
 
 /* A PORT that is no decimal number from 1 to 65535 ("abc", "0", "65536",
  * "-1", "80x", ""): the server (given SERVER_REST after it, if not NULL)

@@ -35,7 +35,7 @@
 /* How many bytes each call may move, in turn. */
 static const size_t write_sizes[] = { 1, 7, 2, 100, 3, 1000, 13, 4096, 5 };
 static const size_t read_sizes[] = { 1, 3, 2, 16, 5, 64, 7, 1024, 11 };
-#define EINTR_EVERY 5           /* every fifth eligible call is interrupted */
+#define EINTR_EVERY 5 /* every fifth eligible call is interrupted */
 
 static unsigned long write_calls, read_calls, blocking_calls;
 
@@ -82,7 +82,7 @@ static int interrupting_signal(void)
 static bool interrupted(int fd, int flags)
 {
     if ((flags & MSG_DONTWAIT) || (fcntl(fd, F_GETFL) & O_NONBLOCK))
-        return false;       /* a call that cannot block is never interrupted */
+        return false; /* a call that cannot block is never interrupted */
     if (__atomic_fetch_add(&blocking_calls, 1, __ATOMIC_RELAXED) % EINTR_EVERY != 0)
         return false;
     int sig = interrupting_signal();
@@ -106,8 +106,10 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
         return real_send(fd, buf, len, flags);
     if (interrupted(fd, flags))
         return -1;
-    return real_send(fd, buf, next_size(write_sizes, sizeof write_sizes / sizeof *write_sizes,
-                                        &write_calls, len), flags);
+    return real_send(fd, buf,
+                     next_size(write_sizes, sizeof write_sizes / sizeof *write_sizes,
+                               &write_calls, len),
+                     flags);
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -118,8 +120,10 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
         return real_recv(fd, buf, len, flags);
     if (interrupted(fd, flags))
         return -1;
-    return real_recv(fd, buf, next_size(read_sizes, sizeof read_sizes / sizeof *read_sizes,
-                                        &read_calls, len), flags);
+    return real_recv(fd, buf,
+                     next_size(read_sizes, sizeof read_sizes / sizeof *read_sizes, &read_calls,
+                               len),
+                     flags);
 }
 
 ssize_t write(int fd, const void *buf, size_t len)
@@ -130,8 +134,9 @@ ssize_t write(int fd, const void *buf, size_t len)
         return real_write(fd, buf, len);
     if (interrupted(fd, 0))
         return -1;
-    return real_write(fd, buf, next_size(write_sizes, sizeof write_sizes / sizeof *write_sizes,
-                                         &write_calls, len));
+    return real_write(fd, buf,
+                      next_size(write_sizes, sizeof write_sizes / sizeof *write_sizes,
+                                &write_calls, len));
 }
 
 ssize_t read(int fd, void *buf, size_t len)
@@ -142,8 +147,9 @@ ssize_t read(int fd, void *buf, size_t len)
         return real_read(fd, buf, len);
     if (interrupted(fd, 0))
         return -1;
-    return real_read(fd, buf, next_size(read_sizes, sizeof read_sizes / sizeof *read_sizes,
-                                        &read_calls, len));
+    return real_read(fd, buf,
+                     next_size(read_sizes, sizeof read_sizes / sizeof *read_sizes, &read_calls,
+                               len));
 }
 
 /*
@@ -165,7 +171,7 @@ __attribute__((constructor)) static void announce(void)
     struct stat st;
     if (!number || fstat((int)fd, &st) != 0 || !S_ISFIFO(st.st_mode))
         return;
-    ssize_t ignored = write((int)fd, "!", 1);   /* a pipe: straight through */
+    ssize_t ignored = write((int)fd, "!", 1); /* a pipe: straight through */
     (void)ignored;
     close((int)fd);
 }

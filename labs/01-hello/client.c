@@ -13,7 +13,7 @@
 
 #include "netlab.h"
 
-#define MAX_LINE 1024   /* room for a line, its "\n" and a NUL */
+#define MAX_LINE 1024 /* room for a line, its "\n" and a NUL */
 
 int
 main(int argc, char *argv[])

@@ -36,7 +36,7 @@ main(int argc, char *argv[])
 
     int sock = connect_tcp(argv[1], argv[2], err);
     if (sock == -1 && stop_requested)
-        return 0;               /* stopped while connecting: not a failure */
+        return 0; /* stopped while connecting: not a failure */
     if (sock == -1) {
         fprintf(stderr, "client: %s\n", err);
         return 1;

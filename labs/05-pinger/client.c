@@ -55,9 +55,10 @@ main(int argc, char *argv[])
     if (argc < 3 || argc > 5 || parse_port(argv[2]) == -1 ||
         (argc > 3 && (count = parse_positive(argv[3], MAX_COUNT)) == -1) ||
         (argc > 4 && (timeout_ms = parse_positive(argv[4], MAX_TIMEOUT_MS)) == -1)) {
-        fprintf(stderr, "usage: client HOST PORT [COUNT [TIMEOUT_MS]]   (COUNT: 1 to %d, "
-                "default %d; TIMEOUT_MS: 1 to %d, default %d)\n", MAX_COUNT, DEFAULT_COUNT,
-                MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS);
+        fprintf(stderr,
+                "usage: client HOST PORT [COUNT [TIMEOUT_MS]]   (COUNT: 1 to %d, "
+                "default %d; TIMEOUT_MS: 1 to %d, default %d)\n",
+                MAX_COUNT, DEFAULT_COUNT, MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS);
         return 2;
     }
     const char *host = argv[1], *port = argv[2];

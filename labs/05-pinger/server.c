@@ -52,7 +52,7 @@ main(int argc, char *argv[])
     if (argc < 2 || argc > 3 || parse_port(argv[1]) == -1 ||
         (argc == 3 && (loss = parse_loss(argv[2])) < 0.0)) {
         fprintf(stderr, "usage: server PORT [LOSS]   (LOSS: 0.0 to 1.0, the fraction "
-                "of datagrams to drop)\n");
+                        "of datagrams to drop)\n");
         return 2;
     }
     const char *port = argv[1];

@@ -41,8 +41,7 @@
  * A NULL err is allowed, for callers that only look at errno.
  */
 static void
-set_message(char *err, const char *op, const char *host, const char *port,
-    const char *cause)
+set_message(char *err, const char *op, const char *host, const char *port, const char *cause)
 {
     if (err == NULL)
         return;
@@ -57,8 +56,7 @@ set_message(char *err, const char *op, const char *host, const char *port,
  * strerror: POSIX does not promise that strerror is thread-safe.
  */
 static void
-set_error(char *err, const char *op, const char *host, const char *port,
-    int e)
+set_error(char *err, const char *op, const char *host, const char *port, int e)
 {
     char cause[128];
 
@@ -123,8 +121,7 @@ close_keep_errno(int fd)
  * OP names the operation in error messages.
  */
 static int
-passive_socket(int family, int type, const char *port, const char *op,
-    char *err)
+passive_socket(int family, int type, const char *port, const char *op, char *err)
 {
     struct addrinfo hints, *ai;
     int fd, rc, e, on = 1, off = 0;
@@ -132,7 +129,7 @@ passive_socket(int family, int type, const char *port, const char *op,
     memset(&hints, 0, sizeof hints);
     hints.ai_family = family;
     hints.ai_socktype = type;
-    hints.ai_flags = AI_PASSIVE;        /* NULL host: the wildcard address */
+    hints.ai_flags = AI_PASSIVE; /* NULL host: the wildcard address */
     rc = getaddrinfo(NULL, port, &hints, &ai);
     if (rc != 0) {
         set_resolve_error(err, NULL, port, rc);
@@ -146,12 +143,10 @@ passive_socket(int family, int type, const char *port, const char *op,
      * IPV6_V6ONLY off: the IPv6 socket also accepts IPv4 clients, which it
      * sees as ::ffff:a.b.c.d.  Systems differ in the default, so set it.
      */
-    if (family == AF_INET6 &&
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
+    if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0)
         goto fail_fd;
     /* Lets a restarted server bind while old connections are in TIME_WAIT. */
-    if (type == SOCK_STREAM &&
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
+    if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
         goto fail_fd;
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
         goto fail_fd;
@@ -163,7 +158,7 @@ passive_socket(int family, int type, const char *port, const char *op,
 fail_fd:
     close_keep_errno(fd);
 fail:
-    e = errno;          /* passive_any looks at it: keep it past the calls */
+    e = errno; /* passive_any looks at it: keep it past the calls */
     set_error(err, op, NULL, port, e);
     freeaddrinfo(ai);
     errno = e;
@@ -268,7 +263,7 @@ connect_any(int type, const char *host, const char *port, char *err)
     int fd = -1, rc, e;
 
     memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;        /* IPv4 or IPv6, whatever HOST has */
+    hints.ai_family = AF_UNSPEC; /* IPv4 or IPv6, whatever HOST has */
     hints.ai_socktype = type;
     /*
      * No AI_ADDRCONFIG: it drops IPv6 addresses, ::1 included, on a host
@@ -290,7 +285,7 @@ connect_any(int type, const char *host, const char *port, char *err)
         close_keep_errno(fd);
         fd = -1;
     }
-    e = errno;          /* the last attempt's error, if all failed */
+    e = errno; /* the last attempt's error, if all failed */
     freeaddrinfo(list);
     if (fd < 0) {
         set_error(err, "connect to", host, port, e);
@@ -377,7 +372,7 @@ read_all(int fd, void *buf, size_t len)
         if (n < 0)
             return -1;
         if (n == 0)
-            break;              /* end of stream: return what we have */
+            break; /* end of stream: return what we have */
         got += (size_t)n;
     }
     return (ssize_t)got;
@@ -400,7 +395,7 @@ line_reader_init(struct line_reader *r, int fd, size_t max_line)
     r->skipping = 0;
     r->eof = 0;
     r->buf = NULL;
-    if (max_line == (size_t)-1) {       /* max_line + 1 would wrap to 0 */
+    if (max_line == (size_t)-1) { /* max_line + 1 would wrap to 0 */
         errno = ENOMEM;
         return -1;
     }
@@ -422,8 +417,7 @@ line_reader_free(struct line_reader *r)
 
 /* Hands out buf[start..end) as a line and marks those bytes consumed. */
 static int
-take_line(struct line_reader *r, size_t end, size_t next,
-    char **line, size_t *len)
+take_line(struct line_reader *r, size_t end, size_t next, char **line, size_t *len)
 {
     char *s = r->buf + r->start;
     size_t n = end - r->start;
@@ -431,7 +425,7 @@ take_line(struct line_reader *r, size_t end, size_t next,
     r->start = next;
     *line = s;
     *len = n;
-    s[n] = '\0';        /* the '\n' slot, or the free byte after a last line */
+    s[n] = '\0'; /* the '\n' slot, or the free byte after a last line */
     return 1;
 }
 
@@ -460,7 +454,7 @@ int
 read_line(struct line_reader *r, char **line, size_t *len)
 {
     size_t cap = r->max_line + 1;
-    size_t scanned = r->start;  /* buf[start..scanned) holds no '\n' */
+    size_t scanned = r->start; /* buf[start..scanned) holds no '\n' */
     char *nl;
     size_t at, n;
     ssize_t got;
@@ -469,18 +463,18 @@ read_line(struct line_reader *r, char **line, size_t *len)
         nl = memchr(r->buf + scanned, '\n', r->end - scanned);
         if (nl != NULL) {
             at = (size_t)(nl - r->buf);
-            if (r->skipping) {  /* end of a too-long line: drop it */
+            if (r->skipping) { /* end of a too-long line: drop it */
                 r->skipping = 0;
                 r->start = scanned = at + 1;
                 continue;
             }
             n = at;
             if (n > r->start && r->buf[n - 1] == '\r')
-                n--;            /* "\r\n" ends a line too (nc -C, telnet) */
+                n--; /* "\r\n" ends a line too (nc -C, telnet) */
             return take_line(r, n, at + 1, line, len);
         }
 
-        if (r->skipping)        /* still inside a too-long line */
+        if (r->skipping) /* still inside a too-long line */
             r->start = r->end = 0;
         compact(r);
         scanned = r->end;
@@ -505,7 +499,7 @@ read_line(struct line_reader *r, char **line, size_t *len)
 
         got = read_some(r->fd, r->buf + r->end, cap - r->end);
         if (got < 0)
-            return -1;          /* what was buffered stays for next time */
+            return -1; /* what was buffered stays for next time */
         if (got == 0)
             r->eof = 1;
         r->end += (size_t)got;
@@ -574,7 +568,7 @@ peer_name(int fd, char *buf, size_t len)
     struct sockaddr *sa = (struct sockaddr *)&addr;
     socklen_t salen = sizeof addr;
     char host[NET_ADDRLEN], port[8];
-    int saved = errno;  /* callers log errors with it after calling us */
+    int saved = errno; /* callers log errors with it after calling us */
 
     if (len == 0)
         return buf;
@@ -582,13 +576,13 @@ peer_name(int fd, char *buf, size_t len)
     if (getpeername(fd, sa, &salen) < 0)
         goto out;
     if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
-        goto out;       /* a Unix socket, say: no address and port to show */
+        goto out; /* a Unix socket, say: no address and port to show */
     if (unmap_ipv4(&addr, &v4)) {
         sa = (struct sockaddr *)&v4;
         salen = sizeof v4;
     }
     if (getnameinfo(sa, salen, host, sizeof host, port, sizeof port,
-        NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
         goto out;
     if (sa->sa_family == AF_INET6)
         snprintf(buf, len, "[%s]:%s", host, port);
@@ -601,7 +595,7 @@ out:
 
 /* ---- stop signals ---------------------------------------------------- */
 
-static volatile sig_atomic_t *stop_flag;   /* catch_stop_signals' FLAG */
+static volatile sig_atomic_t *stop_flag; /* catch_stop_signals' FLAG */
 
 static void
 raise_stop_flag(int sig)
@@ -613,7 +607,7 @@ raise_stop_flag(int sig)
 int
 catch_stop_signals(volatile sig_atomic_t *flag)
 {
-    struct sigaction stop = { .sa_handler = raise_stop_flag };  /* no SA_RESTART */
+    struct sigaction stop = { .sa_handler = raise_stop_flag }; /* no SA_RESTART */
     struct sigaction ignore = { .sa_handler = SIG_IGN };
 
     stop_flag = flag;
@@ -727,8 +721,9 @@ serve_in_threads(int listener, volatile sig_atomic_t *stop,
         }
         struct client_thread *t = malloc(sizeof *t);
         if (t != NULL)
-            *t = (struct client_thread){ .fd = fd, .number = ++accepted,
-                                         .serve = serve, .arg = arg };
+            *t = (struct client_thread){
+                .fd = fd, .number = ++accepted, .serve = serve, .arg = arg
+            };
         if (t == NULL || start_client_thread(t) != 0) {
             free(t);
             close(fd);

@@ -130,12 +130,12 @@ ssize_t read_all(int fd, void *buf, size_t len);
  */
 struct line_reader {
     int fd;
-    char *buf;          /* holds up to max_line bytes plus a NUL */
-    size_t max_line;    /* longest line accepted, without its '\n' */
-    size_t start;       /* first unconsumed byte in buf */
-    size_t end;         /* one past the last byte read into buf */
-    int skipping;       /* discarding the rest of a too-long line */
-    int eof;            /* the peer has closed */
+    char *buf;       /* holds up to max_line bytes plus a NUL */
+    size_t max_line; /* longest line accepted, without its '\n' */
+    size_t start;    /* first unconsumed byte in buf */
+    size_t end;      /* one past the last byte read into buf */
+    int skipping;    /* discarding the rest of a too-long line */
+    int eof;         /* the peer has closed */
 };
 
 /* Prepares R to read lines of at most MAX_LINE bytes from FD.

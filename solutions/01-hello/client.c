@@ -15,8 +15,8 @@
 
 #include "netlab.h"
 
-#define MAX_LINE 1024   /* room for a line, its "\n" and a NUL */
-#define ERR_LEN  256
+#define MAX_LINE 1024 /* room for a line, its "\n" and a NUL */
+#define ERR_LEN 256
 
 /*
  * Connects to HOST PORT.  A name may have several addresses (localhost is
@@ -40,8 +40,7 @@ connect_to(const char *host, const char *port, char err[ERR_LEN])
         fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (fd != -1 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
             break;
-        snprintf(err, ERR_LEN, "connect to %s port %s: %s", host, port,
-                 strerror(errno));
+        snprintf(err, ERR_LEN, "connect to %s port %s: %s", host, port, strerror(errno));
         if (fd != -1)
             close(fd);
         fd = -1;

@@ -15,8 +15,8 @@
 
 #include "netlab.h"
 
-#define MAX_LINE 1024   /* room for a line, its "\n" and a NUL */
-#define ERR_LEN  256
+#define MAX_LINE 1024 /* room for a line, its "\n" and a NUL */
+#define ERR_LEN 256
 
 static const char REPLY[] = "hello from the server\n";
 
@@ -54,7 +54,8 @@ bind_and_listen(int fd, const struct addrinfo *ai)
 static int
 listen_on(int family, const char *port, char err[ERR_LEN])
 {
-    struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = { .ai_family = family,
+                              .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_PASSIVE };
     struct addrinfo *res;
     int fd = -1;
@@ -145,7 +146,7 @@ main(int argc, char *argv[])
         return 1;
     }
     printf("received: %s\n", line);
-    fflush(stdout);     /* the line must show now, even in a pipe */
+    fflush(stdout); /* the line must show now, even in a pipe */
     /* send may take fewer bytes than asked, as recv may return fewer than
      * sent: send_all (netlab.h) loops until all are gone. */
     if (send_all(client, REPLY, strlen(REPLY)) == -1) {

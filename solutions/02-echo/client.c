@@ -14,7 +14,7 @@
 
 #include "netlab.h"
 
-#define CHUNK 65536     /* bytes read per call */
+#define CHUNK 65536 /* bytes read per call */
 
 /* Writes "WHAT: CAUSE" into ERR, CAUSE being errno in words; returns -1. */
 static int

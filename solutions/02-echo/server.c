@@ -13,7 +13,7 @@
 
 #include "netlab.h"
 
-#define CHUNK 65536     /* bytes echoed per recv */
+#define CHUNK 65536 /* bytes echoed per recv */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -60,7 +60,7 @@ echo_until_closed(int fd)
     while (!stop_requested) {
         ssize_t n = recv(fd, buf, sizeof buf, 0);
         if (n == 0)
-            return 0;           /* the client closed its side */
+            return 0; /* the client closed its side */
         if (n == -1)
             return -1;
         /* send may take fewer bytes than asked: send_all loops. */

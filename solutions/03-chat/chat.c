@@ -71,10 +71,10 @@ show_received_line(struct line_reader *peer, char err[NET_ERRLEN])
 
     if (rc == -1 && errno == EMSGSIZE) {
         fprintf(stderr, "chat: skipped a line of more than %d bytes from the peer\n",
-            MAX_LINE);
+                MAX_LINE);
         return CHATTING;
     }
-    if (rc != 1)                /* 0: the peer closed; -1: a reset, say */
+    if (rc != 1) /* 0: the peer closed; -1: a reset, say */
         return peer_left(err);
     printf("peer: ");
     fwrite(line, 1, len, stdout);
@@ -95,7 +95,7 @@ send_typed_line(struct line_reader *keyboard, int sock, char err[NET_ERRLEN])
     int rc = read_line(keyboard, &line, &len);
 
     if (rc == 0)
-        return ENDED;           /* Ctrl-D: main's close tells the peer */
+        return ENDED; /* Ctrl-D: main's close tells the peer */
     if (rc == -1 && errno == EMSGSIZE) {
         fprintf(stderr, "chat: a line of more than %d bytes was not sent\n", MAX_LINE);
         return CHATTING;
@@ -104,7 +104,7 @@ send_typed_line(struct line_reader *keyboard, int sock, char err[NET_ERRLEN])
         return fail(err, "read stdin");
     line[len] = '\n';
     if (send_all(sock, line, len + 1) == -1)
-        return peer_left(err);  /* EPIPE or ECONNRESET: nobody to talk to */
+        return peer_left(err); /* EPIPE or ECONNRESET: nobody to talk to */
     return is_bye(line, len) ? ENDED : CHATTING;
 }
 
@@ -129,7 +129,7 @@ chat(int sock, const volatile sig_atomic_t *stop, char err[NET_ERRLEN])
         state = fail(err, "line reader");
     } else {
         printf("connected to %s; type bye or Ctrl-D to leave\n",
-            peer_name(sock, name, sizeof name));
+               peer_name(sock, name, sizeof name));
         state = flush(CHATTING, err);
     }
 
@@ -151,7 +151,7 @@ chat(int sock, const volatile sig_atomic_t *stop, char err[NET_ERRLEN])
         int timeout = keyboard_ready || peer_ready ? 0 : -1;
 
         if (poll(fds, 2, timeout) == -1) {
-            if (errno != EINTR)         /* EINTR: a stop, or go round */
+            if (errno != EINTR) /* EINTR: a stop, or go round */
                 state = fail(err, "poll");
             continue;
         }
@@ -167,7 +167,7 @@ chat(int sock, const volatile sig_atomic_t *stop, char err[NET_ERRLEN])
         if (state == CHATTING && keyboard_ready)
             state = send_typed_line(&keyboard, sock, err);
     }
-    line_reader_free(&keyboard);        /* a NULL buf is fine */
+    line_reader_free(&keyboard); /* a NULL buf is fine */
     line_reader_free(&peer);
     return state == FAILED ? -1 : 0;
 }

@@ -22,9 +22,9 @@
 #include "netlab.h"
 #include "protocol.h"
 
-#define CHUNK 65536                 /* bytes read per call */
-#define MAX_SERVER_LINE (1 << 20)   /* a server line longer than this is an error */
-#define MAX_PENDING 256             /* commands sent and not yet answered */
+#define CHUNK 65536               /* bytes read per call */
+#define MAX_SERVER_LINE (1 << 20) /* a server line longer than this is an error */
+#define MAX_PENDING 256           /* commands sent and not yet answered */
 
 /* Writes "client: WHAT: CAUSE" on stderr; returns -1. */
 static int
@@ -72,17 +72,17 @@ inbuf_drop(struct inbuf *b, size_t n)
  * replies.
  */
 struct pending {
-    char *get_name;                 /* for a GET: the name; else NULL */
+    char *get_name; /* for a GET: the name; else NULL */
 };
 
 struct session {
     int fd;
     struct inbuf from_server, from_user;
     struct pending pending[MAX_PENDING];
-    size_t first, count;            /* a ring of pending commands */
+    size_t first, count; /* a ring of pending commands */
     /* The file being received after "OK <size>": */
     int receiving;
-    int file;                       /* -1: the bytes are read and dropped */
+    int file; /* -1: the bytes are read and dropped */
     char *file_name;
     long long size, left;
 };
@@ -148,7 +148,7 @@ server_line(struct session *s, char *line, size_t len)
     if (print_line(line, len) == -1)
         return -1;
     if (strncmp(line, "MSG ", 4) == 0 || s->count == 0)
-        return 0;                   /* a broadcast, or nothing was asked */
+        return 0; /* a broadcast, or nothing was asked */
     struct pending p = s->pending[s->first];
     s->first = (s->first + 1) % MAX_PENDING;
     s->count--;
@@ -163,7 +163,7 @@ server_line(struct session *s, char *line, size_t len)
             size = -1;
     }
     if (size < 0) {
-        free(p.get_name);           /* ERR not found, forbidden... */
+        free(p.get_name); /* ERR not found, forbidden... */
         return 0;
     }
     start_file(s, p.get_name, size);
@@ -220,7 +220,8 @@ send_command(struct session *s, const char *line, size_t len)
     /* Parsed as the server parses it: the reply to a GET is a file. */
     struct command cmd = parse_command(line, len);
     char *get_name = NULL;
-    if (cmd.kind == CMD_GET && cmd.arglen > 0 && (get_name = strndup(cmd.arg, cmd.arglen)) == NULL)
+    if (cmd.kind == CMD_GET && cmd.arglen > 0 &&
+        (get_name = strndup(cmd.arg, cmd.arglen)) == NULL)
         return complain("strndup");
     if (send_all(s->fd, line, len) == -1 || send_all(s->fd, "\n", 1) == -1) {
         free(get_name);
@@ -243,7 +244,7 @@ from_user(struct session *s, int end)
         size_t used = nl ? len + 1 : len;
         if (len > 0 && b->data[len - 1] == '\r')
             len--;
-        b->data[len] = '\0';        /* over the '\r' or '\n', or in the spare byte */
+        b->data[len] = '\0'; /* over the '\r' or '\n', or in the spare byte */
         int rc = len > 0 ? send_command(s, b->data, len) : 0;
         inbuf_drop(b, used);
         if (rc == -1)
@@ -279,8 +280,10 @@ converse(struct session *s)
                 return complain("recv from the server");
             if (n == 0) {
                 if (s->receiving) {
-                    fprintf(stderr, "client: the server closed the connection with "
-                            "%lld bytes of %s still to come\n", s->left, s->file_name);
+                    fprintf(stderr,
+                            "client: the server closed the connection with "
+                            "%lld bytes of %s still to come\n",
+                            s->left, s->file_name);
                     return -1;
                 }
                 return 0;
@@ -292,8 +295,8 @@ converse(struct session *s)
             ssize_t n = read_some(STDIN_FILENO, chunk, sizeof chunk);
             if (n == -1)
                 return complain("read stdin");
-            if (n > 0 && (inbuf_add(&s->from_user, chunk, (size_t)n) == -1 ||
-                          from_user(s, 0) == -1))
+            if (n > 0 &&
+                (inbuf_add(&s->from_user, chunk, (size_t)n) == -1 || from_user(s, 0) == -1))
                 return -1;
             if (n == 0) {
                 /* QUIT, and a half-close: nothing more comes from us, but

@@ -29,7 +29,11 @@ is_command(const char *line, size_t len, const char *word, const char **arg, siz
 struct command
 parse_command(const char *line, size_t len)
 {
-    static const struct { const char *word; enum command_kind kind; int takes_arg; } words[] = {
+    static const struct {
+        const char *word;
+        enum command_kind kind;
+        int takes_arg;
+    } words[] = {
         { "TIME", CMD_TIME, 0 }, { "NICK", CMD_NICK, 1 }, { "SAY", CMD_SAY, 1 },
         { "WHO", CMD_WHO, 0 },   { "GET", CMD_GET, 1 },   { "QUIT", CMD_QUIT, 0 },
     };

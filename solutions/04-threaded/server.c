@@ -12,8 +12,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +26,8 @@
 #include "netlab.h"
 #include "protocol.h"
 
-#define MAX_LINE 4096   /* longest command accepted, without its "\n" */
-#define CHUNK 65536     /* bytes of a file read and sent at a time */
+#define MAX_LINE 4096    /* longest command accepted, without its "\n" */
+#define CHUNK 65536      /* bytes of a file read and sent at a time */
 #define DELIVERY_MS 1000 /* the longest a MSG waits for a client that does not read */
 
 /* One connected client.  The list links and the nick belong to the shared
@@ -37,19 +37,19 @@ struct client {
     unsigned id;
     char addr[NET_ADDRLEN];
     char nick[MAX_NICK + 1];
-    pthread_mutex_t send_lock;  /* held for every write to fd */
+    pthread_mutex_t send_lock; /* held for every write to fd */
     struct client *next;
 };
 
 /* ---- Shared state: everything below is read and written under `lock`. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t all_gone = PTHREAD_COND_INITIALIZER;
-static struct client *clients;  /* every connected client */
-static unsigned next_id;        /* the number of the last client */
-static int running;             /* client threads not yet finished */
+static struct client *clients; /* every connected client */
+static unsigned next_id;       /* the number of the last client */
+static int running;            /* client threads not yet finished */
 
 /* Set once in main before any thread starts, then only read. */
-static int dir_fd = -1;         /* the folder GET serves files from */
+static int dir_fd = -1; /* the folder GET serves files from */
 
 /* Set by SIGINT and SIGTERM through catch_stop_signals (netlab.h), which
  * installs the handler without SA_RESTART: main's blocked accept then fails
@@ -293,7 +293,7 @@ cmd_get(struct client *cl, const char *name, size_t len)
         return reply(cl, "ERR not found");
     }
 
-    char chunk[CHUNK];          /* 64 KiB: a thread's stack has megabytes */
+    char chunk[CHUNK]; /* 64 KiB: a thread's stack has megabytes */
     char head[64];
     int n = snprintf(head, sizeof head, "OK %lld\n", (long long)st.st_size);
     int rc = 0;
@@ -332,13 +332,26 @@ handle(struct client *cl, const char *line, size_t len)
     int rc;
 
     switch (cmd.kind) {
-    case CMD_TIME: rc = cmd_time(cl); break;
-    case CMD_NICK: rc = cmd_nick(cl, cmd.arg, cmd.arglen); break;
-    case CMD_SAY:  rc = cmd_say(cl, cmd.arg, cmd.arglen); break;
-    case CMD_WHO:  rc = cmd_who(cl); break;
-    case CMD_GET:  rc = cmd_get(cl, cmd.arg, cmd.arglen); break;
-    case CMD_QUIT: return reply(cl, "OK bye") == 0 ? QUIT : BROKEN;
-    default:       rc = reply(cl, "ERR unknown command"); break;
+    case CMD_TIME:
+        rc = cmd_time(cl);
+        break;
+    case CMD_NICK:
+        rc = cmd_nick(cl, cmd.arg, cmd.arglen);
+        break;
+    case CMD_SAY:
+        rc = cmd_say(cl, cmd.arg, cmd.arglen);
+        break;
+    case CMD_WHO:
+        rc = cmd_who(cl);
+        break;
+    case CMD_GET:
+        rc = cmd_get(cl, cmd.arg, cmd.arglen);
+        break;
+    case CMD_QUIT:
+        return reply(cl, "OK bye") == 0 ? QUIT : BROKEN;
+    default:
+        rc = reply(cl, "ERR unknown command");
+        break;
     }
     return rc == 0 ? GO_ON : BROKEN;
 }

@@ -30,7 +30,7 @@
 #define DEFAULT_COUNT 10
 #define DEFAULT_TIMEOUT_MS 1000
 #define MAX_COUNT 1000000
-#define MAX_TIMEOUT_MS 3600000      /* an hour */
+#define MAX_TIMEOUT_MS 3600000 /* an hour */
 
 /* What the summary needs: pings sent and answered, and the round-trip
  * times of those answered (min and max are set by the first). */
@@ -57,7 +57,7 @@ parse_positive(const char *s, long max)
     char *end;
 
     if (s[0] < '0' || s[0] > '9')
-        return -1;              /* strtol would take "-5" and " 5" */
+        return -1; /* strtol would take "-5" and " 5" */
     errno = 0;
     long n = strtol(s, &end, 10);
     if (errno != 0 || *end != '\0' || n < 1 || n > max)
@@ -131,7 +131,7 @@ await_reply(int fd, long seq, int64_t deadline_us, int64_t *at_us)
         if (ready == -1 && errno != EINTR)
             return -1;
         if (ready <= 0)
-            continue;           /* the loop looks at the clock again */
+            continue; /* the loop looks at the clock again */
         /* MSG_DONTWAIT: should the datagram poll saw be gone (dropped
          * for a bad checksum), recv says EAGAIN instead of sleeping past
          * the deadline. */
@@ -217,9 +217,10 @@ main(int argc, char *argv[])
     if (argc < 3 || argc > 5 || parse_port(argv[2]) == -1 ||
         (argc > 3 && (count = parse_positive(argv[3], MAX_COUNT)) == -1) ||
         (argc > 4 && (timeout_ms = parse_positive(argv[4], MAX_TIMEOUT_MS)) == -1)) {
-        fprintf(stderr, "usage: client HOST PORT [COUNT [TIMEOUT_MS]]   (COUNT: 1 to %d, "
-                "default %d; TIMEOUT_MS: 1 to %d, default %d)\n", MAX_COUNT, DEFAULT_COUNT,
-                MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS);
+        fprintf(stderr,
+                "usage: client HOST PORT [COUNT [TIMEOUT_MS]]   (COUNT: 1 to %d, "
+                "default %d; TIMEOUT_MS: 1 to %d, default %d)\n",
+                MAX_COUNT, DEFAULT_COUNT, MAX_TIMEOUT_MS, DEFAULT_TIMEOUT_MS);
         return 2;
     }
     char err[NET_ERRLEN];
@@ -231,7 +232,7 @@ main(int argc, char *argv[])
         fprintf(stderr, "client: %s\n", err);
         return 1;
     }
-    struct stats st = {0};
+    struct stats st = { 0 };
     int rc = ping_all(fd, count, timeout_ms, &st);
     if (rc == 0)
         print_summary(&st);

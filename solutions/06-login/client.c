@@ -21,7 +21,7 @@
 #include "netlab.h"
 #include "protocol.h"
 
-#define MAX_INPUT 1024      /* longest line typed that is kept */
+#define MAX_INPUT 1024 /* longest line typed that is kept */
 
 /* The connection and what came back on it. */
 struct conn {
@@ -50,13 +50,13 @@ read_input(char *buf, size_t size, int hidden)
     int got = fgets(buf, (int)size, stdin) != NULL;
     if (restore) {
         tcsetattr(STDIN_FILENO, TCSANOW, &before);
-        printf("\n");               /* the newline that was not echoed */
+        printf("\n"); /* the newline that was not echoed */
     }
     if (!got)
         return 0;
     size_t len = strcspn(buf, "\n");
     if (buf[len] != '\n' && !feof(stdin)) {
-        int c;                      /* a longer line: drop the rest */
+        int c; /* a longer line: drop the rest */
         while ((c = getchar()) != EOF && c != '\n')
             ;
     }
@@ -192,7 +192,7 @@ menus(struct conn *c)
         if (rc == -1)
             return -1;
         if (rc == 0)
-            break;                  /* end of input in the middle */
+            break; /* end of input in the middle */
     }
     /* Exit, or the end of input: say goodbye and print the reply, if one
      * comes; the session is over either way. */

@@ -22,7 +22,7 @@ static const struct {
     { "QUIT", CMD_QUIT, 0, "ERR usage: QUIT" },
 };
 
-#define MAX_WORDS 4     /* the command word and its arguments, plus one too many */
+#define MAX_WORDS 4 /* the command word and its arguments, plus one too many */
 
 /*
  * Splits LEN bytes at LINE on single spaces into at most MAX_WORDS words.
@@ -60,7 +60,8 @@ parse_command(const char *line, size_t len, struct command *cmd)
     const char *space = memchr(line, ' ', len);
     size_t wordlen = space ? (size_t)(space - line) : len;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strlen(commands[i].word) != wordlen || memcmp(commands[i].word, line, wordlen) != 0)
+        if (strlen(commands[i].word) != wordlen ||
+            memcmp(commands[i].word, line, wordlen) != 0)
             continue;
         int n = split(line, len, words);
         if (n == -1 || (size_t)n != commands[i].nargs + 1)

@@ -9,19 +9,19 @@
 
 #include <stddef.h>
 
-#define MAX_LINE 4096       /* longest command line, without its "\n" */
-#define MIN_NAME 1          /* a user name's length, in bytes */
+#define MAX_LINE 4096 /* longest command line, without its "\n" */
+#define MIN_NAME 1    /* a user name's length, in bytes */
 #define MAX_NAME 32
-#define MIN_PASSWORD 8      /* a password's length, in bytes */
+#define MIN_PASSWORD 8 /* a password's length, in bytes */
 #define MAX_PASSWORD 128
 
 enum command_kind {
-    CMD_REGISTER,       /* REGISTER name password */
-    CMD_LOGIN,          /* LOGIN name password */
-    CMD_WHOAMI,         /* WHOAMI */
-    CMD_PASSWD,         /* PASSWD old new */
-    CMD_LOGOUT,         /* LOGOUT */
-    CMD_QUIT,           /* QUIT */
+    CMD_REGISTER, /* REGISTER name password */
+    CMD_LOGIN,    /* LOGIN name password */
+    CMD_WHOAMI,   /* WHOAMI */
+    CMD_PASSWD,   /* PASSWD old new */
+    CMD_LOGOUT,   /* LOGOUT */
+    CMD_QUIT,     /* QUIT */
 };
 
 /* An argument: LEN bytes at TEXT, inside the parsed line (not
@@ -33,7 +33,7 @@ struct arg {
 
 struct command {
     enum command_kind kind;
-    size_t nargs;       /* 0 or 2, as the command takes */
+    size_t nargs; /* 0 or 2, as the command takes */
     struct arg args[2];
 };
 

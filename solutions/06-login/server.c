@@ -42,8 +42,8 @@
 #include "netlab.h"
 #include "protocol.h"
 
-#define BUSY_TIMEOUT_MS 5000    /* longest wait for another writer */
-#define HASH_PREFIX "$y$"       /* yescrypt */
+#define BUSY_TIMEOUT_MS 5000 /* longest wait for another writer */
+#define HASH_PREFIX "$y$"    /* yescrypt */
 #define MAX_REPLY 128
 
 /* One connected client, and everything its thread alone uses: the login
@@ -52,10 +52,10 @@ struct session {
     int fd;
     unsigned id;
     char addr[NET_ADDRLEN];
-    sqlite3 *db;                    /* this thread's own connection */
+    sqlite3 *db; /* this thread's own connection */
     sqlite3_stmt *insert_user, *find_hash, *change_hash;
-    struct crypt_data *crypt;       /* 32 KiB: on the heap, not the stack */
-    char user[MAX_NAME + 1];        /* logged in as; "" when not */
+    struct crypt_data *crypt; /* 32 KiB: on the heap, not the stack */
+    char user[MAX_NAME + 1];  /* logged in as; "" when not */
 };
 
 /* ---- Shared state: the hash slots, how many hashes may run at once,
@@ -66,7 +66,7 @@ static int hash_slots;
 
 /* Set once in main before any thread starts, then only read. */
 static const char *db_path;
-static char dummy_hash[CRYPT_OUTPUT_SIZE];  /* checked for unknown users */
+static char dummy_hash[CRYPT_OUTPUT_SIZE]; /* checked for unknown users */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -191,8 +191,9 @@ static sqlite3 *
 open_db(char err[NET_ERRLEN])
 {
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(db_path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
     if (rc == SQLITE_OK) {
         sqlite3_extended_result_codes(db, 1);
         rc = sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
@@ -246,8 +247,8 @@ open_session_db(struct session *s, char err[NET_ERRLEN])
         return -1;
     if (sqlite3_prepare_v2(s->db, "INSERT INTO users (name, hash) VALUES (?1, ?2)", -1,
                            &s->insert_user, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "SELECT hash FROM users WHERE name = ?1", -1,
-                           &s->find_hash, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT hash FROM users WHERE name = ?1", -1, &s->find_hash,
+                           NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, "UPDATE users SET hash = ?1 WHERE name = ?2 AND hash = ?3",
                            -1, &s->change_hash, NULL) != SQLITE_OK) {
         snprintf(err, NET_ERRLEN, "prepare statements: %s", sqlite3_errmsg(s->db));
@@ -437,7 +438,7 @@ cmd_passwd(struct session *s, const struct command *cmd)
     if (rc != SQLITE_DONE)
         reply = db_failure(s, "passwd");
     else if (sqlite3_changes(s->db) != 1)
-        reply = "ERR invalid credentials";      /* changed meanwhile */
+        reply = "ERR invalid credentials"; /* changed meanwhile */
     else
         reply = "OK";
     done_with(s->change_hash);
@@ -521,7 +522,7 @@ converse(struct session *s)
         int got = read_line(&r, &line, &len);
         if (got == 1) {
             o = handle(s, line, len);
-            wipe(line, len);            /* it may hold a password */
+            wipe(line, len); /* it may hold a password */
         } else if (got == -1 && errno == EMSGSIZE) {
             o = reply(s, "ERR line too long") == 0 ? GO_ON : BROKEN;
         } else {
@@ -549,7 +550,7 @@ serve(int fd, unsigned id, void *arg)
 
     peer_name(fd, s->addr, sizeof s->addr);
     printf("client %u connected from %s\n", s->id, s->addr);
-    s->crypt = calloc(1, sizeof *s->crypt);        /* zeroed, as crypt_rn needs */
+    s->crypt = calloc(1, sizeof *s->crypt); /* zeroed, as crypt_rn needs */
     if (s->crypt == NULL)
         why = strerror(ENOMEM);
     else if (open_session_db(s, err) == 0)

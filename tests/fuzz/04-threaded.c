@@ -13,7 +13,7 @@
 static void require(int ok)
 {
     if (!ok)
-        abort();        /* libFuzzer reports the input that led here */
+        abort(); /* libFuzzer reports the input that led here */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -13,7 +13,7 @@
 static void require(int ok)
 {
     if (!ok)
-        abort();        /* libFuzzer reports the input that led here */
+        abort(); /* libFuzzer reports the input that led here */
 }
 
 static int takes_two(enum command_kind kind)
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *error = parse_command(line, size, &cmd);
 
     if (error != NULL) {
-        require(strncmp(error, "ERR ", 4) == 0);    /* a reply the client can show */
+        require(strncmp(error, "ERR ", 4) == 0); /* a reply the client can show */
     } else {
         require(cmd.nargs == (takes_two(cmd.kind) ? 2u : 0u));
         for (size_t i = 0; i < cmd.nargs; i++) {

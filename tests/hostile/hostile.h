@@ -30,7 +30,8 @@ static inline int port_argument(int argc, char **argv)
 static inline int bind_port(int port)
 {
     int fd = socket(AF_INET6, SOCK_STREAM, 0), no = 0, yes = 1;
-    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+                              .sin6_port = htons((uint16_t)port),
                               .sin6_addr = in6addr_any };
     if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &no, sizeof no) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) < 0 ||

@@ -31,7 +31,8 @@ static int count_listeners(const char *file, int own)
 int main(int argc, char **argv)
 {
     int port = port_argument(argc, argv);
-    int others = count_listeners("/proc/net/tcp", port) + count_listeners("/proc/net/tcp6", port);
+    int others = count_listeners("/proc/net/tcp", port) +
+                 count_listeners("/proc/net/tcp6", port);
     if (others > 0) {
         fprintf(stderr, "server: %d servers of others are in sight\n", others);
         return 3;

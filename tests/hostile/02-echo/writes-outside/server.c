@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     if (n > 0) {
         kit[n] = '\0';
         for (int up = 0; up < 5; up++) {
-            char *slash = strrchr(kit, '/');    /* a short path in a root of its own */
+            char *slash = strrchr(kit, '/'); /* a short path in a root of its own */
             if (slash != NULL)
                 *slash = '\0';
         }
