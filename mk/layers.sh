@@ -119,6 +119,14 @@ objects=$(find "$obj" -name '*.o' | sort)
 [ -n "$objects" ] || { echo "layers: no object under $obj: build first (make)" >&2; exit 1; }
 for o in $objects; do
     u=$(echo "$o" | unit_of "$obj")
+    # An object whose source is gone (a file renamed or removed) is no
+    # longer the grader's; one older than its source would tell of code
+    # that is no longer there.
+    [ -f "$src/$u.c" ] || continue
+    if [ "$src/$u.c" -nt "$o" ]; then
+        echo "layers: $o is older than $src/$u.c: build first (make)" >&2
+        exit 1
+    fi
     nm -P -g --defined-only "$o" | awk -v u="$u" '$2 != "U" { print "D", $1, u }'
     nm -P -u "$o" | awk -v u="$u" '{ print "U", $1, u }'
 done > "$work/symbols"

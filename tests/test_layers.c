@@ -6,9 +6,13 @@
  */
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "command.h"
@@ -144,5 +148,35 @@ Test(layers, a_file_in_no_layer_is_refused)
     cr_expect_eq(r.status, 1, "%s", r.out.data);
     cr_expect(strstr(r.out.data, "stray.* is in no layer") != NULL, "%s", r.out.data);
     buf_free(&r.out);
+    remove_tiny_files(dir);
+}
+
+Test(layers, an_object_older_than_its_source_is_refused_and_one_without_a_source_left_out)
+{
+    char *dir = new_folder();
+    put_file(dir, "top.c", "int top_answer(void) { return 42; }\n");
+    put_file(dir, "bottom.c",
+             "int top_answer(void);\nint bottom(void) { return top_answer(); }\n");
+    compile_all(dir);
+    /* bottom.c's object stays, its source goes (a file renamed away): its
+     * call up is no longer the grader's. */
+    struct buf path = { 0 };
+    buf_printf(&path, "%s/bottom.c", dir);
+    cr_assert_eq(unlink(path.data), 0);
+    struct cmd r = run_layers(dir, "upper: top\nlower: bottom\n", "");
+    cr_expect_eq(r.status, 0, "a leftover object counted:\n%s", r.out.data);
+    buf_free(&r.out);
+
+    /* top.c edited after its object was built: what the object says is old. */
+    buf_reset(&path);
+    buf_printf(&path, "%s/top.c", dir);
+    struct timespec later[2] = { { .tv_sec = time(NULL) + 60 },
+                                 { .tv_sec = time(NULL) + 60 } };
+    cr_assert_eq(utimensat(AT_FDCWD, path.data, later, 0), 0);
+    r = run_layers(dir, "upper: top\nlower: bottom\n", "");
+    cr_expect_eq(r.status, 1, "%s", r.out.data);
+    cr_expect(strstr(r.out.data, "top.o is older than") != NULL, "%s", r.out.data);
+    buf_free(&r.out);
+    buf_free(&path);
     remove_tiny_files(dir);
 }
