@@ -89,10 +89,16 @@ $(BUILD)/%.o: %.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(if $(filter harness/%,$<),$(GRADER_CPPFLAGS),$(LAB_CPPFLAGS)) -MMD -MP -c $< -o $@
 
+# Each archive is made anew: `ar r` only adds and replaces, so the object
+# of a source renamed or removed would stay in it, and the linker could
+# take its stale definitions (the grader crashed so after proc.c became
+# programs.c, in a build made before the rename).
 $(LIB): $(LIB_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(GRADER_LIB): $(GRADER_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(GRADER): $(BUILD)/harness/grade.o $(CHECKS_OBJS) $(GRADER_LIB)
