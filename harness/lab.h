@@ -72,6 +72,21 @@ void register_checks(const char *id, const char *title, const struct check_def *
 /* Whether DEF, one of LAB's checks, is hidden. */
 bool is_hidden(const struct lab_def *lab, const struct check_def *def);
 
+/*
+ * The rubric's version, as every report states it, so that a score from
+ * before a change of the rubric is told from one after: "rN-XXXXXXXX", where
+ * N is RUBRIC_REVISION, raised by hand whenever a check's judgement changes
+ * without its name or points changing (INSTRUCTORS.md, "Adding a check"),
+ * and XXXXXXXX a digest of every lab's id and visible checks (name, points,
+ * rubric line), which changes by itself when those do.  WITH_HIDDEN adds
+ * "+hXXXXXXXX", a digest of the hidden checks, for a run that includes
+ * them; the students' copy, which has none, then reports the same version as
+ * the instructor's for the same public rubric.  Written into VERSION.
+ */
+#define RUBRIC_REVISION 1
+#define RUBRIC_VERSION_SIZE 32
+void rubric_version(bool with_hidden, char version[RUBRIC_VERSION_SIZE]);
+
 /* The lab a user named by "02", "02-echo" or "echo", or NULL. */
 const struct lab_def *find_lab(const char *name);
 

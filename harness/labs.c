@@ -1,5 +1,6 @@
 /* labs.c - the labs the grader knows, as their files registered them, and how a
  * user may name them. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,4 +100,43 @@ bool is_hidden(const struct lab_def *lab, const struct check_def *def)
 {
     return def >= lab->checks + (lab->nchecks - lab->nhidden) &&
            def < lab->checks + lab->nchecks;
+}
+
+/* FNV-1a, 32 bits: a digest to tell rubrics apart, not a defence against
+ * anyone forging one. */
+static uint32_t digest_text(uint32_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return (h ^ 0xffu) * 16777619u; /* a separator: "ab","c" differs from "a","bc" */
+}
+
+static uint32_t digest_checks(bool hidden)
+{
+    uint32_t h = 2166136261u;
+    char points[16];
+    for (size_t i = 0; all_labs[i] != NULL; i++) {
+        const struct lab_def *lab = all_labs[i];
+        for (size_t j = 0; j < lab->nchecks; j++) {
+            const struct check_def *def = &lab->checks[j];
+            if (is_hidden(lab, def) != hidden)
+                continue;
+            snprintf(points, sizeof points, "%d", def->points);
+            h = digest_text(digest_text(h, lab->id), def->name);
+            h = digest_text(digest_text(h, points), def->what);
+        }
+    }
+    return h;
+}
+
+void rubric_version(bool with_hidden, char version[RUBRIC_VERSION_SIZE])
+{
+    bool any_hidden = false;
+    for (size_t i = 0; all_labs[i] != NULL; i++)
+        any_hidden |= all_labs[i]->nhidden > 0;
+    int n = snprintf(version, RUBRIC_VERSION_SIZE, "r%d-%08" PRIx32, RUBRIC_REVISION,
+                     digest_checks(false));
+    if (with_hidden && any_hidden)
+        snprintf(version + n, RUBRIC_VERSION_SIZE - (size_t)n, "+h%08" PRIx32,
+                 digest_checks(true));
 }

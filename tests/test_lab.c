@@ -204,3 +204,42 @@ Test(lab, every_handout_rubric_matches_the_checks)
                      path, stated, visible);
     }
 }
+
+static void no_check(struct check *c)
+{
+    (void)c;
+}
+
+/* The version names the revision and digests the public rubric: a check
+ * added (or its points changed) changes it, hidden checks only its "+h"
+ * part, and only where a run includes them. */
+Test(lab, the_rubric_version_changes_with_the_rubric)
+{
+    char before[RUBRIC_VERSION_SIZE], with_hidden[RUBRIC_VERSION_SIZE];
+    char after[RUBRIC_VERSION_SIZE], after_hidden[RUBRIC_VERSION_SIZE];
+    rubric_version(false, before);
+    rubric_version(true, with_hidden);
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "r%d-", RUBRIC_REVISION);
+    cr_assert_eq(strncmp(before, prefix, strlen(prefix)), 0, "%s", before);
+    cr_assert_eq(strlen(before), strlen(prefix) + 8, "%s", before);
+    cr_assert_eq(strncmp(with_hidden, before, strlen(before)), 0, "%s vs %s", with_hidden,
+                 before);
+
+    static const struct check_def hidden[] = {
+        { "secret", 2, 1000, "a hidden check", "handouts/99-test.md, section \"x\"", no_check }
+    };
+    register_checks("99-rubric-test", NULL, hidden, 1, true);
+    rubric_version(false, after);
+    rubric_version(true, after_hidden);
+    cr_assert_str_eq(after, before, "a hidden check changed the public version");
+    cr_assert_neq(strstr(after_hidden, "+h"), NULL, "%s", after_hidden);
+    cr_assert_str_neq(after_hidden, with_hidden);
+
+    static const struct check_def visible[] = {
+        { "public", 1, 1000, "a public check", "handouts/99-test.md, section \"x\"", no_check }
+    };
+    register_checks("99-rubric-test", "rubric test", visible, 1, false);
+    rubric_version(false, after);
+    cr_assert_str_neq(after, before, "a new public check left the version as it was");
+}
