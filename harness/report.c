@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "handout.h"
 #include "lab.h"
 
 enum format { TEXT, JSON, XML, HTML, CSV };
@@ -463,4 +464,64 @@ int save_transcripts(const char *dir, const struct check_result *results, size_t
         buf_free(&path);
     }
     return 0;
+}
+
+void put_hint_link(FILE *f, const char *hint)
+{
+    struct hint_ref ref;
+    char id[160];
+    if (!parse_hint(hint, &ref)) {
+        put_html_text(f, hint);
+        return;
+    }
+    hint_anchor(&ref, id, sizeof id);
+    fprintf(f, "<a href=\"#%s\">", id);
+    put_html_text(f, hint);
+    fputs("</a>", f);
+}
+
+/* Whether HINTS[I]'s section was cited by an earlier one. */
+static bool cited_before(const char *const *hints, size_t i, const char *id)
+{
+    struct hint_ref ref;
+    char other[160];
+    for (size_t j = 0; j < i; j++) {
+        if (hints[j] == NULL || !parse_hint(hints[j], &ref))
+            continue;
+        hint_anchor(&ref, other, sizeof other);
+        if (strcmp(other, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+void write_cited_sections(FILE *f, const char *kit_dir, const char *const *hints, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct hint_ref ref;
+        char id[160];
+        if (hints[i] == NULL || !parse_hint(hints[i], &ref))
+            continue;
+        hint_anchor(&ref, id, sizeof id);
+        if (cited_before(hints, i, id))
+            continue;
+        struct buf text = { 0 }, why = { 0 };
+        fprintf(f, "<section class=\"handout\" id=\"%s\">\n<h3>", id);
+        put_html_text(f, ref.file);
+        fputs(": ", f);
+        put_html_text(f, ref.section);
+        fputs("</h3>\n", f);
+        if (read_handout_section(kit_dir, &ref, &text, &why) == 0) {
+            fputs("<pre>", f);
+            put_html_text(f, text.data);
+            fputs("</pre>\n", f);
+        } else {
+            fputs("<p>This section cannot be shown here: ", f);
+            put_html_text(f, why.data);
+            fputs(".</p>\n", f);
+        }
+        fputs("</section>\n", f);
+        buf_free(&text);
+        buf_free(&why);
+    }
 }

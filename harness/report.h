@@ -33,6 +33,14 @@ void put_json_string(FILE *f, const char *s);
 void put_xml_text(FILE *f, const char *s);
 /* HTML text or attribute value (quoted with " or '). */
 void put_html_text(FILE *f, const char *s);
+/* HINT as HTML text, linked to its handout section's id (handout.h's
+ * hint_anchor), which write_cited_sections puts on the same page. */
+void put_hint_link(FILE *f, const char *hint);
+/* Each handout section the N HINTS name, once, as HTML: a heading and the
+ * section's Markdown as preformatted text, under the id its links point to,
+ * read from KIT_DIR (a section that cannot be read says why, under the same
+ * id).  Nothing for a hint in no known form. */
+void write_cited_sections(FILE *f, const char *kit_dir, const char *const *hints, size_t n);
 /* One CSV field (RFC 4180), quoted, on one line, never a formula. */
 void put_csv_field(FILE *f, const char *s);
 
