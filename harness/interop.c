@@ -178,13 +178,13 @@ static void put_cell(FILE *f, const struct interop *io, size_t client, size_t se
         [INTEROP_ERROR] = { "?", "part", NULL },
     };
     if (io->members[client].not_built != NULL || io->members[server].not_built != NULL) {
-        fputs("<td title=\"not built\"></td>", f);
+        fputs("<td title=\"not built\" style=\"background: #eee\"></td>", f);
         return;
     }
     const char *why = NULL;
     enum interop_verdict v = interop_cell(io, client, server, &why);
     char *reason = first_line(why);
-    fprintf(f, "<td class=\"%s\" title=\"", looks[v].cls);
+    fprintf(f, "<td class=\"%s\" style=\"text-align: center\" title=\"", looks[v].cls);
     put_html_text(f, looks[v].title != NULL ? looks[v].title : reason); /* quotes too */
     fprintf(f, "\">%s</td>", looks[v].mark);
     free(reason);
@@ -209,9 +209,11 @@ void write_interop_html(FILE *f, const struct interop *io)
 {
     if (io == NULL)
         return;
-    size_t pass = 0;
+    size_t pass = 0, built = 0;
     for (size_t p = 0; p < io->npairs; p++)
         pass += io->results[p].passed;
+    for (size_t i = 0; i < io->n; i++)
+        built += io->members[i].not_built == NULL;
     fputs("<h2 id=\"interop\">Interoperability: ", f);
     put_html_text(f, io->lab->id);
     fputs("</h2>\n<p>Each submission's client against other submissions' servers, in the "
@@ -224,9 +226,9 @@ void write_interop_html(FILE *f, const struct interop *io)
             "is a client, a column a server; hover over a cell for why it failed.  Not part "
             "of any score; the pairs are in <code>interop.csv</code>.</p>\n",
             io->npairs, io->npairs == 1 ? "" : "s", pass,
-            io->npairs < (io->n * io->n) ? " (a sample: each client against its own server "
-                                           "and a few others)"
-                                         : "");
+            io->npairs < built * built ? " (a sample: each client against its own server "
+                                         "and a few others)"
+                                       : "");
     fputs("<table class=\"interop\">\n", f);
     put_matrix_head(f, io);
     fputs("<tbody>\n", f);

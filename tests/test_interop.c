@@ -245,6 +245,7 @@ Test(interop, a_small_class_shows_who_works_with_whom_each_as_its_own_user)
     cr_expect_not_null(strstr(g.page.data, "title=\"the client (`./client localhost"),
                        "a failed cell's tooltip says why");
     cr_expect_not_null(strstr(g.page.data, "36 pairs run"), "6 built: every pair");
+    cr_expect_null(strstr(g.page.data, "(a sample"), "every pair is no sample");
     expect_two_users_two_roots(&g);
     remove_class(&g);
 }
