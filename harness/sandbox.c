@@ -702,9 +702,10 @@ void sandbox_prepare(struct check *c)
         note(c,
              "sandbox: an interop check: the server runs from %s, the client from %s, "
              "each in a view of the root that holds only its own lab folder (as " PROGRAMS_LAB
-             "), the client as user %lu",
+             ")%s",
              c->lab_dir, c->client_lab_dir,
-             (unsigned long)(c->sandbox.client_uid ? c->sandbox.client_uid : c->sandbox.uid));
+             c->sandbox.client_uid != 0 ? ", the client as a user of its own"
+                                        : "; not root: both as the grader's own user");
 }
 
 int sandbox_program_view(bool client)
@@ -954,8 +955,8 @@ void sandbox_unstage_preload(char *copy)
 /* ---- Files left outside the folder ------------------------------------- */
 
 static struct {
-    uid_t uid;
-    const char *folder;
+    uid_t uid, client_uid;              /* client_uid: an interop check's client's, or uid */
+    const char *folder, *client_folder; /* where they may write */
     struct buf *found;
     int count;
 } stray_search;
@@ -965,8 +966,9 @@ static int note_stray(const char *path, const struct stat *st, int type, struct 
     (void)type;
     /* Not the private /tmp itself: in a user namespace the grader's user
      * owns it, as its maker. */
-    if (ftw->level > 0 && st->st_uid == stray_search.uid &&
-        !is_under(path, stray_search.folder)) {
+    if (ftw->level > 0 &&
+        (st->st_uid == stray_search.uid || st->st_uid == stray_search.client_uid) &&
+        !is_under(path, stray_search.folder) && !is_under(path, stray_search.client_folder)) {
         if (stray_search.count < 5)
             buf_printf(stray_search.found, "%s%s", stray_search.count ? ", " : "", path);
         stray_search.count++;
@@ -982,7 +984,10 @@ bool sandbox_find_strays(const struct check *c, struct buf *msg)
         return false;
     struct buf found = { 0 };
     stray_search.uid = c->sandbox.uid != 0 ? c->sandbox.uid : geteuid();
+    stray_search.client_uid = c->sandbox.client_uid != 0 ? c->sandbox.client_uid
+                                                         : stray_search.uid;
     stray_search.folder = c->folder ? c->folder : "/nonexistent";
+    stray_search.client_folder = c->client_folder ? c->client_folder : "/nonexistent";
     stray_search.found = &found;
     stray_search.count = 0;
     for (size_t i = 0; i < COUNT_OF(private_tmp); i++)

@@ -128,13 +128,13 @@ static char *path_in(const struct graded *g, const char *name)
     return b.data;
 }
 
-/* The class above, graded with --interop 02 (only the pair check). */
-static void grade_small_class(struct graded *g)
+/* The class above in a new folder of /tmp, G's root: class/ and tmp/. */
+static void make_small_class(struct graded *g)
 {
     snprintf(g->root, sizeof g->root, "/tmp/netlab-interop-XXXXXX");
     cr_assert_not_null(mkdtemp(g->root));
     chmod(g->root, 0755);
-    char *dir = path_in(g, "class"), *out = path_in(g, "out"), *tmp = path_in(g, "tmp");
+    char *dir = path_in(g, "class"), *tmp = path_in(g, "tmp");
     cr_assert_eq(mkdir(dir, 0755), 0);
     cr_assert_eq(mkdir(tmp, 0755), 0);
     add_sources(dir, "alice", "solutions/02-echo");
@@ -144,21 +144,44 @@ static void grade_small_class(struct graded *g)
     add_with_server(dir, "erin", "int main(void) { return 1; }\n");
     add_probe(dir, "p1");
     add_probe(dir, "p2");
-    const char *argv[] = {
-        "harness/grade", "--batch",      dir,         "--out", out, "--lab", "02",
-        "--check",       "02-echo/pair", "--interop", "02",    NULL
-    };
+    free(dir), free(tmp);
+}
+
+/* Appends the text of G's file NAME to INTO. */
+static void take_output(const struct graded *g, const char *name, struct buf *into)
+{
+    char *path = path_in(g, name), *text = read_text_file(path);
+    buf_puts(into, text);
+    free(text);
+    free(path);
+}
+
+/* The class, graded with --interop 02 (only the pair check) by the
+ * command AS (the grader, maybe run as another user), its NAS words; what
+ * it wrote read into G. */
+static void grade_small_class(struct graded *g, const char *const *as, size_t nas)
+{
+    char *dir = path_in(g, "class"), *out = path_in(g, "out"), *tmp = path_in(g, "tmp");
+    const char *args[] = { "--batch", dir,       "--out",        out,         "--lab",
+                           "02",      "--check", "02-echo/pair", "--interop", "02" };
+    const char *argv[COUNT_OF(args) + 8];
+    size_t n = 0;
+    for (size_t i = 0; i < nas && i < 7; i++)
+        argv[n++] = as[i];
+    for (size_t i = 0; i < COUNT_OF(args); i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
     int fd = temp_fd(), err = temp_fd();
     g->status = run_program(argv, NULL, tmp, fd, err);
     take_file(fd, &g->csv); /* its stdout: not kept */
     buf_free(&g->csv);
     take_file(err, &g->err);
-    char *csv = path_in(g, "out/interop.csv"), *page = path_in(g, "out/class.html"),
-         *probe = path_in(g, "out/interop/p1/p2.txt");
-    buf_puts(&g->csv, read_text_file(csv));
-    buf_puts(&g->page, read_text_file(page));
-    buf_puts(&g->probe, read_text_file(probe));
-    free(csv), free(page), free(probe), free(dir), free(out), free(tmp);
+    cr_assert_eq(g->status, 0, "grade --batch --interop exited %d:\n%s", g->status,
+                 g->err.data);
+    take_output(g, "out/interop.csv", &g->csv);
+    take_output(g, "out/class.html", &g->page);
+    take_output(g, "out/interop/p1/p2.txt", &g->probe);
+    free(dir), free(out), free(tmp);
 }
 
 static void remove_class(struct graded *g)
@@ -211,11 +234,10 @@ static void expect_two_users_two_roots(const struct graded *g)
     }
 }
 
-Test(interop, a_small_class_shows_who_works_with_whom_each_as_its_own_user)
+/* The matrix of the class: who works with whom, and how the page says it. */
+static void expect_matrix(const struct graded *g_)
 {
-    struct graded g = { 0 };
-    grade_small_class(&g);
-    cr_assert_eq(g.status, 0, "grade --batch --interop exited %d:\n%s", g.status, g.err.data);
+    const struct graded g = *g_;
     static const char *const works[] = { "alice", "bob", "p1", "p2" }; /* both sides */
     static const char *const servers_ok[] = { "alice", "carol", "p1", "p2" };
     /* A client and a server of its own work with every good one... */
@@ -246,7 +268,52 @@ Test(interop, a_small_class_shows_who_works_with_whom_each_as_its_own_user)
                        "a failed cell's tooltip says why");
     cr_expect_not_null(strstr(g.page.data, "36 pairs run"), "6 built: every pair");
     cr_expect_null(strstr(g.page.data, "(a sample"), "every pair is no sample");
+}
+
+Test(interop, a_small_class_shows_who_works_with_whom_each_as_its_own_user)
+{
+    struct graded g = { 0 };
+    make_small_class(&g);
+    const char *grader[] = { "harness/grade" };
+    grade_small_class(&g, grader, COUNT_OF(grader));
+    expect_matrix(&g);
     expect_two_users_two_roots(&g);
+    remove_class(&g);
+}
+
+/*
+ * Graded by an ordinary user, from a copy of the kit in /tmp (nobody may
+ * not get through to the kit itself): where the kernel gives nobody user
+ * namespaces, both programs run as nobody, yet each sees only its own lab
+ * folder, and the matrix is the same.
+ */
+Test(interop, an_ordinary_user_gets_the_same_matrix)
+{
+    if (geteuid() != 0 || !ordinary_user_namespaces_allowed())
+        cr_skip_test("as root, where ordinary users get user namespaces, only");
+    struct graded g = { 0 };
+    make_small_class(&g);
+    struct buf cmd = { 0 };
+    buf_printf(&cmd,
+               "mkdir '%s/kit' && tar --exclude=./.git --exclude=./build -cf - . | "
+               "tar -xf - -C '%s/kit' && chown -R nobody:nogroup '%s'",
+               g.root, g.root, g.root);
+    struct cmd copy = run_command(".", cmd.data, "120");
+    cr_assert_eq(copy.status, 0, "%s", copy.out.data);
+    buf_free(&copy.out);
+    buf_free(&cmd);
+    char *grade = path_in(&g, "kit/harness/grade");
+    const char *as_nobody[] = { "setpriv", "--reuid=nobody", "--regid=nogroup",
+                                "--clear-groups", grade };
+    grade_small_class(&g, as_nobody, COUNT_OF(as_nobody));
+    expect_matrix(&g);
+    unsigned long server_uid, client_uid;
+    char server_mark[16], client_mark[16], peer[64];
+    probe_line(g.probe.data, "server", &server_uid, server_mark, peer);
+    probe_line(g.probe.data, "client", &client_uid, client_mark, peer);
+    cr_expect_str_eq(server_mark, "p2", "%s", g.probe.data);
+    cr_expect_str_eq(client_mark, "p1", "%s", g.probe.data);
+    free(grade);
     remove_class(&g);
 }
 
