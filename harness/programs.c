@@ -240,9 +240,6 @@ static void register_group(struct check *c, pid_t pgid)
     }
 }
 
-/* Starts the program at RUN as NAME, with ARG0 its argv[0]; PATH names it
- * in messages.  WIDE: without the data limit (sanitizer runtimes reserve
- * terabytes of address space; the cgroup's memory limit still holds). */
 /* Where a program of C's starts on SIDE: the check's folder and user, or
  * an interop check's client's own. */
 static void place_program(struct check *c, enum program_side side, struct program_place *at)
@@ -257,6 +254,10 @@ static void place_program(struct check *c, enum program_side side, struct progra
     }
 }
 
+/* Starts the program at RUN as NAME, with ARG0 its argv[0]; PATH names it
+ * in messages.  WIDE: without the data limit (sanitizer runtimes reserve
+ * terabytes of address space; the cgroup's memory limit still holds).
+ * SIDE: which of an interop check's programs it is. */
 static struct program *start_at(struct check *c, const char *name, const char *arg0,
                                 const char *path, const char *run, bool wide,
                                 enum program_side side, const char *const *args, size_t nargs)

@@ -317,6 +317,37 @@ Test(interop, an_ordinary_user_gets_the_same_matrix)
     remove_class(&g);
 }
 
+/* Each word of ARGV, run as the grader: its status, stdout and stderr. */
+static struct cmd run_grader(const char *const *argv)
+{
+    int out = temp_fd();
+    struct cmd r = { 0 };
+    r.status = run_program(argv, NULL, NULL, out, out);
+    take_file(out, &r.out);
+    return r;
+}
+
+Test(interop, its_options_are_refused_where_they_make_no_sense)
+{
+    static const struct {
+        const char *argv[8], *says;
+    } cases[] = {
+        { { "harness/grade", "--interop", "02", NULL }, "with --batch" },
+        { { "harness/grade", "--batch", "/nonexistent", "--interop", "99", NULL },
+          "a lab with a client and a server" },
+        { { "harness/grade", "--batch", "/nonexistent", "--interop", "02", "--interop-sample",
+            "-1", NULL },
+          "--interop-sample takes a number" },
+    };
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
+        struct cmd r = run_grader(cases[i].argv);
+        cr_expect_eq(r.status, 2, "%s %s: status %d", cases[i].argv[1], cases[i].argv[2],
+                     r.status);
+        cr_expect_not_null(strstr(r.out.data, cases[i].says), "%s", r.out.data);
+        buf_free(&r.out);
+    }
+}
+
 /* How many of PAIRS hold CLIENT against SERVER. */
 static size_t count_pair(const struct interop_pair *pairs, size_t n, size_t client,
                          size_t server)
