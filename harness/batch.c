@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "interop.h"
 #include "report.h"
 #include "walk.h"
 
@@ -492,6 +493,86 @@ static bool write_class(const char *out, const struct class_results *c)
     return ok;
 }
 
+/* ---- Interoperability ---------------------------------------------------- */
+
+/* Why SUB's LAB is left out of the matrix, or NULL: it was built. */
+static const char *not_built(const struct submission *sub, const struct batch_setup *s,
+                             const struct lab_def *lab)
+{
+    static const char *const states[] = {
+        [BUILD_MISSING] = "no lab folder",
+        [BUILD_PENDING] = "not built",
+        [BUILD_FAILED] = "did not build",
+        [BUILD_REFUSED] = "not graded",
+    };
+    const struct lab_build *b = build_of(sub, s, lab);
+    return b == NULL ? "no lab folder" : b->state == BUILD_OK ? NULL : states[b->state];
+}
+
+/* The class's clients against each other's servers, into IO (interop.h):
+ * after the grading, with the same sandbox and jobs; never scored. */
+static int interop_class(const struct batch_setup *s, const struct submission *subs, size_t n,
+                         struct interop *io)
+{
+    *io = (struct interop){ .lab = s->interop_lab,
+                            .def = interop_check_of(s->interop_lab),
+                            .n = n,
+                            .sample = s->interop_sample };
+    io->members = xcalloc(n + 1, sizeof *io->members);
+    for (size_t i = 0; i < n; i++)
+        io->members[i] = (struct interop_member){ .name = subs[i].name,
+                                                  .copy = subs[i].copy,
+                                                  .not_built = not_built(&subs[i], s,
+                                                                         io->lab) };
+    int rc = run_interop(io, &s->run);
+    if (s->progress)
+        fprintf(stderr, "grade: interop %s: %zu pair%s of clients and servers run\n",
+                io->lab->id, io->npairs, io->npairs == 1 ? "" : "s");
+    if (rc == RUN_INTERRUPTED)
+        fprintf(stderr, "grade: interrupted; every program it started was stopped\n");
+    return rc < 0 ? run_exit_status(rc) : 0;
+}
+
+/* OUT/interop/CLIENT/SERVER.txt: each pair's transcript, made afresh. */
+static bool write_interop_transcripts(const char *out, const struct interop *io)
+{
+    struct buf dir = { 0 };
+    buf_printf(&dir, "%s/interop", out);
+    if (is_dir(dir.data))
+        remove_folder(dir.data);
+    bool ok = true;
+    for (size_t p = 0; p < io->npairs && ok; p++) {
+        struct buf client = { 0 }, path = { 0 };
+        buf_printf(&client, "%s/%s", dir.data, io->members[io->pairs[p].client].name);
+        buf_printf(&path, "%s/%s.txt", client.data, io->members[io->pairs[p].server].name);
+        FILE *f = make_folders(client.data) == 0 ? create_file(path.data) : NULL;
+        ok = f != NULL;
+        if (ok) {
+            put_text(f, io->results[p].transcript ? io->results[p].transcript : "");
+            ok = close_file(f, path.data);
+        }
+        buf_free(&client);
+        buf_free(&path);
+    }
+    buf_free(&dir);
+    return ok;
+}
+
+/* OUT/interop.csv and each pair's transcript. */
+static bool write_interop_files(const char *out, const struct interop *io)
+{
+    struct buf path = { 0 };
+    buf_printf(&path, "%s/interop.csv", out);
+    FILE *f = create_file(path.data);
+    bool ok = f != NULL;
+    if (ok) {
+        write_interop_csv(f, io);
+        ok = close_file(f, path.data);
+    }
+    buf_free(&path);
+    return ok && write_interop_transcripts(out, io);
+}
+
 /* OUT/builds, where the copies go, as S's copies: absolute, hidden from
  * builds.  Returns it (to free), or NULL with a message. */
 static char *prepare_copies(const char *out)
@@ -534,14 +615,24 @@ int grade_batch(struct batch_setup *s, const char *dir, const char *out)
     double seconds = (double)(now_us() - start) / 1e6;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = write_submission(out, &subs[i], seconds) ? 0 : 1;
-    struct class_results c = {
-        .labs = s->labs, .nlabs = s->nlabs, .subs = subs, .nsubs = n, .seconds = seconds
-    };
+    struct interop io = { 0 };
+    if (rc == 0 && s->interop_lab != NULL)
+        rc = interop_class(s, subs, n, &io);
+    struct class_results c = { .labs = s->labs,
+                               .nlabs = s->nlabs,
+                               .subs = subs,
+                               .nsubs = n,
+                               .seconds = seconds,
+                               .interop = s->interop_lab != NULL ? &io : NULL };
+    if (rc == 0 && s->interop_lab != NULL)
+        rc = write_interop_files(out, &io) ? 0 : 1;
     if (rc == 0)
         rc = write_class(out, &c) ? 0 : 1;
     if (rc == 0)
         printf("graded %zu submissions in %.1f s: %s/gradebook.csv, %s/class.html\n", n,
                seconds, out, out);
+    free_interop(&io);
+    free(io.members);
     free_submissions(subs, n);
     free(subs);
     free(copies);

@@ -30,6 +30,10 @@ struct batch_setup {
     struct build_options build; /* .hidden: the copies' folder */
     const char *copies;         /* where each copy is made (absolute) */
     bool progress;              /* report progress on stderr */
+    /* --interop LAB: the class's clients against each other's servers
+     * (interop.h), never scored; or NULL.  --interop-sample's K. */
+    const struct lab_def *interop_lab;
+    int interop_sample;
 };
 
 /* Copies, builds and grades SUBS (name and path filled in), filling in
@@ -57,6 +61,7 @@ int grade_built_copy(struct batch_setup *s, const char *impl, struct check_resul
  * `grade --batch DIR`: grades every submission folder of DIR (names
  * beginning with a dot are skipped) and writes into OUT:
  *   gradebook.csv, class.html (classreport.h),
+ *   interop.csv with --interop (interop.h),
  *   submissions/NAME/{report.txt,results.json,build.log,transcripts/},
  *   builds/NAME/: the copy that was built and graded.
  * Returns the grader's exit status: 0 once everything is written;

@@ -110,6 +110,8 @@ void run_check(struct check *c)
          c->time_limit_ms);
     /* Before the check's mounts hide where it is. */
     c->lab_fd = open_lab_folder(c->lab_dir, &c->lab_refused);
+    if (c->client_lab_dir != NULL)
+        c->client_lab_fd = open_lab_folder(c->client_lab_dir, &c->client_lab_refused);
     keep_helper_library(c); /* a few kilobytes, for a check that builds */
     sandbox_prepare(c);
     cgroup_start_check(c);

@@ -8,6 +8,7 @@
  * an e-mail attachment.
  */
 #include "classreport.h"
+#include "interop.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -365,5 +366,6 @@ void write_class_html(FILE *f, const struct class_results *c)
     fputs("<h2 id=\"failures\">Failed checks by submission</h2>\n", f);
     for (size_t i = 0; i < c->nsubs; i++)
         put_submission(f, &c->subs[i], i);
+    write_interop_html(f, c->interop);
     fputs("</body>\n</html>\n", f);
 }

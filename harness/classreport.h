@@ -12,6 +12,8 @@
 #include "lab.h"
 #include "runner.h"
 
+struct interop;
+
 struct submission {
     char *name;               /* its folder's name: untrusted text */
     char *path;               /* its folder */
@@ -40,7 +42,8 @@ struct class_results {
     size_t nlabs;
     const struct submission *subs; /* in the gradebook's order */
     size_t nsubs;
-    double seconds; /* wall time of the whole run */
+    double seconds;                /* wall time of the whole run */
+    const struct interop *interop; /* --interop's matrix (interop.h), or NULL */
 };
 
 /* A header (submission, each lab's id, total) and a row of points per

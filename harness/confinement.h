@@ -14,6 +14,9 @@
  * user SANDBOX_UID_BASE + the check's process ID (< 2^22), numbers that no
  * system gives out. */
 #define SANDBOX_UID_BASE 1800000000u
+/* An interop check's client (interop.h) runs as its check's user plus
+ * this: above every PID, so no other check's user. */
+#define SANDBOX_CLIENT_UID_STEP (1u << 22)
 /* Tasks (processes and threads) a check's or build's programs may have:
  * generous for any honest lab program (lab 04 runs a thread per client). */
 #define SANDBOX_MAX_TASKS 256
@@ -29,6 +32,7 @@ struct cgroup {
 
 struct sandbox {
     uid_t uid;            /* the user programs run as; 0: the grader's */
+    uid_t client_uid;     /* an interop check's client's user, or 0 */
     bool private_mounts;  /* the check has its own /tmp; the kit is hidden */
     bool own_root;        /* its programs have a root of their own (sandbox.c) */
     long memory_mb;       /* each program's data limit, and in a cgroup all

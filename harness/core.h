@@ -116,6 +116,13 @@ struct check {
                                folder holding every submission, the originals
                                of copies */
     const char *built_server; /* use_built_server's, or NULL */
+    /* An interop check (interop.h): its client comes from this other lab
+     * folder, and runs in a root of its own as a user of its own; NULL in
+     * every other check. */
+    const char *client_lab_dir;
+    int client_lab_fd;                                     /* it, opened as lab_fd is; or -1 */
+    char *client_lab_refused;                              /* why it is -1 */
+    char *client_folder;                                   /* the client's HOME, its user's */
     void (*on_fail)(struct check *c, const char *message); /* on_failure's */
     /* Ends the check with its verdict (checkrun.c's finish): fail and
      * not_testable call it, so that check.c calls nothing above it.  It
@@ -134,6 +141,10 @@ bool pump_until(struct check *c, bool (*done)(struct check *, void *), void *arg
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
 /* At the end of the check: each source's finish (events.h). */
 void finish_sources(struct check *c);
+
+/* folder.c: an interop check's client's folder, as check_folder is the
+ * other programs' (its HOME and TMPDIR, its user's). */
+const char *client_folder(struct check *c);
 
 /* programs.c */
 void reap_all_descendants(bool in_namespace);

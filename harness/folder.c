@@ -58,3 +58,19 @@ DIR *list_check_folder(struct check *c)
         close(fd);
     return d;
 }
+
+const char *client_folder(struct check *c)
+{
+    if (c->client_folder == NULL) {
+        /* In the check's private /tmp (an interop check always has one):
+         * it vanishes with the check. */
+        struct buf path = { 0 };
+        buf_puts(&path, "/tmp/netlab-client-XXXXXX");
+        if (mkdtemp(path.data) == NULL)
+            fail(c, "grader error: cannot create a folder in /tmp: %s", strerror(errno));
+        c->client_folder = path.data;
+        sandbox_give_folder(c, c->client_folder, c->sandbox.client_uid);
+        note(c, "the client's folder: %s", c->client_folder);
+    }
+    return c->client_folder;
+}

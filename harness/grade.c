@@ -15,6 +15,7 @@
 
 #include "batch.h"
 #include "buf.h"
+#include "interop.h"
 #include "lab.h"
 #include "report.h"
 #include "runner.h"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
           "             [--time-scale N] [--instructor] [--list] [--bench[=RUNS]]\n"
           "       grade --batch DIR [--out DIR] [--lab NN]... [--check LAB/NAME]...\n"
           "             [--jobs N] [--memory-limit MIB]\n"
+          "             [--interop LAB [--interop-sample K]]\n"
           "\n"
           "Grades the labs in DIR (default: labs): runs each lab's server and client\n"
           "as black boxes and checks them against the contracts in the handouts.\n"
@@ -42,6 +44,11 @@ static void usage(FILE *f)
           "                     hidden checks too, each built as --build does; write into\n"
           "                     the folder --out names (default " DEFAULT_CLASS_OUT ")\n"
           "                     gradebook.csv, class.html and submissions/NAME/\n"
+          "  --interop LAB      with --batch: run each client against the class's servers\n"
+          "                     (every pair up to 12 submissions, else a sample), never\n"
+          "                     scored; the matrix on class.html and in interop.csv\n"
+          "  --interop-sample K each client against its own server and K others in a\n"
+          "                     class of more than 12 (default 4)\n"
           "  --lab NN           only this lab (01, 01-hello or hello); repeatable\n"
           "  --check LAB/NAME   only this check (e.g. 02-echo/binary-safe); repeatable\n"
           "  --format F         text (default), gradescope (results.json) or junit (XML)\n"
@@ -86,10 +93,12 @@ struct options {
     long memory_limit_mb; /* 0: the runner's default; negative: none */
     int time_scale;
     bool list;
-    bool instructor;   /* hidden checks too */
-    bool build;        /* --build: build a copy of --impl first */
-    const char *batch; /* --batch DIR, or NULL */
-    int held_back;     /* points of the hidden checks not run */
+    bool instructor;               /* hidden checks too */
+    bool build;                    /* --build: build a copy of --impl first */
+    const char *batch;             /* --batch DIR, or NULL */
+    int held_back;                 /* points of the hidden checks not run */
+    const struct lab_def *interop; /* --interop LAB, or NULL */
+    int interop_sample;            /* --interop-sample K */
     int bench_runs;
 };
 
@@ -110,10 +119,14 @@ static bool parse_options(int argc, char **argv, struct options *o)
         { "bench", optional_argument, NULL, 'b' },
         { "build", no_argument, NULL, 'B' },
         { "batch", required_argument, NULL, 'C' },
+        { "interop", required_argument, NULL, 'X' },
+        { "interop-sample", required_argument, NULL, 'K' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    *o = (struct options){ .impl = "labs", .format = "text" };
+    *o = (struct options){ .impl = "labs",
+                           .format = "text",
+                           .interop_sample = INTEROP_DEFAULT_SAMPLE };
     long n = (long)sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = n > 0 ? (int)(2 * n) : 4;
     int opt;
@@ -143,6 +156,21 @@ static bool parse_options(int argc, char **argv, struct options *o)
             break;
         case 'C':
             o->batch = optarg;
+            break;
+        case 'X':
+            o->interop = find_lab(optarg);
+            if (o->interop == NULL || interop_check_of(o->interop) == NULL) {
+                fprintf(stderr, "grade: --interop takes a lab with a client and a server "
+                                "that work together (a \"" INTEROP_CHECK "\" check)\n");
+                return false;
+            }
+            break;
+        case 'K':
+            o->interop_sample = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || o->interop_sample < 0 || o->interop_sample > 1000) {
+                fprintf(stderr, "grade: --interop-sample takes a number from 0 to 1000\n");
+                return false;
+            }
             break;
         case 'h':
             usage(stdout);
@@ -210,6 +238,10 @@ static bool parse_options(int argc, char **argv, struct options *o)
     if (o->batch && (o->build || o->bench_runs || o->transcripts)) {
         fprintf(stderr, "grade: --batch builds each submission and writes its own reports "
                         "and transcripts: no --build, --bench or --transcripts\n");
+        return false;
+    }
+    if (o->interop != NULL && o->batch == NULL) {
+        fprintf(stderr, "grade: --interop pairs the programs of a class: with --batch\n");
         return false;
     }
     if (o->build && o->bench_runs) {
@@ -446,6 +478,14 @@ static int grade_class(struct options *o)
                 o->batch);
         return EXIT_USAGE;
     }
+    bool graded = o->interop == NULL;
+    for (size_t l = 0; l < o->nlabs; l++)
+        graded |= o->labs[l] == o->interop;
+    if (!graded) {
+        fprintf(stderr, "grade: --interop %s needs that lab graded too: add --lab %s\n",
+                o->interop->id, o->interop->id);
+        return EXIT_USAGE;
+    }
     size_t n;
     struct check_result *checks = plan(o, &n);
     if (checks == NULL)
@@ -462,6 +502,8 @@ static int grade_class(struct options *o)
         .plan = checks,
         .nplan = n,
         .progress = true,
+        .interop_lab = o->interop,
+        .interop_sample = o->interop_sample,
         .run = { .jobs = o->jobs,
                  .shortio = shortio,
                  .kit_dir = kit,

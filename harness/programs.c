@@ -162,12 +162,25 @@ static _Noreturn void exec_failed(int report, int err)
     _exit(127);
 }
 
+/* Who a program is in its check: where it runs and as whom. */
+enum program_side {
+    SIDE_ONLY,   /* every program of an ordinary check */
+    SIDE_SERVER, /* an interop check's, but for its client */
+    SIDE_CLIENT, /* an interop check's client, from the other lab folder */
+};
+
+struct program_place {
+    const char *folder;     /* its current folder, HOME and TMPDIR */
+    struct sandbox sandbox; /* the check's, as this program's user */
+    enum program_side side;
+};
+
 /* In the child: become the program, as the sandbox says.  Only
  * async-signal-safe calls. */
-static _Noreturn void exec_program(const struct check *c, const char *path, char *const argv[],
-                                   char *const envp[], const struct sandbox_limits *limits,
-                                   int in, int out, int errw, int report, int announce,
-                                   pid_t parent)
+static _Noreturn void exec_program(const struct program_place *at, const char *path,
+                                   char *const argv[], char *const envp[],
+                                   const struct sandbox_limits *limits, int in, int out,
+                                   int errw, int report, int announce, pid_t parent)
 {
     setsid(); /* own session and process group */
     if (in == out)
@@ -199,9 +212,12 @@ static _Noreturn void exec_program(const struct check *c, const char *path, char
     ssize_t ignored = write(report, &outside, sizeof outside);
     (void)ignored;
 
-    if (chdir(c->folder) < 0)
+    int err = at->side == SIDE_ONLY ? 0 : sandbox_program_view(at->side == SIDE_CLIENT);
+    if (err != 0)
+        exec_failed(report, -err);
+    if (chdir(at->folder) < 0)
         exec_failed(report, errno);
-    int err = sandbox_enter(&c->sandbox, limits);
+    err = sandbox_enter(&at->sandbox, limits);
     if (err != 0)
         exec_failed(report, -err); /* negative: the sandbox failed */
     /* After the change of user, which clears it: dies with its check. */
@@ -224,12 +240,27 @@ static void register_group(struct check *c, pid_t pgid)
     }
 }
 
+/* Where a program of C's starts on SIDE: the check's folder and user, or
+ * an interop check's client's own. */
+static void place_program(struct check *c, enum program_side side, struct program_place *at)
+{
+    at->side = side;
+    at->sandbox = c->sandbox;
+    at->folder = check_folder(c);
+    if (side == SIDE_CLIENT) {
+        at->folder = client_folder(c);
+        if (c->sandbox.client_uid != 0)
+            at->sandbox.uid = c->sandbox.client_uid;
+    }
+}
+
 /* Starts the program at RUN as NAME, with ARG0 its argv[0]; PATH names it
  * in messages.  WIDE: without the data limit (sanitizer runtimes reserve
- * terabytes of address space; the cgroup's memory limit still holds). */
+ * terabytes of address space; the cgroup's memory limit still holds).
+ * SIDE: which of an interop check's programs it is. */
 static struct program *start_at(struct check *c, const char *name, const char *arg0,
                                 const char *path, const char *run, bool wide,
-                                const char *const *args, size_t nargs)
+                                enum program_side side, const char *const *args, size_t nargs)
 {
     if (c->nprograms == MAX_PROGRAMS)
         fail(c, "grader error: too many programs in one check");
@@ -265,9 +296,10 @@ static struct program *start_at(struct check *c, const char *name, const char *a
         fail(c, "grader error: pipe: %s", strerror(errno));
 
     pid_t parent = getpid();
-    check_folder(c);
+    struct program_place at;
+    place_program(c, side, &at);
     struct environment env;
-    program_environment(&env, c->folder, c->short_counts ? c->shortio : NULL, announce[1]);
+    program_environment(&env, at.folder, c->short_counts ? c->shortio : NULL, announce[1]);
     struct sandbox_limits limits;
     sandbox_limits(&c->sandbox, &limits);
     for (size_t i = 0; wide && i < SANDBOX_LIMITS; i++)
@@ -277,8 +309,8 @@ static struct program *start_at(struct check *c, const char *name, const char *a
     if (pid < 0)
         fail(c, "grader error: fork: %s", strerror(errno));
     if (pid == 0)
-        exec_program(c, run, argv, env.vars, &limits, in, out, errp[1], report[1], announce[1],
-                     parent);
+        exec_program(&at, run, argv, env.vars, &limits, in, out, errp[1], report[1],
+                     announce[1], parent);
 
     close(in);
     if (out != in)
@@ -303,7 +335,11 @@ static struct program *start_at(struct check *c, const char *name, const char *a
     struct buf cmd = { 0 };
     for (size_t i = 0; i < argc; i++)
         buf_printf(&cmd, "%s%s", i ? " " : "", argv[i]);
-    note(c, "start %s (pid %d)", cmd.data, (int)pid);
+    if (side == SIDE_ONLY)
+        note(c, "start %s (pid %d)", cmd.data, (int)pid);
+    else
+        note(c, "start %s (pid %d) from %s, as user %lu", cmd.data, (int)pid, path,
+             (unsigned long)(at.sandbox.uid != 0 ? at.sandbox.uid : geteuid()));
     p->command = cmd.data;
 
     int outside = 0, err = 0;
@@ -335,23 +371,32 @@ struct program *start_program_args(struct check *c, const char *name, const char
      * grader built in the check's folder (use_built_server). */
     char path[4096], run[4096];
     bool built = strcmp(name, "server") == 0 && c->built_server != NULL;
-    snprintf(path, sizeof path, "%s/%s", c->lab_dir, name);
-    snprintf(run, sizeof run, "%s/%s", c->programs_dir ? c->programs_dir : c->lab_dir, name);
+    /* An interop check's client comes from the other lab folder, which
+     * its own view of the root shows at the same place (sandbox.c). */
+    enum program_side side = c->client_lab_dir == NULL     ? SIDE_ONLY
+                             : strcmp(name, "client") == 0 ? SIDE_CLIENT
+                                                           : SIDE_SERVER;
+    const char *lab_dir = side == SIDE_CLIENT ? c->client_lab_dir : c->lab_dir;
+    int lab_fd = side == SIDE_CLIENT ? c->client_lab_fd : c->lab_fd;
+    const char *lab_refused = side == SIDE_CLIENT ? c->client_lab_refused : c->lab_refused;
+    snprintf(path, sizeof path, "%s/%s", lab_dir, name);
+    snprintf(run, sizeof run, "%s/%s", c->programs_dir ? c->programs_dir : lab_dir, name);
     struct buf refused = { 0 };
     if (built)
         snprintf(run, sizeof run, "%s", c->built_server);
-    else if (check_program(c->lab_fd, c->lab_dir, c->lab_refused, name, &refused) < 0)
+    else if (check_program(lab_fd, lab_dir, lab_refused, name, &refused) < 0)
         fail(c, "%s", refused.data); /* never what a link leads to */
     char arg0[32];
     snprintf(arg0, sizeof arg0, "./%s", name);
-    return start_at(c, name, arg0, path, run, built, args, nargs);
+    return start_at(c, name, arg0, path, run, built, side, args, nargs);
 }
 
 struct program *start_system_program(struct check *c, const char *path,
                                      const char *const *args, size_t nargs)
 {
     const char *slash = strrchr(path, '/');
-    return start_at(c, slash ? slash + 1 : path, path, path, path, false, args, nargs);
+    return start_at(c, slash ? slash + 1 : path, path, path, path, false,
+                    c->client_lab_dir == NULL ? SIDE_ONLY : SIDE_SERVER, args, nargs);
 }
 
 void use_built_server(struct check *c, const char *path)

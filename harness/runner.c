@@ -180,6 +180,11 @@ static _Noreturn void be_check(const struct run_options *opts, const struct chec
     const char *impl = r->impl_dir ? r->impl_dir : opts->impl_dir;
     char *lab_dir = xmalloc(strlen(impl) + strlen(r->lab->id) + 2);
     sprintf(lab_dir, "%s/%s", impl, r->lab->id);
+    char *client_lab_dir = NULL;
+    if (r->client_impl_dir != NULL) {
+        client_lab_dir = xmalloc(strlen(r->client_impl_dir) + strlen(r->lab->id) + 2);
+        sprintf(client_lab_dir, "%s/%s", r->client_impl_dir, r->lab->id);
+    }
     /* Programs see neither the kit nor the submissions beside this one. */
     char *beside = xstrdup(impl);
     char *slash = strrchr(beside, '/');
@@ -198,6 +203,8 @@ static _Noreturn void be_check(const struct run_options *opts, const struct chec
                        .own_network = (isolated_namespaces() & CLONE_NEWNET) != 0,
                        .client_host = opts->client_host ? opts->client_host : "localhost",
                        .sandbox.memory_mb = memory,
+                       .client_lab_dir = client_lab_dir,
+                       .client_lab_fd = -1,
                        .hidden = { opts->kit_dir, beside, opts->originals_dir } };
     run_check(&c);
 }
@@ -364,23 +371,27 @@ static void report_progress(const struct run_options *opts, const struct check_r
 static bool checks_can_reach(const struct run_options *opts,
                              const struct check_result *results, size_t n)
 {
-    const char **paths = xcalloc(n * (SANDBOX_KEPT + 1) + 1, sizeof *paths);
+    const char **paths = xcalloc(2 * n * (SANDBOX_KEPT + 1) + 1, sizeof *paths);
     size_t npaths = 0;
     char kept[SANDBOX_KEPT][PATH_MAX];
-    for (size_t i = 0; i < n; i++) {
+    /* Each check's lab folder, and an interop check's client's too. */
+    for (size_t k = 0; k < 2 * n; k++) {
+        const struct check_result *r = &results[k / 2];
+        const char *impl = k % 2 == 0 ? (r->impl_dir ? r->impl_dir : opts->impl_dir)
+                                      : r->client_impl_dir;
+        if (impl == NULL)
+            continue;
         struct buf lab_dir = { 0 };
-        buf_printf(&lab_dir, "%s/%s",
-                   results[i].impl_dir ? results[i].impl_dir : opts->impl_dir,
-                   results[i].lab->id);
+        buf_printf(&lab_dir, "%s/%s", impl, r->lab->id);
         bool seen = false;
         for (size_t j = 0; j < npaths && !seen; j++)
             seen = strcmp(paths[j], lab_dir.data) == 0;
         if (!seen) {
             sandbox_kept(lab_dir.data, opts->shortio, kept);
             paths[npaths++] = xstrdup(lab_dir.data); /* the way to it as given */
-            for (size_t k = 0; k < SANDBOX_KEPT; k++)
-                if (kept[k][0] != '\0')
-                    paths[npaths++] = xstrdup(kept[k]);
+            for (size_t m = 0; m < SANDBOX_KEPT; m++)
+                if (kept[m][0] != '\0')
+                    paths[npaths++] = xstrdup(kept[m]);
         }
         buf_free(&lab_dir);
     }

@@ -16,7 +16,9 @@
 struct check_result {
     const struct lab_def *lab;
     const struct check_def *def;
-    const char *impl_dir; /* the tree to grade, if not run_options' */
+    const char *impl_dir;        /* the tree to grade, if not run_options' */
+    const char *client_impl_dir; /* an interop check's: the client from this
+                                    tree, the server from impl_dir; or NULL */
     bool passed;
     bool untestable;    /* passed because it could not be examined */
     bool grader_error;  /* not graded: the grader failed, not the program

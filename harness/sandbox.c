@@ -230,6 +230,11 @@ void sandbox_kept(const char *lab_dir, const char *preload, char kept[SANDBOX_KE
 #define PROGRAMS_FILES "/run/netlab"
 #define PROGRAMS_LAB PROGRAMS_FILES "/lab"
 #define PROGRAMS_PRELOAD PROGRAMS_FILES "/shortio.so"
+/* An interop check's client's lab folder, in a tmpfs of its own: each
+ * program's view (sandbox_program_view) then holds one of the two lab
+ * folders at PROGRAMS_LAB, and this folder empty. */
+#define PROGRAMS_PEER PROGRAMS_FILES "/peer"
+#define PROGRAMS_PEER_LAB PROGRAMS_PEER "/lab"
 #define PROGRAMS_PATH "/usr/local/bin:/usr/bin:/bin"
 /* Copied for every check: a lab folder larger than this (a student's core
  * files...) would cost every check its copy, so it gets the covers instead. */
@@ -378,24 +383,49 @@ static void stage_private_tmp(struct buf *why)
     }
 }
 
+/* Copies the lab folder open as FROM (LAB_DIR) into the new folder LAB. */
+static void stage_lab(struct buf *why, const char *lab, int from, const char *lab_dir)
+{
+    step(why, mkdir(lab, 0755), "cannot create", lab);
+    int to = open(lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    step(why, to, "cannot open", lab);
+    if (to >= 0 && from >= 0 && why->len == 0 &&
+        copy_folder_into(from, to, true, lab_dir, why) < 0)
+        buf_puts(why, " (copying the lab folder)");
+    if (to >= 0)
+        close(to);
+}
+
+/* An interop check's client's lab folder, in a read-only tmpfs of its own
+ * at PROGRAMS_PEER (staged as PEER, its mount point made already). */
+static void stage_client_lab(struct buf *why, const struct check *c, const char *peer)
+{
+    char lab[PATH_MAX + 16];
+    step(why, mount("netlab", peer, "tmpfs", MS_NOSUID | MS_NODEV, PROGRAMS_FILES_SIZE),
+         "cannot mount a tmpfs on", peer);
+    snprintf(lab, sizeof lab, "%s/lab", peer);
+    stage_lab(why, lab, c->client_lab_fd, c->client_lab_dir);
+    step(why,
+         mount(NULL, peer, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+               PROGRAMS_FILES_SIZE),
+         "cannot make read-only", peer);
+}
+
 /* The lab folder, open as LAB, and shortio.so, open as PRELOAD (-1 for
- * none), copied into a tmpfs that is then made read-only. */
+ * none), copied into a tmpfs that is then made read-only; an interop
+ * check's client's lab folder into one of its own. */
 static void stage_programs_files(struct buf *why, const struct check *c, int preload)
 {
-    char dir[PATH_MAX], lab[PATH_MAX + 8], lib[PATH_MAX + 16];
+    char dir[PATH_MAX], lab[PATH_MAX + 8], lib[PATH_MAX + 16], peer[PATH_MAX + 8];
     staged(dir, PROGRAMS_FILES);
     make_path(dir);
     step(why, mount("netlab", dir, "tmpfs", MS_NOSUID | MS_NODEV, PROGRAMS_FILES_SIZE),
          "cannot mount a tmpfs on", dir);
     snprintf(lab, sizeof lab, "%s/lab", dir);
-    step(why, mkdir(lab, 0755), "cannot create", lab);
-    int to = open(lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    step(why, to, "cannot open", lab);
-    if (to >= 0 && c->lab_fd >= 0 && why->len == 0 &&
-        copy_folder_into(c->lab_fd, to, true, c->lab_dir, why) < 0)
-        buf_puts(why, " (copying the lab folder)");
-    if (to >= 0)
-        close(to);
+    stage_lab(why, lab, c->lab_fd, c->lab_dir);
+    snprintf(peer, sizeof peer, "%s/peer", dir);
+    if (c->client_lab_dir != NULL)
+        step(why, mkdir(peer, 0755), "cannot create", peer);
     if (preload >= 0) {
         snprintf(lib, sizeof lib, "%s/shortio.so", dir);
         int out = open(lib, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
@@ -407,6 +437,8 @@ static void stage_programs_files(struct buf *why, const struct check *c, int pre
          mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
                PROGRAMS_FILES_SIZE),
          "cannot make read-only", dir);
+    if (c->client_lab_dir != NULL && why->len == 0)
+        stage_client_lab(why, c, peer);
 }
 
 /* A /proc of the check's PID namespace, where programs (a user of their
@@ -623,6 +655,19 @@ static int bring_up_loopback(void)
     return err;
 }
 
+/*
+ * An interop check's two programs come from two submissions: each must see
+ * only its own lab folder, which only roots of their own can give (covers
+ * would show both folders to both).  Where they cannot be made, the pair
+ * is not run: the grader's limit, not the programs' fault.
+ */
+static void require_two_roots(struct check *c)
+{
+    if (c->client_lab_dir != NULL && !c->sandbox.own_root)
+        fail(c, "grader error: an interop check runs each program in a root of its own, "
+                "which cannot be made here (see the notes above)");
+}
+
 void sandbox_prepare(struct check *c)
 {
     if (c->own_network) {
@@ -631,12 +676,17 @@ void sandbox_prepare(struct check *c)
             fail(c, "grader error: cannot bring up the check's loopback: %s", strerror(err));
         note(c, "sandbox: a network of the check's own, with only the loopback");
     }
-    if (!privileged_in_namespaces())
+    if (!privileged_in_namespaces()) {
+        require_two_roots(c);
         return; /* an ordinary user, and no user namespace */
+    }
     if (geteuid() == 0)
         c->sandbox.uid = sandbox_uid_of_self();
+    if (geteuid() == 0 && c->client_lab_dir != NULL)
+        c->sandbox.client_uid = c->sandbox.uid + SANDBOX_CLIENT_UID_STEP;
     if (c->in_namespace)
         c->sandbox.private_mounts = make_private_mounts(c);
+    require_two_roots(c);
     struct buf who = { 0 };
     if (c->sandbox.uid != 0)
         buf_printf(&who, "as user %lu", (unsigned long)c->sandbox.uid);
@@ -648,6 +698,31 @@ void sandbox_prepare(struct check *c)
          : c->sandbox.private_mounts ? ", with a private /tmp, the kit hidden"
                                      : "");
     buf_free(&who);
+    if (c->client_lab_dir != NULL)
+        note(c,
+             "sandbox: an interop check: the server runs from %s, the client from %s, "
+             "each in a view of the root that holds only its own lab folder (as " PROGRAMS_LAB
+             ")%s",
+             c->lab_dir, c->client_lab_dir,
+             c->sandbox.client_uid != 0 ? ", the client as a user of its own"
+                                        : "; not root: both as the grader's own user");
+}
+
+int sandbox_program_view(bool client)
+{
+    /* A mount namespace of the program's own, made before it drops its
+     * privileges: what it mounts here stays out of the check's view. */
+    if (unshare(CLONE_NEWNS) < 0)
+        return errno;
+    if (client && (mount(PROGRAMS_PEER_LAB, PROGRAMS_LAB, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+                   mount(NULL, PROGRAMS_LAB, NULL,
+                         MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0))
+        return errno;
+    /* The client's lab folder is gone from view: the client's own stays
+     * mounted at PROGRAMS_LAB, over the server's. */
+    if (umount2(PROGRAMS_PEER, MNT_DETACH) < 0)
+        return errno;
+    return 0;
 }
 
 void sandbox_hide_from_build(const char *folder, const char *const hidden[3],
@@ -664,11 +739,16 @@ void sandbox_hide_from_build(const char *folder, const char *const hidden[3],
     buf_free(&c.transcript);
 }
 
-void sandbox_claim_folder(const struct check *c, const char *folder)
+void sandbox_give_folder(const struct check *c, const char *folder, uid_t uid)
 {
-    if (c->sandbox.uid != 0 && chown(folder, c->sandbox.uid, c->sandbox.uid) < 0)
+    if (uid != 0 && chown(folder, uid, uid) < 0)
         note((struct check *)c, "sandbox: cannot give %s to the programs: %s", folder,
              strerror(errno));
+}
+
+void sandbox_claim_folder(const struct check *c, const char *folder)
+{
+    sandbox_give_folder(c, folder, c->sandbox.uid);
 }
 
 /*
@@ -875,8 +955,8 @@ void sandbox_unstage_preload(char *copy)
 /* ---- Files left outside the folder ------------------------------------- */
 
 static struct {
-    uid_t uid;
-    const char *folder;
+    uid_t uid, client_uid;              /* client_uid: an interop check's client's, or uid */
+    const char *folder, *client_folder; /* where they may write */
     struct buf *found;
     int count;
 } stray_search;
@@ -886,8 +966,9 @@ static int note_stray(const char *path, const struct stat *st, int type, struct 
     (void)type;
     /* Not the private /tmp itself: in a user namespace the grader's user
      * owns it, as its maker. */
-    if (ftw->level > 0 && st->st_uid == stray_search.uid &&
-        !is_under(path, stray_search.folder)) {
+    if (ftw->level > 0 &&
+        (st->st_uid == stray_search.uid || st->st_uid == stray_search.client_uid) &&
+        !is_under(path, stray_search.folder) && !is_under(path, stray_search.client_folder)) {
         if (stray_search.count < 5)
             buf_printf(stray_search.found, "%s%s", stray_search.count ? ", " : "", path);
         stray_search.count++;
@@ -903,7 +984,10 @@ bool sandbox_find_strays(const struct check *c, struct buf *msg)
         return false;
     struct buf found = { 0 };
     stray_search.uid = c->sandbox.uid != 0 ? c->sandbox.uid : geteuid();
+    stray_search.client_uid = c->sandbox.client_uid != 0 ? c->sandbox.client_uid
+                                                         : stray_search.uid;
     stray_search.folder = c->folder ? c->folder : "/nonexistent";
+    stray_search.client_folder = c->client_folder ? c->client_folder : "/nonexistent";
     stray_search.found = &found;
     stray_search.count = 0;
     for (size_t i = 0; i < COUNT_OF(private_tmp); i++)

@@ -47,7 +47,14 @@ bool sandbox_way_is_open(const char *const *paths, size_t n, struct buf *blocked
  * ERR. */
 char *sandbox_stage_preload(const char *lib, struct buf *err);
 void sandbox_unstage_preload(char *copy);
+/* In an interop check's program's child, before sandbox_enter (only
+ * async-signal-safe calls): a mount namespace of the program's own where
+ * the root holds only its own lab folder, the client's (CLIENT) or the
+ * server's.  0, or the errno of what failed. */
+int sandbox_program_view(bool client);
 void sandbox_claim_folder(const struct check *c, const char *folder);
+/* Gives FOLDER to UID, the user of some of the check's programs. */
+void sandbox_give_folder(const struct check *c, const char *folder, uid_t uid);
 void sandbox_limits(const struct sandbox *s, struct sandbox_limits *l);
 int sandbox_enter(const struct sandbox *s, const struct sandbox_limits *l);
 bool sandbox_find_strays(const struct check *c, struct buf *msg);
