@@ -497,9 +497,22 @@ void text_begin(struct text_stream *t, FILE *f, const struct report *r)
 
 void text_advance(struct text_stream *t)
 {
+    /* The checks' lines made whole first, then written at once: a kill
+     * between two writes would cut a check's lines in two. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = t->f, *mem = open_memstream(&text, &len);
+    if (mem != NULL)
+        t->f = mem;
     for (; t->next < t->r->n && ended_at(t->r, t->next); t->next++)
         put_check(t, t->next);
-    fflush(t->f);
+    if (mem != NULL) {
+        fclose(mem);
+        t->f = out;
+        fwrite(text, 1, len, out);
+        free(text);
+    }
+    fflush(out);
 }
 
 /* "02-echo/binary-safe (3), ..." of the checks that failed, or (ERRORS)
