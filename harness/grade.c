@@ -267,8 +267,7 @@ static bool parse_options(int argc, char **argv, struct options *o)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "grade: unexpected argument '%s'; try 'grade --help'\n",
-                argv[optind]);
+        fprintf(stderr, "grade: unexpected argument '%s'; try 'grade --help'\n", argv[optind]);
         return false;
     }
     if (strcmp(o->format, "text") != 0 && strcmp(o->format, "gradescope") != 0 &&
@@ -677,7 +676,7 @@ static bool any_stale(const char *impl, const struct check_result *results, size
  * limit, SIGKILL) leaves whole reports of the checks that ended.
  */
 struct live {
-    struct report r;          /* over SEEN, with ENDED */
+    struct report r;           /* over SEEN, with ENDED */
     struct check_result *seen; /* the plan's checks, each copied as it ends */
     bool *ended;
     struct text_stream text;
@@ -803,7 +802,8 @@ static int grade_and_report(struct options *o, struct run_options *ro,
     char rubric[RUBRIC_VERSION_SIZE], when[40];
     rubric_version(o->instructor, rubric);
     local_time_now(when, sizeof when);
-    struct live l = { .seen = xcalloc(n, sizeof *l.seen), .ended = xcalloc(n, sizeof *l.ended) };
+    struct live l = { .seen = xcalloc(n, sizeof *l.seen),
+                      .ended = xcalloc(n, sizeof *l.ended) };
     for (size_t i = 0; i < n; i++)
         l.seen[i] = (struct check_result){ .lab = results[i].lab, .def = results[i].def };
     l.r = (struct report){ .impl = o->impl,
@@ -855,10 +855,10 @@ static int grade_and_report(struct options *o, struct run_options *ro,
         all_passed &= l.seen[i].passed;
         grader_error |= l.seen[i].grader_error;
     }
-    status = written           ? written
-             : grader_error    ? EXIT_GRADER_ERROR
-             : all_passed      ? 0
-                               : EXIT_FAILED;
+    status = written        ? written
+             : grader_error ? EXIT_GRADER_ERROR
+             : all_passed   ? 0
+                            : EXIT_FAILED;
 done:
     if (rc == RUN_CANNOT_GRADE)
         status = run_exit_status(rc);

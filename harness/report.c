@@ -321,7 +321,7 @@ static void put_indented(FILE *f, const char *text, const char *indent)
 /* A paragraph made of the printf FMT, wrapped; continuations indented by
  * two cells. */
 __attribute__((format(printf, 3, 4))) static void put_paragraph(FILE *f, const char *indent,
-                                                               const char *fmt, ...)
+                                                                const char *fmt, ...)
 {
     struct buf b = { 0 };
     va_list ap;
@@ -540,7 +540,10 @@ static void list_labs(struct buf *b, const struct report *r)
         if (i > 0 && r->results[i].lab == r->results[i - 1].lab)
             continue;
         seen++;
-        buf_printf(b, "%s%s", seen == 1 ? "" : seen == nlabs ? " and " : ", ",
+        buf_printf(b, "%s%s",
+                   seen == 1       ? ""
+                   : seen == nlabs ? " and "
+                                   : ", ",
                    r->results[i].lab->id);
     }
 }

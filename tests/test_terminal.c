@@ -95,8 +95,9 @@ static void write_file(const char *path, const char *text)
  * path (the Score line and the transcripts' paths must wrap). */
 static void variant_tree(const char *lab, const char *bug, char *tree, size_t size)
 {
-    snprintf(tree, size, "%s", temp_path("a-tree-with-a-rather-long-name-that-the-"
-                                         "score-line-must-wrap-around"));
+    snprintf(tree, size, "%s",
+             temp_path("a-tree-with-a-rather-long-name-that-the-"
+                       "score-line-must-wrap-around"));
     cr_assert_eq(shell("rm -rf '%s' && mkdir -p '%s' && cp -a build/variants/%s/%s '%s/%s'",
                        tree, tree, lab, bug, tree, lab),
                  0, "build/variants/%s/%s (make test builds it)", lab, bug);
@@ -145,10 +146,14 @@ static char *last_paragraph(const char *text)
 Test(terminal, every_line_fits_80_columns_and_the_failures_come_last)
 {
     static const char *const variants[][2] = {
-        { "01-hello", "server-garbage" },          { "01-hello", "server-keeps-cr" },
-        { "02-echo", "client-no-half-close" },     { "02-echo", "client-noisy-exit" },
-        { "03-chat", NULL },                       { "04-threaded", NULL },
-        { "05-pinger", NULL },                     { "06-login", NULL },
+        { "01-hello", "server-garbage" },
+        { "01-hello", "server-keeps-cr" },
+        { "02-echo", "client-no-half-close" },
+        { "02-echo", "client-noisy-exit" },
+        { "03-chat", NULL },
+        { "04-threaded", NULL },
+        { "05-pinger", NULL },
+        { "06-login", NULL },
     };
     static const char *const details[] = { NULL, "--quiet", "--verbose" };
     char tree[PATH_MAX], *report = xstrdup(temp_path("report.txt"));
@@ -167,8 +172,8 @@ Test(terminal, every_line_fits_80_columns_and_the_failures_come_last)
         }
         variant_tree(variants[i][0], bug, tree, sizeof tree);
         const char *detail = details[i % COUNT_OF(details)];
-        const char *args[] = { "--impl",      tree, "--lab", variants[i][0], "--transcripts",
-                               temp_path("t"), detail, NULL };
+        const char *args[] = { "--impl",        tree,           "--lab", variants[i][0],
+                               "--transcripts", temp_path("t"), detail,  NULL };
         struct buf out = { 0 }, err = { 0 };
         int status = grade(args, &out, &err);
         cr_expect_eq(status, 1, "%s/%s %s: exit %d\n%s%s", variants[i][0], bug,
@@ -242,8 +247,9 @@ Test(terminal, colour_on_a_terminal_only)
     cr_expect_not_null(strstr(out.data, "  PASS  pair "), "%s", out.data);
     buf_free(&out);
     buf_free(&err);
-    const char *always[] = { "--impl", "solutions", "--check", "01-hello/pair", "--color",
-                             NULL };
+    const char *always[] = {
+        "--impl", "solutions", "--check", "01-hello/pair", "--color", NULL
+    };
     cr_expect_eq(grade(always, &out, &err), 0);
     cr_expect_not_null(strstr(out.data, "\033[1;32mPASS"), "--color: %s", out.data);
     buf_free(&out);
@@ -310,8 +316,8 @@ Test(terminal, every_report_names_the_rubric_and_what_was_graded)
     buf_free(&err);
 
     char *json = xstrdup(temp_path("rubric.json")), *xml = xstrdup(temp_path("rubric.xml"));
-    const char *gs[] = { "--impl",    "solutions", "--lab", "01", "--format", "gradescope",
-                         "--out", json,        NULL };
+    const char *gs[] = { "--impl",     "solutions", "--lab", "01", "--format",
+                         "gradescope", "--out",     json,    NULL };
     cr_expect_eq(grade(gs, &out, &err), 0, "%s", err.data);
     cr_expect_eq(shell("python3 -c 'import json, sys; "
                        "assert \"(rubric %s)\" in json.load(open(sys.argv[1]))[\"output\"]' "
@@ -320,8 +326,8 @@ Test(terminal, every_report_names_the_rubric_and_what_was_graded)
                  0, "results.json does not name the rubric %s", all);
     buf_free(&out);
     buf_free(&err);
-    const char *junit[] = { "--impl", "solutions", "--lab", "01", "--format", "junit",
-                            "--out",  xml,         NULL };
+    const char *junit[] = { "--impl", "solutions", "--lab", "01", "--format",
+                            "junit",  "--out",     xml,     NULL };
     cr_expect_eq(grade(junit, &out, &err), 0, "%s", err.data);
     cr_expect_eq(shell("python3 -c 'import sys, xml.etree.ElementTree as ET; "
                        "p = ET.parse(sys.argv[1]).getroot().find(\"testsuite/properties/"
@@ -463,8 +469,8 @@ static void expect_whole_lines(const char *path)
 Test(terminal, a_run_killed_midway_leaves_valid_results)
 {
     char *json = xstrdup(temp_path("killed.json"));
-    struct grader g = start_grader(
-        "killed", (const char *[]){ "--format", "gradescope", "--out", json, NULL });
+    struct grader g = start_grader("killed", (const char *[]){ "--format", "gradescope",
+                                                               "--out", json, NULL });
     wait_for_checks(&g, 3);
     int status = stop(&g, SIGKILL);
     cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
