@@ -261,9 +261,9 @@ static void put_word(struct line *l, const char *w, size_t n, bool space)
 {
     int c = cells(w, n) + space;
     if (l->col + c > TEXT_COLUMNS && !l->blank) {
-        line_break(l);
+        line_break(l); /* the space becomes the break */
+        c -= space;
         space = false;
-        c -= 1;
     }
     if (space)
         fputc(' ', l->f);

@@ -337,6 +337,19 @@ Test(terminal, every_report_names_the_rubric_and_what_was_graded)
                  0, "the JUnit report does not name the rubric %s", pub);
     buf_free(&out);
     buf_free(&err);
+    /* --format jsonl: a line per check, each with the rubric. */
+    const char *jsonl[] = { "--impl", "solutions", "--lab", "01", "--format", "jsonl", NULL };
+    cr_expect_eq(grade(jsonl, &out, &err), 0, "%s", err.data);
+    write_file(json, out.data);
+    cr_expect_eq(shell("python3 -c 'import json, sys\n"
+                       "lines = [json.loads(l) for l in open(sys.argv[1])]\n"
+                       "assert len(lines) == %zu, len(lines)\n"
+                       "assert all(l[\"rubric\"] == \"%s\" and l[\"status\"] == \"passed\" "
+                       "for l in lines)' '%s'",
+                       find_lab("01")->nchecks, pub, json),
+                 0, "--format jsonl:\n%s", out.data);
+    buf_free(&out);
+    buf_free(&err);
     unlink(json);
     unlink(xml);
     free(json);
