@@ -823,7 +823,7 @@ static int grade_and_report(struct options *o, struct run_options *ro,
     }
     l.transcripts = l.r.transcripts = o->transcripts;
     FILE *out;
-    int status = EXIT_USAGE;
+    int status = EXIT_USAGE, rc = 0;
     if (!open_outputs(o, &l, &out))
         goto done;
     l.r.color = strcmp(o->format, "text") == 0 && use_color(o, out);
@@ -835,7 +835,7 @@ static int grade_and_report(struct options *o, struct run_options *ro,
 
     int64_t start = now_us();
     status = o->build ? build_and_grade(o, ro, results, n) : 0;
-    int rc = o->build ? 0 : run_checks(ro, results, n);
+    rc = o->build ? 0 : run_checks(ro, results, n);
     if (status == 0 && rc == 0) /* what ran without on_result: labs that did not build */
         for (size_t i = 0; i < n; i++)
             if (!l.ended[i])
