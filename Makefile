@@ -64,9 +64,15 @@ help::
 # The grader runs only once everything is built: a failed build stops make
 # here.  Run on past one (make -i), the grader still refuses a program older
 # than its sources (grade.c), so the program a failed build left is never
-# graded.
+# graded.  A failed check is the score the report ends with, not an error:
+# the grader's status 1 (a check failed) ends make grade with 0, so make does
+# not print "Error 1" under a student's report; every other status (bad
+# usage, a grader error, a stale program, an interruption) stays make's
+# error.  CI reads the score from the report (.ci/fresh-debian.sh), or runs
+# harness/grade itself, whose status is 0 only when every check passed.
 grade: all
-	./$(GRADER) $(GRADE_ARGS)
+	@echo ./$(GRADER) $(GRADE_ARGS)
+	@./$(GRADER) $(GRADE_ARGS) || [ $$? -eq 1 ]
 
 # mk/answers.mk adds what needs the solutions (variants, hostile programs,
 # sanitizer builds, fuzzers) where the kit has them.

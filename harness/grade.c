@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -28,12 +29,14 @@
 static void usage(FILE *f)
 {
     fputs("usage: grade [--impl DIR [--build]] [--lab NN]... [--check LAB/NAME]...\n"
-          "             [--format text|gradescope|junit] [--out FILE]\n"
-          "             [--transcripts DIR] [--jobs N] [--memory-limit MIB]\n"
-          "             [--time-scale N] [--instructor] [--list] [--bench[=RUNS]]\n"
+          "             [--format text|gradescope|junit|jsonl] [--out FILE]\n"
+          "             [--jsonl FILE] [--transcripts DIR] [--jobs N]\n"
+          "             [--memory-limit MIB] [--time-scale N] [--quiet|--verbose]\n"
+          "             [--color[=WHEN]] [--instructor] [--list] [--bench[=RUNS]]\n"
           "       grade --batch DIR [--out DIR] [--lab NN]... [--check LAB/NAME]...\n"
           "             [--jobs N] [--memory-limit MIB]\n"
           "             [--interop LAB [--interop-sample K]]\n"
+          "       grade --help | --version\n"
           "\n"
           "Grades the labs in DIR (default: labs): runs each lab's server and client\n"
           "as black boxes and checks them against the contracts in the handouts.\n"
@@ -51,9 +54,18 @@ static void usage(FILE *f)
           "                     class of more than 12 (default 4)\n"
           "  --lab NN           only this lab (01, 01-hello or hello); repeatable\n"
           "  --check LAB/NAME   only this check (e.g. 02-echo/binary-safe); repeatable\n"
-          "  --format F         text (default), gradescope (results.json) or junit (XML)\n"
-          "  --out FILE         write the report to FILE instead of stdout\n"
+          "  --format F         text (default), gradescope (results.json), junit (XML)\n"
+          "                     or jsonl (a JSON object per check, as each ends)\n"
+          "  --out FILE         write the report to FILE instead of stdout; gradescope's\n"
+          "                     is rewritten as each check ends, so it holds the checks\n"
+          "                     that ended if the run is killed\n"
+          "  --jsonl FILE       also append a JSON line to FILE as each check ends\n"
           "  --transcripts DIR  save every check's transcript as DIR/LAB/CHECK.txt\n"
+          "  --quiet            a line per check; details of failed checks only\n"
+          "  --verbose          also each check's time, isolation and transcript\n"
+          "  --color            colour the text report, as --color=always does\n"
+          "  --color=WHEN       auto (the default: on a terminal, unless NO_COLOR is\n"
+          "                     set), always or never\n"
           "  --jobs N           checks run at once (default: twice the CPUs; with\n"
           "                     --batch, four times)\n"
           "  --memory-limit MIB each program's data limit, and with cgroups the memory\n"
@@ -63,8 +75,9 @@ static void usage(FILE *f)
           "                     tools such as valgrind (default 1)\n"
           "  --instructor       run the hidden checks too (gradescope format always does)\n"
           "  --list             list the labs and their checks (the rubric), then exit\n"
-          "  --bench[=RUNS]     time RUNS gradings (default 5): per lab, whole kit, per "
-          "check\n"
+          "  --bench[=RUNS]     time RUNS gradings (default 5): per lab, whole kit, per\n"
+          "                     check\n"
+          "  --version          the kit's version and the rubric's\n"
           "Without --transcripts, --check saves its checks' transcripts in the kit's\n"
           "build/transcripts, as make grade does.\n"
           "Exit status: 0 when every check passed, 1 when one failed, 2 on bad usage,\n"
@@ -74,9 +87,25 @@ static void usage(FILE *f)
           "graded because the grader itself failed (a grader error: not counted against\n"
           "the program, whatever the other checks did; grade again), 5 when a lab's\n"
           "server or client is older than its sources (without --build: nothing is\n"
-          "graded; run make first); with --batch, 0 once every file is written, or 3\n"
-          "likewise.\n",
+          "graded; run make first), 130 when interrupted (the reports then hold the\n"
+          "checks that ended); with --batch, 0 once every file is written, or 3\n"
+          "likewise.  make grade exits 0 when a check failed: the score says so.\n",
           f);
+}
+
+/* The kit's version, raised with each release of the kit; the rubric's
+ * version (lab.h) says by itself when the checks changed. */
+#define KIT_VERSION "1.0"
+
+static void version(void)
+{
+    char pub[RUBRIC_VERSION_SIZE], all[RUBRIC_VERSION_SIZE];
+    rubric_version(false, pub);
+    rubric_version(true, all);
+    printf("grade (netlab) %s, rubric %s", KIT_VERSION, pub);
+    if (strcmp(pub, all) != 0)
+        printf(" (with the hidden checks %s)", all);
+    putchar('\n');
 }
 
 struct options {
@@ -87,6 +116,9 @@ struct options {
     size_t nchecks;
     const char *format;
     const char *out;
+    const char *jsonl; /* --jsonl FILE, or NULL */
+    enum text_detail detail;
+    const char *color; /* auto, always or never */
     const char *transcripts;
     int jobs;
     bool jobs_given;      /* --jobs was given */
@@ -122,15 +154,23 @@ static bool parse_options(int argc, char **argv, struct options *o)
         { "interop", required_argument, NULL, 'X' },
         { "interop-sample", required_argument, NULL, 'K' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "color", optional_argument, NULL, 'k' },
+        { "colour", optional_argument, NULL, 'k' },
+        { "jsonl", required_argument, NULL, 'J' },
         { NULL, 0, NULL, 0 },
     };
     *o = (struct options){ .impl = "labs",
                            .format = "text",
+                           .color = "auto",
                            .interop_sample = INTEROP_DEFAULT_SAMPLE };
     long n = (long)sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = n > 0 ? (int)(2 * n) : 4;
     int opt;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    opterr = 0; /* one line of our own, not getopt's and the usage */
+    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         char *end;
         switch (opt) {
         case 'i':
@@ -175,17 +215,50 @@ static bool parse_options(int argc, char **argv, struct options *o)
         case 'h':
             usage(stdout);
             exit(0);
-        case 'l':
-            if (o->nlabs == COUNT_OF(o->labs))
+        case 'V':
+            version();
+            exit(0);
+        case 'q':
+            o->detail = TEXT_QUIET;
+            break;
+        case 'v':
+            o->detail = TEXT_VERBOSE;
+            break;
+        case 'J':
+            o->jsonl = optarg;
+            break;
+        case 'k':
+            o->color = optarg ? optarg : "always";
+            if (strcmp(o->color, "auto") != 0 && strcmp(o->color, "always") != 0 &&
+                strcmp(o->color, "never") != 0) {
+                fprintf(stderr, "grade: --color is auto, always or never, not '%s'\n",
+                        o->color);
                 return false;
+            }
+            break;
+        case ':':
+            fprintf(stderr, "grade: option '%s' needs a value; try 'grade --help'\n",
+                    argv[optind - 1]);
+            return false;
+        case '?':
+            fprintf(stderr, "grade: unknown option '%s'; try 'grade --help'\n",
+                    argv[optind - 1]);
+            return false;
+        case 'l':
+            if (o->nlabs == COUNT_OF(o->labs)) {
+                fprintf(stderr, "grade: at most %zu --lab options\n", COUNT_OF(o->labs));
+                return false;
+            }
             if ((o->labs[o->nlabs++] = find_lab(optarg)) == NULL) {
                 fprintf(stderr, "grade: no lab named '%s' (try --list)\n", optarg);
                 return false;
             }
             break;
         case 'c':
-            if (o->nchecks == COUNT_OF(o->checks))
+            if (o->nchecks == COUNT_OF(o->checks)) {
+                fprintf(stderr, "grade: at most %zu --check options\n", COUNT_OF(o->checks));
                 return false;
+            }
             o->checks[o->nchecks++] = optarg;
             break;
         case 'j':
@@ -224,12 +297,13 @@ static bool parse_options(int argc, char **argv, struct options *o)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "grade: unexpected argument '%s'\n", argv[optind]);
+        fprintf(stderr, "grade: unexpected argument '%s'; try 'grade --help'\n", argv[optind]);
         return false;
     }
     if (strcmp(o->format, "text") != 0 && strcmp(o->format, "gradescope") != 0 &&
-        strcmp(o->format, "junit") != 0) {
-        fprintf(stderr, "grade: --format is text, gradescope or junit, not '%s'\n", o->format);
+        strcmp(o->format, "junit") != 0 && strcmp(o->format, "jsonl") != 0) {
+        fprintf(stderr, "grade: --format is text, gradescope, junit or jsonl, not '%s'\n",
+                o->format);
         return false;
     }
     /* Gradescope shows hidden checks only once grades are published. */
@@ -635,13 +709,218 @@ static bool any_stale(const char *impl, const struct check_result *results, size
     return stale;
 }
 
+/* ---- Results written as each check ends -------------------------------- */
+
+/*
+ * What a run has told so far.  As each check ends (run_options.on_result),
+ * its result is copied into SEEN (the runner's may be a copy of the plan,
+ * as --build's is) and written out at once: its transcript, its JSON line,
+ * Gradescope's whole results.json anew, and the text report up to the
+ * first check still running.  A run killed at any moment (a global time
+ * limit, SIGKILL) leaves whole reports of the checks that ended.
+ */
+struct live {
+    struct report r;           /* over SEEN, with ENDED */
+    struct check_result *seen; /* the plan's checks, each copied as it ends */
+    bool *ended;
+    struct text_stream text;
+    bool text_on;            /* the text report streams to TEXT */
+    int jsonl_fd;            /* -1: no JSON lines */
+    const char *gradescope;  /* results.json rewritten as checks end, or NULL */
+    const char *transcripts; /* the transcripts' folder, or NULL */
+};
+
+static char *copy_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+/* Check I ended with the result R: write out everything it changes. */
+static void record(struct live *l, size_t i, const struct check_result *r)
+{
+    struct check_result *c = &l->seen[i];
+    *c = *r;
+    c->message = copy_or_null(r->message);
+    c->cause = copy_or_null(r->cause);
+    c->hint = copy_or_null(r->hint);
+    c->transcript = copy_or_null(r->transcript);
+    l->ended[i] = true;
+    if (l->transcripts && save_transcripts(l->transcripts, c, 1) != 0)
+        l->transcripts = l->r.transcripts = NULL; /* said on stderr; shown no more */
+    if (l->jsonl_fd >= 0)
+        write_jsonl(l->jsonl_fd, &l->r, c);
+    if (l->gradescope)
+        write_gradescope_file(l->gradescope, &l->r);
+    if (l->text_on)
+        text_advance(&l->text);
+}
+
+static void on_result(const struct check_result *r, size_t done, size_t total, void *arg)
+{
+    (void)done, (void)total;
+    struct live *l = arg;
+    for (size_t i = 0; i < l->r.n; i++)
+        if (l->seen[i].lab == r->lab && l->seen[i].def == r->def && !l->ended[i]) {
+            record(l, i, r);
+            return;
+        }
+}
+
+/* Whether the text report is coloured: --color, or on a terminal unless
+ * NO_COLOR is set to something (no-color.org). */
+static bool use_color(const struct options *o, FILE *out)
+{
+    if (strcmp(o->color, "auto") != 0)
+        return strcmp(o->color, "always") == 0;
+    const char *no_color = getenv("NO_COLOR");
+    if (no_color != NULL && no_color[0] != '\0')
+        return false;
+    return isatty(fileno(out)) == 1;
+}
+
+/* Now in local time, ISO 8601: 2026-12-06T14:55:02+01:00. */
+static void local_time_now(char *out, size_t size)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    char zone[8];
+    localtime_r(&t, &tm);
+    strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    strftime(zone, sizeof zone, "%z", &tm); /* +0100 */
+    size_t len = strlen(out);
+    snprintf(out + len, size - len, "%.3s:%.2s", zone, zone + 3);
+}
+
+/* Opens where the reports go, before any check runs: *OUT for the text,
+ * JUnit or a Gradescope report to stdout.  False, with a message, if one
+ * cannot be written. */
+static bool open_outputs(const struct options *o, struct live *l, FILE **out)
+{
+    bool gradescope = strcmp(o->format, "gradescope") == 0;
+    bool jsonl = strcmp(o->format, "jsonl") == 0;
+    const char *jsonl_path = jsonl ? o->out : o->jsonl;
+    *out = stdout;
+    l->jsonl_fd = jsonl && o->out == NULL ? dup(STDOUT_FILENO) : -1;
+    if (jsonl_path != NULL &&
+        (l->jsonl_fd = open(jsonl_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+                            0644)) < 0) {
+        fprintf(stderr, "grade: cannot write %s: %s\n", jsonl_path, strerror(errno));
+        return false;
+    }
+    if (gradescope && o->out != NULL) {
+        l->gradescope = o->out;
+        return write_gradescope_file(o->out, &l->r) == 0; /* every check not run */
+    }
+    if (o->out != NULL && !jsonl && (*out = fopen(o->out, "w")) == NULL) {
+        fprintf(stderr, "grade: cannot write %s: %s\n", o->out, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* The final reports, once the run ended or was interrupted (then those
+ * checks not ended are said not run).  0, or EXIT_USAGE if OUT could not be
+ * written. */
+static int write_final(const struct options *o, struct live *l, FILE *out)
+{
+    if (strcmp(o->format, "gradescope") == 0 && l->gradescope == NULL)
+        write_gradescope(out, &l->r);
+    else if (l->gradescope != NULL)
+        write_gradescope_file(l->gradescope, &l->r);
+    else if (strcmp(o->format, "junit") == 0)
+        write_junit(out, &l->r);
+    else if (l->text_on)
+        text_finish(&l->text);
+    if (out != stdout && fclose(out) != 0) {
+        fprintf(stderr, "grade: cannot write %s: %s\n", o->out, strerror(errno));
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Grades RESULTS (the plan) as the options say, writing each result as it
+ * ends; the exit status. */
+static int grade_and_report(struct options *o, struct run_options *ro,
+                            struct check_result *results, size_t n, const char *kit)
+{
+    char rubric[RUBRIC_VERSION_SIZE], when[40];
+    rubric_version(o->instructor, rubric);
+    local_time_now(when, sizeof when);
+    struct live l = { .seen = xcalloc(n, sizeof *l.seen),
+                      .ended = xcalloc(n, sizeof *l.ended) };
+    for (size_t i = 0; i < n; i++)
+        l.seen[i] = (struct check_result){ .lab = results[i].lab, .def = results[i].def };
+    l.r = (struct report){ .impl = o->impl,
+                           .results = l.seen,
+                           .n = n,
+                           .held_back = o->held_back,
+                           .ended = l.ended,
+                           .rubric = rubric,
+                           .graded_at = when,
+                           .detail = o->detail };
+    /* One check run again keeps its transcript where make grade does. */
+    char default_transcripts[PATH_MAX + 32];
+    if (o->transcripts == NULL && o->nchecks > 0 && kit != NULL) {
+        snprintf(default_transcripts, sizeof default_transcripts, "%s/build/transcripts", kit);
+        o->transcripts = default_transcripts;
+    }
+    l.transcripts = l.r.transcripts = o->transcripts;
+    FILE *out;
+    int status = EXIT_USAGE, rc = 0;
+    if (!open_outputs(o, &l, &out))
+        goto done;
+    l.r.color = strcmp(o->format, "text") == 0 && use_color(o, out);
+    l.text_on = strcmp(o->format, "text") == 0;
+    if (l.text_on)
+        text_begin(&l.text, out, &l.r);
+    ro->on_result = on_result;
+    ro->on_result_arg = &l;
+
+    int64_t start = now_us();
+    status = o->build ? build_and_grade(o, ro, results, n) : 0;
+    rc = o->build ? 0 : run_checks(ro, results, n);
+    if (status == 0 && rc == 0) /* what ran without on_result: labs that did not build */
+        for (size_t i = 0; i < n; i++)
+            if (!l.ended[i])
+                record(&l, i, &results[i]);
+    l.r.seconds = (double)(now_us() - start) / 1e6;
+    if (rc == RUN_INTERRUPTED || status == 130)
+        fprintf(stderr, "grade: interrupted; every program it started was stopped\n");
+    if (rc == RUN_CANNOT_GRADE || (status != 0 && status != 130))
+        goto done; /* nothing was graded: no report */
+    int written = write_final(o, &l, out);
+    out = stdout;
+    if (rc < 0 || status != 0) {
+        status = rc < 0 ? run_exit_status(rc) : status;
+        goto done;
+    }
+    bool all_passed = true, grader_error = false;
+    for (size_t i = 0; i < n; i++) {
+        all_passed &= l.seen[i].passed;
+        grader_error |= l.seen[i].grader_error;
+    }
+    status = written        ? written
+             : grader_error ? EXIT_GRADER_ERROR
+             : all_passed   ? 0
+                            : EXIT_FAILED;
+done:
+    if (rc == RUN_CANNOT_GRADE)
+        status = run_exit_status(rc);
+    if (out != stdout)
+        fclose(out);
+    if (l.jsonl_fd >= 0)
+        close(l.jsonl_fd);
+    free_results(l.seen, n);
+    free(l.seen);
+    free(l.ended);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
-    if (!parse_options(argc, argv, &o)) {
-        usage(stderr);
+    if (!parse_options(argc, argv, &o))
         return EXIT_USAGE;
-    }
     if (o.list) {
         list_checks(o.instructor);
         return 0;
@@ -671,51 +950,8 @@ int main(int argc, char **argv)
     }
     if (o.bench_runs > 0)
         return bench(&o, &ro, results, n);
-
-    int64_t start = now_us();
-    int status = o.build ? build_and_grade(&o, &ro, results, n) : 0;
-    if (status != 0)
-        return status;
-    int rc = o.build ? 0 : run_checks(&ro, results, n);
-    if (rc == RUN_INTERRUPTED)
-        fprintf(stderr, "grade: interrupted; every program it started was stopped\n");
-    if (rc < 0)
-        return run_exit_status(rc);
-    struct report r = { .impl = o.impl,
-                        .results = results,
-                        .n = n,
-                        .seconds = (double)(now_us() - start) / 1e6,
-                        .held_back = o.held_back };
-    /* One check run again keeps its transcript where make grade does. */
-    char default_transcripts[PATH_MAX + 32];
-    if (o.transcripts == NULL && o.nchecks > 0 && found) {
-        snprintf(default_transcripts, sizeof default_transcripts, "%s/build/transcripts", kit);
-        o.transcripts = default_transcripts;
-    }
-    if (o.transcripts && save_transcripts(o.transcripts, results, n) == 0)
-        r.transcripts = o.transcripts;
-
-    FILE *out = stdout;
-    if (o.out && (out = fopen(o.out, "w")) == NULL) {
-        fprintf(stderr, "grade: cannot write %s: %s\n", o.out, strerror(errno));
-        return EXIT_USAGE;
-    }
-    if (strcmp(o.format, "gradescope") == 0)
-        write_gradescope(out, &r);
-    else if (strcmp(o.format, "junit") == 0)
-        write_junit(out, &r);
-    else
-        write_text(out, &r);
-    if (out != stdout && fclose(out) != 0) {
-        fprintf(stderr, "grade: cannot write %s: %s\n", o.out, strerror(errno));
-        return EXIT_USAGE;
-    }
-    bool all_passed = true, grader_error = false;
-    for (size_t i = 0; i < n; i++) {
-        all_passed &= results[i].passed;
-        grader_error |= results[i].grader_error;
-    }
+    int status = grade_and_report(&o, &ro, results, n, found ? kit : NULL);
     free_results(results, n);
     free(results);
-    return grader_error ? EXIT_GRADER_ERROR : all_passed ? 0 : EXIT_FAILED;
+    return status;
 }

@@ -5,10 +5,19 @@
 #ifndef NETLAB_REPORT_H
 #define NETLAB_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "isolation.h"
 #include "runner.h"
+
+/* How much the text report says of each check. */
+enum text_detail {
+    TEXT_NORMAL,  /* a line per check, and why each failed */
+    TEXT_QUIET,   /* a line per check, and why each failed; no notes on
+                     passed checks, no lab headings */
+    TEXT_VERBOSE, /* and each check's time, isolation and transcript */
+};
 
 struct report {
     const char *impl; /* the tree graded, as the user named it */
@@ -17,11 +26,52 @@ struct report {
     const char *transcripts; /* folder holding the transcripts, or NULL */
     double seconds;          /* wall time of the whole run */
     int held_back;           /* points of hidden checks not run */
+    /* Which of RESULTS ended (a run stopped by a signal or a time limit
+     * ends some only); NULL: all.  A check that did not end counts 0
+     * points, and each report says the run stopped before it. */
+    const bool *ended;
+    const char *rubric;    /* rubric_version (lab.h), or NULL */
+    const char *graded_at; /* when the run started: ISO 8601, local time */
+    bool color;            /* the text report in ANSI colours (a terminal) */
+    enum text_detail detail;
 };
 
 void write_text(FILE *f, const struct report *r);
 void write_gradescope(FILE *f, const struct report *r);
 void write_junit(FILE *f, const struct report *r);
+
+/*
+ * The text report written as the checks end, in the rubric's order, so a
+ * run killed midway has printed whole lines for every check before the
+ * first that had not ended.  text_advance prints each check from the next
+ * unprinted one while R->ended says it ended (R's results and ended may
+ * change between calls, never those already printed); text_finish prints
+ * the rest (those not ended as not run), the summary and the score.
+ * write_text is text_begin and text_finish.
+ */
+struct text_stream {
+    FILE *f;
+    const struct report *r;
+    size_t next;    /* the first check not printed */
+    int name_width; /* the column of check names */
+};
+void text_begin(struct text_stream *t, FILE *f, const struct report *r);
+void text_advance(struct text_stream *t);
+void text_finish(struct text_stream *t);
+
+/* The lines of the text report fit this many display cells. */
+#define TEXT_COLUMNS 80
+
+/* Gradescope's results.json into PATH atomically (PATH.tmp in the same
+ * folder, synced, renamed over PATH): a reader, or a kill at any moment,
+ * finds the whole of the old file or of the new.  0, or -1 with a message
+ * on stderr. */
+int write_gradescope_file(const char *path, const struct report *r);
+
+/* One JSON object on one line for the check C of R, written to FD in one
+ * write(2) (FD opened O_APPEND): lines of checks that ended are whole
+ * whatever kills the grader.  0, or -1 with a message on stderr. */
+int write_jsonl(int fd, const struct report *r, const struct check_result *c);
 
 /* Writes each check's transcript to DIR/LAB/CHECK.txt.  Returns 0 or -1. */
 int save_transcripts(const char *dir, const struct check_result *results, size_t n);

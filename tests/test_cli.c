@@ -532,8 +532,9 @@ static void write_text_file(const char *path, const char *text)
     cr_assert_eq(fclose(f), 0);
 }
 
-/* The line starting "Isolation: " in the text report TEXT, which must have
- * exactly one, right after the Score line (to free). */
+/* The paragraph starting "Isolation: " in the text report TEXT, which must
+ * have exactly one, right after the Score paragraph, as one line (to free):
+ * the report wraps it at 80 columns, each continuation indented. */
 static char *isolation_line_of(const char *text)
 {
     cr_assert_eq(occurrences(text, "Isolation: "), 1, "not one isolation line:\n%s", text);
@@ -541,9 +542,20 @@ static char *isolation_line_of(const char *text)
     cr_assert_not_null(line, "%s", text);
     const char *score = strstr(text, "\nScore: ");
     cr_assert_not_null(score, "%s", text);
-    cr_expect_eq(strchr(score + 1, '\n'), line, "not right after the Score line:\n%s", text);
-    line++;
-    return strndup(line, strcspn(line, "\n"));
+    const char *after = strchr(score + 1, '\n');
+    while (after != NULL && strncmp(after, "\n  ", 3) == 0)
+        after = strchr(after + 1, '\n');
+    cr_expect_eq(after, line, "not right after the Score paragraph:\n%s", text);
+    struct buf joined = { 0 };
+    for (const char *p = line + 1;;) {
+        size_t n = strcspn(p, "\n");
+        buf_append(&joined, p, n);
+        if (strncmp(p + n, "\n  ", 3) != 0)
+            break;
+        buf_puts(&joined, " ");
+        p += n + 3;
+    }
+    return joined.data;
 }
 
 /*
