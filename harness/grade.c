@@ -27,7 +27,7 @@
 static void usage(FILE *f)
 {
     fputs("usage: grade [--impl DIR [--build]] [--lab NN]... [--check LAB/NAME]...\n"
-          "             [--format text|gradescope|junit] [--out FILE]\n"
+          "             [--format text|html|gradescope|junit] [--out FILE]\n"
           "             [--transcripts DIR] [--jobs N] [--memory-limit MIB]\n"
           "             [--time-scale N] [--instructor] [--list] [--bench[=RUNS]]\n"
           "       grade --batch DIR [--out DIR] [--lab NN]... [--check LAB/NAME]...\n"
@@ -44,9 +44,11 @@ static void usage(FILE *f)
           "                     gradebook.csv, class.html and submissions/NAME/\n"
           "  --lab NN           only this lab (01, 01-hello or hello); repeatable\n"
           "  --check LAB/NAME   only this check (e.g. 02-echo/binary-safe); repeatable\n"
-          "  --format F         text (default), gradescope (results.json) or junit (XML)\n"
+          "  --format F         text (default), html (a page for a browser), gradescope\n"
+          "                     (results.json) or junit (XML)\n"
           "  --out FILE         write the report to FILE instead of stdout\n"
-          "  --transcripts DIR  save every check's transcript as DIR/LAB/CHECK.txt\n"
+          "  --transcripts DIR  save every check's transcript as DIR/LAB/CHECK.txt, and\n"
+          "                     the HTML report as DIR/report.html\n"
           "  --jobs N           checks run at once (default: twice the CPUs; with\n"
           "                     --batch, four times)\n"
           "  --memory-limit MIB each program's data limit, and with cgroups the memory\n"
@@ -199,9 +201,10 @@ static bool parse_options(int argc, char **argv, struct options *o)
         fprintf(stderr, "grade: unexpected argument '%s'\n", argv[optind]);
         return false;
     }
-    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "gradescope") != 0 &&
-        strcmp(o->format, "junit") != 0) {
-        fprintf(stderr, "grade: --format is text, gradescope or junit, not '%s'\n", o->format);
+    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "html") != 0 &&
+        strcmp(o->format, "gradescope") != 0 && strcmp(o->format, "junit") != 0) {
+        fprintf(stderr, "grade: --format is text, html, gradescope or junit, not '%s'\n",
+                o->format);
         return false;
     }
     /* Gradescope shows hidden checks only once grades are published. */
@@ -643,15 +646,18 @@ int main(int argc, char **argv)
                         .results = results,
                         .n = n,
                         .seconds = (double)(now_us() - start) / 1e6,
-                        .held_back = o.held_back };
+                        .held_back = o.held_back,
+                        .kit_dir = found ? kit : NULL };
     /* One check run again keeps its transcript where make grade does. */
     char default_transcripts[PATH_MAX + 32];
     if (o.transcripts == NULL && o.nchecks > 0 && found) {
         snprintf(default_transcripts, sizeof default_transcripts, "%s/build/transcripts", kit);
         o.transcripts = default_transcripts;
     }
-    if (o.transcripts && save_transcripts(o.transcripts, results, n) == 0)
+    if (o.transcripts && save_transcripts(o.transcripts, results, n) == 0) {
         r.transcripts = o.transcripts;
+        r.html_saved = save_html_report(&r) == 0;
+    }
 
     FILE *out = stdout;
     if (o.out && (out = fopen(o.out, "w")) == NULL) {
@@ -662,6 +668,8 @@ int main(int argc, char **argv)
         write_gradescope(out, &r);
     else if (strcmp(o.format, "junit") == 0)
         write_junit(out, &r);
+    else if (strcmp(o.format, "html") == 0)
+        write_html(out, &r);
     else
         write_text(out, &r);
     if (out != stdout && fclose(out) != 0) {

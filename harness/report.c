@@ -1,5 +1,6 @@
 /*
- * report.c - writes the results as text, Gradescope JSON or JUnit XML.
+ * report.c - writes the results as text, Gradescope JSON or JUnit XML (the
+ * HTML page is htmlreport.c's).
  *
  * Check messages are already escaped when they are made, but this file does
  * not rely on it: every string goes through put_text, put_json_string,
@@ -103,18 +104,7 @@ void put_json_string(FILE *f, const char *s)
 
 /* ---- Scores ------------------------------------------------------------ */
 
-/*
- * A check the grader could not grade (a grader error) is neither passed nor
- * failed: its points leave the maximum, so that the grader's fault costs
- * the student nothing, and every report says which checks they were.
- */
-struct score {
-    int got, max;             /* of the checks graded */
-    int failed;               /* graded checks that failed */
-    int errors, error_points; /* checks not graded: grader errors */
-};
-
-static struct score score_of(const struct report *r, const struct lab_def *lab)
+struct score score_of(const struct report *r, const struct lab_def *lab)
 {
     struct score s = { 0 };
     for (size_t i = 0; i < r->n; i++) {
@@ -138,12 +128,6 @@ static const char *checks(int n)
 {
     return plural_of(n, "check", "checks");
 }
-
-/* What a grader error says below its message, in every format. */
-#define NOT_GRADED_NOTE                                                                       \
-    "not graded: the grader failed here, not your program, and this "                         \
-    "check does not count against you; grade it again, and tell your "                        \
-    "instructor if it happens again."
 
 static void put_indented(FILE *f, const char *text, const char *indent)
 {
@@ -230,6 +214,11 @@ void write_text(FILE *f, const struct report *r)
                 "%d more point%s in hidden checks, held back: your instructor's "
                 "grading runs them.\n",
                 r->held_back, r->held_back == 1 ? " is" : "s are");
+    if (r->html_saved) {
+        fputs("HTML report: ", f);
+        put_text(f, r->transcripts);
+        fputs("/" HTML_REPORT_NAME " (open it in a browser)\n", f);
+    }
 }
 
 /* ---- Gradescope -------------------------------------------------------- */
