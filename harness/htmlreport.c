@@ -67,7 +67,8 @@ static const char page_style[] =
     "pre { font: .85em/1.45 ui-monospace, monospace; white-space: pre-wrap;\n"
     "      overflow-wrap: anywhere; background: var(--code); padding: .6em .8em;\n"
     "      margin: .4em 0; border-radius: 4px; }\n"
-    ".lead { font-weight: bold; margin: .4em 0; }\n"
+    ".lead { font-weight: bold; margin: .4em 0; white-space: pre-wrap; overflow-wrap: "
+    "anywhere; }\n"
     ".hint { margin: .6em 0; }\n"
     "details { margin: .4em 0; }\n"
     "summary { cursor: pointer; color: var(--link); }\n"
@@ -299,11 +300,18 @@ static void put_message(FILE *f, const struct check_result *c)
     fputs("</p>\n", f);
     buf_free(&lead);
     const char *rest = message + first + (message[first] == '\n');
-    if (*rest == '\0')
+    size_t len = strlen(rest);
+    while (len > 0 && rest[len - 1] == '\n') /* no empty line at the block's end */
+        len--;
+    if (len == 0)
         return;
+    struct buf evidence = { 0 };
+    buf_append(&evidence, rest, len);
+    buf_puts(&evidence, "");
     fputs("<pre class=\"message\">", f);
-    put_html_text(f, rest);
+    put_html_text(f, evidence.data);
     fputs("</pre>\n", f);
+    buf_free(&evidence);
 }
 
 static void put_failure(FILE *f, const struct report *r, const struct check_result *c)
