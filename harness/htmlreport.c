@@ -19,6 +19,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -286,6 +287,45 @@ static void put_check_heading(FILE *f, const struct check_result *c)
     fputs(".</p>\n", f);
 }
 
+/* How many spaces every line of the LEN bytes of TEXT starts with (lines
+ * of spaces only aside). */
+static size_t common_indent(const char *text, size_t len)
+{
+    size_t indent = SIZE_MAX;
+    for (size_t at = 0; at < len;) {
+        size_t line = strcspn(text + at, "\n"), spaces = strspn(text + at, " ");
+        if (spaces < line && spaces < indent)
+            indent = spaces;
+        at += line + 1;
+    }
+    return indent == SIZE_MAX ? 0 : indent;
+}
+
+/* The evidence below a message's first line, REST: without the indent
+ * that set it apart from that line in the text report, which the page
+ * sets apart by its own layout, and without empty lines at its end. */
+static void put_evidence(FILE *f, const char *rest)
+{
+    size_t len = strlen(rest);
+    while (len > 0 && rest[len - 1] == '\n')
+        len--;
+    if (len == 0)
+        return;
+    size_t indent = common_indent(rest, len);
+    struct buf evidence = { 0 };
+    for (size_t at = 0; at < len;) {
+        size_t line = strcspn(rest + at, "\n");
+        size_t skip = line < indent ? line : indent;
+        buf_append(&evidence, rest + at + skip, line - skip);
+        at += line + 1;
+        buf_puts(&evidence, at < len ? "\n" : "");
+    }
+    fputs("<pre class=\"message\">", f);
+    put_html_text(f, evidence.data);
+    fputs("</pre>\n", f);
+    buf_free(&evidence);
+}
+
 /* C's message: its first line, what went wrong, as a sentence in bold;
  * the lines below it, the evidence, as they are laid out. */
 static void put_message(FILE *f, const struct check_result *c)
@@ -299,19 +339,7 @@ static void put_message(FILE *f, const struct check_result *c)
     put_html_text(f, lead.data);
     fputs("</p>\n", f);
     buf_free(&lead);
-    const char *rest = message + first + (message[first] == '\n');
-    size_t len = strlen(rest);
-    while (len > 0 && rest[len - 1] == '\n') /* no empty line at the block's end */
-        len--;
-    if (len == 0)
-        return;
-    struct buf evidence = { 0 };
-    buf_append(&evidence, rest, len);
-    buf_puts(&evidence, "");
-    fputs("<pre class=\"message\">", f);
-    put_html_text(f, evidence.data);
-    fputs("</pre>\n", f);
-    buf_free(&evidence);
+    put_evidence(f, message + first + (message[first] == '\n'));
 }
 
 static void put_failure(FILE *f, const struct report *r, const struct check_result *c)

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,27 +337,49 @@ static char *saved_message(const char *transcripts, const char *lab, const char 
     return message;
 }
 
+/* The lines of TEXT, each less the spaces all of them start with (lines
+ * of spaces only aside), joined by U+2424 as look_js joins them (to
+ * free). */
+static char *dedented(const char *text)
+{
+    size_t indent = SIZE_MAX;
+    for (const char *p = text; *p != '\0';) {
+        size_t line = strcspn(p, "\n"), spaces = strspn(p, " ");
+        if (spaces < line && spaces < indent)
+            indent = spaces;
+        p += line + (p[line] == '\n');
+    }
+    struct buf out = { 0 };
+    buf_puts(&out, "");
+    for (const char *p = text; *p != '\0';) {
+        size_t line = strcspn(p, "\n");
+        size_t skip = line < indent ? line : indent;
+        buf_append(&out, p + skip, line - skip);
+        p += line + (p[line] == '\n');
+        if (*p != '\0')
+            buf_puts(&out, "\xe2\x90\xa4");
+    }
+    return out.data;
+}
+
 /* Expects the message of CHECK, as saved in TRANSCRIPTS, on the page SEEN
- * (look_js's lines): its first line, then the rest laid out as it is. */
+ * (look_js's lines): its first line, then the lines below it as they are
+ * laid out, apart from the indent that set them off from the first. */
 static void expect_message(const char *seen, const char *transcripts, const char *check)
 {
     char *message = saved_message(transcripts, "02-echo", check);
     size_t first = strcspn(message, "\n");
-    struct buf lead = { 0 }, evidence = { 0 };
+    char *evidence = dedented(message + first + (message[first] == '\n'));
+    struct buf lead = { 0 }, rest = { 0 };
     buf_printf(&lead, "\nlead %s %.*s\n", check, (int)first, message);
-    buf_printf(&evidence, "\nevidence %s ", check);
-    for (const char *p = message + first + (message[first] == '\n'); *p; p++)
-        if (*p == '\n')
-            buf_puts(&evidence, "\xe2\x90\xa4"); /* look_js's U+2424 */
-        else
-            buf_append(&evidence, p, 1);
-    buf_puts(&evidence, "\n");
+    buf_printf(&rest, "\nevidence %s %s\n", check, evidence);
     cr_expect_not_null(strstr(seen, lead.data), "the message's first line, not:\n%s\n---\n%s",
                        lead.data, seen);
-    cr_expect_not_null(strstr(seen, evidence.data),
-                       "the message's evidence, not:\n%s\n---\n%s", evidence.data, seen);
+    cr_expect_not_null(strstr(seen, rest.data), "the message's evidence, not:\n%s\n---\n%s",
+                       rest.data, seen);
     buf_free(&lead);
-    buf_free(&evidence);
+    buf_free(&rest);
+    free(evidence);
     free(message);
 }
 
