@@ -267,21 +267,51 @@ static void put_transcript(FILE *f, const struct report *r, const struct check_r
     fputs("</pre>\n</details>\n", f);
 }
 
-/* The heading of C's section: its verdict in a word, name and points. */
+/* A check's verdict: a word, and the class that colours it. */
+struct verdict {
+    const char *class, *word;
+};
+
+static struct verdict verdict_of(const struct check_result *c)
+{
+    if (c->grader_error)
+        return (struct verdict){ "error", "ERROR" };
+    if (!c->passed)
+        return (struct verdict){ "fail", "FAIL" };
+    if (c->untestable) /* passed, its points kept, because it could not be examined */
+        return (struct verdict){ "untested", "NOT TESTED" };
+    return (struct verdict){ "pass", "PASS" };
+}
+
+static void put_badge(FILE *f, const struct check_result *c)
+{
+    struct verdict v = verdict_of(c);
+    fprintf(f, "<span class=\"badge %s\">%s</span>", v.class, v.word);
+}
+
+/* "1/2", or "-/2" for a check not graded. */
+static void put_points(FILE *f, const struct check_result *c)
+{
+    if (c->grader_error)
+        fprintf(f, "-/%d", c->def->points);
+    else
+        fprintf(f, "%d/%d", c->passed ? c->def->points : 0, c->def->points);
+}
+
+/* The start of C's section: its verdict in a word, its name and points,
+ * and what it checks. */
 static void put_check_heading(FILE *f, const struct check_result *c)
 {
-    fputs("<section class=\"check", f);
-    fputs(c->grader_error ? " error\" id=\"" : "\" id=\"", f);
+    fprintf(f, "<section class=\"check %s\" id=\"", verdict_of(c).class);
     put_check_id(f, c);
-    fputs(c->grader_error ? "\">\n<h3><span class=\"badge error\">ERROR</span> "
-                          : "\">\n<h3><span class=\"badge fail\">FAIL</span> ",
-          f);
+    fputs("\">\n<h3>", f);
+    put_badge(f, c);
+    fputc(' ', f);
     put_check_name(f, c);
-    if (c->grader_error)
-        fprintf(f, " <small>-/%d, not counted</small></h3>\n", c->def->points);
-    else
-        fprintf(f, " <small>0/%d %s</small></h3>\n", c->def->points,
-                plural_of(c->def->points, "point", "points"));
+    fputs(" <small>", f);
+    put_points(f, c);
+    fprintf(f, " %s%s</small></h3>\n", plural_of(c->def->points, "point", "points"),
+            c->grader_error ? ", not counted" : "");
     fputs("<p class=\"what\">Checks that ", f);
     put_html_text(f, c->def->what);
     fputs(".</p>\n", f);
@@ -383,24 +413,18 @@ static void put_failures(FILE *f, const struct report *r, const struct score *s)
 
 static void put_check_row(FILE *f, const struct check_result *c)
 {
-    const char *badge = c->grader_error ? "error\">ERROR"
-                        : !c->passed    ? "fail\">FAIL"
-                        : c->untestable ? "untested\">NOT TESTED"
-                                        : "pass\">PASS";
-    fprintf(f, "<tr class=\"%s\"><td><span class=\"badge %s</span></td><td class=\"name\">",
-            failed(c) ? "fail" : "pass", badge);
-    if (!c->passed) {
+    fprintf(f, "<tr class=\"%s\"><td>", failed(c) ? "fail" : "pass");
+    put_badge(f, c);
+    fputs("</td><td class=\"name\">", f);
+    if (!c->passed) { /* its section above */
         fputs("<a href=\"#", f);
         put_check_id(f, c);
         fputs("\">", f);
     }
     put_html_text(f, c->def->name);
-    fputs(c->passed ? "" : "</a>", f);
-    if (c->grader_error)
-        fprintf(f, "</td><td class=\"points\">-/%d</td><td>", c->def->points);
-    else
-        fprintf(f, "</td><td class=\"points\">%d/%d</td><td>", c->passed ? c->def->points : 0,
-                c->def->points);
+    fputs(c->passed ? "</td><td class=\"points\">" : "</a></td><td class=\"points\">", f);
+    put_points(f, c);
+    fputs("</td><td>", f);
     put_html_text(f, c->def->what);
     if (c->untestable && c->message) { /* why it could not be examined */
         fputs("<br><span class=\"note\">Not tested here, points kept: ", f);
