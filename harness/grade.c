@@ -29,7 +29,7 @@
 static void usage(FILE *f)
 {
     fputs("usage: grade [--impl DIR [--build]] [--lab NN]... [--check LAB/NAME]...\n"
-          "             [--format text|gradescope|junit|jsonl] [--out FILE]\n"
+          "             [--format text|html|gradescope|junit|jsonl] [--out FILE]\n"
           "             [--jsonl FILE] [--transcripts DIR] [--jobs N]\n"
           "             [--memory-limit MIB] [--time-scale N] [--quiet|--verbose]\n"
           "             [--color[=WHEN]] [--instructor] [--list] [--bench[=RUNS]]\n"
@@ -54,13 +54,15 @@ static void usage(FILE *f)
           "                     class of more than 12 (default 4)\n"
           "  --lab NN           only this lab (01, 01-hello or hello); repeatable\n"
           "  --check LAB/NAME   only this check (e.g. 02-echo/binary-safe); repeatable\n"
-          "  --format F         text (default), gradescope (results.json), junit (XML)\n"
-          "                     or jsonl (a JSON object per check, as each ends)\n"
+          "  --format F         text (default), html (a page for a browser), gradescope\n"
+          "                     (results.json), junit (XML) or jsonl (a JSON object\n"
+          "                     per check, as each ends)\n"
           "  --out FILE         write the report to FILE instead of stdout; gradescope's\n"
           "                     is rewritten as each check ends, so it holds the checks\n"
           "                     that ended if the run is killed\n"
           "  --jsonl FILE       also append a JSON line to FILE as each check ends\n"
-          "  --transcripts DIR  save every check's transcript as DIR/LAB/CHECK.txt\n"
+          "  --transcripts DIR  save every check's transcript as DIR/LAB/CHECK.txt, and\n"
+          "                     the HTML report as DIR/report.html\n"
           "  --quiet            a line per check; details of failed checks only\n"
           "  --verbose          also each check's time, isolation and transcript\n"
           "  --color            colour the text report, as --color=always does\n"
@@ -300,9 +302,11 @@ static bool parse_options(int argc, char **argv, struct options *o)
         fprintf(stderr, "grade: unexpected argument '%s'; try 'grade --help'\n", argv[optind]);
         return false;
     }
-    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "gradescope") != 0 &&
-        strcmp(o->format, "junit") != 0 && strcmp(o->format, "jsonl") != 0) {
-        fprintf(stderr, "grade: --format is text, gradescope, junit or jsonl, not '%s'\n",
+    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "html") != 0 &&
+        strcmp(o->format, "gradescope") != 0 && strcmp(o->format, "junit") != 0 &&
+        strcmp(o->format, "jsonl") != 0) {
+        fprintf(stderr,
+                "grade: --format is text, html, gradescope, junit or jsonl, not '%s'\n",
                 o->format);
         return false;
     }
@@ -823,12 +827,17 @@ static bool open_outputs(const struct options *o, struct live *l, FILE **out)
  * written. */
 static int write_final(const struct options *o, struct live *l, FILE *out)
 {
+    /* Before the text report ends, which says where the page is. */
+    if (l->transcripts != NULL)
+        l->r.html_saved = save_html_report(&l->r) == 0;
     if (strcmp(o->format, "gradescope") == 0 && l->gradescope == NULL)
         write_gradescope(out, &l->r);
     else if (l->gradescope != NULL)
         write_gradescope_file(l->gradescope, &l->r);
     else if (strcmp(o->format, "junit") == 0)
         write_junit(out, &l->r);
+    else if (strcmp(o->format, "html") == 0)
+        write_html(out, &l->r);
     else if (l->text_on)
         text_finish(&l->text);
     if (out != stdout && fclose(out) != 0) {
@@ -844,7 +853,10 @@ static int grade_and_report(struct options *o, struct run_options *ro,
                             struct check_result *results, size_t n, const char *kit)
 {
     char rubric[RUBRIC_VERSION_SIZE], when[40];
-    rubric_version(o->instructor, rubric);
+    bool hidden = false; /* the version says so when a hidden check runs */
+    for (size_t i = 0; i < n; i++)
+        hidden |= is_hidden(results[i].lab, results[i].def);
+    rubric_version(hidden, rubric);
     local_time_now(when, sizeof when);
     struct live l = { .seen = xcalloc(n, sizeof *l.seen),
                       .ended = xcalloc(n, sizeof *l.ended) };
@@ -857,7 +869,8 @@ static int grade_and_report(struct options *o, struct run_options *ro,
                            .ended = l.ended,
                            .rubric = rubric,
                            .graded_at = when,
-                           .detail = o->detail };
+                           .detail = o->detail,
+                           .kit_dir = kit };
     /* One check run again keeps its transcript where make grade does. */
     char default_transcripts[PATH_MAX + 32];
     if (o->transcripts == NULL && o->nchecks > 0 && kit != NULL) {

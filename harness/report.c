@@ -1,5 +1,6 @@
 /*
- * report.c - writes the results as text, Gradescope JSON or JUnit XML.
+ * report.c - writes the results as text, Gradescope JSON or JUnit XML (the
+ * HTML page is htmlreport.c's).
  *
  * Check messages are already escaped when they are made, but this file does
  * not rely on it: every string goes through put_text, put_json_string,
@@ -106,31 +107,19 @@ void put_json_string(FILE *f, const char *s)
 
 /* ---- Scores ------------------------------------------------------------ */
 
-/*
- * A check the grader could not grade (a grader error) is neither passed nor
- * failed: its points leave the maximum, so that the grader's fault costs
- * the student nothing, and every report says which checks they were.
- */
-struct score {
-    int got, max;             /* of the checks graded */
-    int failed;               /* graded checks that failed */
-    int errors, error_points; /* checks not graded: grader errors */
-};
-
-/* Whether check I of R ended (R->ended: all, unless the run stopped). */
-static bool ended_at(const struct report *r, size_t i)
+bool check_ended(const struct report *r, size_t i)
 {
     return r->ended == NULL || r->ended[i];
 }
 
-static struct score score_of(const struct report *r, const struct lab_def *lab)
+struct score score_of(const struct report *r, const struct lab_def *lab)
 {
     struct score s = { 0 };
     for (size_t i = 0; i < r->n; i++) {
         const struct check_result *c = &r->results[i];
         if (lab != NULL && c->lab != lab)
             continue;
-        if (!ended_at(r, i)) { /* not run: 0 points */
+        if (!check_ended(r, i)) { /* not run: 0 points */
             s.max += c->def->points;
             s.failed++;
             continue;
@@ -152,12 +141,6 @@ static const char *checks(int n)
 {
     return plural_of(n, "check", "checks");
 }
-
-/* What a grader error says below its message, in every format. */
-#define NOT_GRADED_NOTE                                                                       \
-    "not graded: the grader failed here, not your program, and this "                         \
-    "check does not count against you; grade it again, and tell your "                        \
-    "instructor if it happens again."
 
 /* ---- Text -------------------------------------------------------------- */
 
@@ -376,7 +359,7 @@ static void put_check_line(struct text_stream *t, size_t i)
 {
     const struct report *r = t->r;
     const struct check_result *c = &r->results[i];
-    bool ended = ended_at(r, i);
+    bool ended = check_ended(r, i);
     FILE *f = t->f;
     fputs("  ", f);
     if (ended && c->grader_error)
@@ -418,7 +401,7 @@ static void put_check_body(struct text_stream *t, size_t i)
     const struct report *r = t->r;
     const struct check_result *c = &r->results[i];
     FILE *f = t->f;
-    if (!ended_at(r, i)) {
+    if (!check_ended(r, i)) {
         put_indented(f, NOT_RUN_NOTE, "        ");
         return;
     }
@@ -505,7 +488,7 @@ void text_advance(struct text_stream *t)
     FILE *out = t->f, *mem = open_memstream(&text, &len);
     if (mem != NULL)
         t->f = mem;
-    for (; t->next < t->r->n && ended_at(t->r, t->next); t->next++)
+    for (; t->next < t->r->n && check_ended(t->r, t->next); t->next++)
         put_check(t, t->next);
     if (mem != NULL) {
         fclose(mem);
@@ -523,8 +506,8 @@ static void list_checks_of(struct buf *b, const struct report *r, bool errors)
     const char *sep = "";
     for (size_t i = 0; i < r->n; i++) {
         const struct check_result *c = &r->results[i];
-        bool error = ended_at(r, i) && c->grader_error;
-        if ((ended_at(r, i) && c->passed) || error != errors)
+        bool error = check_ended(r, i) && c->grader_error;
+        if ((check_ended(r, i) && c->passed) || error != errors)
             continue;
         buf_printf(b, "%s%s/%s" NBSP "(%d)", sep, c->lab->id, c->def->name, c->def->points);
         sep = ", ";
@@ -588,7 +571,7 @@ static void put_failures(FILE *f, const struct report *r, const struct score *s)
 {
     size_t ended = 0;
     for (size_t i = 0; i < r->n; i++)
-        ended += ended_at(r, i);
+        ended += check_ended(r, i);
     if (ended < r->n)
         put_paragraph(f, "",
                       "Stopped: %zu of %zu checks ended before the grading stopped; the "
@@ -628,6 +611,13 @@ void text_finish(struct text_stream *t)
                       "%d more point%s in hidden checks, held back: your instructor's "
                       "grading runs them.",
                       r->held_back, r->held_back == 1 ? " is" : "s are");
+    if (r->html_saved) {
+        struct buf where = { 0 };
+        buf_printf(&where, "HTML report: %s/" HTML_REPORT_NAME " (open it in a browser)",
+                   r->transcripts);
+        put_indented(f, where.data, "");
+        buf_free(&where);
+    }
     put_failures(f, r, &s);
     fflush(f);
 }
@@ -663,7 +653,7 @@ static double gradescope_score(const struct score *s)
  * before it ended as failed, with NOT_RUN_NOTE for its message. */
 static struct check_result as_reported(const struct report *r, size_t i)
 {
-    if (ended_at(r, i))
+    if (check_ended(r, i))
         return r->results[i];
     return (struct check_result){ .lab = r->results[i].lab,
                                   .def = r->results[i].def,
@@ -724,7 +714,7 @@ void write_gradescope(FILE *f, const struct report *r)
     buf_puts(&output, "\n");
     size_t ended = 0;
     for (size_t i = 0; i < r->n; i++)
-        ended += ended_at(r, i);
+        ended += check_ended(r, i);
     if (ended < r->n)
         buf_printf(&output,
                    "The grading stopped (interrupted, or killed by a time limit) after "
@@ -771,7 +761,7 @@ static void junit_suite(FILE *f, const struct report *r, const struct lab_def *l
         if (r->results[i].lab == lab) {
             seconds += r->results[i].seconds;
             tests++;
-            skipped += ended_at(r, i) && r->results[i].untestable;
+            skipped += check_ended(r, i) && r->results[i].untestable;
             isolation_count(&isolation, &r->results[i], 1);
         }
     fputs("  <testsuite name=\"", f);

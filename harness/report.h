@@ -1,6 +1,7 @@
 /*
- * report.h - the grader's reports: text for people, Gradescope JSON and JUnit
- * XML for machines.  All escaping of untrusted text happens in report.c.
+ * report.h - the grader's reports: text and an HTML page for people,
+ * Gradescope JSON and JUnit XML for machines.  All escaping of untrusted
+ * text happens in report.c.
  */
 #ifndef NETLAB_REPORT_H
 #define NETLAB_REPORT_H
@@ -34,11 +35,43 @@ struct report {
     const char *graded_at; /* when the run started: ISO 8601, local time */
     bool color;            /* the text report in ANSI colours (a terminal) */
     enum text_detail detail;
+    const char *kit_dir; /* the kit, whose handouts the HTML report
+                                quotes; NULL: the current folder */
+    bool html_saved;     /* save_html_report wrote report.html beside
+                                the transcripts: the text report says so */
 };
 
 void write_text(FILE *f, const struct report *r);
 void write_gradescope(FILE *f, const struct report *r);
 void write_junit(FILE *f, const struct report *r);
+/* One page that opens in any browser, offline (htmlreport.c). */
+void write_html(FILE *f, const struct report *r);
+
+/* Writes R's HTML page as TRANSCRIPTS/report.html, beside the transcripts
+ * (R->transcripts, not NULL).  Returns 0, or -1 with a message on stderr. */
+#define HTML_REPORT_NAME "report.html"
+int save_html_report(const struct report *r);
+
+/*
+ * A check the grader could not grade (a grader error) is neither passed nor
+ * failed: its points leave the maximum, so that the grader's fault costs
+ * the student nothing, and every report says which checks they were.
+ */
+struct score {
+    int got, max;             /* of the checks graded */
+    int failed;               /* graded checks that failed */
+    int errors, error_points; /* checks not graded: grader errors */
+};
+/* Whether check I of R ended (R->ended: all, unless the run stopped). */
+bool check_ended(const struct report *r, size_t i);
+/* The score of R's checks of LAB, or of all its checks if LAB is NULL. */
+struct score score_of(const struct report *r, const struct lab_def *lab);
+
+/* What a grader error says below its message, in every format. */
+#define NOT_GRADED_NOTE                                                                       \
+    "not graded: the grader failed here, not your program, and this "                         \
+    "check does not count against you; grade it again, and tell your "                        \
+    "instructor if it happens again."
 
 /*
  * The text report written as the checks end, in the rubric's order, so a

@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "browser.h"
 #include "buf.h"
 #include "build.h"
 #include "cgroups_left.h"
@@ -361,17 +362,17 @@ static int run(const char *const *argv, const char *tmpdir, const char *out, con
     return status;
 }
 
-/* Runs the Python program SCRIPT with ARG1, ARG2 and ARG3 (each may be
- * NULL); returns what it printed on stdout (to free), asserting it exited 0. */
-static char *python3(const struct class *c, const char *script, const char *arg1,
-                     const char *arg2, const char *arg3)
+/* Runs the Python program SCRIPT with ARG1 and ARG2 (each may be NULL);
+ * returns what it printed on stdout (to free), asserting it exited 0. */
+static char *python(const struct class *c, const char *script, const char *arg1,
+                    const char *arg2)
 {
     char path[PATH_MAX + 32], out[PATH_MAX + 32], err[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/script.py", c->root);
     snprintf(out, sizeof out, "%s/script.out", c->root);
     snprintf(err, sizeof err, "%s/script.err", c->root);
     write_file(path, script, 0644);
-    const char *argv[] = { "python3", path, arg1, arg2, arg3, NULL };
+    const char *argv[] = { "python3", path, arg1, arg2, NULL };
     int status = run(argv, NULL, out, err);
     char *errors = read_text(err);
     cr_assert_eq(status, 0, "python failed (%d):\n%s\n--- the script:\n%s", status, errors,
@@ -382,12 +383,6 @@ static char *python3(const struct class *c, const char *script, const char *arg1
     unlink(out);
     unlink(err);
     return text;
-}
-
-static char *python(const struct class *c, const char *script, const char *arg1,
-                    const char *arg2)
-{
-    return python3(c, script, arg1, arg2, NULL);
 }
 
 /* Each submission's Gradescope results, one line a check:
@@ -860,107 +855,18 @@ Test(build, a_build_that_fills_its_folder_fails_and_leaves_nothing)
 /* ---- The page in a browser ------------------------------------------------ */
 
 /*
- * Opens the page ARGV[3] in headless Chromium (ARGV[1], profile folder
- * ARGV[2]) over its DevTools pipe, waits for the load event, and prints what
- * a person would see: "tables N" (tables with an area on the screen),
- * "scripts N", "requests N" (what the page fetched, itself included), then
- * "text:" and the page's rendered text (innerText: what CSS hides is not
- * in it).  Every wait has a deadline.
+ * What a person sees of the class page: "tables N" (tables with an area on
+ * the screen), "scripts N", then "text:" and the page's rendered text
+ * (innerText: what CSS hides is not in it).
  */
-static const char render_py[] =
-    "import json, os, select, subprocess, sys, time\n"
-    "chromium, profile, url = sys.argv[1:4]\n"
-    "to_r, to_w = os.pipe()\n"
-    "from_r, from_w = os.pipe()\n"
-    "def devtools_fds():\n"
-    "    # Chromium reads commands on descriptor 3 and answers on 4.\n"
-    "    a, b = os.dup(to_r), os.dup(from_w)\n"
-    "    os.dup2(a, 3)\n"
-    "    os.dup2(b, 4)\n"
-    "flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',\n"
-    "         '--no-first-run', '--disable-background-networking',\n"
-    "         '--disable-component-update', '--disable-sync', '--window-size=1280,1024',\n"
-    "         '--user-data-dir=' + profile, '--remote-debugging-pipe', 'about:blank']\n"
-    "# A session of its own: its group is every Chromium process, to stop at the end.\n"
-    "proc = subprocess.Popen([chromium] + flags, preexec_fn=devtools_fds, close_fds=False,\n"
-    "                        start_new_session=True, stdin=subprocess.DEVNULL,\n"
-    "                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-    "os.close(to_r)\n"
-    "os.close(from_w)\n"
-    "deadline = time.monotonic() + 90\n"
-    "pending, events, last_id = b'', [], 0\n"
-    "def receive():\n"
-    "    global pending\n"
-    "    while b'\\0' not in pending:\n"
-    "        left = deadline - time.monotonic()\n"
-    "        if left <= 0 or not select.select([from_r], [], [], left)[0]:\n"
-    "            sys.exit('chromium did not answer in time')\n"
-    "        chunk = os.read(from_r, 65536)\n"
-    "        if not chunk:\n"
-    "            sys.exit('chromium closed its DevTools pipe')\n"
-    "        pending += chunk\n"
-    "    message, _, pending = pending.partition(b'\\0')\n"
-    "    return json.loads(message)\n"
-    "def call(method, params={}, session=None):\n"
-    "    global last_id\n"
-    "    last_id += 1\n"
-    "    message = {'id': last_id, 'method': method, 'params': params}\n"
-    "    if session:\n"
-    "        message['sessionId'] = session\n"
-    "    os.write(to_w, json.dumps(message).encode() + b'\\0')\n"
-    "    while True:\n"
-    "        reply = receive()\n"
-    "        if reply.get('id') != last_id:\n"
-    "            events.append(reply)\n"
-    "        elif 'error' in reply:\n"
-    "            sys.exit(method + ': ' + json.dumps(reply['error']))\n"
-    "        else:\n"
-    "            return reply['result']\n"
-    "def seen(method, session):\n"
-    "    return [e for e in events if e.get('method') == method and\n"
-    "            e.get('sessionId') == session]\n"
-    "look = '(() => {' \\\n"
-    "    'const shown = e => { const r = e.getBoundingClientRect();' \\\n"
-    "    '                     return r.width > 0 && r.height > 0; };' \\\n"
-    "    'return JSON.stringify({' \\\n"
-    "    '    tables: [...document.querySelectorAll(\"table\")].filter(shown).length,' \\\n"
-    "    '    scripts: document.scripts.length, text: document.body.innerText });' \\\n"
-    "    '})()'\n"
-    "try:\n"
-    "    target = call('Target.createTarget', {'url': 'about:blank'})['targetId']\n"
-    "    session = call('Target.attachToTarget', {'targetId': target,\n"
-    "                                             'flatten': True})['sessionId']\n"
-    "    call('Page.enable', session=session)\n"
-    "    call('Network.enable', session=session)\n"
-    "    call('Page.navigate', {'url': url}, session)\n"
-    "    while not seen('Page.loadEventFired', session):\n"
-    "        events.append(receive())\n"
-    "    page = json.loads(call('Runtime.evaluate', {'expression': look,\n"
-    "                                                'returnByValue': True},\n"
-    "                           session)['result']['value'])\n"
-    "    print('tables', page['tables'])\n"
-    "    print('scripts', page['scripts'])\n"
-    "    print('requests', len(seen('Network.requestWillBeSent', session)))\n"
-    "    print('text:')\n"
-    "    print(page['text'])\n"
-    "    call('Browser.close')\n"
-    "    proc.wait(timeout=max(1, deadline - time.monotonic()))\n"
-    "finally:\n"
-    "    try:\n"
-    "        os.killpg(proc.pid, 9)\n"
-    "    except ProcessLookupError:\n"
-    "        pass\n"
-    "    proc.wait()\n";
-
-/* Chromium's program, if installed: Debian's, or Ubuntu's name for it. */
-static const char *find_chromium(void)
-{
-    static const char *const names[] = { "/usr/bin/chromium", "/usr/bin/chromium-browser" };
-    for (size_t i = 0; i < COUNT_OF(names); i++)
-        if (access(names[i], X_OK) == 0)
-            return names[i];
-    return NULL;
-}
+static const char look_js[] =
+    "(() => {"
+    "  const shown = e => { const r = e.getBoundingClientRect();"
+    "                       return r.width > 0 && r.height > 0; };"
+    "  return 'tables ' + [...document.querySelectorAll('table')].filter(shown).length +"
+    "         '\\nscripts ' + document.scripts.length + '\\ntext:\\n' +"
+    "         document.body.innerText;"
+    "})()";
 
 static int lab_points(const struct lab_def *lab)
 {
@@ -972,10 +878,7 @@ static int lab_points(const struct lab_def *lab)
 
 Test(batch, the_class_page_reads_right_in_chromium)
 {
-    const char *chromium = find_chromium();
-    if (chromium == NULL)
-        cr_skip_test("skipped: Chromium is not installed, so the class page was not "
-                     "rendered in a browser (.ci/run installs it: apt-get install chromium)");
+    SKIP_WITHOUT_CHROMIUM("the class page");
     struct class *c = xcalloc(1, sizeof *c);
     snprintf(c->root, sizeof c->root, "/tmp/netlab-page-XXXXXX");
     cr_assert_not_null(mkdtemp(c->root));
@@ -997,10 +900,9 @@ Test(batch, the_class_page_reads_right_in_chromium)
     const char *const only_01[] = { "--lab", "01", NULL };
     grade_class(c, only_01);
 
-    char profile[PATH_MAX + 32], url[PATH_MAX + 64];
-    snprintf(profile, sizeof profile, "%s/chromium", c->root);
-    snprintf(url, sizeof url, "file://%s/class.html", c->out);
-    char *seen = python3(c, render_py, chromium, profile, url);
+    char page[sizeof c->out + 16];
+    snprintf(page, sizeof page, "%s/class.html", c->out);
+    char *seen = browser_render(c->root, page, 1280, look_js, NULL);
     cr_expect_not_null(strstr(seen, "tables 2\n"),
                        "a scores table and a pass rates table:\n%s", seen);
     cr_expect_not_null(strstr(seen, "scripts 0\n"), "%s", seen);
