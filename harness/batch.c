@@ -534,9 +534,12 @@ int grade_batch(struct batch_setup *s, const char *dir, const char *out)
     double seconds = (double)(now_us() - start) / 1e6;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = write_submission(out, &subs[i], seconds) ? 0 : 1;
-    struct class_results c = {
-        .labs = s->labs, .nlabs = s->nlabs, .subs = subs, .nsubs = n, .seconds = seconds
-    };
+    struct class_results c = { .labs = s->labs,
+                               .nlabs = s->nlabs,
+                               .subs = subs,
+                               .nsubs = n,
+                               .seconds = seconds,
+                               .kit_dir = s->build.kit_dir };
     if (rc == 0)
         rc = write_class(out, &c) ? 0 : 1;
     if (rc == 0)
