@@ -42,6 +42,7 @@
 #include "buf.h"
 #include "build.h"
 #include "cgroups_left.h"
+#include "classreport.h"
 #include "command.h"
 #include "files.h"
 #include "internal.h"
@@ -819,6 +820,31 @@ Test(batch, the_class_page_groups_failures_by_cause)
     free(v);
     remove_tree(c->root);
     free(c);
+}
+
+/* Messages alike but for ports, counts and long quoted payloads get one
+ * key; a different expectation or a short quoted text that differs, not. */
+Test(batch, failures_alike_get_one_key)
+{
+    static const char *const messages[] = {
+        "the server stopped before it listened on TCP port 28457.\n"
+        "  its stderr: \"server: bind: Address already in use (port 28457)\\n\"\n",
+        "the server stopped before it listened on TCP port 3001.\n"
+        "  its stderr: \"server: bind: something else entirely, 12 bytes\"\n",
+        "the server stopped before it listened on UDP port 3001.\n"
+        "  its stderr: \"server: bind: Address already in use\"\n",
+        "the server stopped before it listened on TCP port 3001.\n"
+        "  its stderr: \"x\"\n",
+    };
+    struct buf keys[4] = { { 0 } };
+    for (size_t i = 0; i < 4; i++)
+        failure_key(&keys[i], messages[i]);
+    cr_expect_str_eq(keys[0].data, keys[1].data);
+    cr_expect_str_neq(keys[0].data, keys[2].data, "TCP and UDP are not alike");
+    cr_expect_str_neq(keys[0].data, keys[3].data, "a short quoted text is kept whole");
+    cr_expect_null(strstr(keys[0].data, "28457"), "%s", keys[0].data);
+    for (size_t i = 0; i < 4; i++)
+        buf_free(&keys[i]);
 }
 
 /* ---- Building, alone ------------------------------------------------------ */
