@@ -623,7 +623,8 @@ int grade_batch(struct batch_setup *s, const char *dir, const char *out)
                                .subs = subs,
                                .nsubs = n,
                                .seconds = seconds,
-                               .interop = s->interop_lab != NULL ? &io : NULL };
+                               .interop = s->interop_lab != NULL ? &io : NULL,
+                               .kit_dir = s->build.kit_dir };
     if (rc == 0 && s->interop_lab != NULL)
         rc = write_interop_files(out, &io) ? 0 : 1;
     if (rc == 0)

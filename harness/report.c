@@ -660,6 +660,31 @@ static struct check_result as_reported(const struct report *r, size_t i)
                                   .message = (char *)NOT_RUN_NOTE "\n" };
 }
 
+/* The score of the checks students see before publication: the hidden
+ * checks left out, so that nothing shown gives their results away. */
+static struct score visible_score(const struct report *r, int *hidden, int *hidden_points)
+{
+    struct score s = { 0 };
+    *hidden = *hidden_points = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct check_result *c = &r->results[i];
+        if (is_hidden(c->lab, c->def)) {
+            ++*hidden;
+            *hidden_points += c->def->points;
+            continue;
+        }
+        if (c->grader_error) {
+            s.errors++;
+            s.error_points += c->def->points;
+            continue;
+        }
+        s.max += c->def->points;
+        s.got += c->passed ? c->def->points : 0;
+        s.failed += !c->passed;
+    }
+    return s;
+}
+
 static void gradescope_test(FILE *f, const struct check_result *c, bool first)
 {
     struct buf name = { 0 }, out = { 0 };
@@ -685,26 +710,26 @@ static void gradescope_test(FILE *f, const struct check_result *c, bool first)
     fprintf(f, "      \"status\": \"%s\",\n      \"visibility\": \"%s\",\n",
             c->passed ? "passed" : "failed",
             is_hidden(c->lab, c->def) ? "after_published" : "visible");
-    if (c->grader_error)
-        fputs("      \"extra_data\": {\"grader_error\": true},\n", f);
-    fputs("      \"output\": ", f);
+    /* The spec has no time per test: the check's own goes in its data. */
+    fprintf(f, "      \"extra_data\": {\"seconds\": %.3f%s},\n", c->seconds,
+            c->grader_error ? ", \"grader_error\": true" : "");
+    /* Messages and transcripts are laid out in columns: plain text keeps
+     * every space and line, where Markdown would reflow them. */
+    fputs("      \"output_format\": \"text\",\n      \"output\": ", f);
     put_json_string(f, out.data);
     fputs("\n    }", f);
     buf_free(&name);
     buf_free(&out);
 }
 
-void write_gradescope(FILE *f, const struct report *r)
+/* The output Gradescope shows above the tests: the score of the checks
+ * students see, what the hidden ones hold back, and what isolated the
+ * student's programs. */
+static void gradescope_output(FILE *f, const struct report *r)
 {
-    struct score s = score_of(r, NULL);
+    int hidden, hidden_points;
+    struct score s = visible_score(r, &hidden, &hidden_points);
     int all = s.max + s.error_points;
-    if (s.errors)
-        fprintf(f, "{\n  \"score\": %.2f,\n  \"max_score\": %d,\n", gradescope_score(&s), all);
-    else
-        fprintf(f, "{\n  \"score\": %d,\n  \"max_score\": %d,\n", s.got, all);
-    fputs("  \"visibility\": \"visible\",\n  \"stdout_visibility\": \"visible\",\n", f);
-    /* The output Gradescope shows above the tests: the score, and what
-     * isolated the student's programs. */
     struct buf output = { 0 };
     char *isolation = isolation_of_results(r->results, r->n);
     buf_printf(&output, "netlab: %d/%d points, %d %s failed", s.got, s.max, s.failed,
@@ -720,6 +745,12 @@ void write_gradescope(FILE *f, const struct report *r)
                    "The grading stopped (interrupted, or killed by a time limit) after "
                    "%zu of %zu checks: the others were not run and count 0 points.\n",
                    ended, r->n);
+    if (hidden > 0)
+        buf_printf(&output,
+                   "%d more %s in %d hidden %s, whose results and total are shown when your "
+                   "instructor publishes the grades.\n",
+                   hidden_points, plural_of(hidden_points, "point", "points"), hidden,
+                   checks(hidden));
     if (s.errors)
         buf_printf(&output,
                    "GRADER ERROR: %d %s (%d %s) not graded: the grader failed, not "
@@ -741,6 +772,30 @@ void write_gradescope(FILE *f, const struct report *r)
     fputs(",\n", f);
     free(isolation);
     buf_free(&output);
+}
+
+/*
+ * Hidden checks are after_published, and so is the total where there are
+ * any: the total sums them, so a student who saw it before publication
+ * could subtract the visible tests and learn the hidden ones' results.
+ * Each visible check says "visible" itself, so students still see those
+ * at once; the output above the tests counts only them.
+ */
+void write_gradescope(FILE *f, const struct report *r)
+{
+    struct score s = score_of(r, NULL);
+    int all = s.max + s.error_points, hidden, hidden_points;
+    visible_score(r, &hidden, &hidden_points);
+    if (s.errors)
+        fprintf(f, "{\n  \"score\": %.2f,\n  \"max_score\": %d,\n", gradescope_score(&s), all);
+    else
+        fprintf(f, "{\n  \"score\": %d,\n  \"max_score\": %d,\n", s.got, all);
+    /* Whole seconds, as the spec's example. */
+    fprintf(f, "  \"execution_time\": %.0f,\n", r->seconds);
+    fprintf(f, "  \"visibility\": \"%s\",\n", hidden > 0 ? "after_published" : "visible");
+    fputs("  \"stdout_visibility\": \"visible\",\n", f);
+    fputs("  \"output_format\": \"text\",\n  \"test_output_format\": \"text\",\n", f);
+    gradescope_output(f, r);
     fputs("  \"tests\": [", f);
     for (size_t i = 0; i < r->n; i++) {
         struct check_result c = as_reported(r, i);

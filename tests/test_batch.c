@@ -43,6 +43,7 @@
 #include "buf.h"
 #include "build.h"
 #include "cgroups_left.h"
+#include "classreport.h"
 #include "command.h"
 #include "files.h"
 #include "internal.h"
@@ -433,6 +434,8 @@ static const char agree_py[] =
     "page = Scores(convert_charrefs=True)\n"
     "page.feed(open(sys.argv[2], encoding='utf-8').read())\n"
     "book = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))\n"
+    "assert book[1][0] == '(maximum)', book[1]\n"
+    "book = [book[0]] + book[2:]\n"
     "if len(page.rows) != len(book):\n"
     "    print('rows: page', len(page.rows), 'gradebook', len(book))\n"
     "for h, c in zip(page.rows[0], book[0]):\n"
@@ -441,7 +444,7 @@ static const char agree_py[] =
     "for p, b in zip(page.rows[1:], book[1:]):\n"
     "    name = b[0][1:] if b[0][:2] in (\"'=\", \"'+\", \"'-\", \"'@\") else b[0]\n"
     "    shown = [p[0]] + [cell.split()[0] if cell else '' for cell in p[1:]]\n"
-    "    if shown != [name] + b[1:-1]:\n" /* the last: checks not graded */
+    "    if shown != [name] + b[1:-2]:\n" /* the last: not graded, rubric */
     "        print('row:', shown, 'vs', b)\n"
     "print('compared', len(book) - 1)\n";
 
@@ -495,6 +498,33 @@ static void judge_results(const struct class *c, struct buf *wrong)
     free(lines);
 }
 
+static int lab_points(const struct lab_def *lab)
+{
+    int sum = 0;
+    for (size_t k = 0; k < lab->nchecks; k++)
+        sum += lab->checks[k].points;
+    return sum;
+}
+
+/* The gradebook's first row under its header: each lab's and the total's
+ * maximum, named so that a spreadsheet's reader sees what it is. */
+static void judge_maxima(const struct lab_def *const *columns, size_t nlabs, char **fields,
+                         struct buf *wrong)
+{
+    if (strcmp(fields[0], "(maximum)") != 0)
+        buf_printf(wrong, "\ngradebook: the row under the header is %s, not (maximum)",
+                   fields[0]);
+    int total = 0;
+    for (size_t k = 0; k < nlabs; k++) {
+        total += lab_points(columns[k]);
+        if (atoi(fields[k + 1]) != lab_points(columns[k]))
+            buf_printf(wrong, "\ngradebook: maximum of %s: %s, not %d", columns[k]->id,
+                       fields[k + 1], lab_points(columns[k]));
+    }
+    if (atoi(fields[nlabs + 1]) != total)
+        buf_printf(wrong, "\ngradebook: maximum total %s, not %d", fields[nlabs + 1], total);
+}
+
 /* The gradebook's scores against those the submissions must get; the
  * starter's scores low.  Returns how many rows it has. */
 static size_t judge_gradebook(const struct class *c, struct buf *wrong)
@@ -505,7 +535,7 @@ static size_t judge_gradebook(const struct class *c, struct buf *wrong)
     size_t nrows = 0, nlabs = 0;
     const struct lab_def *columns[MAX_LABS] = { NULL };
     for (char *row = strtok(rows, "\n"); row != NULL; row = strtok(NULL, "\n"), nrows++) {
-        char *fields[MAX_LABS + 3];
+        char *fields[MAX_LABS + 4];
         size_t n = 0;
         for (char *f = row; f != NULL && n < COUNT_OF(fields); n++) {
             fields[n] = f;
@@ -513,17 +543,26 @@ static size_t judge_gradebook(const struct class *c, struct buf *wrong)
                 *f++ = '\0';
         }
         if (nrows == 0) { /* the header */
-            cr_assert_geq(n, 4, "header: %s", row);
-            for (size_t k = 1; k + 2 < n; k++)
+            cr_assert_geq(n, 5, "header: %s", row);
+            for (size_t k = 1; k + 3 < n; k++)
                 cr_assert_not_null(columns[nlabs++] = find_lab(fields[k]), "%s", fields[k]);
             cr_expect_str_eq(fields[0], "submission");
-            cr_expect_str_eq(fields[n - 2], "total");
-            cr_expect_str_eq(fields[n - 1], "not graded (grader error)");
+            cr_expect_str_eq(fields[n - 3], "total");
+            cr_expect_str_eq(fields[n - 2], "not graded (grader error)");
+            cr_expect_str_eq(fields[n - 1], "rubric");
             continue;
         }
-        /* The last field names the checks the grader failed on: none here. */
-        cr_assert(n == nlabs + 3 || n == nlabs + 2, "row %zu: %zu fields", nrows, n);
-        if (n == nlabs + 3 && fields[nlabs + 2][0] != '\0')
+        /* Every row names the rubric: the one with the hidden checks. */
+        char version[RUBRIC_VERSION_SIZE];
+        rubric_version(true, version);
+        cr_assert_eq(n, nlabs + 4, "row %zu: %zu fields", nrows, n);
+        cr_expect_str_eq(fields[nlabs + 3], version, "row %zu", nrows);
+        if (nrows == 1) { /* the maxima */
+            judge_maxima(columns, nlabs, fields, wrong);
+            continue;
+        }
+        /* This field names the checks the grader failed on: none here. */
+        if (fields[nlabs + 2][0] != '\0')
             buf_printf(wrong, "\ngradebook: %s: checks not graded (grader error): %s",
                        fields[0], fields[nlabs + 2]);
         /* The odd name comes back as text, behind an apostrophe. */
@@ -552,7 +591,7 @@ static size_t judge_gradebook(const struct class *c, struct buf *wrong)
         known++;
     cr_expect_eq(nlabs, known, "a column per lab: %zu, not %zu", nlabs, known);
     free(rows);
-    return nrows > 0 ? nrows - 1 : 0;
+    return nrows > 1 ? nrows - 2 : 0; /* not the header, nor the maxima */
 }
 
 /* Processes still running a program of the class (from its copies or its
@@ -667,6 +706,141 @@ Test(batch, forty_submissions_get_their_scores_in_one_run)
     cr_expect_neq(access(built, F_OK), 0, "the build wrote into the submission: %s", built);
     remove_tree(c->root);
     free(c);
+}
+
+/* ---- The class page's grouping ------------------------------------------- */
+
+/* What the page groups: for each check under "Failures by cause", a line
+ * "LAB/CHECK SIZE..." (its groups' sizes, in the page's order); "builds N"
+ * (submissions under "Builds that failed"); "unmatched X" for each link
+ * "#X" that no id on the page answers, and "handout-links N". */
+static const char groups_py[] =
+    "import html.parser, sys\n"
+    "class Page(html.parser.HTMLParser):\n"
+    "    def __init__(self):\n"
+    "        super().__init__(convert_charrefs=True)\n"
+    "        self.ids, self.hrefs, self.checks = set(), [], []\n"
+    "        self.where, self.summary, self.builds = None, None, 0\n"
+    "    def handle_starttag(self, tag, attrs):\n"
+    "        a = dict(attrs)\n"
+    "        if 'id' in a: self.ids.add(a['id'])\n"
+    "        if tag == 'a' and a.get('href', '').startswith('#'): "
+    "self.hrefs.append(a['href'][1:])\n"
+    "        if tag == 'details' and a.get('class') != 'example': self.where = "
+    "a.get('class')\n"
+    "        if tag == 'summary' and self.where == 'check': self.summary = ''\n"
+    "        if tag == 'h4' and self.where == 'builds': self.builds += 1\n"
+    "        if tag == 'strong' and self.where == 'check': self.summary = None; self.size = "
+    "''\n"
+    "    def handle_endtag(self, tag):\n"
+    "        if tag == 'summary' and self.summary is not None:\n"
+    "            self.checks.append([self.summary.split()[0]]); self.summary = None\n"
+    "        if tag == 'strong' and hasattr(self, 'size') and self.size is not None:\n"
+    "            self.checks[-1].append(self.size.split()[0]); self.size = None\n"
+    "    def handle_data(self, data):\n"
+    "        if self.summary is not None: self.summary += data\n"
+    "        if getattr(self, 'size', None) is not None: self.size += data\n"
+    "p = Page()\n"
+    "p.feed(open(sys.argv[1], encoding='utf-8').read())\n"
+    "for c in p.checks: print(' '.join(c))\n"
+    "print('builds', p.builds)\n"
+    "for h in p.hrefs:\n"
+    "    if h not in p.ids: print('unmatched', h)\n"
+    "print('handout-links', sum(h.startswith('handout-') for h in p.hrefs))\n";
+
+/* Three submissions with the same mistake, two whose lab does not build,
+ * one that hands in the starter untouched, one right: each check the
+ * mistake fails shows one group of 3; each failed build's output is on the
+ * page once; pass rates count the 6 that attempted the lab; every hint's
+ * link lands on an id of the page; the gradebook's maxima come first. */
+Test(batch, the_class_page_groups_failures_by_cause)
+{
+    struct class *c = xcalloc(1, sizeof *c);
+    snprintf(c->root, sizeof c->root, "/tmp/netlab-groups-XXXXXX");
+    cr_assert_not_null(mkdtemp(c->root));
+    snprintf(c->dir, sizeof c->dir, "%s/class", c->root);
+    snprintf(c->out, sizeof c->out, "%s/out", c->root);
+    snprintf(c->tmp, sizeof c->tmp, "%s/tmp", c->root);
+    cr_assert_eq(mkdir(c->dir, 0755), 0);
+    cr_assert_eq(mkdir(c->tmp, 0755), 0);
+    size_t nvariants;
+    struct variant *v = all_variants(&nvariants);
+    cr_assert(nvariants > 0 && strcmp(v[0].lab, "01-hello") == 0, "no variant of 01-hello");
+    static const char *const alike[] = { "ann", "bob", "cy" };
+    for (size_t i = 0; i < COUNT_OF(alike); i++)
+        add_variant(c, &v[0], alike[i], false);
+    add_lab01_with(c, "dee", BROKEN, NULL);
+    add_lab01_with(c, "eve", BROKEN, NULL);
+    struct member *starter = add_member(c, "starter", STARTER, NULL);
+    char *dir = member_dir(c, starter, "01-hello");
+    copy_sources("labs/01-hello", dir);
+    free(dir);
+    struct member *good = add_member(c, "good", SOLUTION, NULL);
+    dir = member_dir(c, good, "01-hello");
+    copy_sources("solutions/01-hello", dir);
+    free(dir);
+    const char *const only_01[] = { "--lab", "01", NULL };
+    grade_class(c, only_01);
+
+    char html[PATH_MAX + 32], csv[PATH_MAX + 32];
+    snprintf(html, sizeof html, "%s/class.html", c->out);
+    snprintf(csv, sizeof csv, "%s/gradebook.csv", c->out);
+    char *seen = python(c, groups_py, html, NULL);
+    for (size_t k = 0; k < v[0].nexpect; k++) {
+        char line[320];
+        snprintf(line, sizeof line, "\n01-hello/%s 3\n", v[0].expect[k]);
+        struct buf lines = { 0 };
+        buf_printf(&lines, "\n%s", seen);
+        cr_expect_not_null(strstr(lines.data, line),
+                           "01-hello/%s: not one group of the 3 alike:\n%s", v[0].expect[k],
+                           seen);
+        buf_free(&lines);
+    }
+    cr_expect_not_null(strstr(seen, "builds 2\n"), "%s", seen);
+    cr_expect_null(strstr(seen, "unmatched"), "links that land nowhere:\n%s", seen);
+    cr_expect_null(strstr(seen, "handout-links 0\n"), "no hint is linked:\n%s", seen);
+    free(seen);
+
+    char *page = read_text(html);
+    /* Each failed build's command line, once: not once per check. */
+    cr_expect_eq(count_lines_with(page, "-o server server.c"), 2, "the builds' output");
+    cr_expect_not_null(strstr(page, "1 of 6 attempted"), "the starter is no attempt");
+    cr_expect_not_null(strstr(page, "the starter, untouched"), "its score says so");
+    free(page);
+    char *book = read_text(csv);
+    char maxima[64];
+    snprintf(maxima, sizeof maxima, "\r\n\"(maximum)\",%d,%d,\"\",",
+             lab_points(find_lab("01")), lab_points(find_lab("01")));
+    cr_expect_not_null(strstr(book, maxima), "no row of maxima under the header:\n%s", book);
+    free(book);
+    free(v);
+    remove_tree(c->root);
+    free(c);
+}
+
+/* Messages alike but for ports, counts and long quoted payloads get one
+ * key; a different expectation or a short quoted text that differs, not. */
+Test(batch, failures_alike_get_one_key)
+{
+    static const char *const messages[] = {
+        "the server stopped before it listened on TCP port 28457.\n"
+        "  its stderr: \"server: bind: Address already in use (port 28457)\\n\"\n",
+        "the server stopped before it listened on TCP port 3001.\n"
+        "  its stderr: \"server: bind: something else entirely, 12 bytes\"\n",
+        "the server stopped before it listened on UDP port 3001.\n"
+        "  its stderr: \"server: bind: Address already in use\"\n",
+        "the server stopped before it listened on TCP port 3001.\n"
+        "  its stderr: \"x\"\n",
+    };
+    struct buf keys[4] = { { 0 } };
+    for (size_t i = 0; i < 4; i++)
+        failure_key(&keys[i], messages[i]);
+    cr_expect_str_eq(keys[0].data, keys[1].data);
+    cr_expect_str_neq(keys[0].data, keys[2].data, "TCP and UDP are not alike");
+    cr_expect_str_neq(keys[0].data, keys[3].data, "a short quoted text is kept whole");
+    cr_expect_null(strstr(keys[0].data, "28457"), "%s", keys[0].data);
+    for (size_t i = 0; i < 4; i++)
+        buf_free(&keys[i]);
 }
 
 /* ---- Building, alone ------------------------------------------------------ */
@@ -868,14 +1042,6 @@ static const char look_js[] =
     "         document.body.innerText;"
     "})()";
 
-static int lab_points(const struct lab_def *lab)
-{
-    int sum = 0;
-    for (size_t k = 0; k < lab->nchecks; k++)
-        sum += lab->checks[k].points;
-    return sum;
-}
-
 Test(batch, the_class_page_reads_right_in_chromium)
 {
     SKIP_WITHOUT_CHROMIUM("the class page");
@@ -921,13 +1087,15 @@ Test(batch, the_class_page_reads_right_in_chromium)
         "Submission\t01-hello",
         row,
         odd_name, /* as it is: not markup */
-        "Checks students miss most",
-        "1 of 3",
+        "Failures by cause",
+        "Pass rates",
+        "1 of 3 attempted",
         "33%",
-        "Failed checks by submission",
+        "Each submission",
         failed,
         "Hint: ",
-        "01-hello did not build",
+        "Builds that failed",
+        "did not build",
         "error:", /* and the compiler says why */
     };
     for (size_t i = 0; i < COUNT_OF(wanted); i++)

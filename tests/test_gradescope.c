@@ -4,6 +4,9 @@
  * folder (AUTOGRADER_ROOT), set up, then run on submissions that pass,
  * that do not compile, that hold no lab folder, and with a grader that
  * crashes.  Every run must leave a results.json that Gradescope accepts.
+ * The autograder is unpacked and started as INSTRUCTORS.md's "Trying it
+ * before students do" says, with no unzip.  And write_gradescope alone:
+ * its fields, and a total that gives no hidden check away.
  *
  * Run from the top of the kit (make test does), after make.
  */
@@ -22,6 +25,8 @@
 
 #include "buf.h"
 #include "command.h"
+#include "internal.h"
+#include "report.h"
 
 /* setup.sh builds the kit (about 20 s); each run grades one lab. */
 TestSuite(gradescope, .timeout = 300);
@@ -49,15 +54,15 @@ static void must(const char *fmt, ...)
     buf_free(&cmd);
 }
 
-/* Extracts ZIP into DIR as Gradescope's unzip does, each file with the mode
- * the zip records (Python's zipfile alone would drop it). */
-static const char unzip_py[] = "import os, sys, zipfile\n"
-                               "z = zipfile.ZipFile(sys.argv[1])\n"
-                               "for i in z.infolist():\n"
-                               "    path = z.extract(i, sys.argv[2])\n"
-                               "    mode = (i.external_attr >> 16) & 0o7777\n"
-                               "    if mode and not i.is_dir():\n"
-                               "        os.chmod(path, mode)\n";
+/* Prints whether the zip ARGV[1] records each of ARGV[2:] as executable:
+ * Gradescope's unzip keeps it, so run_autograder must be executable in the
+ * zip itself (the handbook's python3 -m zipfile -e drops it). */
+static const char modes_py[] =
+    "import sys, zipfile\n"
+    "z = zipfile.ZipFile(sys.argv[1])\n"
+    "for name in sys.argv[2:]:\n"
+    "    x = (z.getinfo(name).external_attr >> 16) & 0o100\n"
+    "    print(name, \"executable\" if x else \"not executable\")\n";
 
 /* Checks results.json as Gradescope reads it, and prints what the test
  * compares: "SCORE MAX TESTS FAILED", then "after_published NAME" for each
@@ -78,6 +83,11 @@ static const char results_py[] =
     "    assert 0 <= t[\"score\"] <= t[\"max_score\"], t\n"
     "assert r[\"score\"] == sum(t[\"score\"] for t in tests), r[\"score\"]\n"
     "assert isinstance(r.get(\"output\"), str) and r[\"output\"], r\n"
+    "if tests:\n"
+    "    assert isinstance(r[\"execution_time\"], (int, float)), r\n"
+    "    assert r[\"output_format\"] == \"text\", r\n"
+    "    held = any(t[\"visibility\"] != \"visible\" for t in tests)\n"
+    "    assert r[\"visibility\"] == (\"after_published\" if held else \"visible\"), r\n"
     "failed = [t for t in tests if t[\"score\"] < t[\"max_score\"]]\n"
     "print(r[\"score\"], sum(t[\"max_score\"] for t in tests), len(tests), len(failed))\n"
     "for t in tests:\n"
@@ -99,9 +109,11 @@ static char root[PATH_MAX]; /* the fake /autograder */
 static struct results run_autograder(void)
 {
     struct buf cmd = { 0 };
+    /* Through sh, as the handbook runs it: the zip's unpacking by python3
+     * left it without its executable bit (modes_py checks the zip's). */
     buf_printf(&cmd,
                "rm -f '%s/results/results.json' && "
-               "cd '%s' && AUTOGRADER_ROOT='%s' ./run_autograder",
+               "cd '%s' && AUTOGRADER_ROOT='%s' sh ./run_autograder",
                root, root, root);
     struct cmd r = run(cmd.data);
     cr_expect_eq(r.status, 0, "run_autograder exited %d:\n%s", r.status, r.out.data);
@@ -238,18 +250,31 @@ Test(gradescope, autograder_runs_as_gradescope_runs_it)
     /* Gradescope unpacks the zip into /autograder/source, runs setup.sh
      * once, then copies run_autograder to /autograder and runs it there. */
     must("make --no-print-directory gradescope LAB=02 AUTOGRADER='%s/autograder.zip'", root);
-    must("python3 -c '%s' '%s/autograder.zip' '%s/source'", unzip_py, root, root);
+    struct buf cmd = { 0 };
+    buf_printf(&cmd, "python3 -c '%s' '%s/autograder.zip' setup.sh run_autograder", modes_py,
+               root);
+    struct cmd modes = run(cmd.data);
+    buf_free(&cmd);
+    cr_expect_eq(modes.status, 0, "%s", modes.out.data);
+    cr_expect_not_null(strstr(modes.out.data,
+                              "setup.sh executable\nrun_autograder executable\n"),
+                       "the zip does not record its scripts as executable:\n%s",
+                       modes.out.data);
+    buf_free(&modes.out);
+    /* INSTRUCTORS.md, "Trying it before students do", word for word but
+     * for the paths: python3's zipfile, not unzip, which a fresh machine
+     * lacks; the scripts run through sh. */
+    must("python3 -m zipfile -e '%s/autograder.zip' '%s/source'", root, root);
     char path[PATH_MAX + 32];
     struct stat st;
     static const char *const scripts[] = { "setup.sh", "run_autograder" };
     for (size_t i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/source/%s", root, scripts[i]);
         cr_assert_eq(stat(path, &st), 0, "the zip has no %s at its top", scripts[i]);
-        cr_expect(st.st_mode & S_IXUSR, "%s is not executable in the zip", scripts[i]);
     }
     snprintf(path, sizeof path, "%s/source/netlab/solutions", root);
     cr_expect_neq(access(path, F_OK), 0, "the autograder holds the solutions");
-    must("cd '%s/source' && AUTOGRADER_ROOT='%s' ./setup.sh", root, root);
+    must("AUTOGRADER_ROOT='%s' sh '%s/source/setup.sh'", root, root);
     must("cp '%s/source/run_autograder' '%s/run_autograder'", root, root);
 
     /* What students' programs could read, where the grader cannot hide the
@@ -264,4 +289,79 @@ Test(gradescope, autograder_runs_as_gradescope_runs_it)
     no_lab_folder_is_explained();
     grader_crash_is_explained();
     must("rm -rf '%s'", root);
+}
+
+/* ---- write_gradescope alone --------------------------------------------- */
+
+static void no_run(struct check *c)
+{
+    (void)c;
+}
+
+/* A lab of two visible checks and one hidden (the last). */
+static const struct check_def fake_checks[] = {
+    { "seen-passes", 2, 1000, "a visible check", "handouts/01-hello.md, section \"A\"",
+      no_run },
+    { "seen-fails", 3, 1000, "another", "handouts/01-hello.md, section \"B\"", no_run },
+    { "held-back", 5, 1000, "a hidden check", "handouts/01-hello.md, section \"C\"", no_run },
+};
+static const struct lab_def fake_lab = { "97-fake", "fake", fake_checks, 3, 1 };
+
+/* results.json for the fake lab with the hidden check HIDDEN_PASSED or
+ * not, through a python3 script that prints "SCORE VISIBILITY EXECUTION
+ * OUTPUT_FORMAT", then what a student sees before publication (as JSON):
+ * the top-level output, and each test shown at once. */
+static char *gradescope_of(bool hidden_passed, double seconds)
+{
+    static const char seen_py[] =
+        "import json, sys\n"
+        "r = json.load(sys.stdin)\n"
+        "print(r['score'], r['visibility'], r['execution_time'], r['output_format'])\n"
+        "for t in r['tests']:\n"
+        "    assert t['output_format'] == 'text', t\n"
+        "    assert isinstance(t['extra_data']['seconds'], float), t\n"
+        "shown = [t for t in r['tests'] if t['visibility'] == 'visible']\n"
+        "print(json.dumps({'output': r['output'], 'tests': shown}, sort_keys=True))\n";
+    struct check_result results[3];
+    for (size_t i = 0; i < 3; i++)
+        results[i] = (struct check_result){ .lab = &fake_lab,
+                                            .def = &fake_checks[i],
+                                            .passed = i == 0 || (i == 2 && hidden_passed),
+                                            .seconds = 0.5 * (double)i,
+                                            .message = i == 1 ? "it failed" : NULL };
+    struct report r = { .impl = "x", .results = results, .n = 3, .seconds = seconds };
+    char path[] = "/tmp/netlab-results-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    write_gradescope(f, &r);
+    fclose(f);
+    struct buf cmd = { 0 };
+    buf_printf(&cmd, "python3 -c \"%s\" < '%s'", seen_py, path);
+    struct cmd out = run(cmd.data);
+    unlink(path);
+    buf_free(&cmd);
+    cr_assert_eq(out.status, 0, "results.json is not what was expected:\n%s", out.out.data);
+    return out.out.data;
+}
+
+/* Gradescope's total sums every test: shown before publication, it would
+ * give the hidden check's result away (the total minus the visible tests).
+ * Where there is a hidden check, the total is held back until publication
+ * as that check is, and everything shown at once is the same whether the
+ * hidden check passed or failed. */
+Test(gradescope, the_visible_total_never_reveals_a_hidden_check)
+{
+    char *passed = gradescope_of(true, 12.4), *failed = gradescope_of(false, 12.4);
+    cr_expect_eq(strncmp(passed, "7 after_published 12 text\n", 26), 0, "%s", passed);
+    cr_expect_eq(strncmp(failed, "2 after_published 12 text\n", 26), 0, "%s", failed);
+    const char *seen_passed = strchr(passed, '\n'), *seen_failed = strchr(failed, '\n');
+    cr_assert(seen_passed && seen_failed);
+    cr_expect_str_eq(seen_passed, seen_failed,
+                     "a student sees a difference before publication");
+    cr_expect_not_null(strstr(seen_passed, "netlab: 2/5 points"), "%s", seen_passed);
+    cr_expect_not_null(strstr(seen_passed, "5 more points in 1 hidden check"), "%s",
+                       seen_passed);
+    free(passed);
+    free(failed);
 }
