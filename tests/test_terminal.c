@@ -294,7 +294,8 @@ Test(terminal, a_bad_option_is_one_line_and_version_names_the_rubric)
 
 /* The rubric's version in every report: the text's Score paragraph, the
  * Gradescope output, a JUnit property; with the hidden checks' digest
- * where they ran. */
+ * only where one ran (lab 01 has none; lab 02 has, and Gradescope runs
+ * them). */
 Test(terminal, every_report_names_the_rubric_and_what_was_graded)
 {
     char pub[RUBRIC_VERSION_SIZE], all[RUBRIC_VERSION_SIZE];
@@ -322,8 +323,20 @@ Test(terminal, every_report_names_the_rubric_and_what_was_graded)
     cr_expect_eq(shell("python3 -c 'import json, sys; "
                        "assert \"(rubric %s)\" in json.load(open(sys.argv[1]))[\"output\"]' "
                        "'%s'",
+                       pub, json),
+                 0, "results.json of lab 01 does not name the rubric %s", pub);
+    buf_free(&out);
+    buf_free(&err);
+    const char *gs02[] = { "--impl", "solutions", "--lab",  "02", "--format", "gradescope",
+                           "--out",  json,        "--jobs", "2",  NULL };
+    cr_expect_eq(grade(gs02, &out, &err), 0, "%s", err.data);
+    cr_expect_eq(shell("python3 -c 'import json, sys; "
+                       "assert \"(rubric %s)\" in json.load(open(sys.argv[1]))[\"output\"]' "
+                       "'%s'",
                        all, json),
-                 0, "results.json does not name the rubric %s", all);
+                 0,
+                 "results.json of lab 02, its hidden checks run, does not name the rubric %s",
+                 all);
     buf_free(&out);
     buf_free(&err);
     const char *junit[] = { "--impl", "solutions", "--lab", "01", "--format",
