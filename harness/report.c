@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "diagram.h"
 #include "lab.h"
 
 enum format { TEXT, JSON, XML, HTML, CSV };
@@ -207,6 +208,7 @@ void write_text(FILE *f, const struct report *r)
         }
         put_indented(f, c->message ? c->message : "(no message)", "        ");
         fprintf(f, "        hint: %s\n", check_hint(c));
+        write_diagram_text(f, c->events, 80);
         put_transcript_path(f, r, c);
     }
     struct score s = score_of(r, NULL);

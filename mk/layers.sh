@@ -31,6 +31,7 @@ command:      grade internal        # the command line; internal.h: the tests' u
 class:        batch                 # grade --batch: copy, build and grade each submission
 class-report: classreport           # the class's submissions, gradebook and page
 report:       report isolation      # text, JSON, JUnit; the isolation sentence
+diagram:      diagram               # a check's sequence diagram from its event log
 build:        build                 # builds a submission, sandboxed
 runner:       runner                # a process per check, under a deadline
 check-run:    checkrun              # one check's life: sandbox up, run, result out
