@@ -603,7 +603,7 @@ void write_diagram_text(FILE *f, const char *events, int width)
 
 #define SVG_LANE 120 /* pixels between lifelines */
 #define SVG_ROW 22
-#define SVG_TOP 58 /* the legend and the names above the first row */
+#define SVG_TOP 72 /* the legend and the names above the first row */
 #define SVG_LABEL_CELLS 90
 
 /* Cleaned text as XML character data: nothing there is a control. */
@@ -656,7 +656,8 @@ static void svg_row(FILE *f, const struct row *r, int y, int label_x)
                 label_x - 10, y, r->verdict == 'F' ? "fail" : "mark");
         buf_puts(&label, what);
         if (r->verdict == 'F' || r->verdict == 'U')
-            put_fitted(&label, r->text.data ? r->text.data : "", SVG_LABEL_CELLS);
+            put_fitted(&label, r->text.data ? r->text.data : "",
+                       SVG_LABEL_CELLS - cells_of(what));
         svg_text(f, label_x, y + 4, r->verdict == 'F' ? " class=\"failtext\"" : "",
                  label.data);
         buf_free(&label);
@@ -687,7 +688,7 @@ void write_diagram_svg(FILE *f, const char *events)
         return;
     }
     int label_x = lane_x(d.ncolumns - 1) + 40;
-    int width = label_x + SVG_LABEL_CELLS * 7 + 20;
+    int width = label_x + SVG_LABEL_CELLS * 8 + 20; /* 12 px monospace: 7.2 px a cell */
     int height = SVG_TOP + (int)d.nrows * SVG_ROW + 10;
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -698,17 +699,18 @@ void write_diagram_svg(FILE *f, const char *events)
             ".mark{stroke:#888}.name{font-weight:bold}</style>\n",
             width, height, width, height);
     svg_text(f, 8, 16, "",
-             "Time (ms) runs down; each arrow is one message from one party to another, "
-             "labelled with what it carried (cut short, with its length); red: where the "
+             "Time (ms) runs down. Each arrow is one message from one party to another,");
+    svg_text(f, 8, 30, "",
+             "labelled with what it carried (cut short, with its length). Red: where the "
              "check failed.");
     for (int i = 0; i < d.ncolumns; i++) {
         struct buf name = { 0 };
         clean(&name, d.names[i], strlen(d.names[i]));
-        fprintf(f, "<text x=\"%d\" y=\"42\" text-anchor=\"middle\" class=\"name\">",
+        fprintf(f, "<text x=\"%d\" y=\"56\" text-anchor=\"middle\" class=\"name\">",
                 lane_x(i));
         put_xml(f, name.data);
         fputs("</text>\n", f);
-        fprintf(f, "<line x1=\"%d\" y1=\"48\" x2=\"%d\" y2=\"%d\" class=\"life\"/>\n",
+        fprintf(f, "<line x1=\"%d\" y1=\"62\" x2=\"%d\" y2=\"%d\" class=\"life\"/>\n",
                 lane_x(i), lane_x(i), height - 4);
         buf_free(&name);
     }

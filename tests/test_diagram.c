@@ -92,22 +92,25 @@ static void hostile_log(struct buf *log)
 {
     add(log, 0.5, "start", "grader", "server", 14, "./server 40000");
     add(log, 1.0, "open", "grader", "server", 27, "port 51000 -> port 40000");
-    add(log, 1.1, "data", "grader", "server", 2048, "hello world, hello world, hello world, "
-                                                     "hello world, hello world, hello");
+    add(log, 1.1, "data", "grader", "server", 2048,
+        "hello world, hello world, hello world, "
+        "hello world, hello world, hello");
     /* Raw, as a hand-made (or corrupted) log may hold them: ESC, invalid
      * UTF-8, C1 controls, a bidi override, wide and combining characters. */
     add(log, 1.2, "stdout", "server", "grader", 40,
-        "\x1b[31mred\x1b[0m \xff\xfe \xc2\x9b" "2J \xe2\x80\xae evil \xe4\xbd\xa0\xe5\xa5\xbd "
+        "\x1b[31mred\x1b[0m \xff\xfe \xc2\x9b"
+        "2J \xe2\x80\xae evil \xe4\xbd\xa0\xe5\xa5\xbd "
         "e\xcc"
         "\x81");
     add(log, 1.3, "data", "server", "grader", 7, "hi\\x1b[2J");
-    static const char *const actors[] = { "client", "client #2", "client #3", "client #4",
-                                          "client #5", "client #6", "client #7", "client #8",
+    static const char *const actors[] = { "client",    "client #2",  "client #3", "client #4",
+                                          "client #5", "client #6",  "client #7", "client #8",
                                           "client #9", "client #10", "client #11" };
     for (size_t i = 0; i < sizeof actors / sizeof actors[0]; i++) {
         add(log, 2.0 + (double)i, "open", actors[i], "grader", 27, "port 1 -> port 2");
         add(log, 2.1 + (double)i, "data", "grader", actors[i], 4000,
-            "\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0"
+            "\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd"
+            "\xa0"
             "\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd wide");
     }
     add(log, 20, "reset", "client #3", "grader", 0, "");
@@ -142,11 +145,14 @@ Test(diagram, untrusted_bytes_are_escaped)
     struct buf log = { 0 };
     add(&log, 1, "stdout", "server", "grader", 12, "\x1b[31mred\x1b[0m");
     add(&log, 2, "stdout", "client", "grader", 2, "\xff\xfe");
-    add(&log, 3, "data", "server", "grader", 4, "\xc2\x9b" "2J");
+    add(&log, 3, "data", "server", "grader", 4,
+        "\xc2\x9b"
+        "2J");
     add(&log, 4, "data", "grader", "server", 8, "\xe2\x80\xae evil");
     add(&log, 5, "stdin", "grader", "server", 6, "你好");
-    add(&log, 6, "stderr", "server", "grader", 3, "e\xcc"
-                                                  "\x81");
+    add(&log, 6, "stderr", "server", "grader", 3,
+        "e\xcc"
+        "\x81");
     add(&log, 7, "fail", "\x1b[2Jgrader", "", 3, "\x1b]0;title\x07");
     char *text = text_of(log.data, 80);
     assert_fits(text, 80);
@@ -156,7 +162,8 @@ Test(diagram, untrusted_bytes_are_escaped)
     cr_expect(strstr(text, "\\xe2\\x80\\xae") != NULL, "a bidi override not escaped:\n%s",
               text);
     cr_expect(strstr(text, "你好") != NULL, "wide characters are text, shown:\n%s", text);
-    cr_expect(strstr(text, "e\\xcc\\x81") != NULL, "a combining accent not escaped:\n%s", text);
+    cr_expect(strstr(text, "e\\xcc\\x81") != NULL, "a combining accent not escaped:\n%s",
+              text);
     cr_expect(strstr(text, "\\x1b]0;title\\x07") != NULL, "a title sequence not escaped:\n%s",
               text);
     free(text);
@@ -174,10 +181,12 @@ Test(diagram, shows_the_failure_and_what_led_to_it)
               text);
     cr_expect(strstr(text, "(2048 bytes)") != NULL, "a long payload without its length:\n%s",
               text);
-    cr_expect(strstr(text, "\"hello world, hello") != NULL, "no head of the payload:\n%s", text);
+    cr_expect(strstr(text, "\"hello world, hello") != NULL, "no head of the payload:\n%s",
+              text);
     cr_expect(strstr(text, "RESET (RST)") != NULL, "no reset:\n%s", text);
     cr_expect(strstr(text, "SIGTERM") != NULL, "no signal:\n%s", text);
-    cr_expect(strstr(text, "server was killed by signal SIGTERM") != NULL, "no exit:\n%s", text);
+    cr_expect(strstr(text, "server was killed by signal SIGTERM") != NULL, "no exit:\n%s",
+              text);
     cr_expect(strstr(text, "DROPS it, never answers: ping 2") != NULL, "no drop:\n%s", text);
     free(text);
     text = text_of(log.data, 80);
@@ -247,11 +256,12 @@ Test(diagram, svg_is_xml_with_no_script_or_outside_link)
     char *svg = svg_of(log.data);
     cr_assert(parses_as_xml(svg), "not XML:\n%s", svg);
     cr_expect(strstr(svg, "<script") == NULL, "a script element:\n%s", svg);
-    cr_expect(strstr(svg, "href=\"") == NULL && strstr(svg, "<a ") == NULL, "a link:\n%s", svg);
+    cr_expect(strstr(svg, "href=\"") == NULL && strstr(svg, "<a ") == NULL, "a link:\n%s",
+              svg);
     cr_expect(strstr(svg, "&lt;script&gt;") != NULL, "the payload is not escaped:\n%s", svg);
     cr_expect(strstr(svg, "FAIL") != NULL && strstr(svg, "class=\"fail\"") != NULL,
               "no red failure mark:\n%s", svg);
-    cr_expect(strstr(svg, "Time (ms) runs down") != NULL, "no legend:\n%s", svg);
+    cr_expect(strstr(svg, "Time (ms) runs down. Each arrow") != NULL, "no legend:\n%s", svg);
     cr_expect(strstr(svg, "\x1b") == NULL, "an ESC in the SVG");
     free(svg);
     buf_free(&log);
