@@ -97,14 +97,14 @@ static void put_actor(struct buf *b, const char *name)
     buf_puts(b, "\t");
 }
 
-/* The one place an event is written: "MS\tKIND\tFROM\tTO\tLEN\tTEXT\n". */
+/* The one place an event is written: "MS\tKIND\tFROM\tTO\tLEN\tTEXT\n",
+ * TEXT a head of the HAVE bytes at DATA. */
 static void append_event(struct check *c, const char *kind, const char *from, const char *to,
-                         const void *data, size_t len)
+                         const void *data, size_t have, size_t len)
 {
     bool text = strcmp(kind, "fail") == 0 || strcmp(kind, "start") == 0;
-    size_t shown = len < (text ? EVENT_TEXT : EVENT_PAYLOAD)
-                       ? len
-                       : (text ? EVENT_TEXT : EVENT_PAYLOAD);
+    size_t most = text ? EVENT_TEXT : EVENT_PAYLOAD;
+    size_t shown = have < most ? have : most;
     struct buf head = { 0 };
     buf_escape_bytes(&head, data, shown, shown); /* "...", quotes to drop */
     buf_printf(&c->events, "%.1f\t%s\t", (double)(now_us() - c->start_us) / 1000.0, kind);
@@ -124,7 +124,8 @@ void log_event(struct check *c, const char *kind, const char *from, const char *
         c->events_skipped++;
         return;
     }
-    append_event(c, kind, from, to, data != NULL ? data : "", data != NULL ? len : 0);
+    append_event(c, kind, from, to, data != NULL ? data : "", data != NULL ? len : 0,
+                 data != NULL ? len : 0);
 }
 
 void log_verdict(struct check *c, const char *kind, const char *text)
@@ -133,8 +134,9 @@ void log_verdict(struct check *c, const char *kind, const char *text)
         return;
     c->events_closed = true;
     if (c->events_skipped > 0)
-        append_event(c, "more", "", "", "", c->events_skipped);
-    append_event(c, kind, "grader", "", text, strlen(text));
+        append_event(c, "more", "", "", "", 0, c->events_skipped);
+    c->events_skipped = 0; /* counted once, should a later verdict follow */
+    append_event(c, kind, "grader", "", text, strlen(text), strlen(text));
 }
 
 /* How long a failing check waits for programs that are exiting. */
