@@ -67,6 +67,7 @@ struct peer {
     const char *self;  /* "grader", or "relay" for a relay's sockets */
     const char *other; /* name of the program at the other end */
     const char *actor; /* ...and as the event log names it */
+    int number;        /* the check's connections counted from 1, as LABEL's */
     struct buf in, out;
     struct buf sent; /* escaped summary of what was sent, for messages */
     bool reading;
@@ -146,6 +147,9 @@ void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
  */
 void log_event(struct check *c, const char *kind, const char *from, const char *to,
                const void *data, size_t len);
+/* The same on the grader's connection number CONN (a peer's `number`). */
+void log_event_on(struct check *c, int conn, const char *kind, const char *from,
+                  const char *to, const void *data, size_t len);
 /* Ends the log with the verdict, KIND "fail" (TEXT its message), "pass"
  * or "untestable", after a count of the events left out; once. */
 void log_verdict(struct check *c, const char *kind, const char *text);
@@ -159,8 +163,9 @@ void reap_all_descendants(bool in_namespace);
 bool port_is_listening(int port);
 bool port_is_bound_udp(int port);
 struct peer *new_peer(struct check *c, int fd, const char *other);
-/* Logs a connection opened from FROM's port to TO's (log_event). */
-void log_open(struct check *c, const char *from, const char *to, int from_port, int to_port);
+/* Logs P opened from FROM's port to TO's (log_event). */
+void log_open(struct check *c, const struct peer *p, const char *from, const char *to,
+              int from_port, int to_port);
 /* The port of FD's own address (of its peer's if PEER_SIDE); 0 if not yet
  * bound; -1 if FD is no IP socket. */
 int local_port_of(int fd, bool peer_side);

@@ -40,17 +40,20 @@ static bool take_field(const char **p, const char *end, char *out, size_t size)
 /* One line [P, END) into *E; false if it is not an event. */
 static bool parse_line(const char *p, const char *end, struct diagram_event *e)
 {
-    char ms[32], len[32];
+    char ms[32], conn[16], len[32];
     *e = (struct diagram_event){ 0 };
     if (!take_field(&p, end, ms, sizeof ms) || !take_field(&p, end, e->kind, sizeof e->kind) ||
         !take_field(&p, end, e->from, sizeof e->from) ||
-        !take_field(&p, end, e->to, sizeof e->to) || !take_field(&p, end, len, sizeof len))
+        !take_field(&p, end, e->to, sizeof e->to) || !take_field(&p, end, conn, sizeof conn) ||
+        !take_field(&p, end, len, sizeof len))
         return false;
     char *stop;
     e->ms = strtod(ms, &stop);
     if (stop == ms || e->ms != e->ms) /* none, or NaN */
         return false;
     e->len = (size_t)strtoull(len, &stop, 10);
+    long number = strtol(conn, &stop, 10);
+    e->conn = number > 0 && number < 100000 ? (int)number : 0;
     e->text = xmalloc((size_t)(end - p) + 1);
     memcpy(e->text, p, (size_t)(end - p));
     e->text[end - p] = '\0';
@@ -197,6 +200,7 @@ static size_t raw_length(const char *t)
 struct row {
     double ms;
     int from, to;      /* columns; TO -1: a mark on FROM's lifeline */
+    int conn;          /* the connection, or 0 */
     const char *glyph; /* the mark's, or NULL for an arrow */
     const char *word;  /* what it is: "stdout", "close (FIN)" */
     struct buf text;   /* cleaned payload or detail, or empty */
@@ -211,6 +215,7 @@ struct diagram {
     int ncolumns;
     struct row *rows;
     size_t nrows;
+    bool connections; /* more than one: rows say which ("#2") */
 };
 
 static int column_of(struct diagram *d, const char *name)
@@ -263,10 +268,11 @@ static const struct kind *kind_of(const char *name)
 }
 
 /* Whether E continues the row R (consecutive bytes, one way, one kind). */
-static bool folds_into(const struct row *r, const struct kind *k, int from, int to)
+static bool folds_into(const struct row *r, const struct kind *k,
+                       const struct diagram_event *e, int from, int to)
 {
     return r != NULL && k->folds && r->verdict == 0 && r->word == k->word && r->from == from &&
-           r->to == to;
+           r->to == to && r->conn == e->conn;
 }
 
 static void add_bytes(struct row *r, const struct diagram_event *e)
@@ -341,11 +347,12 @@ static void add_event(struct diagram *d, const struct diagram_event *e)
         fold_delay(last, e);
         return;
     }
-    if (!folds_into(last, k, from, to)) {
+    if (!folds_into(last, k, e, from, to)) {
         last = new_row(d, e->ms);
         *last = (struct row){ .ms = e->ms,
                               .from = from,
                               .to = to,
+                              .conn = e->conn,
                               .glyph = k->glyph,
                               .word = k->word,
                               .payload = k->payload };
@@ -367,8 +374,10 @@ static void build(struct diagram *d, const char *log)
     size_t n = parse_events(log, &events);
     *d = (struct diagram){ 0 };
     column_of(d, "grader"); /* first, as the one that acts */
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         add_event(d, &events[i]);
+        d->connections |= events[i].conn > 1;
+    }
     free_events(events, n);
 }
 
@@ -391,11 +400,14 @@ static void put_size(char *out, size_t size, const struct row *r, bool always)
                  plural_of((long long)r->len, "byte", "bytes"));
 }
 
-/* R's label in at most MAX cells: `stdout "hello wor…" (2048 bytes)`. */
-static void put_label(struct buf *out, const struct row *r, int max)
+/* R's label in at most MAX cells: `stdout "hello wor…" (2048 bytes)`; on
+ * one of D's several connections, which first: `#2 "TIME\n"`. */
+static void put_label(struct buf *out, const struct diagram *d, const struct row *r, int max)
 {
     struct buf all = { 0 };
     const char *text = r->text.data ? r->text.data : "";
+    if (d->connections && r->conn > 0)
+        buf_printf(&all, "#%d ", r->conn);
     buf_puts(&all, r->word);
     if (!r->payload) {
         buf_puts(&all, text);
@@ -541,7 +553,7 @@ static void put_row_text(FILE *f, const struct diagram *d, const struct layout *
     put_time(&line, r->ms);
     put_lanes(&line, d, l, r);
     buf_puts(&line, " ");
-    put_label(&line, r, l->label);
+    put_label(&line, d, r, l->label);
     end_line(f, &line);
     buf_free(&line);
 }
@@ -641,7 +653,7 @@ static void svg_text(FILE *f, int x, int y, const char *style, const char *text)
     fputs("</text>\n", f);
 }
 
-static void svg_row(FILE *f, const struct row *r, int y, int label_x)
+static void svg_row(FILE *f, const struct diagram *d, const struct row *r, int y, int label_x)
 {
     char t[32];
     struct buf label = { 0 };
@@ -674,7 +686,7 @@ static void svg_row(FILE *f, const struct row *r, int y, int label_x)
         fprintf(f, "<polygon points=\"%d,%d %d,%d %d,%d\" class=\"head\"/>\n", b, y, tip,
                 y - 4, tip, y + 4);
     }
-    put_label(&label, r, SVG_LABEL_CELLS);
+    put_label(&label, d, r, SVG_LABEL_CELLS);
     svg_text(f, label_x, y + 4, "", label.data);
     buf_free(&label);
 }
@@ -715,7 +727,7 @@ void write_diagram_svg(FILE *f, const char *events)
         buf_free(&name);
     }
     for (size_t i = 0; i < d.nrows; i++)
-        svg_row(f, &d.rows[i], SVG_TOP + (int)i * SVG_ROW + SVG_ROW / 2, label_x);
+        svg_row(f, &d, &d.rows[i], SVG_TOP + (int)i * SVG_ROW + SVG_ROW / 2, label_x);
     fputs("</svg>\n", f);
     free_diagram(&d);
 }

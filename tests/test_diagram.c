@@ -84,7 +84,7 @@ static void assert_fits(const char *text, int width)
 static void add(struct buf *log, double ms, const char *kind, const char *from, const char *to,
                 size_t len, const char *text)
 {
-    buf_printf(log, "%.1f\t%s\t%s\t%s\t%zu\t%s\n", ms, kind, from, to, len, text);
+    buf_printf(log, "%.1f\t%s\t%s\t%s\t0\t%zu\t%s\n", ms, kind, from, to, len, text);
 }
 
 /* A log of an echo with hostile bytes in it, many actors, a failure. */
@@ -211,6 +211,20 @@ Test(diagram, consecutive_pieces_are_folded)
     cr_expect(strstr(text, "close (FIN)") != NULL, "no close:\n%s", text);
     cr_expect(strstr(text, "✓ PASS") != NULL, "no verdict:\n%s", text);
     assert_fits(text, 80);
+    free(text);
+    buf_free(&log);
+}
+
+Test(diagram, rows_say_which_connection_when_there_are_several)
+{
+    struct buf log = { 0 };
+    buf_puts(&log, "1.0\tdata\tgrader\tserver\t1\t4\tWHO\\n\n"
+                   "2.0\tdata\tgrader\tserver\t2\t4\tWHO\\n\n"
+                   "3.0\tclose\tserver\tgrader\t2\t0\t\n");
+    char *text = text_of(log.data, 80);
+    cr_expect(strstr(text, "#1 \"WHO\\n\"") != NULL && strstr(text, "#2 \"WHO\\n\"") != NULL,
+              "sends on two connections folded, or not told apart:\n%s", text);
+    cr_expect(strstr(text, "#2 close (FIN)") != NULL, "which connection closed:\n%s", text);
     free(text);
     buf_free(&log);
 }
