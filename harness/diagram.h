@@ -62,11 +62,13 @@ size_t parse_events(const char *log, struct diagram_event **out);
 void free_events(struct diagram_event *events, size_t n);
 
 /* The diagram of the event log EVENTS as text, every line at most WIDTH
- * display cells (at least 40); nothing when the log is empty or NULL. */
+ * columns (at least 40), in printable ASCII as the whole text report is
+ * (every other byte as \xNN); nothing when the log is empty or NULL. */
 void write_diagram_text(FILE *f, const char *events, int width);
 
-/* The same as an inline SVG element (no script, no link), with a one-line
- * legend; nothing when the log is empty or NULL. */
+/* The same as an inline SVG element (no script, no link), with a legend;
+ * its text UTF-8, the characters of known width shown as they are; nothing
+ * when the log is empty or NULL. */
 void write_diagram_svg(FILE *f, const char *events);
 
 #endif
