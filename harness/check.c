@@ -76,6 +76,75 @@ void flush_stream_log(struct check *c, struct stream_log *log, const char *who)
     log->skipped_chunks = 0;
 }
 
+/* ---- The event log, for the check's sequence diagram (diagram.h) ------ */
+
+/* Bytes of a payload kept in an event, and of a text (a command line, a
+ * failure's message): a head to recognise it by, the transcript has all. */
+#define EVENT_PAYLOAD 64
+#define EVENT_TEXT 200
+/* Room kept at the end of the log for the count of events left out and
+ * the verdict, which always get in: each is under 1 KiB escaped. */
+#define EVENT_RESERVE (4 * 1024)
+
+/* An actor's name as a field: no tab, newline or other control. */
+static void put_actor(struct buf *b, const char *name)
+{
+    size_t n = strnlen(name, 23);
+    for (size_t i = 0; i < n; i++) {
+        char ch = (unsigned char)name[i] < 0x20 ? '?' : name[i];
+        buf_append(b, &ch, 1);
+    }
+    buf_puts(b, "\t");
+}
+
+/* The one place an event is written: "MS\tKIND\tFROM\tTO\tCONN\tLEN\tTEXT\n",
+ * TEXT a head of the HAVE bytes at DATA. */
+static void append_event(struct check *c, int conn, const char *kind, const char *from,
+                         const char *to, const void *data, size_t have, size_t len)
+{
+    bool text = strcmp(kind, "fail") == 0 || strcmp(kind, "start") == 0;
+    size_t most = text ? EVENT_TEXT : EVENT_PAYLOAD;
+    size_t shown = have < most ? have : most;
+    struct buf head = { 0 };
+    buf_escape_bytes(&head, data, shown, shown); /* "...", quotes to drop */
+    buf_printf(&c->events, "%.1f\t%s\t", (double)(now_us() - c->start_us) / 1000.0, kind);
+    put_actor(&c->events, from);
+    put_actor(&c->events, to);
+    buf_printf(&c->events, "%d\t%zu\t%.*s\n", conn, len, (int)(head.len - 2), head.data + 1);
+    buf_free(&head);
+}
+
+void log_event(struct check *c, const char *kind, const char *from, const char *to,
+               const void *data, size_t len)
+{
+    log_event_on(c, 0, kind, from, to, data, len);
+}
+
+void log_event_on(struct check *c, int conn, const char *kind, const char *from,
+                  const char *to, const void *data, size_t len)
+{
+    if (c->events_closed)
+        return;
+    /* A line is at most 4 * EVENT_TEXT bytes and its fields. */
+    if (c->events.len + 4 * EVENT_TEXT + 128 > SLOT_EVENTS - EVENT_RESERVE) {
+        c->events_skipped++;
+        return;
+    }
+    append_event(c, conn, kind, from, to, data != NULL ? data : "", data != NULL ? len : 0,
+                 data != NULL ? len : 0);
+}
+
+void log_verdict(struct check *c, const char *kind, const char *text)
+{
+    if (c->events_closed)
+        return;
+    c->events_closed = true;
+    if (c->events_skipped > 0)
+        append_event(c, 0, "more", "", "", "", 0, c->events_skipped);
+    c->events_skipped = 0; /* counted once, should a later verdict follow */
+    append_event(c, 0, kind, "grader", "", text, strlen(text), strlen(text));
+}
+
 /* How long a failing check waits for programs that are exiting. */
 #define SETTLE_MS 100
 
@@ -105,6 +174,7 @@ _Noreturn void fail(struct check *c, const char *fmt, ...)
      * and one may be dying right now (a refused connection is often the
      * first sign), so let exits under way be noticed first. */
     settle_sources(c, SETTLE_MS);
+    log_verdict(c, "fail", msg.data); /* after exits under way: they explain */
     describe_sources(c, &msg);
     c->end(c, false, false, &msg);
     abort(); /* (it never returns) */
@@ -142,6 +212,7 @@ _Noreturn void not_testable(struct check *c, const char *fmt, ...)
     va_end(ap);
     buf_puts(&msg, "\n");
     note(c, "%s", msg.data);
+    log_verdict(c, "untestable", msg.data);
     c->end(c, true, true, &msg);
     abort(); /* (it never returns) */
 }

@@ -351,6 +351,9 @@ ssize_t udp_receive(struct check *c, struct udp *u, void *buf, size_t size, int6
  * as the kernel stamped it (a now_ms() time): on a busy machine, possibly
  * long before the check got to read it. */
 int64_t udp_arrival_ms(const struct udp *u);
+/* Shows in the check's sequence diagram that the grader drops what U
+ * received last, WHAT it was ("ping 2"): it never answers it. */
+void udp_dropped(struct check *c, struct udp *u, const char *what);
 
 /* Like udp_receive, but gives up as soon as program P has ended with no
  * datagram left to read: a client that exits (or crashes) before it sends

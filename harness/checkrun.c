@@ -68,6 +68,8 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
     if (sandbox_find_strays(c, &strays)) { /* a failure whatever else happened */
         grader_error = false;
         note(c, "FAIL: %s", strays.data);
+        c->events_closed = false; /* this failure is the verdict now */
+        log_verdict(c, "fail", strays.data);
         if (!passed && msg != NULL)
             buf_append(&both, msg->data, msg->len);
         buf_append(&both, strays.data, strays.len);
@@ -96,6 +98,10 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
                                                                 : SLOT_TRANSCRIPT - 1;
         memcpy(s->transcript, c->transcript.data, s->transcript_len);
     }
+    if (c->events.len > 0) { /* log_event kept it within SLOT_EVENTS */
+        s->events_len = c->events.len < SLOT_EVENTS ? c->events.len : SLOT_EVENTS - 1;
+        memcpy(s->events, c->events.data, s->events_len);
+    }
     __atomic_store_n(&s->finished, 1, __ATOMIC_RELEASE);
     _exit(0);
 }
@@ -118,5 +124,6 @@ void run_check(struct check *c)
     record_isolation(c);
     c->def->run(c);
     note(c, "PASS");
+    log_verdict(c, "pass", "");
     finish(c, true, false, NULL);
 }

@@ -58,6 +58,7 @@ struct program {
     size_t typed_at_prompt;      /* typed then, which it must read: or 0 */
     struct buf out, errout;
     struct stream_log out_log, err_log, in_log;
+    char actor[24]; /* its name in the event log: "client", "client #2" */
 };
 
 struct peer {
@@ -65,6 +66,8 @@ struct peer {
     char label[48];    /* "grader -> server #2" for the transcript */
     const char *self;  /* "grader", or "relay" for a relay's sockets */
     const char *other; /* name of the program at the other end */
+    const char *actor; /* ...and as the event log names it */
+    int number;        /* the check's connections counted from 1, as LABEL's */
     struct buf in, out;
     struct buf sent; /* escaped summary of what was sent, for messages */
     bool reading;
@@ -94,6 +97,9 @@ struct check {
     int64_t start_us;
     int64_t deadline_ms;
     struct buf transcript;
+    struct buf events;     /* the event log (log_event), for the diagram */
+    size_t events_skipped; /* events past its room, counted */
+    bool events_closed;    /* the verdict is in: nothing more is logged */
     struct result_slot *slot;
     struct program *programs[MAX_PROGRAMS];
     size_t nprograms;
@@ -139,6 +145,21 @@ void pump(struct check *c, int timeout_ms);
 bool pump_until(struct check *c, bool (*done)(struct check *, void *), void *arg,
                 int64_t until_ms, bool poll_slowly);
 void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
+/*
+ * Adds an event to the check's event log (diagram.h gives its form): KIND
+ * between the actors FROM and TO ("" for none), with the LEN bytes at DATA
+ * (a payload, or a text such as a command line), of which a short escaped
+ * head is kept.  Bounded: past the log's room, events are only counted.
+ * Nothing is logged once the verdict is in (log_verdict).
+ */
+void log_event(struct check *c, const char *kind, const char *from, const char *to,
+               const void *data, size_t len);
+/* The same on the grader's connection number CONN (a peer's `number`). */
+void log_event_on(struct check *c, int conn, const char *kind, const char *from,
+                  const char *to, const void *data, size_t len);
+/* Ends the log with the verdict, KIND "fail" (TEXT its message), "pass"
+ * or "untestable", after a count of the events left out; once. */
+void log_verdict(struct check *c, const char *kind, const char *text);
 /* At the end of the check: each source's finish (events.h). */
 void finish_sources(struct check *c);
 
@@ -153,6 +174,9 @@ void reap_all_descendants(bool in_namespace);
 bool port_is_listening(int port);
 bool port_is_bound_udp(int port);
 struct peer *new_peer(struct check *c, int fd, const char *other);
+/* Logs P opened from FROM's port to TO's (log_event). */
+void log_open(struct check *c, const struct peer *p, const char *from, const char *to,
+              int from_port, int to_port);
 /* The port of FD's own address (of its peer's if PEER_SIDE); 0 if not yet
  * bound; -1 if FD is no IP socket. */
 int local_port_of(int fd, bool peer_side);

@@ -748,6 +748,7 @@ static void record(struct live *l, size_t i, const struct check_result *r)
     c->cause = copy_or_null(r->cause);
     c->hint = copy_or_null(r->hint);
     c->transcript = copy_or_null(r->transcript);
+    c->events = copy_or_null(r->events);
     l->ended[i] = true;
     if (l->transcripts && save_transcripts(l->transcripts, c, 1) != 0)
         l->transcripts = l->r.transcripts = NULL; /* said on stderr; shown no more */

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "diagram.h"
 #include "lab.h"
 
 /* The colours are a light and a dark set (a student's browser may ask for
@@ -72,6 +73,9 @@ static const char page_style[] =
     "anywhere; }\n"
     ".hint { margin: .6em 0; }\n"
     "details { margin: .4em 0; }\n"
+    /* A wide diagram scrolls in its own box; the page never does. */
+    "figure.diagram { margin: .8em 0; max-width: 100%; overflow-x: auto; }\n"
+    "figure.diagram svg { display: block; background: #fff; }\n"
     "summary { cursor: pointer; color: var(--link); }\n"
     ".badge { display: inline-block; min-width: 3.2em; padding: 0 .4em; border-radius: 3px;\n"
     "         font-size: .8em; font-weight: bold; text-align: center; color: #fff;\n"
@@ -237,16 +241,15 @@ static void put_facts(FILE *f, const struct report *r)
 
 /* ---- Each failed check --------------------------------------------------- */
 
-/*
- * Where the check's sequence diagram goes, between what the grader saw and
- * the hint: an inline SVG drawn from the events the check recorded
- * (issue 14, item 1: diagram.h's write_diagram_svg(f, c->events)).  The
- * checks record no events yet, so nothing is drawn.
- */
+/* The check's sequence diagram, between what the grader saw and the hint:
+ * an inline SVG drawn from the events the check recorded (diagram.h). */
 static void put_diagram(FILE *f, const struct check_result *c)
 {
-    (void)f;
-    (void)c;
+    if (c->events == NULL || c->events[0] == '\0')
+        return;
+    fputs("<figure class=\"diagram\">\n", f);
+    write_diagram_svg(f, c->events);
+    fputs("</figure>\n", f);
 }
 
 /* C's transcript, folded: it is long, and the message above says what

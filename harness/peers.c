@@ -282,6 +282,17 @@ static int unread_at_other_end(int fd)
 
 /* ---- Each connection as a source of the check's pump ------------------- */
 
+/* A failed send or recv in the event log: a reset as what it is. */
+static void log_error(struct check *c, const struct peer *p, const char *from, const char *to,
+                      int err)
+{
+    const char *why = strerror(err);
+    if (err == ECONNRESET)
+        log_event_on(c, p->number, "reset", from, to, NULL, 0);
+    else
+        log_event_on(c, p->number, "error", from, to, why, strlen(why));
+}
+
 static void peer_read(struct check *c, struct peer *p)
 {
     char chunk[64 * 1024];
@@ -291,13 +302,16 @@ static void peer_read(struct check *c, struct peer *p)
         char who[80];
         snprintf(who, sizeof who, "%s -> %s", p->other, p->self);
         record(c, &p->in_log, who, chunk, (size_t)n);
+        log_event_on(c, p->number, "data", p->actor, p->self, chunk, (size_t)n);
     } else if (n == 0) {
         p->eof = true;
         note(c, "%s: closed its side of the connection (%s)", p->other, p->label);
+        log_event_on(c, p->number, "close", p->actor, p->self, NULL, 0);
     } else if (errno != EAGAIN && errno != EINTR) {
         p->error = errno;
         p->eof = true;
         note(c, "%s: recv failed: %s", p->label, strerror(errno));
+        log_error(c, p, p->actor, p->self, errno);
     }
 }
 
@@ -306,10 +320,12 @@ static void peer_write(struct check *c, struct peer *p)
     ssize_t n = send(p->fd, p->out.data, p->out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
         record(c, &p->out_log, p->label, p->out.data, (size_t)n);
+        log_event_on(c, p->number, "data", p->self, p->actor, p->out.data, (size_t)n);
         buf_consume(&p->out, (size_t)n);
     } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
         p->error = errno;
         note(c, "%s: send failed: %s", p->label, strerror(errno));
+        log_error(c, p, p->self, p->actor, errno);
         buf_reset(&p->out);
     }
 }
@@ -358,16 +374,25 @@ static const struct source_ops peer_source = {
     .finish = peer_finish,
 };
 
+void log_open(struct check *c, const struct peer *p, const char *from, const char *to,
+              int from_port, int to_port)
+{
+    char ports[48];
+    int n = snprintf(ports, sizeof ports, "port %d -> port %d", from_port, to_port);
+    log_event_on(c, p->number, "open", from, to, ports, (size_t)n);
+}
+
 struct peer *new_peer(struct check *c, int fd, const char *other)
 {
     struct peer *p = xcalloc(1, sizeof *p);
     p->fd = fd;
     p->other = other;
     p->self = "grader";
+    p->actor = other;
+    p->number = (int)count_sources(c, &peer_source) + 1;
     p->reading = true;
     p->in.limit = 64 * 1024 * 1024;
-    snprintf(p->label, sizeof p->label, "grader -> %s #%zu", other,
-             count_sources(c, &peer_source) + 1);
+    snprintf(p->label, sizeof p->label, "grader -> %s #%d", other, p->number);
     add_source(c, &peer_source, p);
     return p;
 }
@@ -446,6 +471,8 @@ static struct peer *connect_with(struct check *c, struct program *server, int fa
     struct peer *p = new_peer(c, fd, server->name);
     note(c, "%s: connected from port %d to %s port %d", p->label, local_port_of(fd, false),
          where, server->port);
+    p->actor = server->actor;
+    log_open(c, p, p->self, p->actor, local_port_of(fd, false), server->port);
     return p;
 }
 
@@ -572,6 +599,8 @@ struct peer *accept_client(struct check *c, struct listener *l, struct program *
     client->main_ran = true;
     struct peer *p = new_peer(c, w.fd, client->name);
     note(c, "%s: accepted a connection from port %d", p->label, local_port_of(w.fd, true));
+    p->actor = client->actor;
+    log_open(c, p, p->actor, p->self, local_port_of(w.fd, true), l->port);
     return p;
 }
 
@@ -825,6 +854,7 @@ void expect_closed(struct check *c, struct peer *p, const char *what)
 void half_close(struct check *c, struct peer *p)
 {
     note(c, "%s: half-close (shutdown SHUT_WR): no more bytes from the grader", p->label);
+    log_event_on(c, p->number, "shut", p->self, p->actor, NULL, 0);
     shutdown(p->fd, SHUT_WR);
 }
 
@@ -833,6 +863,12 @@ void close_peer(struct check *c, struct peer *p)
     if (p->fd < 0)
         return;
     note(c, "%s: close", p->label);
+    /* A zero linger time (reset_peer's, a relay's) makes it a reset. */
+    struct linger lg = { 0 };
+    socklen_t lglen = sizeof lg;
+    bool reset = getsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, &lglen) == 0 && lg.l_onoff &&
+                 lg.l_linger == 0;
+    log_event_on(c, p->number, reset ? "reset" : "close", p->self, p->actor, NULL, 0);
     flush_stream_log(c, &p->out_log, p->label);
     flush_stream_log(c, &p->in_log, p->label);
     close(p->fd);

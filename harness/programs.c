@@ -254,6 +254,19 @@ static void place_program(struct check *c, enum program_side side, struct progra
     }
 }
 
+/* P's name in the event log: its program's, numbered from the second
+ * program of that name on ("client #2"), as a diagram's columns. */
+static void name_actor(const struct check *c, struct program *p)
+{
+    size_t same = 1;
+    for (size_t i = 0; i < c->nprograms; i++)
+        same += strcmp(c->programs[i]->name, p->name) == 0;
+    if (same == 1)
+        snprintf(p->actor, sizeof p->actor, "%s", p->name);
+    else
+        snprintf(p->actor, sizeof p->actor, "%s #%zu", p->name, same);
+}
+
 /* Starts the program at RUN as NAME, with ARG0 its argv[0]; PATH names it
  * in messages.  WIDE: without the data limit (sanitizer runtimes reserve
  * terabytes of address space; the cgroup's memory limit still holds).
@@ -322,6 +335,7 @@ static struct program *start_at(struct check *c, const char *name, const char *a
 
     struct program *p = xcalloc(1, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
+    name_actor(c, p);
     p->pid = pid;
     p->pty = master;
     p->in_pipe = in_pipe;
@@ -340,6 +354,7 @@ static struct program *start_at(struct check *c, const char *name, const char *a
     else
         note(c, "start %s (pid %d) from %s, as user %lu", cmd.data, (int)pid, path,
              (unsigned long)(at.sandbox.uid != 0 ? at.sandbox.uid : geteuid()));
+    log_event(c, "start", "grader", p->actor, cmd.data, cmd.len);
     p->command = cmd.data;
 
     int outside = 0, err = 0;
@@ -575,6 +590,7 @@ static void read_output(struct check *c, struct program *p, int *fd, struct buf 
         char who[64];
         snprintf(who, sizeof who, "%s %s", p->name, stream);
         record(c, log, who, chunk, (size_t)n);
+        log_event(c, stream, p->actor, "grader", chunk, (size_t)n);
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         /* EIO on the terminal: every process has closed it. */
         close(*fd);
@@ -645,6 +661,7 @@ static void notice_exit(struct check *c, struct program *p)
     struct buf b = { 0 };
     describe_status(&b, p->status);
     note(c, "%s %s", p->name, b.data);
+    log_event(c, "exit", p->actor, "", b.data, b.len);
     buf_free(&b);
 }
 
@@ -670,11 +687,13 @@ static bool input_taken(struct check *c, void *arg)
 
 /* What is typed for a program without a terminal: written into its stdin
  * pipe at once, which holds it all. */
-static void write_stdin_pipe(struct check *c, struct program *p, const char *data, size_t len)
+static void write_stdin_pipe(struct check *c, struct program *p, const char *data, size_t len,
+                             const char *kind)
 {
     char who[64];
     snprintf(who, sizeof who, "written to %s's stdin pipe", p->name);
     record(c, &p->in_log, who, data, len);
+    log_event(c, kind, "grader", p->actor, data, len);
     /* One write, never waited on: the pipe must have room for all of it,
      * and a pipe holds 64 KiB unless asked for more (anyone may ask for
      * up to /proc/sys/fs/pipe-max-size, 1 MiB by default). */
@@ -694,15 +713,18 @@ static void write_stdin_pipe(struct check *c, struct program *p, const char *dat
 
 static bool asleep_or_gone(struct check *c, void *arg);
 
-static void type_bytes(struct check *c, struct program *p, const char *data, size_t len)
+/* Types DATA, KIND in the event log: "stdin", or "stdin-eof" for Ctrl-D. */
+static void type_bytes(struct check *c, struct program *p, const char *data, size_t len,
+                       const char *kind)
 {
     if (p->in_pipe != -1) {
-        write_stdin_pipe(c, p, data, len);
+        write_stdin_pipe(c, p, data, len, kind);
         return;
     }
     char who[64];
     snprintf(who, sizeof who, "typed on %s's terminal", p->name);
     record(c, &p->in_log, who, data, len);
+    log_event(c, kind, "grader", p->actor, data, len);
     buf_append(&p->in, data, len);
     if (!pump_until(c, input_taken, p, c->deadline_ms, false)) {
         struct buf typed = { 0 };
@@ -715,13 +737,13 @@ void type_line(struct check *c, struct program *p, const char *line)
 {
     struct buf b = { 0 };
     buf_printf(&b, "%s\n", line);
-    type_bytes(c, p, b.data, b.len);
+    type_bytes(c, p, b.data, b.len, "stdin");
     buf_free(&b);
 }
 
 void type_text(struct check *c, struct program *p, const char *text)
 {
-    type_bytes(c, p, text, strlen(text));
+    type_bytes(c, p, text, strlen(text), "stdin");
 }
 
 long typed_unread(const struct program *p)
@@ -788,12 +810,13 @@ void type_eof(struct check *c, struct program *p)
 {
     if (p->in_pipe >= 0) {
         note(c, "%s's stdin pipe closed: end of input", p->name);
+        log_event(c, "stdin-eof", "grader", p->actor, NULL, 0);
         close(p->in_pipe);
         p->in_pipe = -2; /* closed */
         return;
     }
     char eof = EOF_CHAR;
-    type_bytes(c, p, &eof, 1);
+    type_bytes(c, p, &eof, 1, "stdin-eof");
 }
 
 /* ---- Expectations on a program ---------------------------------------- */
@@ -1044,6 +1067,10 @@ void require_short_counts(struct check *c, struct program *p)
 void signal_program(struct check *c, struct program *p, int sig)
 {
     note(c, "send SIG%s to the %s", sigabbrev_np(sig), p->name);
+    char name[16];
+    const char *abbrev = sigabbrev_np(sig);
+    int n = snprintf(name, sizeof name, "SIG%s", abbrev ? abbrev : "?");
+    log_event(c, "signal", "grader", p->actor, name, (size_t)n);
     if (sig != SIGSTOP && sig != SIGCONT && !p->exited) {
         p->sent_signal = sig; /* for messages: which, and when */
         p->sent_ms = now_ms();

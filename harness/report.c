@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "diagram.h"
 #include "handout.h"
 #include "lab.h"
 
@@ -414,6 +415,9 @@ static void put_check_body(struct text_stream *t, size_t i)
             put_indented(f, NOT_GRADED_NOTE, "        ");
         else
             put_paragraph(f, "        ", "hint: %s", check_hint(c));
+        /* The exchange at a glance; --quiet keeps to the words. */
+        if (!c->grader_error && r->detail != TEXT_QUIET)
+            write_diagram_text(f, c->events, TEXT_COLUMNS);
     }
     if (r->detail == TEXT_VERBOSE)
         put_details(f, c);

@@ -330,6 +330,7 @@ static void collect(struct check_result *r, struct running *run, int status)
     r->isolation = s->isolation; /* set up before the check could be killed */
     r->transcript = copy_text(s->transcript, s->transcript_len);
     if (finished) {
+        r->events = s->events_len ? copy_text(s->events, s->events_len) : NULL;
         r->message = s->message_len ? copy_text(s->message, s->message_len) : NULL;
         r->cause = s->cause[0] != '\0' ? xstrdup(s->cause) : NULL;
         r->hint = s->hint[0] != '\0' ? xstrdup(s->hint) : NULL;
@@ -500,6 +501,7 @@ void free_results(struct check_result *results, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(results[i].message);
         free(results[i].transcript);
+        free(results[i].events);
         free(results[i].cause);
         free(results[i].hint);
     }

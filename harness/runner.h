@@ -30,6 +30,8 @@ struct check_result {
     char *hint;         /* the hint to show: the diagnosis's, or the
                                check's own (check_hint gives it) */
     char *transcript;   /* every byte exchanged, escaped */
+    char *events;       /* its event log (diagram.h), or NULL: none (a
+                               check that never ran, or was killed) */
     double seconds;     /* wall time of the check */
 };
 

@@ -14,6 +14,9 @@
 
 #define SLOT_MESSAGE (16 * 1024)
 #define SLOT_TRANSCRIPT (256 * 1024)
+/* The check's event log (diagram.h's form): a few thousand events, enough
+ * for every check's exchange, bounded like the transcript. */
+#define SLOT_EVENTS (64 * 1024)
 
 /*
  * The layers of isolation that held for one check (its `isolation`): which
@@ -59,8 +62,10 @@ struct result_slot {
     char folder[512];          /* the check's folder; "" once removed */
     size_t message_len;
     size_t transcript_len;
+    size_t events_len;
     char message[SLOT_MESSAGE];
     char transcript[SLOT_TRANSCRIPT];
+    char events[SLOT_EVENTS];
 };
 
 /*

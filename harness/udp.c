@@ -37,8 +37,10 @@ struct datagram {
 struct udp {
     int fds[2];
     int port;
-    const char *other; /* "server" or "client" */
-    bool connected;    /* udp_to's: sends go to the server */
+    const char *other;    /* "server" or "client" */
+    const char *actor;    /* ...as the event log names it */
+    struct buf last_sent; /* the datagram sent last: another the same is a duplicate */
+    bool connected;       /* udp_to's: sends go to the server */
     struct datagram *received, **received_tail;
     size_t nreceived;
     struct datagram *pending; /* delayed sends, in no order */
@@ -66,6 +68,7 @@ static struct udp *new_udp(struct check *c, const char *other)
     struct udp *u = xcalloc(1, sizeof *u);
     u->fds[0] = u->fds[1] = u->reply_fd = -1;
     u->other = other;
+    u->actor = other;
     u->received_tail = &u->received;
     add_source(c, &udp_source, u);
     return u;
@@ -74,6 +77,7 @@ static struct udp *new_udp(struct check *c, const char *other)
 struct udp *udp_to(struct check *c, struct program *server)
 {
     struct udp *u = new_udp(c, server->name);
+    u->actor = server->actor;
     u->fds[0] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa = { .sin_family = AF_INET,
                               .sin_port = htons((uint16_t)server->port),
@@ -135,16 +139,32 @@ int udp_port(const struct udp *u)
 
 /* ---- Sending ----------------------------------------------------------- */
 
-static void send_now(struct check *c, struct udp *u, const struct datagram *d)
+/* A datagram sent in the event log: LATE if it was held (udp_send_later),
+ * a duplicate if the one before it was the same. */
+static void log_datagram_sent(struct check *c, struct udp *u, const struct datagram *d,
+                              bool late)
+{
+    bool again = u->last_sent.data != NULL && u->last_sent.len == d->len &&
+                 memcmp(u->last_sent.data, d->data, d->len) == 0;
+    log_event(c, again ? "dup" : late ? "late" : "dgram", "grader", u->actor, d->data, d->len);
+    buf_reset(&u->last_sent);
+    buf_append(&u->last_sent, d->data, d->len);
+}
+
+static void send_now(struct check *c, struct udp *u, const struct datagram *d, bool late)
 {
     char who[64];
     snprintf(who, sizeof who, "grader -> %s (UDP)", u->other);
     record(c, &u->out_log, who, d->data, d->len);
+    log_datagram_sent(c, u, d, late);
     ssize_t n = u->connected ? send(d->fd, d->data, d->len, MSG_NOSIGNAL)
                              : sendto(d->fd, d->data, d->len, MSG_NOSIGNAL,
                                       (const struct sockaddr *)&d->addr, d->addrlen);
-    if (n < 0) /* an ICMP "port unreachable" from an earlier datagram, say */
-        note(c, "%s: send failed: %s", who, strerror(errno));
+    if (n < 0) { /* an ICMP "port unreachable" from an earlier datagram, say */
+        const char *why = strerror(errno);
+        note(c, "%s: send failed: %s", who, why);
+        log_event(c, "error", "grader", u->actor, why, strlen(why));
+    }
 }
 
 static struct datagram *outgoing(struct check *c, struct udp *u, const void *data, size_t len)
@@ -167,7 +187,7 @@ static struct datagram *outgoing(struct check *c, struct udp *u, const void *dat
 void udp_send(struct check *c, struct udp *u, const void *data, size_t len)
 {
     struct datagram *d = outgoing(c, u, data, len);
-    send_now(c, u, d);
+    send_now(c, u, d, false);
     free(d);
 }
 
@@ -179,6 +199,9 @@ void udp_send_later(struct check *c, struct udp *u, const void *data, size_t len
     u->pending = d;
     note(c, "grader -> %s (UDP): %zu %s to be sent in %d ms", u->other, len,
          plural_of((long long)len, "byte", "bytes"), delay_ms);
+    char when[32];
+    int n = snprintf(when, sizeof when, "%d ms", delay_ms);
+    log_event(c, "delay", "grader", u->actor, when, (size_t)n);
 }
 
 /* ---- Driven by the pump ------------------------------------------------ */
@@ -235,6 +258,7 @@ static void receive_all(struct check *c, struct udp *u, int fd)
         char who[64];
         snprintf(who, sizeof who, "%s -> grader (UDP)", u->other);
         record(c, &u->in_log, who, buf, (size_t)n);
+        log_event(c, "dgram", u->actor, "grader", buf, (size_t)n);
         if (u->nreceived == MAX_QUEUED)
             continue;
         struct datagram *d = xcalloc(1, sizeof *d + (size_t)n);
@@ -267,7 +291,7 @@ static void udp_send_due(struct check *c, void *self)
         if ((*d)->due_ms <= now) {
             struct datagram *due = *d;
             *d = due->next;
-            send_now(c, u, due);
+            send_now(c, u, due, true);
             free(due);
         } else {
             d = &(*d)->next;
@@ -347,6 +371,11 @@ ssize_t udp_receive_while_running(struct check *c, struct udp *u, struct program
     if (u->received == NULL)
         return -1;
     return udp_receive(c, u, buf, size, until_ms);
+}
+
+void udp_dropped(struct check *c, struct udp *u, const char *what)
+{
+    log_event(c, "drop", u->actor, "grader", what, strlen(what));
 }
 
 int64_t udp_arrival_ms(const struct udp *u)

@@ -32,6 +32,7 @@ class:        batch                 # grade --batch: copy, build and grade each 
 class-report: classreport           # the class's submissions, gradebook and page
 interop:      interop               # --interop: clients against classmates' servers; the matrix
 report:       report htmlreport isolation # text, HTML, JSON, JUnit; the isolation sentence
+diagram:      diagram               # a check's sequence diagram from its event log
 handout:      handout               # the handout section a hint names
 build:        build                 # builds a submission, sandboxed
 runner:       runner                # a process per check, under a deadline

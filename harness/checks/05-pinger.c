@@ -528,6 +528,9 @@ static void answer_at_once(struct check *c, struct pinger *s, int seq)
 static void leave_unanswered(struct check *c, struct pinger *s, int seq)
 {
     note(c, "the grader leaves ping %d unanswered", seq);
+    char what[32];
+    snprintf(what, sizeof what, "ping %d", seq);
+    udp_dropped(c, s->u, what);
     snprintf(s->how[seq], sizeof s->how[seq], "the grader left it unanswered");
 }
 
