@@ -728,11 +728,18 @@ void write_diagram_svg(FILE *f, const char *events)
     int height = SVG_TOP + (int)d.nrows * SVG_ROW + 10;
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-            "viewBox=\"0 0 %d %d\" role=\"img\" font-family=\"monospace\" font-size=\"12\">\n"
-            "<style>.t{fill:#666}.arrow{stroke:#222;stroke-width:1.5}.head{fill:#222}"
-            ".life{stroke:#bbb;stroke-dasharray:4 3}.dot{fill:#444}.fault{fill:#c00}"
-            ".fail{stroke:#c00;stroke-width:2}.failtext{fill:#c00;font-weight:bold}"
-            ".mark{stroke:#888}.name{font-weight:bold}</style>\n",
+            "viewBox=\"0 0 %d %d\" role=\"img\" font-family=\"monospace\" font-size=\"12\" "
+            "class=\"seq\">\n"
+            /* A <style> in an HTML page is the whole page's: every selector
+             * is kept to this drawing, where the page's own classes (a
+             * failed check's "fail") cannot match it, and the drawing sets
+             * what it inherits from the page. */
+            "<style>svg.seq{fill:#222;stroke:none}svg.seq .t{fill:#666}"
+            "svg.seq .arrow{stroke:#222;stroke-width:1.5}svg.seq .head{fill:#222}"
+            "svg.seq .life{stroke:#bbb;stroke-dasharray:4 3}svg.seq .dot{fill:#444}"
+            "svg.seq .fault{fill:#c00}svg.seq .fail{stroke:#c00;stroke-width:2}"
+            "svg.seq .failtext{fill:#c00;font-weight:bold}svg.seq .mark{stroke:#888}"
+            "svg.seq .name{font-weight:bold}</style>\n",
             width, height, width, height);
     svg_text(f, 8, 16, "",
              "Time (ms) runs down. Each arrow is one message from one party to another,");

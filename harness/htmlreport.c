@@ -73,9 +73,10 @@ static const char page_style[] =
     "anywhere; }\n"
     ".hint { margin: .6em 0; }\n"
     "details { margin: .4em 0; }\n"
-    /* A wide diagram scrolls in its own box; the page never does. */
-    "figure.diagram { margin: .8em 0; max-width: 100%; overflow-x: auto; }\n"
-    "figure.diagram svg { display: block; background: #fff; }\n"
+    /* A wide diagram is drawn smaller (its viewBox keeps its shape): the
+     * page never scrolls sideways. */
+    "figure.diagram { margin: .8em 0; }\n"
+    "figure.diagram svg { display: block; max-width: 100%; height: auto; background: #fff; }\n"
     "summary { cursor: pointer; color: var(--link); }\n"
     ".badge { display: inline-block; min-width: 3.2em; padding: 0 .4em; border-radius: 3px;\n"
     "         font-size: .8em; font-weight: bold; text-align: center; color: #fff;\n"

@@ -547,6 +547,19 @@ static void put_lead(FILE *f, const struct report *r, const char *colour, const 
     free(safe);
 }
 
+/* S appended to B on one line: a folder's name may hold a line break,
+ * which must not start a line of the report of its own (a forged
+ * "Score:"); put_text shows every other byte. */
+static void put_one_line(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\n' || *s == '\r' || *s == '\t')
+            buf_printf(b, "\\x%02x", (unsigned char)*s);
+        else
+            buf_printf(b, "%c", *s);
+    }
+}
+
 static void put_score(FILE *f, const struct report *r, const struct score *s)
 {
     struct buf head = { 0 }, b = { 0 };
@@ -557,7 +570,9 @@ static void put_score(FILE *f, const struct report *r, const struct score *s)
         buf_printf(&b, " (%d %s failed)", s->failed, checks(s->failed));
     else
         buf_puts(&b, s->errors ? " (every graded check passed)" : " (every check passed)");
-    buf_printf(&b, " for %s: ", r->impl);
+    buf_puts(&b, " for ");
+    put_one_line(&b, r->impl);
+    buf_puts(&b, ": ");
     list_labs(&b, r);
     if (r->graded_at)
         buf_printf(&b, ", graded %s", r->graded_at);

@@ -289,6 +289,32 @@ Test(diagram, svg_is_xml_with_no_script_or_outside_link)
     buf_free(&log);
 }
 
+/* A <style> inside an HTML page is the page's: each of the drawing's rules
+ * must select inside it only (svg.seq ...), or its ".fail" would colour a
+ * failed check's whole section of the report (it did). */
+Test(diagram, svg_styles_only_the_drawing)
+{
+    struct buf log = { 0 };
+    hostile_log(&log);
+    char *svg = svg_of(log.data);
+    cr_assert_neq(strstr(svg, "<svg "), NULL);
+    cr_expect_neq(strstr(svg, "class=\"seq\""), NULL, "%s", svg);
+    const char *style = strstr(svg, "<style>");
+    cr_assert_neq(style, NULL, "%s", svg);
+    style += strlen("<style>");
+    const char *end = strstr(style, "</style>");
+    cr_assert_neq(end, NULL);
+    for (const char *rule = style; rule < end;) {
+        const char *close = memchr(rule, '}', (size_t)(end - rule));
+        cr_assert_neq(close, NULL, "%.*s", (int)(end - style), style);
+        cr_expect_eq(strncmp(rule, "svg.seq", 7), 0, "a rule for the whole page: %.*s",
+                     (int)(close - rule + 1), rule);
+        rule = close + 1;
+    }
+    free(svg);
+    buf_free(&log);
+}
+
 /* ---- The log's own bound (check.c) ------------------------------------- */
 
 Test(diagram, a_full_log_says_how_many_events_it_left_out)

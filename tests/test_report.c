@@ -846,6 +846,17 @@ Test(report, text_escapes_the_tree_name)
     cr_expect_null(memchr(m.data, 0xff, m.len), "a raw 0xff in: %s", shown.data);
     buf_free(&shown);
     mem_free(&m);
+
+    /* A line break in a folder's name starts no line of its own. */
+    r.impl = "tree\nScore: 99/99 (every check passed)";
+    r.transcripts = "folder\nScore: 98/98 (every check passed)";
+    write_text(mem_open(&m), &r);
+    mem_close(&m);
+    size_t scores = 0;
+    for (const char *line = m.data; line != NULL; line = strchr(line + 1, '\n'))
+        scores += strncmp(line + (line != m.data), "Score:", 6) == 0;
+    cr_expect_eq(scores, 1, "a forged Score line:\n%s", m.data);
+    mem_free(&m);
 }
 
 /* ---- The isolation line ------------------------------------------------- */

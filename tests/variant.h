@@ -217,23 +217,31 @@ static inline int variant_make_tree(struct variant *v, const char *build, struct
     char lab[PATH_MAX + 260];
     snprintf(lab, sizeof lab, "%s/%s", v->tree, v->lab);
     int rc = mkdir(lab, 0755) == 0 && chmod(v->tree, 0755) == 0 ? 0 : -1;
+    /* The sources first, the programs after: a program older than its
+     * sources is refused as stale by grade, and a copy that crosses a
+     * tick of the file system's clock would make it so. */
     static const char *const programs[] = { "server", "client" };
-    for (size_t i = 0; i < 2 && rc == 0; i++) {
-        char from[PATH_MAX + 700], to[PATH_MAX * 2];
-        snprintf(from, sizeof from, "%s/variants/%s/%s/%s", build, v->lab, v->name,
+    char from[2][PATH_MAX + 700];
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(from[i], sizeof from[i], "%s/variants/%s/%s/%s", build, v->lab, v->name,
                  programs[i]);
-        if (access(from, X_OK) != 0)
-            snprintf(from, sizeof from, "solutions/%s/%s", v->lab, programs[i]);
+        if (access(from[i], X_OK) != 0)
+            snprintf(from[i], sizeof from[i], "solutions/%s/%s", v->lab, programs[i]);
+    }
+    if (rc == 0) { /* the server's sources, from beside it */
+        char sources[PATH_MAX + 700];
+        snprintf(sources, sizeof sources, "%s", from[0]);
+        *strrchr(sources, '/') = '\0';
+        if (strncmp(sources, "solutions/", 10) != 0)
+            strcat(sources, "/src"); /* mk/build-variant.sh's */
+        rc = variant_copy_sources(v, sources, lab, err);
+    }
+    for (size_t i = 0; i < 2 && rc == 0; i++) {
+        char to[PATH_MAX * 2];
         snprintf(to, sizeof to, "%s/%s", lab, programs[i]);
-        rc = copy_regular_file(from, to, 0755, err);
+        rc = copy_regular_file(from[i], to, 0755, err);
         if (rc != 0)
             buf_puts(err, " (run make test's build)");
-        if (rc == 0 && i == 0) { /* the server's sources, from beside it */
-            *strrchr(from, '/') = '\0';
-            if (strncmp(from, "solutions/", 10) != 0)
-                strcat(from, "/src"); /* mk/build-variant.sh's */
-            rc = variant_copy_sources(v, from, lab, err);
-        }
     }
     if (rc != 0)
         variant_remove_tree(v);
