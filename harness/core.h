@@ -67,6 +67,7 @@ struct peer {
     const char *self;  /* "grader", or "relay" for a relay's sockets */
     const char *other; /* name of the program at the other end */
     const char *actor; /* ...and as the event log names it */
+    int conn;          /* its number in the replay log (log_event_on) */
     struct buf in, out;
     struct buf sent; /* escaped summary of what was sent, for messages */
     bool reading;
@@ -99,6 +100,8 @@ struct check {
     struct buf events;     /* the event log (log_event), for the diagram */
     size_t events_skipped; /* events past its room, counted */
     bool events_closed;    /* the verdict is in: nothing more is logged */
+    struct buf replay;     /* the replay log (log_replay), for repro scripts */
+    bool replay_cut;       /* an event did not fit: the log stops before it */
     struct result_slot *slot;
     struct program *programs[MAX_PROGRAMS];
     size_t nprograms;
@@ -146,6 +149,23 @@ void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
  */
 void log_event(struct check *c, const char *kind, const char *from, const char *to,
                const void *data, size_t len);
+/* The same for an event on connection CONN (log_conn's number of it): the
+ * replay log tells a program's connections apart by it. */
+void log_event_on(struct check *c, int conn, const char *kind, const char *from,
+                  const char *to, const void *data, size_t len);
+/*
+ * Adds a record to the replay log only (repro.h gives its form): the full
+ * LEN bytes at DATA, not a head, with the program's arguments, ports and
+ * the like that a script needs to start the programs as the check did.
+ * log_event adds each of its events too.  Bounded (SLOT_REPLAY): the first
+ * record that does not fit ends the log, marked cut.
+ */
+void log_replay(struct check *c, int conn, const char *kind, const char *from, const char *to,
+                const void *data, size_t len);
+/* A record of the grader's PORT: KIND "udp-listen" (it waits there for
+ * ACTOR's datagrams), "udp-to" (it sends to ACTOR there), "listen" (it
+ * accepts ACTOR's connections there). */
+void log_replay_port(struct check *c, const char *kind, const char *actor, int port);
 /* Ends the log with the verdict, KIND "fail" (TEXT its message), "pass"
  * or "untestable", after a count of the events left out; once. */
 void log_verdict(struct check *c, const char *kind, const char *text);

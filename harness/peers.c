@@ -110,6 +110,9 @@ int reserve_port(struct check *c)
             continue;
         }
         c->port_locks[c->nport_locks++] = lock;
+        char text[16];
+        int n = snprintf(text, sizeof text, "%d", port);
+        log_replay(c, 0, "port", "grader", "", text, (size_t)n); /* a script takes its own */
         return port;
     }
     fail(c, "grader error: no free port between %d and %d", PORT_FIRST,
@@ -283,13 +286,13 @@ static int unread_at_other_end(int fd)
 /* ---- Each connection as a source of the check's pump ------------------- */
 
 /* A failed send or recv in the event log: a reset as what it is. */
-static void log_error(struct check *c, const char *from, const char *to, int err)
+static void log_error(struct check *c, int conn, const char *from, const char *to, int err)
 {
     const char *why = strerror(err);
     if (err == ECONNRESET)
-        log_event(c, "reset", from, to, NULL, 0);
+        log_event_on(c, conn, "reset", from, to, NULL, 0);
     else
-        log_event(c, "error", from, to, why, strlen(why));
+        log_event_on(c, conn, "error", from, to, why, strlen(why));
 }
 
 static void peer_read(struct check *c, struct peer *p)
@@ -301,16 +304,16 @@ static void peer_read(struct check *c, struct peer *p)
         char who[80];
         snprintf(who, sizeof who, "%s -> %s", p->other, p->self);
         record(c, &p->in_log, who, chunk, (size_t)n);
-        log_event(c, "data", p->actor, p->self, chunk, (size_t)n);
+        log_event_on(c, p->conn, "data", p->actor, p->self, chunk, (size_t)n);
     } else if (n == 0) {
         p->eof = true;
         note(c, "%s: closed its side of the connection (%s)", p->other, p->label);
-        log_event(c, "close", p->actor, p->self, NULL, 0);
+        log_event_on(c, p->conn, "close", p->actor, p->self, NULL, 0);
     } else if (errno != EAGAIN && errno != EINTR) {
         p->error = errno;
         p->eof = true;
         note(c, "%s: recv failed: %s", p->label, strerror(errno));
-        log_error(c, p->actor, p->self, errno);
+        log_error(c, p->conn, p->actor, p->self, errno);
     }
 }
 
@@ -319,12 +322,12 @@ static void peer_write(struct check *c, struct peer *p)
     ssize_t n = send(p->fd, p->out.data, p->out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
         record(c, &p->out_log, p->label, p->out.data, (size_t)n);
-        log_event(c, "data", p->self, p->actor, p->out.data, (size_t)n);
+        log_event_on(c, p->conn, "data", p->self, p->actor, p->out.data, (size_t)n);
         buf_consume(&p->out, (size_t)n);
     } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
         p->error = errno;
         note(c, "%s: send failed: %s", p->label, strerror(errno));
-        log_error(c, p->self, p->actor, errno);
+        log_error(c, p->conn, p->self, p->actor, errno);
         buf_reset(&p->out);
     }
 }
@@ -373,16 +376,25 @@ static const struct source_ops peer_source = {
     .finish = peer_finish,
 };
 
-void log_open(struct check *c, const char *from, const char *to, int from_port, int to_port)
+/* The connection CONN opened (0: one the replay log need not tell apart). */
+static void log_open_on(struct check *c, int conn, const char *from, const char *to,
+                        int from_port, int to_port)
 {
     char ports[48];
     int n = snprintf(ports, sizeof ports, "port %d -> port %d", from_port, to_port);
-    log_event(c, "open", from, to, ports, (size_t)n);
+    log_event_on(c, conn, "open", from, to, ports, (size_t)n);
+}
+
+void log_open(struct check *c, const char *from, const char *to, int from_port, int to_port)
+{
+    log_open_on(c, 0, from, to, from_port, to_port);
 }
 
 struct peer *new_peer(struct check *c, int fd, const char *other)
 {
     struct peer *p = xcalloc(1, sizeof *p);
+    static int conns; /* a check is a process: numbered within it */
+    p->conn = ++conns;
     p->fd = fd;
     p->other = other;
     p->self = "grader";
@@ -470,7 +482,7 @@ static struct peer *connect_with(struct check *c, struct program *server, int fa
     note(c, "%s: connected from port %d to %s port %d", p->label, local_port_of(fd, false),
          where, server->port);
     p->actor = server->actor;
-    log_open(c, p->self, p->actor, local_port_of(fd, false), server->port);
+    log_open_on(c, p->conn, p->self, p->actor, local_port_of(fd, false), server->port);
     return p;
 }
 
@@ -525,6 +537,7 @@ static struct listener *open_listener(struct check *c, bool listening)
     if (l->fds[0] < 0)
         fail(c, "grader error: cannot bind 127.0.0.1 port %d: %s", l->port, strerror(errno));
     c->listeners[c->nlisteners++] = l;
+    log_replay_port(c, listening ? "listen" : "refuse", "", l->port);
     return l;
 }
 
@@ -598,7 +611,7 @@ struct peer *accept_client(struct check *c, struct listener *l, struct program *
     struct peer *p = new_peer(c, w.fd, client->name);
     note(c, "%s: accepted a connection from port %d", p->label, local_port_of(w.fd, true));
     p->actor = client->actor;
-    log_open(c, p->actor, p->self, local_port_of(w.fd, true), l->port);
+    log_open_on(c, p->conn, p->actor, p->self, local_port_of(w.fd, true), l->port);
     return p;
 }
 
@@ -852,7 +865,7 @@ void expect_closed(struct check *c, struct peer *p, const char *what)
 void half_close(struct check *c, struct peer *p)
 {
     note(c, "%s: half-close (shutdown SHUT_WR): no more bytes from the grader", p->label);
-    log_event(c, "shut", p->self, p->actor, NULL, 0);
+    log_event_on(c, p->conn, "shut", p->self, p->actor, NULL, 0);
     shutdown(p->fd, SHUT_WR);
 }
 
@@ -866,7 +879,7 @@ void close_peer(struct check *c, struct peer *p)
     socklen_t lglen = sizeof lg;
     bool reset = getsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, &lglen) == 0 && lg.l_onoff &&
                  lg.l_linger == 0;
-    log_event(c, reset ? "reset" : "close", p->self, p->actor, NULL, 0);
+    log_event_on(c, p->conn, reset ? "reset" : "close", p->self, p->actor, NULL, 0);
     flush_stream_log(c, &p->out_log, p->label);
     flush_stream_log(c, &p->in_log, p->label);
     close(p->fd);

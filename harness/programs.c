@@ -237,6 +237,40 @@ static void name_actor(const struct check *c, struct program *p)
         snprintf(p->actor, sizeof p->actor, "%s #%zu", p->name, same);
 }
 
+/* Words (each ending in a NUL) as one record of the replay log. */
+static void log_words(struct check *c, const char *kind, const char *actor,
+                      const char *const *words, size_t n)
+{
+    struct buf b = { 0 };
+    for (size_t i = 0; i < n; i++)
+        buf_append(&b, words[i], strlen(words[i]) + 1);
+    log_replay(c, 0, kind, "grader", actor, b.data, b.len);
+    buf_free(&b);
+}
+
+/* What a script needs to start P as the check did (repro.h): which program
+ * of the lab folder (or, outside it, which file), its arguments, its
+ * input, the variables added to its environment, whether shortio.so was
+ * preloaded.  Before its start event, which then starts it. */
+static void log_start_for_replay(struct check *c, struct program *p, const char *run,
+                                 char *const *args, size_t nargs)
+{
+    const char *dir = c->programs_dir ? c->programs_dir : c->lab_dir;
+    size_t n = strlen(dir);
+    bool in_lab = strncmp(run, dir, n) == 0 && run[n] == '/' &&
+                  strchr(run + n + 1, '/') == NULL;
+    const char *lab[] = { c->lab_dir };
+    log_words(c, "lab", p->actor, lab, 1);
+    log_replay(c, 0, in_lab ? "program" : "program-path", "grader", p->actor,
+               in_lab ? run + n + 1 : run, strlen(in_lab ? run + n + 1 : run));
+    log_words(c, "argv", p->actor, (const char *const *)args, nargs);
+    log_words(c, "env", p->actor, setup.env, setup.nenv);
+    const char *input = p->in_pipe >= 0 ? "pipe" : "terminal";
+    log_replay(c, 0, "input", "grader", p->actor, input, strlen(input));
+    if (c->short_counts)
+        log_replay(c, 0, "preload", "grader", p->actor, "shortio.so", 10);
+}
+
 /* Starts the program at RUN as NAME, with ARG0 its argv[0]; PATH names it
  * in messages.  WIDE: without the data limit (sanitizer runtimes reserve
  * terabytes of address space; the cgroup's memory limit still holds). */
@@ -318,6 +352,7 @@ static struct program *start_at(struct check *c, const char *name, const char *a
     for (size_t i = 0; i < argc; i++)
         buf_printf(&cmd, "%s%s", i ? " " : "", argv[i]);
     note(c, "start %s (pid %d)", cmd.data, (int)pid);
+    log_start_for_replay(c, p, run, argv + 1, argc - 1);
     log_event(c, "start", "grader", p->actor, cmd.data, cmd.len);
     p->command = cmd.data;
 
