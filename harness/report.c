@@ -16,9 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "diagram.h"
+#include "repro.h"
 #include "lab.h"
 
 enum format { TEXT, JSON, XML, HTML, CSV };
@@ -172,6 +175,16 @@ static void put_transcript_path(FILE *f, const struct report *r, const struct ch
     fprintf(f, "/%s/%s.txt\n", c->lab->id, c->def->name);
 }
 
+/* The script that reproduces the failed check C (repro.h), if it has one. */
+static void put_repro_path(FILE *f, const struct report *r, const struct check_result *c)
+{
+    if (r->transcripts == NULL || !has_repro(c))
+        return;
+    fputs("        reproduce: sh ", f);
+    put_text(f, r->transcripts);
+    fprintf(f, "/%s/%s.repro\n", c->lab->id, c->def->name);
+}
+
 void write_text(FILE *f, const struct report *r)
 {
     const struct lab_def *lab = NULL;
@@ -210,6 +223,7 @@ void write_text(FILE *f, const struct report *r)
         fprintf(f, "        hint: %s\n", check_hint(c));
         write_diagram_text(f, c->events, 80);
         put_transcript_path(f, r, c);
+        put_repro_path(f, r, c);
     }
     struct score s = score_of(r, NULL);
     fprintf(f, "\nScore: %d/%d", s.got, s.max);
@@ -435,6 +449,29 @@ static int make_dirs(const char *path)
     return rc;
 }
 
+/* Writes DIR/LAB/CHECK.repro for the failed check C (repro.h), mode 0755
+ * like any script; its folder exists.  Returns 0 or -1. */
+static int save_repro(const char *dir, const struct check_result *c)
+{
+    struct buf path = { 0 };
+    buf_printf(&path, "%s/%s/%s.repro", dir, c->lab->id, c->def->name);
+    int fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL) {
+        fprintf(stderr, "grade: cannot write %s: %s\n", path.data, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        buf_free(&path);
+        return -1;
+    }
+    write_repro(f, c);
+    int rc = fclose(f) == 0 ? 0 : -1;
+    if (rc < 0)
+        fprintf(stderr, "grade: cannot write %s: %s\n", path.data, strerror(errno));
+    buf_free(&path);
+    return rc;
+}
+
 int save_transcripts(const char *dir, const struct check_result *results, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -462,6 +499,10 @@ int save_transcripts(const char *dir, const struct check_result *results, size_t
             put_text(f, c->message ? c->message : "");
         }
         fclose(f);
+        if (has_repro(c) && save_repro(dir, c) < 0) {
+            buf_free(&path);
+            return -1;
+        }
         buf_free(&path);
     }
     return 0;
