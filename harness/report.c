@@ -11,18 +11,18 @@
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "diagram.h"
-#include "repro.h"
 #include "lab.h"
+#include "repro.h"
 
 enum format { TEXT, JSON, XML, HTML, CSV };
 

@@ -153,6 +153,20 @@ class Replay:
             return str(self.ports[int(word)]).encode()
         return word
 
+    def make(self, kind, data):
+        """A folder or file the check made in its folder before it started
+        its first program (a server's files), made again in this one."""
+        path, _, contents = data.partition(b"\0")
+        parts = path.split(b"/")
+        if path.startswith(b"/") or b".." in parts or b"" in parts:
+            raise CannotReplay("a file of the check's folder with a strange name")
+        where = os.path.join(self.folder.encode(), path)
+        if kind == b"dir":
+            os.makedirs(where, exist_ok=True)
+        else:
+            with open(where, "wb") as f:
+                f.write(contents)
+
     # -- moving bytes --------------------------------------------------------
     def pump(self, timeout):
         fds = {}
@@ -517,6 +531,8 @@ def replay(lab):
                 r.udp_socket(to, int(data), kind == b"udp-listen")
             elif kind == b"lab":
                 pass
+            elif kind in (b"dir", b"file"):
+                r.make(kind, data)
             elif kind in (b"program", b"program-path"):
                 q = r.programs.setdefault(to, Program(to))
                 q.path = data.decode("utf-8", "surrogateescape") if kind == b"program" else None
