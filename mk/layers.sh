@@ -30,7 +30,7 @@ grader_table() {
 command:      grade internal        # the command line; internal.h: the tests' umbrella
 class:        batch                 # grade --batch: copy, build and grade each submission
 class-report: classreport           # the class's submissions, gradebook and page
-report:       report isolation      # text, JSON, JUnit; the isolation sentence
+report:       report isolation repro   # text, JSON, JUnit; the isolation sentence; reproduction scripts
 diagram:      diagram               # a check's sequence diagram from its event log
 build:        build                 # builds a submission, sandboxed
 runner:       runner                # a process per check, under a deadline
