@@ -97,10 +97,10 @@ static void put_actor(struct buf *b, const char *name)
     buf_puts(b, "\t");
 }
 
-/* The one place an event is written: "MS\tKIND\tFROM\tTO\tLEN\tTEXT\n",
+/* The one place an event is written: "MS\tKIND\tFROM\tTO\tCONN\tLEN\tTEXT\n",
  * TEXT a head of the HAVE bytes at DATA. */
-static void append_event(struct check *c, const char *kind, const char *from, const char *to,
-                         const void *data, size_t have, size_t len)
+static void append_event(struct check *c, int conn, const char *kind, const char *from,
+                         const char *to, const void *data, size_t have, size_t len)
 {
     bool text = strcmp(kind, "fail") == 0 || strcmp(kind, "start") == 0;
     size_t most = text ? EVENT_TEXT : EVENT_PAYLOAD;
@@ -110,7 +110,7 @@ static void append_event(struct check *c, const char *kind, const char *from, co
     buf_printf(&c->events, "%.1f\t%s\t", (double)(now_us() - c->start_us) / 1000.0, kind);
     put_actor(&c->events, from);
     put_actor(&c->events, to);
-    buf_printf(&c->events, "%zu\t%.*s\n", len, (int)(head.len - 2), head.data + 1);
+    buf_printf(&c->events, "%d\t%zu\t%.*s\n", conn, len, (int)(head.len - 2), head.data + 1);
     buf_free(&head);
 }
 
@@ -161,7 +161,7 @@ void log_event_on(struct check *c, int conn, const char *kind, const char *from,
         c->events_skipped++;
         return;
     }
-    append_event(c, kind, from, to, data != NULL ? data : "", data != NULL ? len : 0,
+    append_event(c, conn, kind, from, to, data != NULL ? data : "", data != NULL ? len : 0,
                  data != NULL ? len : 0);
 }
 
@@ -172,9 +172,9 @@ void log_verdict(struct check *c, const char *kind, const char *text)
     log_replay(c, 0, kind, "grader", "", text, strlen(text)); /* where a replay ends */
     c->events_closed = true;
     if (c->events_skipped > 0)
-        append_event(c, "more", "", "", "", 0, c->events_skipped);
+        append_event(c, 0, "more", "", "", "", 0, c->events_skipped);
     c->events_skipped = 0; /* counted once, should a later verdict follow */
-    append_event(c, kind, "grader", "", text, strlen(text), strlen(text));
+    append_event(c, 0, kind, "grader", "", text, strlen(text), strlen(text));
 }
 
 /* How long a failing check waits for programs that are exiting. */

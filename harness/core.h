@@ -67,7 +67,7 @@ struct peer {
     const char *self;  /* "grader", or "relay" for a relay's sockets */
     const char *other; /* name of the program at the other end */
     const char *actor; /* ...and as the event log names it */
-    int conn;          /* its number in the replay log (log_event_on) */
+    int number;        /* the check's connections counted from 1, as LABEL's */
     struct buf in, out;
     struct buf sent; /* escaped summary of what was sent, for messages */
     bool reading;
@@ -149,22 +149,21 @@ void flush_stream_log(struct check *c, struct stream_log *log, const char *who);
  */
 void log_event(struct check *c, const char *kind, const char *from, const char *to,
                const void *data, size_t len);
-/* The same for an event on connection CONN (log_conn's number of it): the
- * replay log tells a program's connections apart by it. */
+/* The same on the grader's connection number CONN (a peer's `number`). */
 void log_event_on(struct check *c, int conn, const char *kind, const char *from,
                   const char *to, const void *data, size_t len);
 /*
  * Adds a record to the replay log only (repro.h gives its form): the full
  * LEN bytes at DATA, not a head, with the program's arguments, ports and
  * the like that a script needs to start the programs as the check did.
- * log_event adds each of its events too.  Bounded (SLOT_REPLAY): the first
- * record that does not fit ends the log, marked cut.
+ * log_event_on adds each of its events too.  Bounded (SLOT_REPLAY): the
+ * first record that does not fit ends the log, marked cut.
  */
 void log_replay(struct check *c, int conn, const char *kind, const char *from, const char *to,
                 const void *data, size_t len);
 /* A record of the grader's PORT: KIND "udp-listen" (it waits there for
- * ACTOR's datagrams), "udp-to" (it sends to ACTOR there), "listen" (it
- * accepts ACTOR's connections there). */
+ * ACTOR's datagrams), "udp-to" (it sends to ACTOR there), "listen" or
+ * "refuse" (it listens, or only binds, there). */
 void log_replay_port(struct check *c, const char *kind, const char *actor, int port);
 /* Ends the log with the verdict, KIND "fail" (TEXT its message), "pass"
  * or "untestable", after a count of the events left out; once. */
@@ -179,8 +178,9 @@ void reap_all_descendants(bool in_namespace);
 bool port_is_listening(int port);
 bool port_is_bound_udp(int port);
 struct peer *new_peer(struct check *c, int fd, const char *other);
-/* Logs a connection opened from FROM's port to TO's (log_event). */
-void log_open(struct check *c, const char *from, const char *to, int from_port, int to_port);
+/* Logs P opened from FROM's port to TO's (log_event). */
+void log_open(struct check *c, const struct peer *p, const char *from, const char *to,
+              int from_port, int to_port);
 /* The port of FD's own address (of its peer's if PEER_SIDE); 0 if not yet
  * bound; -1 if FD is no IP socket. */
 int local_port_of(int fd, bool peer_side);

@@ -40,17 +40,20 @@ static bool take_field(const char **p, const char *end, char *out, size_t size)
 /* One line [P, END) into *E; false if it is not an event. */
 static bool parse_line(const char *p, const char *end, struct diagram_event *e)
 {
-    char ms[32], len[32];
+    char ms[32], conn[16], len[32];
     *e = (struct diagram_event){ 0 };
     if (!take_field(&p, end, ms, sizeof ms) || !take_field(&p, end, e->kind, sizeof e->kind) ||
         !take_field(&p, end, e->from, sizeof e->from) ||
-        !take_field(&p, end, e->to, sizeof e->to) || !take_field(&p, end, len, sizeof len))
+        !take_field(&p, end, e->to, sizeof e->to) || !take_field(&p, end, conn, sizeof conn) ||
+        !take_field(&p, end, len, sizeof len))
         return false;
     char *stop;
     e->ms = strtod(ms, &stop);
     if (stop == ms || e->ms != e->ms) /* none, or NaN */
         return false;
     e->len = (size_t)strtoull(len, &stop, 10);
+    long number = strtol(conn, &stop, 10);
+    e->conn = number > 0 && number < 100000 ? (int)number : 0;
     e->text = xmalloc((size_t)(end - p) + 1);
     memcpy(e->text, p, (size_t)(end - p));
     e->text[end - p] = '\0';
@@ -80,6 +83,17 @@ void free_events(struct diagram_event *events, size_t n)
 }
 
 /* ---- Cleaning and measuring text --------------------------------------- */
+
+/* How a diagram is drawn: the text report stays printable ASCII (report.c
+ * promises it: a terminal in any locale shows it right), while the SVG
+ * shows the characters whose width is known as they are. */
+struct style {
+    bool utf8;        /* known-width UTF-8 characters shown as they are */
+    const char *more; /* where a text was cut */
+};
+
+static const struct style text_style = { false, "..." };
+static const struct style svg_style = { true, "…" };
 
 /* The display width of CP where this file is sure of it (1 or 2), else 0:
  * the character is then shown as bytes.  Only fully assigned blocks, so
@@ -111,14 +125,15 @@ static uint32_t code_point(const unsigned char *s, size_t n)
     return cp;
 }
 
-/* Appends the N bytes at S as they may be shown: printable ASCII and
- * known-width characters as they are, every other byte as \xNN. */
-static void clean(struct buf *out, const char *s, size_t n)
+/* Appends the N bytes at S as they may be shown: printable ASCII (and in
+ * UTF-8 style the known-width characters) as they are, every other byte
+ * as \xNN. */
+static void clean(struct buf *out, const char *s, size_t n, const struct style *st)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         size_t k = p[i] >= 0x80 ? utf8_length(p + i, n - i) : 1;
-        if (k > 1 && known_width(code_point(p + i, k)) > 0) {
+        if (st->utf8 && k > 1 && known_width(code_point(p + i, k)) > 0) {
             buf_append(out, p + i, k);
             i += k;
         } else if (p[i] >= 0x20 && p[i] < 0x7f) {
@@ -165,14 +180,16 @@ static int put_cells(struct buf *out, const char *s, int max)
     return used;
 }
 
-/* Appends S in at most MAX cells, ending in "…" where it had to be cut. */
-static void put_fitted(struct buf *out, const char *s, int max)
+/* Appends S in at most MAX cells, ending in the style's mark where it had
+ * to be cut. */
+static void put_fitted(struct buf *out, const char *s, int max, const struct style *st)
 {
+    int mark = cells_of(st->more);
     if (cells_of(s) <= max) {
         buf_puts(out, s);
-    } else if (max > 0) {
-        put_cells(out, s, max - 1);
-        buf_puts(out, "…");
+    } else if (max >= mark) {
+        put_cells(out, s, max - mark);
+        buf_puts(out, st->more);
     }
 }
 
@@ -197,6 +214,7 @@ static size_t raw_length(const char *t)
 struct row {
     double ms;
     int from, to;      /* columns; TO -1: a mark on FROM's lifeline */
+    int conn;          /* the connection, or 0 */
     const char *glyph; /* the mark's, or NULL for an arrow */
     const char *word;  /* what it is: "stdout", "close (FIN)" */
     struct buf text;   /* cleaned payload or detail, or empty */
@@ -211,6 +229,8 @@ struct diagram {
     int ncolumns;
     struct row *rows;
     size_t nrows;
+    bool connections; /* more than one: rows say which ("#2") */
+    const struct style *st;
 };
 
 static int column_of(struct diagram *d, const char *name)
@@ -249,9 +269,9 @@ static const struct kind kinds[] = {
     { "start", "start: ", NULL, false, false, false },
     { "stdin-eof", "stdin: end of input", NULL, false, false, false },
     { "signal", "", NULL, false, false, false },
-    { "exit", "", "■", false, false, false },
-    { "delay", "sends later: ", "○", false, false, true },
-    { "drop", "grader DROPS it, never answers: ", "✗", false, false, true },
+    { "exit", "", "#", false, false, false },
+    { "delay", "sends later: ", "o", false, false, true },
+    { "drop", "grader DROPS it, never answers: ", "X", false, false, true },
 };
 
 static const struct kind *kind_of(const char *name)
@@ -263,20 +283,21 @@ static const struct kind *kind_of(const char *name)
 }
 
 /* Whether E continues the row R (consecutive bytes, one way, one kind). */
-static bool folds_into(const struct row *r, const struct kind *k, int from, int to)
+static bool folds_into(const struct row *r, const struct kind *k,
+                       const struct diagram_event *e, int from, int to)
 {
     return r != NULL && k->folds && r->verdict == 0 && r->word == k->word && r->from == from &&
-           r->to == to;
+           r->to == to && r->conn == e->conn;
 }
 
-static void add_bytes(struct row *r, const struct diagram_event *e)
+static void add_bytes(const struct diagram *d, struct row *r, const struct diagram_event *e)
 {
     /* A later piece follows on only from whole ones; a long fold shows its
      * head. */
     if (r->cut || r->text.len > 1024) {
         r->cut = true;
     } else {
-        clean(&r->text, e->text, strlen(e->text));
+        clean(&r->text, e->text, strlen(e->text), d->st);
         r->cut = raw_length(e->text) < e->len;
     }
     r->len += e->len;
@@ -285,14 +306,14 @@ static void add_bytes(struct row *r, const struct diagram_event *e)
 
 /* Datagrams held back one after the other, as one row: "150 ms to 1200
  * ms (8 datagrams)". */
-static void fold_delay(struct row *r, const struct diagram_event *e)
+static void fold_delay(const struct diagram *d, struct row *r, const struct diagram_event *e)
 {
     r->pieces = r->pieces ? r->pieces + 1 : 2;
     char *to = strstr(r->text.data ? r->text.data : "", " to ");
     if (to != NULL)
         r->text.len = (size_t)(to - r->text.data), *to = '\0';
     buf_puts(&r->text, " to ");
-    clean(&r->text, e->text, strlen(e->text));
+    clean(&r->text, e->text, strlen(e->text), d->st);
     buf_printf(&r->text, " (%zu datagrams)", r->pieces);
 }
 
@@ -319,7 +340,20 @@ static void add_verdict(struct diagram *d, const struct diagram_event *e)
                  : strcmp(e->kind, "more") == 0 ? 'M'
                                                 : 'U';
     r->len = e->len;
-    clean(&r->text, e->text, strlen(e->text));
+    clean(&r->text, e->text, strlen(e->text), d->st);
+    unquote(&r->text);
+}
+
+/* The text of a row that moves no bytes: a program's own mark names it
+ * ("server exited with status 1"), as its column may be shared. */
+static void set_detail(const struct diagram *d, struct row *r, const struct kind *k,
+                       const struct diagram_event *e)
+{
+    if (!k->on_grader && k->glyph != NULL) {
+        clean(&r->text, e->from, strlen(e->from), d->st);
+        buf_puts(&r->text, " ");
+    }
+    clean(&r->text, e->text, strlen(e->text), d->st);
     unquote(&r->text);
 }
 
@@ -338,37 +372,36 @@ static void add_event(struct diagram *d, const struct diagram_event *e)
         return; /* an arrow needs two ends */
     struct row *last = d->nrows > 0 ? &d->rows[d->nrows - 1] : NULL;
     if (strcmp(k->name, "delay") == 0 && last != NULL && last->word == k->word) {
-        fold_delay(last, e);
+        fold_delay(d, last, e);
         return;
     }
-    if (!folds_into(last, k, from, to)) {
+    if (!folds_into(last, k, e, from, to)) {
         last = new_row(d, e->ms);
         *last = (struct row){ .ms = e->ms,
                               .from = from,
                               .to = to,
+                              .conn = e->conn,
                               .glyph = k->glyph,
                               .word = k->word,
                               .payload = k->payload };
         if (!k->payload) {
-            if (!k->on_grader && k->glyph != NULL) /* "server exited with status 1" */
-                clean(&last->text, d->names[from], strlen(d->names[from])),
-                    buf_puts(&last->text, " ");
-            clean(&last->text, e->text, strlen(e->text));
-            unquote(&last->text);
+            set_detail(d, last, k, e);
             return;
         }
     }
-    add_bytes(last, e);
+    add_bytes(d, last, e);
 }
 
-static void build(struct diagram *d, const char *log)
+static void build(struct diagram *d, const char *log, const struct style *st)
 {
     struct diagram_event *events;
     size_t n = parse_events(log, &events);
-    *d = (struct diagram){ 0 };
+    *d = (struct diagram){ .st = st };
     column_of(d, "grader"); /* first, as the one that acts */
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         add_event(d, &events[i]);
+        d->connections |= events[i].conn > 1;
+    }
     free_events(events, n);
 }
 
@@ -391,15 +424,18 @@ static void put_size(char *out, size_t size, const struct row *r, bool always)
                  plural_of((long long)r->len, "byte", "bytes"));
 }
 
-/* R's label in at most MAX cells: `stdout "hello wor…" (2048 bytes)`. */
-static void put_label(struct buf *out, const struct row *r, int max)
+/* R's label in at most MAX cells: `stdout "hello wor…" (2048 bytes)`; on
+ * one of D's several connections, which first: `#2 "TIME\n"`. */
+static void put_label(struct buf *out, const struct diagram *d, const struct row *r, int max)
 {
     struct buf all = { 0 };
     const char *text = r->text.data ? r->text.data : "";
+    if (d->connections && r->conn > 0)
+        buf_printf(&all, "#%d ", r->conn);
     buf_puts(&all, r->word);
     if (!r->payload) {
         buf_puts(&all, text);
-        put_fitted(out, all.data, max);
+        put_fitted(out, all.data, max, d->st);
         buf_free(&all);
         return;
     }
@@ -414,13 +450,13 @@ static void put_label(struct buf *out, const struct row *r, int max)
     buf_puts(&all, "\"");
     if (whole) {
         buf_puts(&all, text);
-    } else if (room > 1) {
-        put_cells(&all, text, room - 1);
-        buf_puts(&all, "…");
+    } else if (room > cells_of(d->st->more)) {
+        put_cells(&all, text, room - cells_of(d->st->more));
+        buf_puts(&all, d->st->more);
     }
     buf_puts(&all, "\"");
     buf_puts(&all, size);
-    put_fitted(out, all.data, max);
+    put_fitted(out, all.data, max, d->st);
     buf_free(&all);
 }
 
@@ -455,17 +491,17 @@ static void put_lanes(struct buf *out, const struct diagram *d, const struct lay
     int lo = a < b ? a : b, hi = a < b ? b : a;
     for (int x = 0; x < cells; x++) {
         bool lifeline = x % l->lane == l->lane / 2;
-        const char *g = lifeline ? "│" : " ";
+        const char *g = lifeline ? "|" : " ";
         if (r != NULL && r->glyph != NULL && x == a)
             g = r->glyph;
         else if (b >= 0 && x == b - 1 && a < b)
-            g = "▶";
+            g = ">";
         else if (b >= 0 && x == b + 1 && a > b)
-            g = "◀";
+            g = "<";
         else if (b >= 0 && x == a)
-            g = a < b ? "├" : "┤";
+            g = "+";
         else if (b >= 0 && x > lo && x < hi)
-            g = lifeline ? "┼" : "─";
+            g = "-";
         buf_puts(out, g);
     }
 }
@@ -490,10 +526,10 @@ static void end_line(FILE *f, struct buf *line)
 static void put_verdict_text(FILE *f, const struct layout *l, const struct row *r)
 {
     struct buf line = { 0 }, msg = { 0 };
-    const char *what = r->verdict == 'F'   ? "✗ FAIL, expected here: "
-                       : r->verdict == 'P' ? "✓ PASS"
+    const char *what = r->verdict == 'F'   ? "X FAIL, expected here: "
+                       : r->verdict == 'P' ? "PASS"
                        : r->verdict == 'U' ? "not testable: "
-                                           : "… ";
+                                           : "... ";
     if (r->verdict == 'M')
         buf_printf(&msg, "%zu more %s not shown: the log was full", r->len,
                    plural_of((long long)r->len, "event", "events"));
@@ -510,7 +546,7 @@ static void put_verdict_text(FILE *f, const struct layout *l, const struct row *
     for (int n = 0; n < 2 && *rest != '\0'; n++) {
         size_t before = line.len;
         if (n == 1 || cells_of(rest) <= room) {
-            put_fitted(&line, rest, room);
+            put_fitted(&line, rest, room, &text_style);
             rest = "";
         } else { /* at a space, if there is one in the second half */
             put_cells(&line, rest, room);
@@ -541,7 +577,7 @@ static void put_row_text(FILE *f, const struct diagram *d, const struct layout *
     put_time(&line, r->ms);
     put_lanes(&line, d, l, r);
     buf_puts(&line, " ");
-    put_label(&line, r, l->label);
+    put_label(&line, d, r, l->label);
     end_line(f, &line);
     buf_free(&line);
 }
@@ -555,7 +591,7 @@ static void put_header_text(FILE *f, const struct diagram *d, const struct layou
     buf_printf(&line, "%*s", TIME_CELLS, "ms ");
     for (int i = 0; i < d->ncolumns; i++) {
         struct buf name = { 0 };
-        clean(&name, d->names[i], strlen(d->names[i]));
+        clean(&name, d->names[i], strlen(d->names[i]), &text_style);
         int w = cells_of(name.data);
         cut |= w > l->lane - 1;
         int shown = w < l->lane - 1 ? w : l->lane - 1;
@@ -568,7 +604,7 @@ static void put_header_text(FILE *f, const struct diagram *d, const struct layou
     }
     if (cut) {
         struct buf k = { 0 };
-        put_fitted(&k, key.data, l->width);
+        put_fitted(&k, key.data, l->width, &text_style);
         end_line(f, &k);
         buf_free(&k);
     }
@@ -580,7 +616,7 @@ static void put_header_text(FILE *f, const struct diagram *d, const struct layou
 void write_diagram_text(FILE *f, const char *events, int width)
 {
     struct diagram d;
-    build(&d, events);
+    build(&d, events, &text_style);
     if (d.nrows == 0) {
         free_diagram(&d);
         return;
@@ -590,7 +626,7 @@ void write_diagram_text(FILE *f, const char *events, int width)
     for (size_t i = 0; i < d.nrows; i++) {
         if (d.nrows > MAX_ROWS && i == HEAD_ROWS) {
             size_t skip = d.nrows - MAX_ROWS;
-            fprintf(f, "%*s⋮ %zu more %s (the transcript has every byte)\n", TIME_CELLS, "",
+            fprintf(f, "%*s: %zu more %s (the transcript has every byte)\n", TIME_CELLS, "",
                     skip, plural_of((long long)skip, "row", "rows"));
             i += skip;
         }
@@ -641,7 +677,7 @@ static void svg_text(FILE *f, int x, int y, const char *style, const char *text)
     fputs("</text>\n", f);
 }
 
-static void svg_row(FILE *f, const struct row *r, int y, int label_x)
+static void svg_row(FILE *f, const struct diagram *d, const struct row *r, int y, int label_x)
 {
     char t[32];
     struct buf label = { 0 };
@@ -657,7 +693,7 @@ static void svg_row(FILE *f, const struct row *r, int y, int label_x)
         buf_puts(&label, what);
         if (r->verdict == 'F' || r->verdict == 'U')
             put_fitted(&label, r->text.data ? r->text.data : "",
-                       SVG_LABEL_CELLS - cells_of(what));
+                       SVG_LABEL_CELLS - cells_of(what), &svg_style);
         svg_text(f, label_x, y + 4, r->verdict == 'F' ? " class=\"failtext\"" : "",
                  label.data);
         buf_free(&label);
@@ -666,7 +702,7 @@ static void svg_row(FILE *f, const struct row *r, int y, int label_x)
     int a = lane_x(r->from);
     if (r->glyph != NULL) {
         fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"5\" class=\"%s\"/>\n", a, y,
-                strcmp(r->glyph, "✗") == 0 ? "fault" : "dot");
+                strcmp(r->glyph, "X") == 0 ? "fault" : "dot");
     } else {
         int b = lane_x(r->to), tip = b > a ? b - 8 : b + 8;
         fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"arrow\"/>\n", a, y,
@@ -674,7 +710,7 @@ static void svg_row(FILE *f, const struct row *r, int y, int label_x)
         fprintf(f, "<polygon points=\"%d,%d %d,%d %d,%d\" class=\"head\"/>\n", b, y, tip,
                 y - 4, tip, y + 4);
     }
-    put_label(&label, r, SVG_LABEL_CELLS);
+    put_label(&label, d, r, SVG_LABEL_CELLS);
     svg_text(f, label_x, y + 4, "", label.data);
     buf_free(&label);
 }
@@ -682,7 +718,7 @@ static void svg_row(FILE *f, const struct row *r, int y, int label_x)
 void write_diagram_svg(FILE *f, const char *events)
 {
     struct diagram d;
-    build(&d, events);
+    build(&d, events, &svg_style);
     if (d.nrows == 0) {
         free_diagram(&d);
         return;
@@ -705,7 +741,7 @@ void write_diagram_svg(FILE *f, const char *events)
              "check failed.");
     for (int i = 0; i < d.ncolumns; i++) {
         struct buf name = { 0 };
-        clean(&name, d.names[i], strlen(d.names[i]));
+        clean(&name, d.names[i], strlen(d.names[i]), &svg_style);
         fprintf(f, "<text x=\"%d\" y=\"56\" text-anchor=\"middle\" class=\"name\">",
                 lane_x(i));
         put_xml(f, name.data);
@@ -715,7 +751,7 @@ void write_diagram_svg(FILE *f, const char *events)
         buf_free(&name);
     }
     for (size_t i = 0; i < d.nrows; i++)
-        svg_row(f, &d.rows[i], SVG_TOP + (int)i * SVG_ROW + SVG_ROW / 2, label_x);
+        svg_row(f, &d, &d.rows[i], SVG_TOP + (int)i * SVG_ROW + SVG_ROW / 2, label_x);
     fputs("</svg>\n", f);
     free_diagram(&d);
 }

@@ -10,13 +10,16 @@
  * process by log_event (core.h), one event a line, six fields separated by
  * tabs:
  *
- *     MS  KIND  FROM  TO  LEN  TEXT
+ *     MS  KIND  FROM  TO  CONN  LEN  TEXT
  *
  *   MS    milliseconds since the check started, one decimal ("12.5");
  *   KIND  what happened (below);
  *   FROM, TO  actors: "grader", "server", "client", "client #2" (the
  *         second program of that name), "relay"; "" for none; never a tab,
  *         newline or other control character;
+ *   CONN  the grader's (or a relay's) connection the event is on, numbered
+ *         from 1 in the check as its transcript numbers them ("grader ->
+ *         server #2"); 0 for an event on none;
  *   LEN   the event's whole length in bytes (a payload's, a text's), or
  *         for "more" the number of events left out;
  *   TEXT  a head of the payload or text, at most 64 bytes (200 for "start"
@@ -48,6 +51,7 @@ struct diagram_event {
     double ms;
     char kind[16];
     char from[24], to[24];
+    int conn;
     size_t len;
     char *text; /* as in the log: escaped, still untrusted */
 };
@@ -58,11 +62,13 @@ size_t parse_events(const char *log, struct diagram_event **out);
 void free_events(struct diagram_event *events, size_t n);
 
 /* The diagram of the event log EVENTS as text, every line at most WIDTH
- * display cells (at least 40); nothing when the log is empty or NULL. */
+ * columns (at least 40), in printable ASCII as the whole text report is
+ * (every other byte as \xNN); nothing when the log is empty or NULL. */
 void write_diagram_text(FILE *f, const char *events, int width);
 
-/* The same as an inline SVG element (no script, no link), with a one-line
- * legend; nothing when the log is empty or NULL. */
+/* The same as an inline SVG element (no script, no link), with a legend;
+ * its text UTF-8, the characters of known width shown as they are; nothing
+ * when the log is empty or NULL. */
 void write_diagram_svg(FILE *f, const char *events);
 
 #endif

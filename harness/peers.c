@@ -286,13 +286,14 @@ static int unread_at_other_end(int fd)
 /* ---- Each connection as a source of the check's pump ------------------- */
 
 /* A failed send or recv in the event log: a reset as what it is. */
-static void log_error(struct check *c, int conn, const char *from, const char *to, int err)
+static void log_error(struct check *c, const struct peer *p, const char *from, const char *to,
+                      int err)
 {
     const char *why = strerror(err);
     if (err == ECONNRESET)
-        log_event_on(c, conn, "reset", from, to, NULL, 0);
+        log_event_on(c, p->number, "reset", from, to, NULL, 0);
     else
-        log_event_on(c, conn, "error", from, to, why, strlen(why));
+        log_event_on(c, p->number, "error", from, to, why, strlen(why));
 }
 
 static void peer_read(struct check *c, struct peer *p)
@@ -304,16 +305,16 @@ static void peer_read(struct check *c, struct peer *p)
         char who[80];
         snprintf(who, sizeof who, "%s -> %s", p->other, p->self);
         record(c, &p->in_log, who, chunk, (size_t)n);
-        log_event_on(c, p->conn, "data", p->actor, p->self, chunk, (size_t)n);
+        log_event_on(c, p->number, "data", p->actor, p->self, chunk, (size_t)n);
     } else if (n == 0) {
         p->eof = true;
         note(c, "%s: closed its side of the connection (%s)", p->other, p->label);
-        log_event_on(c, p->conn, "close", p->actor, p->self, NULL, 0);
+        log_event_on(c, p->number, "close", p->actor, p->self, NULL, 0);
     } else if (errno != EAGAIN && errno != EINTR) {
         p->error = errno;
         p->eof = true;
         note(c, "%s: recv failed: %s", p->label, strerror(errno));
-        log_error(c, p->conn, p->actor, p->self, errno);
+        log_error(c, p, p->actor, p->self, errno);
     }
 }
 
@@ -322,12 +323,12 @@ static void peer_write(struct check *c, struct peer *p)
     ssize_t n = send(p->fd, p->out.data, p->out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
         record(c, &p->out_log, p->label, p->out.data, (size_t)n);
-        log_event_on(c, p->conn, "data", p->self, p->actor, p->out.data, (size_t)n);
+        log_event_on(c, p->number, "data", p->self, p->actor, p->out.data, (size_t)n);
         buf_consume(&p->out, (size_t)n);
     } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
         p->error = errno;
         note(c, "%s: send failed: %s", p->label, strerror(errno));
-        log_error(c, p->conn, p->self, p->actor, errno);
+        log_error(c, p, p->self, p->actor, errno);
         buf_reset(&p->out);
     }
 }
@@ -376,33 +377,25 @@ static const struct source_ops peer_source = {
     .finish = peer_finish,
 };
 
-/* The connection CONN opened (0: one the replay log need not tell apart). */
-static void log_open_on(struct check *c, int conn, const char *from, const char *to,
-                        int from_port, int to_port)
+void log_open(struct check *c, const struct peer *p, const char *from, const char *to,
+              int from_port, int to_port)
 {
     char ports[48];
     int n = snprintf(ports, sizeof ports, "port %d -> port %d", from_port, to_port);
-    log_event_on(c, conn, "open", from, to, ports, (size_t)n);
-}
-
-void log_open(struct check *c, const char *from, const char *to, int from_port, int to_port)
-{
-    log_open_on(c, 0, from, to, from_port, to_port);
+    log_event_on(c, p->number, "open", from, to, ports, (size_t)n);
 }
 
 struct peer *new_peer(struct check *c, int fd, const char *other)
 {
     struct peer *p = xcalloc(1, sizeof *p);
-    static int conns; /* a check is a process: numbered within it */
-    p->conn = ++conns;
     p->fd = fd;
     p->other = other;
     p->self = "grader";
     p->actor = other;
+    p->number = (int)count_sources(c, &peer_source) + 1;
     p->reading = true;
     p->in.limit = 64 * 1024 * 1024;
-    snprintf(p->label, sizeof p->label, "grader -> %s #%zu", other,
-             count_sources(c, &peer_source) + 1);
+    snprintf(p->label, sizeof p->label, "grader -> %s #%d", other, p->number);
     add_source(c, &peer_source, p);
     return p;
 }
@@ -482,7 +475,7 @@ static struct peer *connect_with(struct check *c, struct program *server, int fa
     note(c, "%s: connected from port %d to %s port %d", p->label, local_port_of(fd, false),
          where, server->port);
     p->actor = server->actor;
-    log_open_on(c, p->conn, p->self, p->actor, local_port_of(fd, false), server->port);
+    log_open(c, p, p->self, p->actor, local_port_of(fd, false), server->port);
     return p;
 }
 
@@ -611,7 +604,7 @@ struct peer *accept_client(struct check *c, struct listener *l, struct program *
     struct peer *p = new_peer(c, w.fd, client->name);
     note(c, "%s: accepted a connection from port %d", p->label, local_port_of(w.fd, true));
     p->actor = client->actor;
-    log_open_on(c, p->conn, p->actor, p->self, local_port_of(w.fd, true), l->port);
+    log_open(c, p, p->actor, p->self, local_port_of(w.fd, true), l->port);
     return p;
 }
 
@@ -865,7 +858,7 @@ void expect_closed(struct check *c, struct peer *p, const char *what)
 void half_close(struct check *c, struct peer *p)
 {
     note(c, "%s: half-close (shutdown SHUT_WR): no more bytes from the grader", p->label);
-    log_event_on(c, p->conn, "shut", p->self, p->actor, NULL, 0);
+    log_event_on(c, p->number, "shut", p->self, p->actor, NULL, 0);
     shutdown(p->fd, SHUT_WR);
 }
 
@@ -879,7 +872,7 @@ void close_peer(struct check *c, struct peer *p)
     socklen_t lglen = sizeof lg;
     bool reset = getsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, &lglen) == 0 && lg.l_onoff &&
                  lg.l_linger == 0;
-    log_event_on(c, p->conn, reset ? "reset" : "close", p->self, p->actor, NULL, 0);
+    log_event_on(c, p->number, reset ? "reset" : "close", p->self, p->actor, NULL, 0);
     flush_stream_log(c, &p->out_log, p->label);
     flush_stream_log(c, &p->in_log, p->label);
     close(p->fd);

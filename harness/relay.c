@@ -108,10 +108,10 @@ static void connect_sides(struct check *c, struct relay *r)
     server_side->actor = r->server->actor;
     note(c, "%s: connected from port %d to 127.0.0.1 port %d", server_side->label,
          local_port_of(server_side->fd, false), r->server->port);
-    log_open(c, "client", "relay", local_port_of(client_side->fd, true),
+    log_open(c, client_side, "client", "relay", local_port_of(client_side->fd, true),
              listener_port(r->listener));
-    log_open(c, "relay", server_side->actor, local_port_of(server_side->fd, false),
-             r->server->port);
+    log_open(c, server_side, "relay", server_side->actor,
+             local_port_of(server_side->fd, false), r->server->port);
     int one = 1; /* pieces must leave as they are written */
     setsockopt(server_side->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     setsockopt(client_side->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -201,7 +201,7 @@ static void pass_on_end(struct check *c, struct direction *d)
         close_peer(c, d->to);
     } else {
         note(c, "relay: %s ended; half-closing the other side", d->name);
-        log_event(c, "shut", "relay", d->to->actor, NULL, 0);
+        log_event_on(c, d->to->number, "shut", "relay", d->to->actor, NULL, 0);
         shutdown(d->to->fd, SHUT_WR);
     }
 }

@@ -2,9 +2,10 @@
  * test_diagram.c - a check's sequence diagram (harness/diagram.c) and the
  * event log it is drawn from (check.c's log_event).
  *
- * Unit tests draw hand-made logs: every line of the text diagram fits its
- * width in display cells (counted by the C library's wcswidth) with many
- * actors and long or hostile payloads, untrusted bytes are escaped, the
+ * Unit tests draw hand-made logs: every line of the text diagram is
+ * printable ASCII, as the whole text report is, and fits its width with
+ * many actors and long or hostile payloads, untrusted bytes are escaped
+ * (in the SVG too, which shows the UTF-8 characters of known width), the
  * failure is marked, the SVG parses as XML (Python's xml.etree) and has no
  * script or outside link, and a full log says how many events it left
  * out.  End to end, one known-buggy variant of each lab fails one check,
@@ -58,10 +59,12 @@ static char *svg_of(const char *log)
     return out;
 }
 
-/* Asserts that each line of TEXT is at most WIDTH display cells, every
- * character printable (wcswidth counts no control), no ESC anywhere. */
+/* Asserts that TEXT is printable ASCII and each of its lines at most
+ * WIDTH display cells (wcswidth's count, which would see a wide or
+ * control character). */
 static void assert_fits(const char *text, int width)
 {
+    cr_assert(printable_ascii(text, strlen(text), true), "not printable ASCII:\n%s", text);
     cr_assert_not_null(setlocale(LC_CTYPE, "C.UTF-8"), "no C.UTF-8 locale");
     cr_assert_null(strchr(text, '\x1b'), "an ESC reached the diagram:\n%s", text);
     for (const char *p = text; *p != '\0';) {
@@ -84,7 +87,7 @@ static void assert_fits(const char *text, int width)
 static void add(struct buf *log, double ms, const char *kind, const char *from, const char *to,
                 size_t len, const char *text)
 {
-    buf_printf(log, "%.1f\t%s\t%s\t%s\t%zu\t%s\n", ms, kind, from, to, len, text);
+    buf_printf(log, "%.1f\t%s\t%s\t%s\t0\t%zu\t%s\n", ms, kind, from, to, len, text);
 }
 
 /* A log of an echo with hostile bytes in it, many actors, a failure. */
@@ -161,12 +164,17 @@ Test(diagram, untrusted_bytes_are_escaped)
     cr_expect(strstr(text, "\\xc2\\x9b2J") != NULL, "a C1 control not escaped:\n%s", text);
     cr_expect(strstr(text, "\\xe2\\x80\\xae") != NULL, "a bidi override not escaped:\n%s",
               text);
-    cr_expect(strstr(text, "你好") != NULL, "wide characters are text, shown:\n%s", text);
+    cr_expect(strstr(text, "\\xe4\\xbd\\xa0") != NULL, "UTF-8 not escaped in text:\n%s", text);
     cr_expect(strstr(text, "e\\xcc\\x81") != NULL, "a combining accent not escaped:\n%s",
               text);
     cr_expect(strstr(text, "\\x1b]0;title\\x07") != NULL, "a title sequence not escaped:\n%s",
               text);
     free(text);
+    char *svg = svg_of(log.data);
+    cr_expect(strstr(svg, "你好") != NULL, "wide characters are text, shown in SVG:\n%s", svg);
+    cr_expect(strstr(svg, "\\xe2\\x80\\xae") != NULL, "a bidi override in the SVG:\n%s", svg);
+    cr_expect(strstr(svg, "\x1b") == NULL, "an ESC in the SVG:\n%s", svg);
+    free(svg);
     buf_free(&log);
 }
 
@@ -175,7 +183,7 @@ Test(diagram, shows_the_failure_and_what_led_to_it)
     struct buf log = { 0 };
     hostile_log(&log);
     char *text = text_of(log.data, 200);
-    cr_expect(strstr(text, "✗ FAIL, expected here: expected the echo of 2048 bytes") != NULL,
+    cr_expect(strstr(text, "X FAIL, expected here: expected the echo of 2048 bytes") != NULL,
               "no failure marker:\n%s", text);
     cr_expect(strstr(text, "got 7 bytes") == NULL, "the message's second line is shown:\n%s",
               text);
@@ -209,8 +217,22 @@ Test(diagram, consecutive_pieces_are_folded)
     cr_expect(strstr(text, "\"ab\\ncd\\nef\\n\" (9 bytes, 3 pieces)") != NULL,
               "three sends not folded into one row:\n%s", text);
     cr_expect(strstr(text, "close (FIN)") != NULL, "no close:\n%s", text);
-    cr_expect(strstr(text, "✓ PASS") != NULL, "no verdict:\n%s", text);
+    cr_expect(strstr(text, " PASS") != NULL, "no verdict:\n%s", text);
     assert_fits(text, 80);
+    free(text);
+    buf_free(&log);
+}
+
+Test(diagram, rows_say_which_connection_when_there_are_several)
+{
+    struct buf log = { 0 };
+    buf_puts(&log, "1.0\tdata\tgrader\tserver\t1\t4\tWHO\\n\n"
+                   "2.0\tdata\tgrader\tserver\t2\t4\tWHO\\n\n"
+                   "3.0\tclose\tserver\tgrader\t2\t0\t\n");
+    char *text = text_of(log.data, 80);
+    cr_expect(strstr(text, "#1 \"WHO\\n\"") != NULL && strstr(text, "#2 \"WHO\\n\"") != NULL,
+              "sends on two connections folded, or not told apart:\n%s", text);
+    cr_expect(strstr(text, "#2 close (FIN)") != NULL, "which connection closed:\n%s", text);
     free(text);
     buf_free(&log);
 }
@@ -288,7 +310,7 @@ Test(diagram, a_full_log_says_how_many_events_it_left_out)
     char *text = text_of(c.events.data, 80);
     cr_expect(strstr(text, "more events not shown: the log was full") != NULL,
               "no word of the events left out:\n%s", text);
-    cr_expect(strstr(text, "✗ FAIL, expected here: expected the end of the flood") != NULL,
+    cr_expect(strstr(text, "X FAIL, expected here: expected the end of the flood") != NULL,
               "the failure is not shown:\n%s", text);
     cr_expect(strstr(text, " pieces)") != NULL, "no folded pieces:\n%s", text);
     free(text);
@@ -350,7 +372,7 @@ Test(diagram, a_failed_check_of_each_lab_shows_its_failure, .timeout = 180)
         cr_assert_not_null(r[i].events, "%s/%s has no event log", cases[i].lab, name);
         char *text = text_of(r[i].events, 80);
         assert_fits(text, 80);
-        cr_expect(strstr(text, "✗ FAIL, expected here: ") != NULL,
+        cr_expect(strstr(text, "X FAIL, expected here: ") != NULL,
                   "%s/%s: no failure marker:\n%s", cases[i].lab, name, text);
         cr_expect(strstr(text, cases[i].shows) != NULL, "%s/%s: no %s in the diagram:\n%s",
                   cases[i].lab, name, cases[i].shows, text);
