@@ -52,6 +52,17 @@ def text(b):
     return b.decode("utf-8", "replace")
 
 
+def safe(b, lines=True):
+    """B for a terminal: a byte that is no valid UTF-8, and a character
+    that is not printable (an escape sequence), as \\xNN; as the grader's
+    reports show text."""
+    s = b.decode("utf-8", "backslashreplace") if isinstance(b, bytes) else b
+    return "".join(
+        c if lines and c in "\n\t" or c.isprintable()
+        else "\\x%02x" % ord(c) if ord(c) < 256 else "\\u%04x" % ord(c)
+        for c in s)
+
+
 def shown(b, most=80):
     s = repr(bytes(b[:most]))[1:]
     return s + ("... (%d bytes)" % len(b) if len(b) > most else "")
@@ -495,9 +506,13 @@ def describe(status):
 
 
 def judged(message):
-    """Whether the check's failure is about what a program printed."""
+    """Whether the check's failure is about what a program printed: its
+    message says so, not counting the lines that show every program's
+    output at the end of any failure ("its stdout: ...")."""
+    own = b"\n".join(line for line in message.split(b"\n")
+                     if not re.match(rb"\s+its (stdout|stderr)", line))
     return re.search(rb"print|output|stdout|standard output|terminal|wrote|report|line",
-                     message, re.I) is not None
+                     own, re.I) is not None
 
 
 def replay(lab):
@@ -618,7 +633,7 @@ def main():
     if len(sys.argv) > 2 or lab in ("-h", "--help"):
         print("usage: %s [LAB_FOLDER]" % sys.argv[0])
         return BROKEN
-    print("reproducing %s with the programs of %s" % (text(CHECK), lab))
+    print("reproducing %s with the programs of %s" % (safe(CHECK), safe(os.fsencode(lab), False)))
     if CUT:
         print("note: the exchange was longer than the log keeps (%d KiB): the "
               "script replays it up to there, and cannot say whether the rest "
@@ -636,7 +651,7 @@ def main():
         return BROKEN
     print("the same failure as when graded:")
     sys.stdout.flush()
-    sys.stdout.buffer.write(MESSAGE)
+    print(safe(MESSAGE), end="")
     return verdict
 
 
