@@ -11,11 +11,10 @@
 # same thing: the same failure means every one of them came again, and
 # nothing more came before the point where the check failed.
 #
-# Compared exactly: the bytes on each connection, as one stream (not how
-# they were cut into pieces), and how a program ended.  Compared loosely:
-# datagrams and output lines, where numbers with a decimal point and
-# integers of 4 digits or more (times, round trips, ports, addresses) may
-# differ.  Output is compared only where the check's message is about it.
+# Compared: the bytes on each connection, as one stream (not how they
+# were cut into pieces), datagrams, output lines and how a program ended;
+# numbers with a decimal point or colon in them and integers of 4 digits
+# or more (times, round trips, ports, addresses) may differ.  Output is compared only where the check's message is about it.
 # Exit status: 1 the same failure, 0 it did not reproduce, 2 the script
 # could not run the check.
 
@@ -68,7 +67,7 @@ def shown(b, most=80):
     return s + ("... (%d bytes)" % len(b) if len(b) > most else "")
 
 
-NUMBER = re.compile(rb"[0-9]+(?:\.[0-9]+)+|[0-9]{4,}")
+NUMBER = re.compile(rb"[0-9]+(?:[.:][0-9]+)+|[0-9]{4,}")
 
 
 def loosely(b):
@@ -406,20 +405,22 @@ class Replay:
 
     # -- what the programs did ----------------------------------------------
     def expect_stream(self, conn, actor, upto):
+        """The bytes of CONN so far, compared loosely (a time or a port in
+        them may differ): the graded run's UPTO, and nothing else."""
         got = self.streams.setdefault(conn, bytearray())
-        n = len(upto)
-        self.wait_for(lambda: len(got) >= n or self.eof.get(conn), LIMIT)
-        if got[:n] != upto[: len(got[:n])]:
-            at = next(i for i in range(min(n, len(got))) if got[i] != upto[i]) \
-                if any(got[i] != upto[i] for i in range(min(n, len(got)))) else min(n, len(got))
+        want = loosely(upto)
+        self.wait_for(lambda: len(loosely(got)) >= len(want) or self.eof.get(conn), LIMIT)
+        mine = loosely(got)[: len(want)]
+        if mine != want[: len(mine)]:
+            at = next(i for i in range(len(mine)) if mine[i] != want[i])
             raise Differs(
-                "the %s sent other bytes: from byte %d, %s where the graded run "
-                "received %s" % (text(actor), at, shown(got[at:n]), shown(upto[at:]))
+                "the %s sent other bytes: %s where the graded run received %s "
+                "(numbers shown as #)" % (text(actor), shown(mine[at:]), shown(want[at:]))
             )
-        if len(got) < n:
+        if len(mine) < len(want):
             raise Differs(
                 "the %s sent %d bytes where the graded run received %d (%s)%s"
-                % (text(actor), len(got), n, shown(upto),
+                % (text(actor), len(got), len(upto), shown(upto),
                    ", then it closed" if self.eof.get(conn) else
                    " within %d ms" % (LIMIT * 1000))
             )
@@ -473,10 +474,10 @@ class Replay:
     def nothing_more(self):
         for conn, got in self.streams.items():
             want = self.seen.get(conn, b"")
-            if len(got) > len(want):
+            if len(loosely(got)) > len(loosely(want)):
                 raise Differs("the %s sent more than when graded, before the check "
                               "failed: %s" % (text(self.actor_of.get(conn, b"program")),
-                                             shown(got[len(want):])))
+                                             shown(loosely(got)[len(loosely(want)):])))
         for actor, got in self.udp_in.items():
             if len(got) > len(self.received_then.get(actor, [])):
                 raise Differs("the %s sent more datagrams than when graded: %s"
