@@ -95,6 +95,10 @@ $(BUILD)/%.o: %.c | deps-check
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(if $(filter harness/%,$<),$(GRADER_CPPFLAGS),$(LAB_CPPFLAGS)) -MMD -MP -c $< -o $@
 
+# The reproduction scripts' engine is built into repro.o (.incbin): the
+# compiler's dependency list does not name it.
+$(BUILD)/harness/repro.o: harness/repro.py
+
 # Each archive is made anew: `ar r` only adds and replaces, so the object
 # of a source renamed or removed would stay in it, and the linker could
 # take its stale definitions (the grader crashed so after proc.c became

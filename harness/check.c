@@ -114,6 +114,36 @@ static void append_event(struct check *c, int conn, const char *kind, const char
     buf_free(&head);
 }
 
+/*
+ * The replay log's record: "MS\tKIND\tCONN\tFROM\tTO\tLEN\n", the LEN
+ * bytes themselves, and "\n" (repro.h).  Nothing once the log is cut: a
+ * replay of an exchange with a hole in it would be no replay.
+ */
+void log_replay(struct check *c, int conn, const char *kind, const char *from, const char *to,
+                const void *data, size_t len)
+{
+    if (c->events_closed || c->replay_cut)
+        return;
+    if (c->replay.len + len + 256 > SLOT_REPLAY) {
+        c->replay_cut = true;
+        return;
+    }
+    buf_printf(&c->replay, "%.1f\t%s\t%d\t", (double)(now_us() - c->start_us) / 1000.0, kind,
+               conn);
+    put_actor(&c->replay, from);
+    put_actor(&c->replay, to);
+    buf_printf(&c->replay, "%zu\n", len);
+    buf_append(&c->replay, data != NULL ? data : "", data != NULL ? len : 0);
+    buf_puts(&c->replay, "\n");
+}
+
+void log_replay_port(struct check *c, const char *kind, const char *actor, int port)
+{
+    char text[16];
+    int n = snprintf(text, sizeof text, "%d", port);
+    log_replay(c, 0, kind, "grader", actor, text, (size_t)n);
+}
+
 void log_event(struct check *c, const char *kind, const char *from, const char *to,
                const void *data, size_t len)
 {
@@ -125,6 +155,7 @@ void log_event_on(struct check *c, int conn, const char *kind, const char *from,
 {
     if (c->events_closed)
         return;
+    log_replay(c, conn, kind, from, to, data, len); /* every byte, for a replay */
     /* A line is at most 4 * EVENT_TEXT bytes and its fields. */
     if (c->events.len + 4 * EVENT_TEXT + 128 > SLOT_EVENTS - EVENT_RESERVE) {
         c->events_skipped++;
@@ -138,6 +169,7 @@ void log_verdict(struct check *c, const char *kind, const char *text)
 {
     if (c->events_closed)
         return;
+    log_replay(c, 0, kind, "grader", "", text, strlen(text)); /* where a replay ends */
     c->events_closed = true;
     if (c->events_skipped > 0)
         append_event(c, 0, "more", "", "", "", 0, c->events_skipped);

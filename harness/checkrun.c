@@ -102,6 +102,11 @@ static _Noreturn void finish(struct check *c, bool passed, bool untestable,
         s->events_len = c->events.len < SLOT_EVENTS ? c->events.len : SLOT_EVENTS - 1;
         memcpy(s->events, c->events.data, s->events_len);
     }
+    if (c->replay.len > 0) { /* log_replay kept it within SLOT_REPLAY */
+        s->replay_len = c->replay.len < SLOT_REPLAY ? c->replay.len : 0;
+        memcpy(s->replay, c->replay.data, s->replay_len);
+    }
+    s->replay_cut = c->replay_cut;
     __atomic_store_n(&s->finished, 1, __ATOMIC_RELEASE);
     _exit(0);
 }

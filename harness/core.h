@@ -100,6 +100,8 @@ struct check {
     struct buf events;     /* the event log (log_event), for the diagram */
     size_t events_skipped; /* events past its room, counted */
     bool events_closed;    /* the verdict is in: nothing more is logged */
+    struct buf replay;     /* the replay log (log_replay), for repro scripts */
+    bool replay_cut;       /* an event did not fit: the log stops before it */
     struct result_slot *slot;
     struct program *programs[MAX_PROGRAMS];
     size_t nprograms;
@@ -157,6 +159,19 @@ void log_event(struct check *c, const char *kind, const char *from, const char *
 /* The same on the grader's connection number CONN (a peer's `number`). */
 void log_event_on(struct check *c, int conn, const char *kind, const char *from,
                   const char *to, const void *data, size_t len);
+/*
+ * Adds a record to the replay log only (repro.h gives its form): the full
+ * LEN bytes at DATA, not a head, with the program's arguments, ports and
+ * the like that a script needs to start the programs as the check did.
+ * log_event_on adds each of its events too.  Bounded (SLOT_REPLAY): the
+ * first record that does not fit ends the log, marked cut.
+ */
+void log_replay(struct check *c, int conn, const char *kind, const char *from, const char *to,
+                const void *data, size_t len);
+/* A record of the grader's PORT: KIND "udp-listen" (it waits there for
+ * ACTOR's datagrams), "udp-to" (it sends to ACTOR there), "listen" or
+ * "refuse" (it listens, or only binds, there). */
+void log_replay_port(struct check *c, const char *kind, const char *actor, int port);
 /* Ends the log with the verdict, KIND "fail" (TEXT its message), "pass"
  * or "untestable", after a count of the events left out; once. */
 void log_verdict(struct check *c, const char *kind, const char *text);

@@ -749,6 +749,12 @@ static void record(struct live *l, size_t i, const struct check_result *r)
     c->hint = copy_or_null(r->hint);
     c->transcript = copy_or_null(r->transcript);
     c->events = copy_or_null(r->events);
+    c->replay = NULL; /* binary: copied by its length */
+    if (r->replay != NULL) {
+        c->replay = xmalloc(r->replay_len + 1);
+        memcpy(c->replay, r->replay, r->replay_len);
+        c->replay[r->replay_len] = '\0';
+    }
     l->ended[i] = true;
     if (l->transcripts && save_transcripts(l->transcripts, c, 1) != 0)
         l->transcripts = l->r.transcripts = NULL; /* said on stderr; shown no more */

@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "diagram.h"
 #include "lab.h"
+#include "repro.h"
 
 /* The colours are a light and a dark set (a student's browser may ask for
  * either); the words PASS, FAIL, ERROR and NOT TESTED say the same without
@@ -387,6 +388,21 @@ static void put_message(FILE *f, const struct check_result *c)
     put_evidence(f, message + first + (message[first] == '\n'));
 }
 
+/* Where the script that plays the check again is (repro.h), when one was
+ * saved beside the transcripts. */
+static void put_repro(FILE *f, const struct report *r, const struct check_result *c)
+{
+    if (r->transcripts == NULL || !has_repro(c))
+        return;
+    fputs("<p class=\"hint\">Play it again by hand: <code>sh ", f);
+    put_html_text(f, r->transcripts);
+    fputc('/', f);
+    put_html_text(f, c->lab->id);
+    fputc('/', f);
+    put_html_text(f, c->def->name);
+    fputs(".repro</code></p>\n", f);
+}
+
 static void put_failure(FILE *f, const struct report *r, const struct check_result *c)
 {
     put_check_heading(f, r, c);
@@ -395,6 +411,7 @@ static void put_failure(FILE *f, const struct report *r, const struct check_resu
     fputs("<p class=\"hint\">Read again: ", f);
     put_hint_link(f, check_hint(c));
     fputs("</p>\n", f);
+    put_repro(f, r, c);
     put_transcript(f, r, c);
     fputs("</section>\n", f);
 }

@@ -110,6 +110,9 @@ int reserve_port(struct check *c)
             continue;
         }
         c->port_locks[c->nport_locks++] = lock;
+        char text[16];
+        int n = snprintf(text, sizeof text, "%d", port);
+        log_replay(c, 0, "port", "grader", "", text, (size_t)n); /* a script takes its own */
         return port;
     }
     fail(c, "grader error: no free port between %d and %d", PORT_FIRST,
@@ -527,6 +530,7 @@ static struct listener *open_listener(struct check *c, bool listening)
     if (l->fds[0] < 0)
         fail(c, "grader error: cannot bind 127.0.0.1 port %d: %s", l->port, strerror(errno));
     c->listeners[c->nlisteners++] = l;
+    log_replay_port(c, listening ? "listen" : "refuse", "", l->port);
     return l;
 }
 

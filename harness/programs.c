@@ -27,6 +27,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -267,6 +268,92 @@ static void name_actor(const struct check *c, struct program *p)
         snprintf(p->actor, sizeof p->actor, "%s #%zu", p->name, same);
 }
 
+/* Words (each ending in a NUL) as one record of the replay log. */
+static void log_words(struct check *c, const char *kind, const char *actor,
+                      const char *const *words, size_t n)
+{
+    struct buf b = { 0 };
+    for (size_t i = 0; i < n; i++)
+        buf_append(&b, words[i], strlen(words[i]) + 1);
+    log_replay(c, 0, kind, "grader", actor, b.data, b.len);
+    buf_free(&b);
+}
+
+/* How much of the check's folder a replay log takes: files the check made
+ * for its programs (a server's files to serve), not a program's output. */
+#define REPLAY_FOLDER_DEPTH 4
+#define REPLAY_FILE_MAX (64 * 1024)
+
+/* The folders and regular files under DIR (PREFIX their path so far) as
+ * "dir" and "file" records (the path, a NUL, the contents); never a link. */
+static void log_folder_for_replay(struct check *c, int dir, const char *prefix, int depth)
+{
+    /* A descriptor of its own: a dup would share DIR's place in the folder
+     * with the check, which reads it later (lab 06's database). */
+    int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        struct buf path = { 0 };
+        buf_printf(&path, "%s%s", prefix, e->d_name);
+        if (S_ISDIR(st.st_mode) && depth < REPLAY_FOLDER_DEPTH) {
+            log_replay(c, 0, "dir", "grader", "", path.data, path.len);
+            int sub = openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            buf_puts(&path, "/");
+            if (sub >= 0) {
+                log_folder_for_replay(c, sub, path.data, depth + 1);
+                close(sub);
+            }
+        } else if (S_ISREG(st.st_mode) && st.st_size <= REPLAY_FILE_MAX) {
+            int in = openat(dir, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            struct buf file = { 0 };
+            buf_append(&file, path.data, path.len + 1);
+            char chunk[4096];
+            for (ssize_t n; in >= 0 && (n = read(in, chunk, sizeof chunk)) > 0;)
+                buf_append(&file, chunk, (size_t)n);
+            if (in >= 0)
+                close(in);
+            log_replay(c, 0, "file", "grader", "", file.data, file.len);
+            buf_free(&file);
+        }
+        buf_free(&path);
+    }
+    closedir(d);
+}
+
+/* What a script needs to start P as the check did (repro.h): which program
+ * of the lab folder (or, outside it, which file), its arguments, its
+ * input, the variables added to its environment, whether shortio.so was
+ * preloaded.  Before its start event, which then starts it. */
+static void log_start_for_replay(struct check *c, struct program *p, const char *run,
+                                 char *const *args, size_t nargs)
+{
+    const char *dir = c->programs_dir ? c->programs_dir : c->lab_dir;
+    size_t n = strlen(dir);
+    bool in_lab = strncmp(run, dir, n) == 0 && run[n] == '/' &&
+                  strchr(run + n + 1, '/') == NULL;
+    if (c->nprograms == 1 && c->folder_fd >= 0) /* what the check put there first */
+        log_folder_for_replay(c, c->folder_fd, "", 0);
+    const char *lab[] = { c->lab_dir };
+    log_words(c, "lab", p->actor, lab, 1);
+    log_replay(c, 0, in_lab ? "program" : "program-path", "grader", p->actor,
+               in_lab ? run + n + 1 : run, strlen(in_lab ? run + n + 1 : run));
+    log_words(c, "argv", p->actor, (const char *const *)args, nargs);
+    log_words(c, "env", p->actor, setup.env, setup.nenv);
+    const char *input = p->in_pipe >= 0 ? "pipe" : "terminal";
+    log_replay(c, 0, "input", "grader", p->actor, input, strlen(input));
+    if (c->short_counts)
+        log_replay(c, 0, "preload", "grader", p->actor, "shortio.so", 10);
+}
+
 /* Starts the program at RUN as NAME, with ARG0 its argv[0]; PATH names it
  * in messages.  WIDE: without the data limit (sanitizer runtimes reserve
  * terabytes of address space; the cgroup's memory limit still holds).
@@ -354,6 +441,7 @@ static struct program *start_at(struct check *c, const char *name, const char *a
     else
         note(c, "start %s (pid %d) from %s, as user %lu", cmd.data, (int)pid, path,
              (unsigned long)(at.sandbox.uid != 0 ? at.sandbox.uid : geteuid()));
+    log_start_for_replay(c, p, run, argv + 1, argc - 1);
     log_event(c, "start", "grader", p->actor, cmd.data, cmd.len);
     p->command = cmd.data;
 

@@ -25,6 +25,7 @@
 #include "diagram.h"
 #include "handout.h"
 #include "lab.h"
+#include "repro.h"
 
 enum format { TEXT, JSON, XML, HTML, CSV };
 
@@ -346,6 +347,36 @@ static void put_transcript_path(FILE *f, const struct report *r, const struct ch
                   c->def->name);
 }
 
+/* S as one word of sh, to copy and paste: as it is where it is made of
+ * safe characters only, else in single quotes. */
+static void put_shell_word(struct buf *b, const char *s)
+{
+    if (s[0] != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789/._-+:,@%=") == strlen(s)) {
+        buf_puts(b, s);
+        return;
+    }
+    buf_puts(b, "'");
+    for (; *s; s++)
+        buf_puts(b, *s == '\'' ? "'\\''" : (char[]){ *s, '\0' });
+    buf_puts(b, "'");
+}
+
+/* The script that reproduces the failed check C (repro.h), if it has one:
+ * a command to paste, the folder quoted ("my netlab" has a space). */
+static void put_repro_path(FILE *f, const struct report *r, const struct check_result *c)
+{
+    if (r->transcripts == NULL || !has_repro(c))
+        return;
+    struct buf path = { 0 }, command = { 0 };
+    buf_printf(&path, "%s/%s/%s.repro", r->transcripts, c->lab->id, c->def->name);
+    buf_puts(&command, "reproduce: sh ");
+    put_shell_word(&command, path.data);
+    put_indented(f, command.data, "        ");
+    buf_free(&path);
+    buf_free(&command);
+}
+
 /* Verbose: the check's time, and what isolated its programs. */
 static void put_details(FILE *f, const struct check_result *c)
 {
@@ -423,6 +454,8 @@ static void put_check_body(struct text_stream *t, size_t i)
         put_details(f, c);
     if (!c->passed || r->detail == TEXT_VERBOSE)
         put_transcript_path(f, r, c);
+    if (!c->passed && !c->grader_error)
+        put_repro_path(f, r, c);
 }
 
 static void put_lab_heading(struct text_stream *t, const struct lab_def *lab)
@@ -994,6 +1027,29 @@ static int make_dirs(const char *path)
     return rc;
 }
 
+/* Writes DIR/LAB/CHECK.repro for the failed check C (repro.h), mode 0755
+ * like any script; its folder exists.  Returns 0 or -1. */
+static int save_repro(const char *dir, const struct check_result *c)
+{
+    struct buf path = { 0 };
+    buf_printf(&path, "%s/%s/%s.repro", dir, c->lab->id, c->def->name);
+    int fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL) {
+        fprintf(stderr, "grade: cannot write %s: %s\n", path.data, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        buf_free(&path);
+        return -1;
+    }
+    write_repro(f, c);
+    int rc = fclose(f) == 0 ? 0 : -1;
+    if (rc < 0)
+        fprintf(stderr, "grade: cannot write %s: %s\n", path.data, strerror(errno));
+    buf_free(&path);
+    return rc;
+}
+
 int save_transcripts(const char *dir, const struct check_result *results, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -1021,6 +1077,10 @@ int save_transcripts(const char *dir, const struct check_result *results, size_t
             put_text(f, c->message ? c->message : "");
         }
         fclose(f);
+        if (has_repro(c) && save_repro(dir, c) < 0) {
+            buf_free(&path);
+            return -1;
+        }
         buf_free(&path);
     }
     return 0;

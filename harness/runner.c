@@ -331,6 +331,9 @@ static void collect(struct check_result *r, struct running *run, int status)
     r->transcript = copy_text(s->transcript, s->transcript_len);
     if (finished) {
         r->events = s->events_len ? copy_text(s->events, s->events_len) : NULL;
+        r->replay = s->replay_len ? copy_text(s->replay, s->replay_len) : NULL;
+        r->replay_len = s->replay_len;
+        r->replay_cut = s->replay_cut;
         r->message = s->message_len ? copy_text(s->message, s->message_len) : NULL;
         r->cause = s->cause[0] != '\0' ? xstrdup(s->cause) : NULL;
         r->hint = s->hint[0] != '\0' ? xstrdup(s->hint) : NULL;
@@ -502,6 +505,7 @@ void free_results(struct check_result *results, size_t n)
         free(results[i].message);
         free(results[i].transcript);
         free(results[i].events);
+        free(results[i].replay);
         free(results[i].cause);
         free(results[i].hint);
     }

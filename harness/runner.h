@@ -32,7 +32,11 @@ struct check_result {
     char *transcript;   /* every byte exchanged, escaped */
     char *events;       /* its event log (diagram.h), or NULL: none (a
                                check that never ran, or was killed) */
-    double seconds;     /* wall time of the check */
+    char *replay;       /* its replay log (repro.h): binary, REPLAY_LEN
+                               bytes; or NULL */
+    size_t replay_len;
+    bool replay_cut; /* the exchange did not fit: the log stops short */
+    double seconds;  /* wall time of the check */
 };
 
 /* Each student program's data limit (RLIMIT_DATA) unless run_options say

@@ -17,6 +17,9 @@
 /* The check's event log (diagram.h's form): a few thousand events, enough
  * for every check's exchange, bounded like the transcript. */
 #define SLOT_EVENTS (64 * 1024)
+/* The check's replay log (repro.h's form): the full bytes of its exchange,
+ * for a script that reproduces a failure; an exchange past it is cut. */
+#define SLOT_REPLAY (256 * 1024)
 
 /*
  * The layers of isolation that held for one check (its `isolation`): which
@@ -63,9 +66,12 @@ struct result_slot {
     size_t message_len;
     size_t transcript_len;
     size_t events_len;
+    size_t replay_len;
+    int replay_cut; /* the exchange did not fit: the log stops short */
     char message[SLOT_MESSAGE];
     char transcript[SLOT_TRANSCRIPT];
     char events[SLOT_EVENTS];
+    char replay[SLOT_REPLAY];
 };
 
 /*

@@ -87,6 +87,7 @@ struct udp *udp_to(struct check *c, struct program *server)
     stamp_arrivals(u->fds[0]);
     u->connected = true;
     u->port = server->port;
+    log_replay_port(c, "udp-to", u->actor, u->port);
     return u;
 }
 
@@ -129,6 +130,7 @@ struct udp *udp_listen(struct check *c)
     if (u->fds[0] < 0)
         fail(c, "grader error: cannot bind UDP port %d: %s", u->port, strerror(errno));
     note(c, "grader bound UDP 127.0.0.1%s port %d", u->fds[1] >= 0 ? " and ::1" : "", u->port);
+    log_replay_port(c, "udp-listen", u->actor, u->port);
     return u;
 }
 

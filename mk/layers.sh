@@ -31,7 +31,7 @@ command:      grade internal        # the command line; internal.h: the tests' u
 class:        batch                 # grade --batch: copy, build and grade each submission
 class-report: classreport           # the class's submissions, gradebook and page
 interop:      interop               # --interop: clients against classmates' servers; the matrix
-report:       report htmlreport isolation # text, HTML, JSON, JUnit; the isolation sentence
+report:       report htmlreport isolation repro # text, HTML, JSON, JUnit; the isolation sentence; reproduction scripts
 diagram:      diagram               # a check's sequence diagram from its event log
 handout:      handout               # the handout section a hint names
 build:        build                 # builds a submission, sandboxed
