@@ -136,6 +136,176 @@ struct options {
     int bench_runs;
 };
 
+/* VALUE, the value of option --NAME, as a whole number from MIN to MAX
+ * into *OUT; else false, with what --NAME takes (WHAT) on stderr. */
+static bool take_number(const char *name, const char *value, long min, long max,
+                        const char *what, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (end == value || *end != '\0' || errno != 0 || n < min || n > max) {
+        fprintf(stderr, "grade: --%s takes %s\n", name, what);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+/* Takes --lab NAME or --check LAB/NAME, which may repeat. */
+static bool take_lab_or_check(struct options *o, int opt, const char *value)
+{
+    if (opt == 'l' && o->nlabs == COUNT_OF(o->labs)) {
+        fprintf(stderr, "grade: at most %zu --lab options\n", COUNT_OF(o->labs));
+        return false;
+    }
+    if (opt == 'l' && (o->labs[o->nlabs++] = find_lab(value)) == NULL) {
+        fprintf(stderr, "grade: no lab named '%s' (try --list)\n", value);
+        return false;
+    }
+    if (opt == 'c' && o->nchecks == COUNT_OF(o->checks)) {
+        fprintf(stderr, "grade: at most %zu --check options\n", COUNT_OF(o->checks));
+        return false;
+    }
+    if (opt == 'c')
+        o->checks[o->nchecks++] = value;
+    return true;
+}
+
+/* Takes the option OPT, given by getopt_long with its VALUE (optarg).
+ * False, with one line on stderr, for a bad one.  --help and --version
+ * answer and exit here. */
+static bool take_option(struct options *o, int opt, const char *value, const char *given)
+{
+    long n = 0;
+    bool ok = true;
+    switch (opt) {
+    case 'i':
+        o->impl = value;
+        break;
+    case 'f':
+        o->format = value;
+        break;
+    case 'o':
+        o->out = value;
+        break;
+    case 't':
+        o->transcripts = value;
+        break;
+    case 'J':
+        o->jsonl = value;
+        break;
+    case 'C':
+        o->batch = value;
+        break;
+    case 'L':
+        o->list = true;
+        break;
+    case 'I':
+        o->instructor = true;
+        break;
+    case 'B':
+        o->build = true;
+        break;
+    case 'q':
+        o->detail = TEXT_QUIET;
+        break;
+    case 'v':
+        o->detail = TEXT_VERBOSE;
+        break;
+    case 'h':
+        usage(stdout);
+        exit(0);
+    case 'V':
+        version();
+        exit(0);
+    case 'l':
+    case 'c':
+        return take_lab_or_check(o, opt, value);
+    case 'X':
+        o->interop = find_lab(value);
+        if (o->interop == NULL || interop_check_of(o->interop) == NULL) {
+            fprintf(stderr, "grade: --interop takes a lab with a client and a server "
+                            "that work together (a \"" INTEROP_CHECK "\" check)\n");
+            return false;
+        }
+        break;
+    case 'k':
+        o->color = value ? value : "always";
+        if (strcmp(o->color, "auto") != 0 && strcmp(o->color, "always") != 0 &&
+            strcmp(o->color, "never") != 0) {
+            fprintf(stderr, "grade: --color is auto, always or never, not '%s'\n", o->color);
+            return false;
+        }
+        break;
+    case 'K':
+        ok = take_number("interop-sample", value, 0, 1000, "a number from 0 to 1000", &n);
+        o->interop_sample = (int)n;
+        break;
+    case 'j':
+        ok = take_number("jobs", value, 1, 256, "a number from 1 to 256", &n);
+        o->jobs = (int)n;
+        o->jobs_given = true;
+        break;
+    case 'm':
+        ok = take_number("memory-limit", value, 0, LONG_MAX, "a number of MiB (0: none)", &n);
+        o->memory_limit_mb = n == 0 ? -1 : n;
+        break;
+    case 's':
+        ok = take_number("time-scale", value, 1, 100, "a number from 1 to 100", &n);
+        o->time_scale = (int)n;
+        break;
+    case 'b':
+        ok = value == NULL ||
+             take_number("bench", value, 1, INT_MAX, "a positive number of runs", &n);
+        o->bench_runs = value ? (int)n : 5;
+        break;
+    case ':':
+        fprintf(stderr, "grade: option '%s' needs a value; try 'grade --help'\n", given);
+        return false;
+    default:
+        fprintf(stderr, "grade: unknown option '%s'; try 'grade --help'\n", given);
+        return false;
+    }
+    return ok;
+}
+
+/* Whether the options taken go together; else one line on stderr.  Sets
+ * what follows from them. */
+static bool check_options(struct options *o)
+{
+    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "html") != 0 &&
+        strcmp(o->format, "gradescope") != 0 && strcmp(o->format, "junit") != 0 &&
+        strcmp(o->format, "jsonl") != 0) {
+        fprintf(stderr,
+                "grade: --format is text, html, gradescope, junit or jsonl, not '%s'\n",
+                o->format);
+        return false;
+    }
+    /* Gradescope shows hidden checks only once grades are published. */
+    if (strcmp(o->format, "gradescope") == 0)
+        o->instructor = true;
+    if (o->batch && (o->build || o->bench_runs || o->transcripts)) {
+        fprintf(stderr, "grade: --batch builds each submission and writes its own reports "
+                        "and transcripts: no --build, --bench or --transcripts\n");
+        return false;
+    }
+    if (o->interop != NULL && o->batch == NULL) {
+        fprintf(stderr, "grade: --interop pairs the programs of a class: with --batch\n");
+        return false;
+    }
+    if (o->build && o->bench_runs) {
+        fprintf(stderr, "grade: --bench times the grading of built programs: no --build\n");
+        return false;
+    }
+    o->instructor |= o->batch != NULL; /* a class is graded by its instructor */
+    /* A class's checks mostly wait, on programs and on deadlines, while
+     * others fail: twice as many at once as for one submission. */
+    if (o->batch != NULL && !o->jobs_given)
+        o->jobs = o->jobs > 128 ? 256 : 2 * o->jobs;
+    return true;
+}
+
 static bool parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
@@ -170,168 +340,15 @@ static bool parse_options(int argc, char **argv, struct options *o)
                            .interop_sample = INTEROP_DEFAULT_SAMPLE };
     long n = (long)sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = n > 0 ? (int)(2 * n) : 4;
-    int opt;
     opterr = 0; /* one line of our own, not getopt's and the usage */
-    while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        char *end;
-        switch (opt) {
-        case 'i':
-            o->impl = optarg;
-            break;
-        case 'f':
-            o->format = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        case 't':
-            o->transcripts = optarg;
-            break;
-        case 'L':
-            o->list = true;
-            break;
-        case 'I':
-            o->instructor = true;
-            break;
-        case 'B':
-            o->build = true;
-            break;
-        case 'C':
-            o->batch = optarg;
-            break;
-        case 'X':
-            o->interop = find_lab(optarg);
-            if (o->interop == NULL || interop_check_of(o->interop) == NULL) {
-                fprintf(stderr, "grade: --interop takes a lab with a client and a server "
-                                "that work together (a \"" INTEROP_CHECK "\" check)\n");
-                return false;
-            }
-            break;
-        case 'K':
-            o->interop_sample = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || o->interop_sample < 0 || o->interop_sample > 1000) {
-                fprintf(stderr, "grade: --interop-sample takes a number from 0 to 1000\n");
-                return false;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        case 'V':
-            version();
-            exit(0);
-        case 'q':
-            o->detail = TEXT_QUIET;
-            break;
-        case 'v':
-            o->detail = TEXT_VERBOSE;
-            break;
-        case 'J':
-            o->jsonl = optarg;
-            break;
-        case 'k':
-            o->color = optarg ? optarg : "always";
-            if (strcmp(o->color, "auto") != 0 && strcmp(o->color, "always") != 0 &&
-                strcmp(o->color, "never") != 0) {
-                fprintf(stderr, "grade: --color is auto, always or never, not '%s'\n",
-                        o->color);
-                return false;
-            }
-            break;
-        case ':':
-            fprintf(stderr, "grade: option '%s' needs a value; try 'grade --help'\n",
-                    argv[optind - 1]);
+    for (int opt; (opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1;)
+        if (!take_option(o, opt, optarg, argv[optind - 1]))
             return false;
-        case '?':
-            fprintf(stderr, "grade: unknown option '%s'; try 'grade --help'\n",
-                    argv[optind - 1]);
-            return false;
-        case 'l':
-            if (o->nlabs == COUNT_OF(o->labs)) {
-                fprintf(stderr, "grade: at most %zu --lab options\n", COUNT_OF(o->labs));
-                return false;
-            }
-            if ((o->labs[o->nlabs++] = find_lab(optarg)) == NULL) {
-                fprintf(stderr, "grade: no lab named '%s' (try --list)\n", optarg);
-                return false;
-            }
-            break;
-        case 'c':
-            if (o->nchecks == COUNT_OF(o->checks)) {
-                fprintf(stderr, "grade: at most %zu --check options\n", COUNT_OF(o->checks));
-                return false;
-            }
-            o->checks[o->nchecks++] = optarg;
-            break;
-        case 'j':
-            o->jobs_given = true;
-            o->jobs = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || o->jobs < 1 || o->jobs > 256) {
-                fprintf(stderr, "grade: --jobs takes a number from 1 to 256\n");
-                return false;
-            }
-            break;
-        case 'm':
-            o->memory_limit_mb = strtol(optarg, &end, 10);
-            if (*end != '\0' || o->memory_limit_mb < 0) {
-                fprintf(stderr, "grade: --memory-limit takes a number of MiB (0: none)\n");
-                return false;
-            }
-            if (o->memory_limit_mb == 0)
-                o->memory_limit_mb = -1;
-            break;
-        case 's':
-            o->time_scale = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || o->time_scale < 1 || o->time_scale > 100) {
-                fprintf(stderr, "grade: --time-scale takes a number from 1 to 100\n");
-                return false;
-            }
-            break;
-        case 'b':
-            o->bench_runs = optarg ? (int)strtol(optarg, &end, 10) : 5;
-            if (optarg && (*end != '\0' || o->bench_runs < 1)) {
-                fprintf(stderr, "grade: --bench takes a positive number of runs\n");
-                return false;
-            }
-            break;
-        default:
-            return false;
-        }
-    }
     if (optind < argc) {
         fprintf(stderr, "grade: unexpected argument '%s'; try 'grade --help'\n", argv[optind]);
         return false;
     }
-    if (strcmp(o->format, "text") != 0 && strcmp(o->format, "html") != 0 &&
-        strcmp(o->format, "gradescope") != 0 && strcmp(o->format, "junit") != 0 &&
-        strcmp(o->format, "jsonl") != 0) {
-        fprintf(stderr,
-                "grade: --format is text, html, gradescope, junit or jsonl, not '%s'\n",
-                o->format);
-        return false;
-    }
-    /* Gradescope shows hidden checks only once grades are published. */
-    if (strcmp(o->format, "gradescope") == 0)
-        o->instructor = true;
-    if (o->batch && (o->build || o->bench_runs || o->transcripts)) {
-        fprintf(stderr, "grade: --batch builds each submission and writes its own reports "
-                        "and transcripts: no --build, --bench or --transcripts\n");
-        return false;
-    }
-    if (o->interop != NULL && o->batch == NULL) {
-        fprintf(stderr, "grade: --interop pairs the programs of a class: with --batch\n");
-        return false;
-    }
-    if (o->build && o->bench_runs) {
-        fprintf(stderr, "grade: --bench times the grading of built programs: no --build\n");
-        return false;
-    }
-    o->instructor |= o->batch != NULL; /* a class is graded by its instructor */
-    /* A class's checks mostly wait, on programs and on deadlines, while
-     * others fail: twice as many at once as for one submission. */
-    if (o->batch != NULL && !o->jobs_given)
-        o->jobs = o->jobs > 128 ? 256 : 2 * o->jobs;
-    return true;
+    return check_options(o);
 }
 
 static bool folder_exists(const char *impl, const char *lab)
