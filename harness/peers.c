@@ -285,13 +285,16 @@ static int unread_at_other_end(int fd)
 
 /* ---- Each connection as a source of the check's pump ------------------- */
 
-/* A failed send or recv in the event log: a reset as what it is. */
+/* A failed send or recv in the event log, FROM the side whose call failed:
+ * a reset as what it is, an RST that came from the other end (a send the
+ * reset failed was no RST of the grader's, and a script that plays the
+ * check again must not send one). */
 static void log_error(struct check *c, const struct peer *p, const char *from, const char *to,
                       int err)
 {
     const char *why = strerror(err);
     if (err == ECONNRESET)
-        log_event_on(c, p->number, "reset", from, to, NULL, 0);
+        log_event_on(c, p->number, "reset", p->actor, p->self, NULL, 0);
     else
         log_event_on(c, p->number, "error", from, to, why, strlen(why));
 }
