@@ -516,6 +516,8 @@ static void put_time(struct buf *out, double ms)
 
 static void end_line(FILE *f, struct buf *line)
 {
+    while (line->len > 0 && line->data[line->len - 1] == ' ') /* no trailing blanks */
+        line->data[--line->len] = '\0';
     fputs(line->data ? line->data : "", f);
     fputc('\n', f);
     buf_reset(line);
