@@ -114,12 +114,14 @@ bool check_ended(const struct report *r, size_t i)
     return r->ended == NULL || r->ended[i];
 }
 
-struct score score_of(const struct report *r, const struct lab_def *lab)
+/* The score of R's checks of LAB (all if NULL), the hidden ones left out
+ * if VISIBLE_ONLY. */
+static struct score tally(const struct report *r, const struct lab_def *lab, bool visible_only)
 {
     struct score s = { 0 };
     for (size_t i = 0; i < r->n; i++) {
         const struct check_result *c = &r->results[i];
-        if (lab != NULL && c->lab != lab)
+        if ((lab != NULL && c->lab != lab) || (visible_only && is_hidden(c->lab, c->def)))
             continue;
         if (!check_ended(r, i)) { /* not run: 0 points */
             s.max += c->def->points;
@@ -136,6 +138,11 @@ struct score score_of(const struct report *r, const struct lab_def *lab)
         s.failed += !c->passed;
     }
     return s;
+}
+
+struct score score_of(const struct report *r, const struct lab_def *lab)
+{
+    return tally(r, lab, false);
 }
 
 /* "1 check", "2 checks": counts in words (buf.h's plural_of). */
@@ -716,25 +723,13 @@ static struct check_result as_reported(const struct report *r, size_t i)
  * checks left out, so that nothing shown gives their results away. */
 static struct score visible_score(const struct report *r, int *hidden, int *hidden_points)
 {
-    struct score s = { 0 };
     *hidden = *hidden_points = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        const struct check_result *c = &r->results[i];
-        if (is_hidden(c->lab, c->def)) {
+    for (size_t i = 0; i < r->n; i++)
+        if (is_hidden(r->results[i].lab, r->results[i].def)) {
             ++*hidden;
-            *hidden_points += c->def->points;
-            continue;
+            *hidden_points += r->results[i].def->points;
         }
-        if (c->grader_error) {
-            s.errors++;
-            s.error_points += c->def->points;
-            continue;
-        }
-        s.max += c->def->points;
-        s.got += c->passed ? c->def->points : 0;
-        s.failed += !c->passed;
-    }
-    return s;
+    return tally(r, NULL, true);
 }
 
 static void gradescope_test(FILE *f, const struct check_result *c, bool first)
