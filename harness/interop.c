@@ -13,10 +13,7 @@
 
 const struct check_def *interop_check_of(const struct lab_def *lab)
 {
-    for (size_t k = 0; k < lab->nchecks; k++)
-        if (strcmp(lab->checks[k].name, INTEROP_CHECK) == 0)
-            return &lab->checks[k];
-    return NULL;
+    return find_check(lab, INTEROP_CHECK);
 }
 
 size_t interop_choose(const size_t *built, size_t m, int k, struct interop_pair *out)

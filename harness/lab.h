@@ -90,6 +90,9 @@ void rubric_version(bool with_hidden, char version[RUBRIC_VERSION_SIZE]);
 /* The lab a user named by "02", "02-echo" or "echo", or NULL. */
 const struct lab_def *find_lab(const char *name);
 
+/* LAB's check named NAME ("binary-safe"), or NULL. */
+const struct check_def *find_check(const struct lab_def *lab, const char *name);
+
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -96,6 +96,14 @@ const struct lab_def *find_lab(const char *name)
     return NULL;
 }
 
+const struct check_def *find_check(const struct lab_def *lab, const char *name)
+{
+    for (size_t i = 0; i < lab->nchecks; i++)
+        if (strcmp(lab->checks[i].name, name) == 0)
+            return &lab->checks[i];
+    return NULL;
+}
+
 bool is_hidden(const struct lab_def *lab, const struct check_def *def)
 {
     return def >= lab->checks + (lab->nchecks - lab->nhidden) &&

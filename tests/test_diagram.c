@@ -359,15 +359,6 @@ static const struct case_ cases[] = {
     { "06-login", "server-failed-login-keeps", "login-required", "connect: port" },
 };
 
-static const struct check_def *check_named(const struct lab_def *lab, const char *name)
-{
-    for (size_t i = 0; i < lab->nchecks; i++)
-        if (strcmp(lab->checks[i].name, name) == 0)
-            return &lab->checks[i];
-    cr_assert_fail("%s has no check %s", lab->id, name);
-    return NULL;
-}
-
 Test(diagram, a_failed_check_of_each_lab_shows_its_failure, .timeout = 180)
 {
     enum { N = sizeof cases / sizeof cases[0] };
@@ -381,8 +372,9 @@ Test(diagram, a_failed_check_of_each_lab_shows_its_failure, .timeout = 180)
         const struct lab_def *lab = find_lab(cases[i].lab);
         cr_assert_not_null(lab);
         r[i] = (struct check_result){ .lab = lab,
-                                      .def = check_named(lab, cases[i].check),
+                                      .def = find_check(lab, cases[i].check),
                                       .impl_dir = v[i].tree };
+        cr_assert_not_null(r[i].def, "%s has no check %s", cases[i].lab, cases[i].check);
     }
     char kit[PATH_MAX], shortio[PATH_MAX];
     cr_assert_not_null(realpath("harness/shortio.so", shortio), "run make");

@@ -168,15 +168,6 @@ Test(grading, starters_score_low_and_end_quickly)
 
 /* ---- Short counts: loaded or not, never by timing ---------------------- */
 
-static const struct check_def *check_named(const struct lab_def *lab, const char *name)
-{
-    for (size_t i = 0; i < lab->nchecks; i++)
-        if (strcmp(lab->checks[i].name, name) == 0)
-            return &lab->checks[i];
-    cr_assert_fail("%s has no check %s", lab->id, name);
-    return NULL;
-}
-
 /* make test builds lab 01's solution statically under build/static: it
  * ignores LD_PRELOAD, and short-counts must say it could not test it
  * rather than fail it, so that it keeps its full marks. */
@@ -189,7 +180,9 @@ Test(grading, statically_linked_programs_keep_the_short_counts_point)
     grade("build/static", lab, &g);
     char *why = failures(&g);
     cr_expect_eq(g.score, g.max, "statically linked 01-hello: %d/%d%s", g.score, g.max, why);
-    const struct check_result *r = &g.results[check_named(lab, "short-counts") - lab->checks];
+    const struct check_def *def = find_check(lab, "short-counts");
+    cr_assert_not_null(def, "01-hello has no check short-counts");
+    const struct check_result *r = &g.results[def - lab->checks];
     cr_expect(r->passed && r->untestable,
               "short-counts on static programs: passed %d, "
               "not testable %d: %s",
@@ -210,7 +203,8 @@ Test(grading, a_starter_that_exits_at_once_fails_short_counts_every_time)
     const struct lab_def *lab = find_lab("03-chat");
     struct check_result r[TIMES];
     for (size_t i = 0; i < TIMES; i++)
-        r[i] = (struct check_result){ .lab = lab, .def = check_named(lab, "short-counts") };
+        r[i] = (struct check_result){ .lab = lab, .def = find_check(lab, "short-counts") };
+    cr_assert_not_null(r[0].def, "03-chat has no check short-counts");
     char abs[PATH_MAX];
     cr_assert_not_null(realpath("labs", abs));
     struct run_options opts = { .impl_dir = abs, .jobs = 4, .shortio = shortio() };

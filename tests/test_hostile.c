@@ -200,14 +200,6 @@ static int open_host_listener(void)
     return fd;
 }
 
-static const struct check_def *find_check(const struct lab_def *lab, const char *name)
-{
-    for (size_t i = 0; i < lab->nchecks; i++)
-        if (strcmp(lab->checks[i].name, name) == 0)
-            return &lab->checks[i];
-    return NULL;
-}
-
 /* What is wrong with hostile H's result R for expectation E, if anything. */
 static void judge(const struct hostile *h, size_t e, const struct check_result *r,
                   struct buf *wrong)

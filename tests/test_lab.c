@@ -20,6 +20,19 @@
 
 TestSuite(lab, .init = ignore_sigpipe, .timeout = 10);
 
+/* A lab's check by its name; NULL for a name the lab does not have. */
+Test(lab, find_check_by_name)
+{
+    const struct lab_def *echo = find_lab("02-echo");
+    cr_assert_not_null(echo);
+    const struct check_def *def = find_check(echo, "binary-safe");
+    cr_assert_not_null(def);
+    cr_expect_str_eq(def->name, "binary-safe");
+    cr_expect(def >= echo->checks && def < echo->checks + echo->nchecks);
+    cr_expect_null(find_check(echo, "binary"));
+    cr_expect_null(find_check(echo, ""));
+}
+
 Test(lab, find_lab_by_number_id_or_name)
 {
     const struct lab_def *lab = find_lab("01");

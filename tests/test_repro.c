@@ -68,15 +68,6 @@ static int run_script(const char *script, const char *lab, const char *cwd, stru
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static const struct check_def *check_named(const struct lab_def *lab, const char *name)
-{
-    for (size_t i = 0; i < lab->nchecks; i++)
-        if (strcmp(lab->checks[i].name, name) == 0)
-            return &lab->checks[i];
-    cr_assert_fail("%s has no check %s", lab->id, name);
-    return NULL;
-}
-
 static void grade(struct check_result *r, size_t n)
 {
     char kit[PATH_MAX], shortio[PATH_MAX];
@@ -127,8 +118,9 @@ Test(repro, a_failed_check_of_each_lab_is_reproduced_and_its_fix_is_not)
         const struct lab_def *lab = find_lab(cases[i].lab);
         cr_assert_not_null(lab);
         r[i] = (struct check_result){ .lab = lab,
-                                      .def = check_named(lab, cases[i].check),
+                                      .def = find_check(lab, cases[i].check),
                                       .impl_dir = v[i].tree };
+        cr_assert_not_null(r[i].def, "%s has no check %s", cases[i].lab, cases[i].check);
     }
     grade(r, N);
     char dir[] = "/tmp/netlab-repro-XXXXXX";
@@ -185,8 +177,9 @@ Test(repro, a_hostile_folder_name_runs_nothing)
     cr_assert_eq(rename(lab.data, moved.data), 0);
     const struct lab_def *def = find_lab("01-hello");
     struct check_result r = { .lab = def,
-                              .def = check_named(def, "peer-resets"),
+                              .def = find_check(def, "peer-resets"),
                               .impl_dir = hostile.data };
+    cr_assert_not_null(r.def);
     grade(&r, 1);
     cr_assert(has_repro(&r), "no replay log: %s", r.message ? r.message : "");
     cr_assert_eq(save_transcripts(v.tree, &r, 1), 0);
@@ -226,11 +219,12 @@ Test(repro, a_log_past_its_bound_is_cut_and_the_script_says_so)
     cr_assert_leq(c.replay.len, (size_t)SLOT_REPLAY, "the log outgrew its slot");
     const struct lab_def *lab = find_lab("02-echo");
     struct check_result r = { .lab = lab,
-                              .def = check_named(lab, "binary-safe"),
+                              .def = find_check(lab, "binary-safe"),
                               .message = "expected the end of the flood\n",
                               .replay = "",
                               .replay_len = 0,
                               .replay_cut = true }; /* nothing kept: cut at once */
+    cr_assert_not_null(r.def);
     char path[] = "/tmp/netlab-repro-XXXXXX";
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
